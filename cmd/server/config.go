@@ -1,0 +1,112 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// config is read once, here, from the environment with flag overrides.
+type config struct {
+	Addr        string
+	DatabaseURL string
+	DataDir     string
+	BaseURL     string
+	LogLevel    string
+	LogFormat   string
+	Secret      string
+}
+
+// bind registers the common flags on fs with environment defaults.
+func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&c.Addr, "addr", env("LOOPDESK_ADDR", "127.0.0.1:8080"), "listen address (LOOPDESK_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "Postgres URL; empty starts a private cluster in the data dir (DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", env("LOOPDESK_DATA_DIR", "./data"), "data directory: private Postgres, secret key (LOOPDESK_DATA_DIR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("LOOPDESK_BASE_URL", ""), "public base URL used in links and emails; default http://<addr> (LOOPDESK_BASE_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", env("LOOPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LOOPDESK_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOOPDESK_LOG_FORMAT", "text"), "text or json (LOOPDESK_LOG_FORMAT)")
+	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
+}
+
+// validate checks the configuration and names the culprit.
+func (c *config) validate() error {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("LOOPDESK_BASE_URL %q must be an absolute http(s) URL", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("LOOPDESK_LOG_LEVEL %q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("LOOPDESK_LOG_FORMAT %q must be text or json", c.LogFormat)
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		return errors.New("LOOPDESK_SECRET must be at least 32 characters")
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("LOOPDESK_DATA_DIR %q: %w", c.DataDir, err)
+	}
+	c.DataDir = abs
+	return nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// secret returns the configured secret, or the one kept in the data dir,
+// generating it on first run. The value is never logged.
+func (c *config) secret(log *slog.Logger) (string, error) {
+	if c.Secret != "" {
+		return c.Secret, nil
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	s := hex.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+		return "", fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write secret: %w", err)
+	}
+	log.Info("generated a new secret key", "path", path)
+	return s, nil
+}

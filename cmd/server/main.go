@@ -1,0 +1,59 @@
+// Command server runs Loopdesk: serve (default), migrate, demo, user add.
+// It only wires: configuration, Postgres (or the embedded one), migrations, HTTP.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // SLA calendars need every IANA zone, even in a bare image
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loopdesk:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: loopdesk [command] [flags]
+
+Commands:
+  serve      run the web server (default)
+  migrate    apply database migrations and exit
+  demo       load demo staff and tickets (idempotent)
+  user add   add a staff account
+
+Run "loopdesk <command> -h" for the flags of a command. Every flag can also be
+set with the environment variable shown in its help.
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout)
+	case "migrate":
+		return runMigrate(ctx, args, getenv, stdout)
+	case "demo":
+		return runDemo(ctx, args, getenv, stdout)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return fmt.Errorf("unknown user command; use: loopdesk user add")
+		}
+		return runUserAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "help", "-h", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	default:
+		return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+	}
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/loopdesk/loopdesk/internal/demo"
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/web"
+)
+
+// shutdownGrace bounds how long in-flight requests may finish after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	cfg.bind(fs, getenv)
+	loadDemo := fs.Bool("demo", getenv("LOOPDESK_DEMO") == "1", "load demo data when the database has no staff yet (LOOPDESK_DEMO=1)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger(stdout)
+	secret, err := cfg.secret(log)
+	if err != nil {
+		return err
+	}
+	_ = secret // used by token features as they land
+
+	pool, closeDB, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+
+	cat, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	staffStore := staff.NewStore(pool, time.Now)
+
+	var demoLoaded bool
+	if *loadDemo {
+		n, err := staffStore.Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := demo.Load(ctx, pool, staffStore, time.Now); err != nil {
+				return fmt.Errorf("load demo data: %w", err)
+			}
+			demoLoaded = true
+		}
+	}
+
+	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, BaseURL: cfg.BaseURL, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    1 << 20,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+
+	log.Info("loopdesk is serving", "url", cfg.BaseURL, "addr", ln.Addr().String())
+	fmt.Fprintf(stdout, "\nLoopdesk is running at %s\n", cfg.BaseURL)
+	if *loadDemo {
+		if demoLoaded {
+			fmt.Fprintln(stdout, "Demo data loaded.")
+		}
+		fmt.Fprintf(stdout, "Demo logins (password %q):\n", demo.Password)
+		for _, u := range demo.Staff {
+			fmt.Fprintf(stdout, "  %-26s %-10s %s\n", u.Email, u.Role, i18n.LanguageName(u.Locale))
+		}
+		fmt.Fprintln(stdout)
+	}
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown did not drain in time", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	cfg.bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger(stdout)
+	_, closeDB, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	closeDB()
+	fmt.Fprintln(stdout, "migrations are up to date")
+	return nil
+}
+
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	cfg.bind(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger(stdout)
+	pool, closeDB, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := demo.Load(ctx, pool, staff.NewStore(pool, time.Now), time.Now); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "demo data loaded")
+	return nil
+}
+
+func runUserAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	var cfg config
+	var n staff.NewUser
+	var role string
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	cfg.bind(fs, getenv)
+	fs.StringVar(&n.Email, "email", "", "email address (required)")
+	fs.StringVar(&n.Name, "name", "", "display name (required)")
+	fs.StringVar(&role, "role", "rep", "rep, senior, supervisor or admin")
+	fs.StringVar(&n.Team, "team", "", "team name; created when missing")
+	fs.StringVar(&n.Locale, "locale", "en", "en, fi, vi or hi")
+	fs.StringVar(&n.TimeZone, "tz", "UTC", "IANA time zone, e.g. Europe/Helsinki")
+	fs.StringVar(&n.Password, "password", getenv("LOOPDESK_PASSWORD"), "password; prompted on stdin when empty (LOOPDESK_PASSWORD)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	n.Role = staff.Role(role)
+	if n.Password == "" {
+		fmt.Fprint(stdout, "Password: ")
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fmt.Errorf("read password: %w", err)
+		}
+		n.Password = strings.TrimRight(line, "\r\n")
+	}
+	if err := n.Validate(); err != nil {
+		return fmt.Errorf("invalid user: %w", err)
+	}
+	log := cfg.logger(stdout)
+	pool, closeDB, err := openDB(ctx, &cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	u, err := staff.NewStore(pool, time.Now).Create(ctx, 0, n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "added %s (%s), id %d\n", u.Email, u.Role, u.ID)
+	return nil
+}

@@ -1,0 +1,38 @@
+package postgres
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// SQLSTATE codes of the integrity violations stores translate into domain errors.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+)
+
+// IsUniqueViolation reports whether err is a unique violation, and on which constraint, so
+// a store can turn e.g. users_email_key into "email already taken".
+func IsUniqueViolation(err error) (constraint string, ok bool) {
+	return violation(err, codeUniqueViolation)
+}
+
+// IsForeignKeyViolation reports whether err is a foreign key violation, and on which constraint.
+func IsForeignKeyViolation(err error) (constraint string, ok bool) {
+	return violation(err, codeForeignKeyViolation)
+}
+
+// IsCheckViolation reports whether err is a check constraint violation, and on which constraint.
+func IsCheckViolation(err error) (constraint string, ok bool) {
+	return violation(err, codeCheckViolation)
+}
+
+func violation(err error, code string) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == code {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}

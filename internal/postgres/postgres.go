@@ -1,0 +1,87 @@
+// Package postgres holds Loopdesk's shared Postgres plumbing: the pool, the Querier that
+// store code runs on (pool or transaction), InTx, migrations and error-code checks.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Querier is what store code needs to run SQL. Both *pgxpool.Pool and pgx.Tx satisfy it,
+// so one store method serves a standalone call and a caller's transaction alike.
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error)
+}
+
+var (
+	_ Querier = (*pgxpool.Pool)(nil)
+	_ Querier = (pgx.Tx)(nil)
+)
+
+// Open connects a pool to connString and pings the server. Unless connString sets
+// pool_max_conns, the pool holds defaultMaxConns() connections.
+func Open(ctx context.Context, connString string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(connString) // its errors redact any password
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
+	}
+	if !strings.Contains(connString, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns()
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: create pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return pool, nil
+}
+
+// defaultMaxConns sizes the pool from the cores: Postgres throughput peaks at a few active
+// connections per core (beyond that they queue inside the server), but some connections sit
+// idle in a transaction or are held by River (its LISTEN connection, its producers). pgx's
+// own default, max(4, cores), is too tight for that; 8 on 2 cores, capped for big hosts.
+func defaultMaxConns() int32 {
+	return int32(max(8, min(4*runtime.GOMAXPROCS(0), 32)))
+}
+
+// InTx runs fn in a transaction: committed when fn returns nil, rolled back when it
+// returns an error or panics (the panic then continues).
+func InTx(ctx context.Context, pool *pgxpool.Pool, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Roll back even when ctx is cancelled: the connection goes back to the pool.
+		rbErr := tx.Rollback(context.WithoutCancel(ctx))
+		if rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) && err != nil {
+			err = errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	committed = true
+	return nil
+}

@@ -1,0 +1,294 @@
+// Package staff holds staff accounts, roles, teams and login: who may work the
+// desk, in which team and at which tier, and how they prove it.
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Role is a staff member's tier. Roles are ordered: rep < senior < supervisor < admin.
+type Role string
+
+// The roles.
+const (
+	RoleRep        Role = "rep"
+	RoleSenior     Role = "senior"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+)
+
+// Roles lists every role, lowest tier first.
+var Roles = []Role{RoleRep, RoleSenior, RoleSupervisor, RoleAdmin}
+
+func (r Role) rank() int { return slices.Index(Roles, r) }
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r.rank() >= 0 }
+
+// AtLeast reports whether r is at or above min.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// User is a staff account.
+type User struct {
+	ID       int64
+	Email    string
+	Name     string
+	Role     Role
+	Locale   string
+	TimeZone string
+	Active   bool
+	TeamIDs  []int64
+}
+
+// InTeam reports whether u belongs to team id.
+func (u User) InTeam(id int64) bool { return slices.Contains(u.TeamIDs, id) }
+
+// Location returns the user's time zone (UTC when unknown).
+func (u User) Location() *time.Location {
+	if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Team is a group of staff working a queue.
+type Team struct {
+	ID   int64
+	Name string
+}
+
+// Store runs staff SQL.
+type Store struct {
+	db  *pgxpool.Pool
+	now func() time.Time
+}
+
+// NewStore returns a Store on db; now is the clock (time.Now in production).
+func NewStore(db *pgxpool.Pool, now func() time.Time) *Store {
+	return &Store{db: db, now: now}
+}
+
+// NewUser is the input to Create.
+type NewUser struct {
+	Email    string
+	Name     string
+	Role     Role
+	Team     string // team name; created when missing; empty for none
+	Locale   string
+	TimeZone string
+	Password string
+}
+
+const minPasswordLen = 10
+
+// Validate returns field -> message id failures.
+func (n NewUser) Validate() error {
+	var f apperr.Fields
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+		f.Add("email", "error_email_invalid")
+	}
+	if strings.TrimSpace(n.Name) == "" {
+		f.Add("name", "error_required")
+	}
+	if !n.Role.Valid() {
+		f.Add("role", "error_role_invalid")
+	}
+	if n.Locale != "" && !slices.Contains([]string{"en", "fi", "vi", "hi"}, n.Locale) {
+		f.Add("locale", "error_locale_invalid")
+	}
+	if n.TimeZone != "" {
+		if _, err := time.LoadLocation(n.TimeZone); err != nil {
+			f.Add("time_zone", "error_time_zone_invalid")
+		}
+	}
+	if len([]rune(n.Password)) < minPasswordLen {
+		f.Add("password", "error_password_short")
+	}
+	return f.Err()
+}
+
+const sqlInsertUser = `
+INSERT INTO users (email, name, role, locale, time_zone, password_hash)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id`
+
+// Create adds a staff account (and its team when named), recording an event.
+func (s *Store) Create(ctx context.Context, actorID int64, n NewUser) (User, error) {
+	n.Email = strings.TrimSpace(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Locale == "" {
+		n.Locale = "en"
+	}
+	if n.TimeZone == "" {
+		n.TimeZone = "UTC"
+	}
+	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	var id int64
+	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, sqlInsertUser, n.Email, n.Name, n.Role, n.Locale, n.TimeZone, hash).Scan(&id); err != nil {
+			if _, ok := postgres.IsUniqueViolation(err); ok {
+				return apperr.InvalidFields(map[string]string{"email": "error_email_taken"})
+			}
+			return fmt.Errorf("insert user: %w", err)
+		}
+		if n.Team != "" {
+			team, err := ensureTeamTx(ctx, tx, n.Team)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, team.ID, id); err != nil {
+				return fmt.Errorf("join team: %w", err)
+			}
+		}
+		return recordEventTx(ctx, tx, s.now(), "user", id, actorID, "user.created",
+			map[string]any{"email": n.Email, "role": n.Role, "team": n.Team})
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// EnsureTeam returns the team named name, creating it when missing.
+func (s *Store) EnsureTeam(ctx context.Context, name string) (Team, error) {
+	var t Team
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		t, err = ensureTeamTx(ctx, tx, name)
+		return err
+	})
+	return t, err
+}
+
+const sqlEnsureTeam = `
+WITH ins AS (
+    INSERT INTO teams (name) VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING id, name
+)
+SELECT id, name FROM ins
+UNION ALL
+SELECT id, name FROM teams WHERE name = $1
+LIMIT 1`
+
+func ensureTeamTx(ctx context.Context, tx pgx.Tx, name string) (Team, error) {
+	var t Team
+	if err := tx.QueryRow(ctx, sqlEnsureTeam, strings.TrimSpace(name)).Scan(&t.ID, &t.Name); err != nil {
+		return Team{}, fmt.Errorf("ensure team %q: %w", name, err)
+	}
+	return t, nil
+}
+
+// Teams lists every team by name.
+func (s *Store) Teams(ctx context.Context) ([]Team, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, name FROM teams ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Team, error) {
+		var t Team
+		return t, r.Scan(&t.ID, &t.Name)
+	})
+}
+
+const sqlSelectUser = `
+SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
+       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+FROM users u
+LEFT JOIN team_members m ON m.user_id = u.id
+WHERE u.id = $1
+GROUP BY u.id`
+
+// Get returns the user with id.
+func (s *Store) Get(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, apperr.New(apperr.NotFound, "error_user_not_found")
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// List returns all staff ordered by name.
+func (s *Store) List(ctx context.Context) ([]User, error) {
+	rows, err := s.db.Query(ctx, `
+SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
+       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+FROM users u
+LEFT JOIN team_members m ON m.user_id = u.id
+GROUP BY u.id
+ORDER BY u.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) {
+		var u User
+		return u, r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs)
+	})
+}
+
+// Count returns how many staff accounts exist.
+func (s *Store) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// SetLocale changes a user's interface language.
+func (s *Store) SetLocale(ctx context.Context, id int64, locale string) error {
+	if !slices.Contains([]string{"en", "fi", "vi", "hi"}, locale) {
+		return apperr.InvalidFields(map[string]string{"locale": "error_locale_invalid"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var old string
+		err := tx.QueryRow(ctx, `
+UPDATE users SET locale = $2, updated_at = $3
+WHERE id = $1
+RETURNING (SELECT locale FROM users WHERE id = $1)`, id, locale, s.now()).Scan(&old)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "error_user_not_found")
+		}
+		if err != nil {
+			return fmt.Errorf("set locale: %w", err)
+		}
+		if old == locale {
+			return nil
+		}
+		return recordEventTx(ctx, tx, s.now(), "user", id, id, "user.locale_changed", map[string]any{"old": old, "new": locale})
+	})
+}
+
+func recordEventTx(ctx context.Context, tx pgx.Tx, at time.Time, subject string, subjectID, actorID int64, action string, data map[string]any) error {
+	var actor *int64
+	if actorID != 0 {
+		actor = &actorID
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO events (subject_type, subject_id, actor_id, action, data, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`, subject, subjectID, actor, action, data, at)
+	if err != nil {
+		return fmt.Errorf("record event %s: %w", action, err)
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Mail kinds queued in the outbox; the outbox package renders each in the
+// customer's language when it sends.
+const (
+	mailConfirmation = "confirmation"
+	mailReply        = "reply"
+	mailStatusLink   = "status_link"
+)
+
+// queueMailTx puts one customer mail into the outbox, in the same
+// transaction as the change that caused it, so it is never lost.
+func queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, to, locale, kind string, data map[string]any, now time.Time) error {
+	if locale == "" {
+		locale = "en"
+	}
+	_, err := tx.Exec(ctx, `
+INSERT INTO outbox (ticket_id, to_address, kind, locale, data, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`, ticketID, to, kind, locale, data, now)
+	if err != nil {
+		return fmt.Errorf("queue %s mail: %w", kind, err)
+	}
+	return nil
+}
+
+// queueReplyMailTx mails a rep's public reply to the customer with a fresh
+// status link.
+func (s *Store) queueReplyMailTx(ctx context.Context, tx pgx.Tx, t Ticket, body string, now time.Time) error {
+	token, err := issueTokenTx(ctx, tx, t.ID, now)
+	if err != nil {
+		return err
+	}
+	return queueMailTx(ctx, tx, t.ID, t.Customer.Email, t.Customer.Locale, mailReply, map[string]any{
+		"Number": t.ID, "Subject": t.Subject, "Body": body, "Link": s.statusLink(token),
+	}, now)
+}
+
+// SendStatusLink answers "find my ticket": when number and email match, a
+// fresh status link is mailed to that address. It returns nil either way, so
+// the answer reveals nothing about whether the pair exists.
+func (s *Store) SendStatusLink(ctx context.Context, number int64, email string) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var locale, subject string
+		err := tx.QueryRow(ctx, `
+SELECT c.locale, t.subject FROM tickets t JOIN customers c ON c.id = t.customer_id
+WHERE t.id = $1 AND c.email = $2`, number, email).Scan(&locale, &subject)
+		if err == pgx.ErrNoRows {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find ticket for status link: %w", err)
+		}
+		now := s.now()
+		token, err := issueTokenTx(ctx, tx, number, now)
+		if err != nil {
+			return err
+		}
+		return queueMailTx(ctx, tx, number, email, locale, mailStatusLink, map[string]any{
+			"Number": number, "Subject": subject, "Link": s.statusLink(token),
+		}, now)
+	})
+}

@@ -1,0 +1,228 @@
+package tickets
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+)
+
+// Scope is which queue a list shows.
+type Scope string
+
+// The queues.
+const (
+	ScopeMine           Scope = "mine"            // tickets I own
+	ScopeTeamUnassigned Scope = "team_unassigned" // my teams' tickets nobody owns yet
+	ScopeAll            Scope = "all"             // everything I may see
+)
+
+// Sorts are the whitelisted orders of a queue.
+var Sorts = []string{"updated", "created", "priority"}
+
+// Filter narrows a queue. Zero values do not filter. Status "" means the
+// open statuses; "any" means every status.
+type Filter struct {
+	Scope       Scope
+	Status      string
+	Priority    Priority
+	TeamID      int64
+	OwnerID     int64
+	Channel     Channel
+	Tag         string
+	Category    string
+	CreatedFrom time.Time
+	CreatedTo   time.Time // exclusive
+	Sort        string
+	After       string // cursor from the previous page
+	Limit       int
+}
+
+// Page is one page of a queue; Next is the cursor of the next page ("" at the end).
+type Page struct {
+	Tickets []Ticket
+	Next    string
+}
+
+// openList is the SQL literal of the open statuses. It is inlined (never a
+// parameter) so the planner can match the partial queue indexes.
+const openList = `('new', 'open', 'pending', 'on_hold')`
+
+// Queue lists tickets for a with keyset pagination (never OFFSET).
+func (s *Store) Queue(ctx context.Context, a Actor, f Filter) (Page, error) {
+	sql, args, err := queueSQL(a, f)
+	if err != nil {
+		return Page{}, err
+	}
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("queue: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) })
+	if err != nil {
+		return Page{}, fmt.Errorf("queue: %w", err)
+	}
+	var p Page
+	if len(list) > f.Limit {
+		list = list[:f.Limit]
+		p.Next = cursorOf(f.Sort, list[len(list)-1])
+	}
+	p.Tickets = list
+	return p, nil
+}
+
+// queueSQL builds the queue query from whitelisted pieces and parameters.
+func queueSQL(a Actor, f Filter) (string, []any, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	if f.Sort == "" {
+		f.Sort = "updated"
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	switch f.Scope {
+	case ScopeMine:
+		where = append(where, "t.owner_id = "+arg(a.UserID))
+	case ScopeTeamUnassigned:
+		where = append(where, "t.owner_id IS NULL", "t.team_id = ANY("+arg(a.TeamIDs)+")")
+	case ScopeAll, "":
+		if !a.SeeAll {
+			where = append(where, "(t.team_id = ANY("+arg(a.TeamIDs)+") OR t.owner_id = "+arg(a.UserID)+")")
+		}
+	default:
+		return "", nil, apperr.InvalidFields(map[string]string{"scope": "error_invalid_choice"})
+	}
+	switch st := Status(f.Status); {
+	case f.Status == "":
+		where = append(where, "t.status IN "+openList)
+	case f.Status == "any":
+	case st.Valid():
+		where = append(where, "t.status = '"+string(st)+"'") // whitelisted: a literal lets partial indexes match
+	default:
+		return "", nil, apperr.InvalidFields(map[string]string{"status": "error_status_invalid"})
+	}
+	if f.Priority != 0 {
+		if !f.Priority.Valid() {
+			return "", nil, apperr.InvalidFields(map[string]string{"priority": "error_priority_invalid"})
+		}
+		where = append(where, "t.priority = "+arg(f.Priority))
+	}
+	if f.TeamID != 0 {
+		where = append(where, "t.team_id = "+arg(f.TeamID))
+	}
+	if f.OwnerID != 0 {
+		where = append(where, "t.owner_id = "+arg(f.OwnerID))
+	}
+	if f.Channel != "" {
+		if !f.Channel.Valid() {
+			return "", nil, apperr.InvalidFields(map[string]string{"channel": "error_channel_invalid"})
+		}
+		where = append(where, "t.channel = "+arg(f.Channel))
+	}
+	if f.Tag != "" {
+		where = append(where, arg(strings.ToLower(f.Tag))+" = ANY(t.tags)")
+	}
+	if f.Category != "" {
+		where = append(where, "t.category = "+arg(f.Category))
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "t.created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "t.created_at < "+arg(f.CreatedTo))
+	}
+	var order string
+	c, err := parseCursor(f.After)
+	if err != nil {
+		return "", nil, err
+	}
+	switch f.Sort {
+	case "updated":
+		order = "t.updated_at DESC, t.id DESC"
+		if c != nil {
+			where = append(where, "(t.updated_at, t.id) < ("+arg(c.at)+", "+arg(c.id)+")")
+		}
+	case "created":
+		order = "t.id DESC"
+		if c != nil {
+			where = append(where, "t.id < "+arg(c.id))
+		}
+	case "priority":
+		order = "t.priority DESC, t.updated_at DESC, t.id DESC"
+		if c != nil {
+			where = append(where, "(t.priority, t.updated_at, t.id) < ("+arg(c.prio)+", "+arg(c.at)+", "+arg(c.id)+")")
+		}
+	default:
+		return "", nil, apperr.InvalidFields(map[string]string{"sort": "error_invalid_choice"})
+	}
+	sql := sqlSelectTicket
+	if len(where) > 0 {
+		sql += "\nWHERE " + strings.Join(where, "\n  AND ")
+	}
+	sql += "\nORDER BY " + order + "\nLIMIT " + arg(f.Limit+1)
+	return sql, args, nil
+}
+
+type cursor struct {
+	at   time.Time
+	id   int64
+	prio int16
+}
+
+func cursorOf(sort string, t Ticket) string {
+	s := fmt.Sprintf("%d|%d|%d", t.UpdatedAt.UnixMicro(), t.ID, t.Priority)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func parseCursor(s string) (*cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := apperr.InvalidFields(map[string]string{"after": "error_cursor_invalid"})
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 {
+		return nil, bad
+	}
+	us, err1 := strconv.ParseInt(parts[0], 10, 64)
+	id, err2 := strconv.ParseInt(parts[1], 10, 64)
+	prio, err3 := strconv.ParseInt(parts[2], 10, 16)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, bad
+	}
+	return &cursor{at: time.UnixMicro(us), id: id, prio: int16(prio)}, nil
+}
+
+// Counts are the open-work numbers beside the queue links.
+type Counts struct {
+	Mine           int
+	TeamUnassigned int
+}
+
+// QueueCounts counts a's open tickets and their teams' unassigned ones. Both
+// are index-only counts over the partial queue indexes.
+func (s *Store) QueueCounts(ctx context.Context, a Actor) (Counts, error) {
+	var c Counts
+	err := s.db.QueryRow(ctx, `
+SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN `+openList+`),
+       (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN `+openList+`)`,
+		a.UserID, a.TeamIDs).Scan(&c.Mine, &c.TeamUnassigned)
+	if err != nil {
+		return Counts{}, fmt.Errorf("queue counts: %w", err)
+	}
+	return c, nil
+}

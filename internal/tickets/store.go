@@ -1,0 +1,270 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Store runs the tickets SQL. Every public method is one transaction that
+// also records its events.
+type Store struct {
+	db         *pgxpool.Pool
+	now        func() time.Time
+	baseURL    string
+	closeGuard CloseGuard
+}
+
+// NewStore returns a Store on db with clock now; baseURL prefixes the status
+// links sent to customers.
+func NewStore(db *pgxpool.Pool, now func() time.Time, baseURL string) *Store {
+	return &Store{db: db, now: now, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// NewTicket is a rep's intake form.
+type NewTicket struct {
+	CustomerID     int64 // an existing customer; 0 to find or create one from the fields below
+	CustomerName   string
+	CustomerEmail  string
+	CustomerPhone  string
+	CustomerLocale string
+	Subject        string
+	Body           string
+	Channel        Channel
+	Priority       Priority
+	Category       string
+	OrderRef       string
+	TeamID         int64 // 0: the actor's first team
+	IdempotencyKey string
+}
+
+// Validate returns field -> message id failures.
+func (n *NewTicket) Validate() error {
+	var f apperr.Fields
+	if n.CustomerID == 0 {
+		checkText(&f, "customer_name", n.CustomerName, true, maxName)
+		if n.CustomerEmail != "" && !validEmail(n.CustomerEmail) {
+			f.Add("customer_email", "error_email_invalid")
+		}
+		if n.CustomerPhone != "" {
+			p, ok := NormalizePhone(n.CustomerPhone)
+			if !ok {
+				f.Add("customer_phone", "error_phone_invalid")
+			}
+			n.CustomerPhone = p
+		}
+		if n.CustomerLocale != "" && !slices.Contains([]string{"en", "fi", "vi", "hi"}, n.CustomerLocale) {
+			f.Add("customer_locale", "error_locale_invalid")
+		}
+	}
+	checkText(&f, "subject", n.Subject, true, maxSubject)
+	checkText(&f, "body", n.Body, true, maxBody)
+	if !n.Channel.Valid() {
+		f.Add("channel", "error_channel_invalid")
+	}
+	if !n.Priority.Valid() {
+		f.Add("priority", "error_priority_invalid")
+	}
+	if n.Category != "" && !slices.Contains(Categories, n.Category) {
+		f.Add("category", "error_category_invalid")
+	}
+	checkText(&f, "order_ref", n.OrderRef, false, maxOrder)
+	return f.Err()
+}
+
+const sqlInsertTicket = `
+INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
+                     created_by, order_ref, idempotency_key, search, created_at, updated_at)
+VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        setweight(to_tsvector('simple', ld_search_text($1)), 'A') ||
+        setweight(to_tsvector('simple', ld_search_text($11)), 'B'),
+        $12, $12)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING id`
+
+// Create opens a ticket taken by a rep: the rep becomes its owner (the loop
+// owner). A repeated IdempotencyKey returns the ticket the first call made
+// (created is then false), so a double submit never makes two tickets.
+func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, created bool, err error) {
+	n.Subject, n.Body = strings.TrimSpace(n.Subject), strings.TrimSpace(n.Body)
+	n.CustomerName, n.CustomerEmail = strings.TrimSpace(n.CustomerName), strings.TrimSpace(n.CustomerEmail)
+	n.OrderRef = strings.TrimSpace(n.OrderRef)
+	if err := n.Validate(); err != nil {
+		return Ticket{}, false, err
+	}
+	if n.TeamID == 0 && len(a.TeamIDs) > 0 {
+		n.TeamID = a.TeamIDs[0]
+	}
+	if n.TeamID != 0 && !a.SeeAll && !slices.Contains(a.TeamIDs, n.TeamID) {
+		return Ticket{}, false, apperr.InvalidFields(map[string]string{"team_id": "error_team_not_yours"})
+	}
+	var id int64
+	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		now := s.now()
+		customerID := n.CustomerID
+		if customerID == 0 {
+			c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: n.CustomerName, Email: n.CustomerEmail, Phone: n.CustomerPhone, Locale: n.CustomerLocale}, now)
+			if err != nil {
+				return err
+			}
+			customerID = c.ID
+		}
+		var key *string
+		if n.IdempotencyKey != "" {
+			key = &n.IdempotencyKey
+		}
+		err := tx.QueryRow(ctx, sqlInsertTicket, n.Subject, n.Priority, n.Category, n.Channel, customerID,
+			nullID(n.TeamID), a.UserID, a.UserID, n.OrderRef, key, n.Body, now).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The key was used before: return the first ticket, change nothing.
+			return tx.QueryRow(ctx, `SELECT id FROM tickets WHERE idempotency_key = $1`, n.IdempotencyKey).Scan(&id)
+		}
+		if err != nil {
+			if c, ok := postgres.IsForeignKeyViolation(err); ok {
+				return apperr.Wrap(apperr.Invalid, "error_invalid_form", fmt.Errorf("constraint %s: %w", c, err))
+			}
+			return fmt.Errorf("insert ticket: %w", err)
+		}
+		created = true
+		if err := insertMessageTx(ctx, tx, id, MessagePublic, 0, customerID, n.Body, now); err != nil {
+			return err
+		}
+		return RecordEventTx(ctx, tx, now, id, a.UserID, "ticket.created", map[string]any{
+			"channel": n.Channel, "priority": n.Priority.String(), "owner_id": a.UserID, "team_id": n.TeamID,
+		})
+	})
+	if err != nil {
+		return Ticket{}, false, err
+	}
+	t, err = s.get(ctx, id)
+	return t, created, err
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+const sqlInsertMessage = `
+INSERT INTO messages (ticket_id, kind, author_user_id, author_customer_id, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`
+
+func insertMessageTx(ctx context.Context, tx pgx.Tx, ticketID int64, kind MessageKind, userID, customerID int64, body string, at time.Time) error {
+	var cust *int64
+	if userID == 0 {
+		cust = nullID(customerID)
+	}
+	if _, err := tx.Exec(ctx, sqlInsertMessage, ticketID, kind, nullID(userID), cust, body, at); err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
+	return nil
+}
+
+// RecordEventTx writes one ticket event inside the caller's transaction.
+func RecordEventTx(ctx context.Context, tx pgx.Tx, at time.Time, ticketID, actorID int64, action string, data map[string]any) error {
+	return postgres.RecordEvent(ctx, tx, at, "ticket", ticketID, actorID, action, data)
+}
+
+const sqlSelectTicket = `
+SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
+       c.id, c.name, coalesce(c.email::text, ''), coalesce(c.phone, ''), c.locale, c.notes, c.created_at,
+       coalesce(t.team_id, 0), coalesce(tm.name, ''), coalesce(t.owner_id, 0), coalesce(u.name, ''),
+       coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
+       t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at
+FROM tickets t
+JOIN customers c ON c.id = t.customer_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users u ON u.id = t.owner_id`
+
+func scanTicket(row pgx.Row) (Ticket, error) {
+	var t Ticket
+	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &t.Category, &t.Channel,
+		&t.Customer.ID, &t.Customer.Name, &t.Customer.Email, &t.Customer.Phone, &t.Customer.Locale, &t.Customer.Notes, &t.Customer.CreatedAt,
+		&t.TeamID, &t.TeamName, &t.OwnerID, &t.OwnerName, &t.CreatedBy, &t.OrderRef, &t.Tags, &t.MergedInto, &t.Version,
+		&t.CreatedAt, &t.UpdatedAt, &t.FirstResponseAt, &t.SolvedAt, &t.ClosedAt)
+	return t, err
+}
+
+func (s *Store) get(ctx context.Context, id int64) (Ticket, error) {
+	return getTx(ctx, s.db, id, false)
+}
+
+func getTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (Ticket, error) {
+	sql := sqlSelectTicket + ` WHERE t.id = $1`
+	if forUpdate {
+		sql += ` FOR UPDATE OF t`
+	}
+	t, err := scanTicket(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Ticket{}, apperr.New(apperr.NotFound, "error_ticket_not_found")
+	}
+	if err != nil {
+		return Ticket{}, fmt.Errorf("get ticket %d: %w", id, err)
+	}
+	return t, nil
+}
+
+// Get returns ticket id if a may see it; otherwise NotFound, so that the
+// existence of other teams' tickets is not revealed.
+func (s *Store) Get(ctx context.Context, a Actor, id int64) (Ticket, error) {
+	t, err := s.get(ctx, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !a.CanSee(t) {
+		return Ticket{}, apperr.New(apperr.NotFound, "error_ticket_not_found")
+	}
+	return t, nil
+}
+
+const sqlSelectMessages = `
+SELECT m.id, m.ticket_id, m.kind, coalesce(m.author_user_id, 0),
+       coalesce(u.name, c.name, ''), m.author_customer_id IS NOT NULL, m.body, m.created_at
+FROM messages m
+LEFT JOIN users u ON u.id = m.author_user_id
+LEFT JOIN customers c ON c.id = m.author_customer_id
+WHERE m.ticket_id = $1 AND ($2 OR m.kind = 'public')
+ORDER BY m.id`
+
+// Messages returns the thread of ticket id, oldest first; internal notes and
+// system lines only when withInternal (never for customers).
+func (s *Store) Messages(ctx context.Context, id int64, withInternal bool) ([]Message, error) {
+	rows, err := s.db.Query(ctx, sqlSelectMessages, id, withInternal)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %d: %w", id, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
+		var m Message
+		return m, r.Scan(&m.ID, &m.TicketID, &m.Kind, &m.AuthorID, &m.AuthorName, &m.FromCustomer, &m.Body, &m.CreatedAt)
+	})
+}
+
+const sqlSelectEvents = `
+SELECT e.id, coalesce(e.actor_id, 0), coalesce(u.name, ''), e.action, e.data, e.created_at
+FROM events e
+LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.subject_type = 'ticket' AND e.subject_id = $1
+ORDER BY e.id`
+
+// History returns the events of ticket id, oldest first.
+func (s *Store) History(ctx context.Context, id int64) ([]Event, error) {
+	rows, err := s.db.Query(ctx, sqlSelectEvents, id)
+	if err != nil {
+		return nil, fmt.Errorf("history of %d: %w", id, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
+		var e Event
+		return e, r.Scan(&e.ID, &e.ActorID, &e.ActorName, &e.Action, &e.Data, &e.CreatedAt)
+	})
+}

@@ -1,0 +1,233 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Changes is an edit of a ticket's properties. Nil fields stay as they are.
+// Version is the version the editor saw: a newer one in the database means
+// someone else saved first, and the edit is refused as a conflict.
+type Changes struct {
+	Version  int
+	Status   *Status
+	Priority *Priority
+	Category *string
+	Tags     *[]string
+	OwnerID  *int64
+	TeamID   *int64
+}
+
+// CloseGuard decides whether a ticket may close; the escalation package
+// plugs in the closed-loop rule (an open follow-up blocks closing).
+type CloseGuard func(ctx context.Context, tx pgx.Tx, ticketID int64) error
+
+// SetCloseGuard installs the guard consulted before any ticket closes.
+func (s *Store) SetCloseGuard(g CloseGuard) { s.closeGuard = g }
+
+// Update applies c to ticket id, one event per changed field.
+func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticket, error) {
+	var f apperr.Fields
+	if c.Status != nil && !c.Status.Valid() {
+		f.Add("status", "error_status_invalid")
+	}
+	if c.Priority != nil && !c.Priority.Valid() {
+		f.Add("priority", "error_priority_invalid")
+	}
+	if c.Category != nil && *c.Category != "" && !slices.Contains(Categories, *c.Category) {
+		f.Add("category", "error_category_invalid")
+	}
+	if err := f.Err(); err != nil {
+		return Ticket{}, err
+	}
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if t.Version != c.Version {
+			return apperr.New(apperr.Conflict, "error_ticket_conflict")
+		}
+		if t.Status == StatusClosed {
+			return apperr.New(apperr.Conflict, "error_ticket_closed")
+		}
+		now := s.now()
+		changed := false
+		if c.Status != nil && *c.Status != t.Status {
+			if err := s.setStatusTx(ctx, tx, a, t, *c.Status, now); err != nil {
+				return err
+			}
+			changed = true
+		}
+		set := func(col, action string, old, new any) error {
+			if _, err := tx.Exec(ctx, `UPDATE tickets SET `+col+` = $2 WHERE id = $1`, id, new); err != nil {
+				if c, ok := postgres.IsForeignKeyViolation(err); ok {
+					return apperr.InvalidFields(map[string]string{strings.TrimSuffix(c, "_fkey"): "error_invalid_choice"})
+				}
+				return fmt.Errorf("update %s: %w", col, err)
+			}
+			changed = true
+			return RecordEventTx(ctx, tx, now, id, a.UserID, action, map[string]any{"old": old, "new": new})
+		}
+		if c.Priority != nil && *c.Priority != t.Priority {
+			if err := set("priority", "ticket.priority_changed", t.Priority.String(), c.Priority.String()); err != nil {
+				return err
+			}
+		}
+		if c.Category != nil && *c.Category != t.Category {
+			if err := set("category", "ticket.category_changed", t.Category, *c.Category); err != nil {
+				return err
+			}
+		}
+		if c.Tags != nil && !slices.Equal(*c.Tags, t.Tags) {
+			if err := set("tags", "ticket.tags_changed", t.Tags, *c.Tags); err != nil {
+				return err
+			}
+		}
+		if c.OwnerID != nil && *c.OwnerID != t.OwnerID {
+			if err := set("owner_id", "ticket.owner_changed", t.OwnerID, nullID(*c.OwnerID)); err != nil {
+				return err
+			}
+		}
+		if c.TeamID != nil && *c.TeamID != t.TeamID {
+			if err := set("team_id", "ticket.team_changed", t.TeamID, nullID(*c.TeamID)); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
+		}
+		return touchTx(ctx, tx, id, now)
+	})
+	if err != nil {
+		return Ticket{}, err
+	}
+	return s.get(ctx, id)
+}
+
+// touchTx bumps the version and activity time after a change.
+func touchTx(ctx context.Context, tx pgx.Tx, id int64, now time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
+		return fmt.Errorf("touch ticket %d: %w", id, err)
+	}
+	return nil
+}
+
+// setStatusTx moves t to status to if the status machine allows it.
+func (s *Store) setStatusTx(ctx context.Context, tx pgx.Tx, a Actor, t Ticket, to Status, now time.Time) error {
+	if !t.Status.CanBecome(to) {
+		return apperr.InvalidFields(map[string]string{"status": "error_transition_" + string(t.Status) + "_" + string(to)})
+	}
+	if to == StatusClosed && s.closeGuard != nil {
+		if err := s.closeGuard(ctx, tx, t.ID); err != nil {
+			return err
+		}
+	}
+	var extra string
+	switch to {
+	case StatusSolved:
+		extra = `, solved_at = $3`
+	case StatusClosed:
+		extra = `, closed_at = $3`
+	case StatusOpen:
+		extra = `, solved_at = NULL, closed_at = NULL, updated_at = $3`
+	default:
+		extra = `, updated_at = $3`
+	}
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET status = $2`+extra+` WHERE id = $1`, t.ID, to, now); err != nil {
+		return fmt.Errorf("set status: %w", err)
+	}
+	action := "ticket.status_changed"
+	if t.Status == StatusSolved && to == StatusOpen {
+		action = "ticket.reopened"
+	}
+	return RecordEventTx(ctx, tx, now, t.ID, a.UserID, action, map[string]any{"old": t.Status, "new": to})
+}
+
+// Reply is a rep's message on a ticket, optionally setting a status
+// ("send and set pending/solved").
+type Reply struct {
+	Kind      MessageKind // public or internal
+	Body      string
+	SetStatus Status // "" keeps the status (a first public reply opens a new ticket)
+}
+
+// AddReply adds a rep's public reply or internal note. A public reply is the
+// first response when there was none, and is queued to the customer by mail.
+func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticket, error) {
+	r.Body = strings.TrimSpace(r.Body)
+	var f apperr.Fields
+	checkText(&f, "body", r.Body, true, maxBody)
+	if r.Kind != MessagePublic && r.Kind != MessageInternal {
+		f.Add("kind", "error_invalid_choice")
+	}
+	if r.SetStatus != "" && !r.SetStatus.Valid() {
+		f.Add("status", "error_status_invalid")
+	}
+	if err := f.Err(); err != nil {
+		return Ticket{}, err
+	}
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if t.Status == StatusClosed {
+			return apperr.New(apperr.Conflict, "error_ticket_closed")
+		}
+		now := s.now()
+		if err := insertMessageTx(ctx, tx, id, r.Kind, a.UserID, 0, r.Body, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE tickets SET search = search || setweight(to_tsvector('simple', ld_search_text($2)), 'B')
+WHERE id = $1`, id, r.Body); err != nil {
+			return fmt.Errorf("index reply: %w", err)
+		}
+		action := "ticket.note_added"
+		if r.Kind == MessagePublic {
+			action = "ticket.replied"
+			if t.FirstResponseAt == nil {
+				if _, err := tx.Exec(ctx, `UPDATE tickets SET first_response_at = $2 WHERE id = $1`, id, now); err != nil {
+					return fmt.Errorf("first response: %w", err)
+				}
+			}
+			if t.Customer.Email != "" {
+				if err := s.queueReplyMailTx(ctx, tx, t, r.Body, now); err != nil {
+					return err
+				}
+			}
+		}
+		if err := RecordEventTx(ctx, tx, now, id, a.UserID, action, nil); err != nil {
+			return err
+		}
+		to := r.SetStatus
+		if to == "" && r.Kind == MessagePublic && t.Status == StatusNew {
+			to = StatusOpen
+		}
+		if to != "" && to != t.Status {
+			if err := s.setStatusTx(ctx, tx, a, t, to, now); err != nil {
+				return err
+			}
+		}
+		return touchTx(ctx, tx, id, now)
+	})
+	if err != nil {
+		return Ticket{}, err
+	}
+	return s.get(ctx, id)
+}

@@ -1,0 +1,76 @@
+package tickets
+
+import (
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+)
+
+// Field limits, mirrored by the schema's CHECK constraints.
+const (
+	maxSubject = 300
+	maxBody    = 20000
+	maxName    = 200
+	maxOrder   = 100
+	maxTag     = 40
+	maxTags    = 20
+)
+
+var (
+	phoneJunk  = regexp.MustCompile(`[\s\-().]`)
+	phoneValid = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
+	tagValid   = regexp.MustCompile(`^[\p{L}\p{N}_\-]+$`)
+)
+
+// NormalizePhone strips spaces, dashes, dots and brackets; ok is false when
+// what remains is not a phone number.
+func NormalizePhone(s string) (string, bool) {
+	p := phoneJunk.ReplaceAllString(strings.TrimSpace(s), "")
+	return p, phoneValid.MatchString(p)
+}
+
+// validEmail reports whether s is a bare address like name@example.com.
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, ".")
+}
+
+func checkText(f *apperr.Fields, field, value string, required bool, max int) {
+	n := utf8.RuneCountInString(strings.TrimSpace(value))
+	switch {
+	case n == 0 && required:
+		f.Add(field, "error_required")
+	case n > max:
+		f.Add(field, "error_too_long")
+	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
+		f.Add(field, "error_text_invalid")
+	}
+}
+
+// ParseTags splits a comma- or space-separated tag list, lower-cased and
+// de-duplicated; bad tags are reported on field "tags".
+func ParseTags(s string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if t == "" || seen[t] {
+			continue
+		}
+		if utf8.RuneCountInString(t) > maxTag || !tagValid.MatchString(t) {
+			return nil, apperr.InvalidFields(map[string]string{"tags": "error_tag_invalid"})
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	if len(out) > maxTags {
+		return nil, apperr.InvalidFields(map[string]string{"tags": "error_too_many_tags"})
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}

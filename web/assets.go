@@ -1,0 +1,85 @@
+package web
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// static holds css/ (ours) and vendor/ (copied from npm by `make assets`).
+//
+//go:embed all:static
+var staticFS embed.FS
+
+type asset struct {
+	body  []byte
+	hash  string
+	ctype string
+}
+
+// assets serves embedded files under content-hashed URLs
+// (/static/<hash>/<name>), so they can be cached for a year.
+type assets struct{ files map[string]asset }
+
+func loadAssets() (*assets, error) {
+	a := &assets{files: map[string]asset{}}
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	err = fs.WalkDir(sub, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(sub, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		ctype := mime.TypeByExtension(path.Ext(p))
+		if ctype == "" {
+			ctype = "application/octet-stream"
+		}
+		a.files[p] = asset{body: b, hash: hex.EncodeToString(sum[:])[:12], ctype: ctype}
+		return nil
+	})
+	return a, err
+}
+
+// url returns the content-hashed URL of a static file.
+func (a *assets) url(name string) string {
+	f, ok := a.files[name]
+	if !ok {
+		return "/static/missing/" + name
+	}
+	return "/static/" + f.hash + "/" + name
+}
+
+func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "*")
+	f, ok := a.files[name]
+	if !ok || strings.Contains(name, "..") {
+		http.NotFound(w, r)
+		return
+	}
+	etag := `"` + f.hash + `"`
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", f.ctype)
+	if chi.URLParam(r, "hash") == f.hash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(f.body)
+}

@@ -1,0 +1,139 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/staff"
+)
+
+// chromiumPath is the browser the tests drive (DEVELOPERS.md lists the flags).
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium for one test. A missing browser fails
+// the test: browser flows are part of `make test`, never silently skipped.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("chromium not found at %s (apt-get install -y chromium): %v", chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "en-US"),
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelCtx := chromedp.NewContext(actx)
+	// The first Do starts the browser; it must not carry the test's timeout.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// byLabel selects the form control whose <label> reads text, as a person finds it.
+func byLabel(text string) string {
+	return fmt.Sprintf(`//*[@id=//label[normalize-space(text()[1])=%q]/@for]`, text)
+}
+
+// button selects a button by its accessible name.
+func button(name string) string {
+	return fmt.Sprintf(`//button[normalize-space(.)=%q]`, name)
+}
+
+// heading selects a level-1 heading by its text.
+func heading(text string) string {
+	return fmt.Sprintf(`//h1[normalize-space(.)=%q]`, text)
+}
+
+// screenshot saves a full-page PNG under artifacts/ at the repository root.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := filepath.Join("..", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// htmlLang reads the page's <html lang>.
+func htmlLang(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	res, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+	if err != nil {
+		t.Fatalf("read html lang: %v", err)
+	}
+	return res.Value
+}
+
+func TestBrowserLoginLanguageLogout(t *testing.T) {
+	e := setup(t)
+	ctx := newBrowser(t)
+	cat, _ := i18n.Load()
+	en, fi, vi := cat.Localizer("en"), cat.Localizer("fi"), cat.Localizer("vi")
+	rep := e.users[staff.RoleRep] // Finnish-speaking rep
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/"),
+		chromedp.WaitVisible(heading(en.T("login_title"))),
+		chromedp.SendKeys(byLabel(en.T("login_email")), rep.Email),
+		chromedp.SendKeys(byLabel(en.T("login_password")), testPassword),
+		chromedp.Click(button(en.T("login_submit"))),
+		// Home page, in the rep's own language.
+		chromedp.WaitVisible(heading(fi.T("home_title", "Name", rep.Name))),
+	)
+	if err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	if lang := htmlLang(t, ctx); lang != "fi" {
+		t.Fatalf("html lang = %q, want fi", lang)
+	}
+	screenshot(t, ctx, "home-fi.png")
+
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(byLabel(fi.T("language")), "vi"),
+		chromedp.Click(button(fi.T("language_change"))),
+		chromedp.WaitVisible(heading(vi.T("home_title", "Name", rep.Name))),
+	)
+	if err != nil {
+		t.Fatalf("switch language: %v", err)
+	}
+	if lang := htmlLang(t, ctx); lang != "vi" {
+		t.Fatalf("after switching, html lang = %q, want vi", lang)
+	}
+	screenshot(t, ctx, "home-vi.png")
+
+	err = chromedp.Do(ctx,
+		chromedp.Click(button(vi.T("logout"))),
+		// The switcher's cookie keeps the login page in Vietnamese.
+		chromedp.WaitVisible(heading(vi.T("login_title"))),
+	)
+	if err != nil {
+		t.Fatalf("log out: %v", err)
+	}
+}

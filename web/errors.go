@@ -1,0 +1,47 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/web/views"
+)
+
+// statusOf is the one error kind -> HTTP status map.
+func statusOf(k apperr.Kind) int {
+	switch k {
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Invalid:
+		return http.StatusUnprocessableEntity
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.Unauthorized:
+		return http.StatusUnauthorized
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// fail renders err as a translated error page. Internal errors are logged with
+// the request id and shown only as a generic message.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	kind := apperr.KindOf(err)
+	status := statusOf(kind)
+	msg := apperr.MsgIDOf(err)
+	if kind == apperr.Internal || msg == "" {
+		msg = "error_internal"
+	}
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "err", err)
+	}
+	s.render(w, r, status, views.ErrorPage(s.page(r, "error_title", ""), msg))
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, apperr.New(apperr.NotFound, "error_not_found"))
+}

@@ -1,0 +1,63 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/web/views"
+)
+
+// render writes c with status. It renders into a buffer first, so a failure
+// half-way cannot send a broken page with a 200.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.log.ErrorContext(r.Context(), "render", "request_id", requestID(r.Context()), "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// isHTMX reports whether r came from htmx and wants a fragment.
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// page builds the layout props for r.
+func (s *Server) page(r *http.Request, titleID, active string) views.Page {
+	l := i18n.FromContext(r.Context())
+	p := views.Page{
+		Title:  l.T(titleID),
+		Lang:   l.Lang,
+		User:   currentUser(r.Context()),
+		Active: active,
+		Asset:  s.assets.url,
+		Path:   r.URL.RequestURI(),
+	}
+	if f := s.sessions.PopString(r.Context(), "flash"); f != "" {
+		kind, id, _ := strings.Cut(f, ":")
+		p.Flash = &views.Flash{Kind: kind, MsgID: id}
+	}
+	return p
+}
+
+// flash stores a one-time message for the next page.
+func (s *Server) flash(r *http.Request, kind, msgID string) {
+	s.sessions.Put(r.Context(), "flash", kind+":"+msgID)
+}
+
+// redirect answers a successful form post (PRG); htmx follows HX-Location.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}

@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/loopdesk/loopdesk/internal/staff"
+)
+
+// routes lists every route on one screen. Each one is also in the role x route
+// table of routes_test.go.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.withRequestID, s.recoverer, s.observe, securityHeaders, s.crossOriginProtection)
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/static/{hash}/*", s.assets.serve)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.loadUser, s.withLocale)
+		r.NotFound(s.handleNotFound)
+
+		// Anyone.
+		r.Get("/login", s.handleLoginForm)
+		r.Post("/login", s.handleLogin)
+		r.Post("/logout", s.handleLogout)
+		r.Post("/locale", s.handleLocale)
+
+		// Staff, by tier.
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(staff.RoleRep))
+			r.Get("/", s.handleHome)
+			r.Get("/queue/mine", s.placeholder("mine", "nav_my_queue"))
+			r.Get("/queue/team", s.placeholder("team", "nav_team_queue"))
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(staff.RoleSenior))
+			r.Get("/escalations", s.placeholder("escalations", "nav_escalations"))
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(staff.RoleSupervisor))
+			r.Get("/supervisor", s.placeholder("supervisor", "nav_supervisor"))
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(s.require(staff.RoleAdmin))
+			r.Get("/admin", s.placeholder("admin", "nav_admin"))
+		})
+	})
+	return r
+}

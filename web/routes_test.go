@@ -1,0 +1,111 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/loopdesk/loopdesk/internal/staff"
+)
+
+// access says who may use a route.
+type access int
+
+const (
+	public access = iota // anyone, signed in or not
+	rep
+	senior
+	supervisor
+	admin
+)
+
+var minRole = map[access]staff.Role{rep: staff.RoleRep, senior: staff.RoleSenior, supervisor: staff.RoleSupervisor, admin: staff.RoleAdmin}
+
+// routeTable is the role x route table: every route in routes.go must be here.
+// ok is the status an allowed caller gets (a request with no form posts as-is).
+var routeTable = []struct {
+	method, pattern, path string
+	who                   access
+	ok                    int
+	okSignedIn            int // when non-zero: what signed-in staff get instead of ok
+}{
+	{"GET", "/healthz", "/healthz", public, 200, 0},
+	{"GET", "/readyz", "/readyz", public, 200, 0},
+	{"GET", "/metrics", "/metrics", public, 200, 0},
+	{"GET", "/static/{hash}/*", "/static/x/css/app.css", public, 200, 0},
+	{"GET", "/login", "/login", public, 200, 303}, // signed in: sent on to the start page
+	{"POST", "/login", "/login", public, 422, 0},
+	{"POST", "/locale", "/locale", public, 422, 0},
+	{"GET", "/", "/", rep, 200, 0},
+	{"GET", "/queue/mine", "/queue/mine", rep, 200, 0},
+	{"GET", "/queue/team", "/queue/team", rep, 200, 0},
+	{"GET", "/escalations", "/escalations", senior, 200, 0},
+	{"GET", "/supervisor", "/supervisor", supervisor, 200, 0},
+	{"GET", "/admin", "/admin", admin, 200, 0},
+	// Last: it ends each client's session.
+	{"POST", "/logout", "/logout", public, 303, 0},
+}
+
+func TestRouteTableCoversEveryRoute(t *testing.T) {
+	e := setup(t)
+	inTable := map[string]bool{}
+	for _, rt := range routeTable {
+		inTable[rt.method+" "+rt.pattern] = true
+	}
+	err := chi.Walk(e.srv.handler.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.ReplaceAll(route, "/*/", "/")
+		if method == "" || !inTable[method+" "+route] {
+			if !(route == "/metrics" && method != "GET") {
+				return fmt.Errorf("route %s %s is not in routeTable", method, route)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRoleRouteTable(t *testing.T) {
+	e := setup(t)
+	clients := map[string]*http.Client{"anonymous": e.client()}
+	for _, r := range staff.Roles {
+		clients[string(r)] = e.login(r)
+	}
+	for _, rt := range routeTable {
+		for who, c := range clients {
+			t.Run(rt.method+" "+rt.path+" as "+who, func(t *testing.T) {
+				var res *response
+				if rt.method == "GET" {
+					res = e.get(c, rt.path)
+				} else {
+					res = e.post(c, rt.path, nil)
+				}
+				want := rt.ok
+				switch {
+				case rt.who == public && who != "anonymous" && rt.okSignedIn != 0:
+					want = rt.okSignedIn
+				case rt.who == public:
+				case who == "anonymous":
+					want = http.StatusSeeOther
+				case !staff.Role(who).AtLeast(minRole[rt.who]):
+					want = http.StatusForbidden
+				}
+				if rt.path == "/logout" {
+					want = http.StatusSeeOther
+				}
+				if res.StatusCode != want {
+					t.Fatalf("status %d, want %d", res.StatusCode, want)
+				}
+				if want == http.StatusSeeOther && who == "anonymous" && rt.who != public {
+					if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, "/login") {
+						t.Fatalf("redirect to %q, want the login page", loc)
+					}
+				}
+			})
+		}
+	}
+}

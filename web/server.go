@@ -1,0 +1,81 @@
+// Package web is Loopdesk's HTTP face: middleware, the route table, thin
+// handlers per feature and the one error -> status map.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/staff"
+)
+
+// Deps is everything the HTTP layer needs; cmd/server wires it.
+type Deps struct {
+	Log     *slog.Logger
+	DB      *pgxpool.Pool
+	Catalog *i18n.Catalog
+	Staff   *staff.Store
+	BaseURL string // public base URL, e.g. https://desk.example.com
+	Now     func() time.Time
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	log      *slog.Logger
+	db       *pgxpool.Pool
+	cat      *i18n.Catalog
+	staff    *staff.Store
+	sessions *scs.SessionManager
+	assets   *assets
+	metrics  *metrics
+	baseURL  *url.URL
+	now      func() time.Time
+	handler  http.Handler
+}
+
+// New builds the server and its route table.
+func New(d Deps) (*Server, error) {
+	base, err := url.Parse(d.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	sm := scs.New()
+	sm.Store = pgxstore.NewWithCleanupInterval(d.DB, 30*time.Minute)
+	sm.Lifetime = 12 * time.Hour
+	sm.IdleTimeout = 4 * time.Hour
+	sm.Cookie.Name = "loopdesk_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = base.Scheme == "https"
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		d.Log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+	s := &Server{
+		log:      d.Log,
+		db:       d.DB,
+		cat:      d.Catalog,
+		staff:    d.Staff,
+		sessions: sm,
+		assets:   a,
+		metrics:  newMetrics(d.DB),
+		baseURL:  base,
+		now:      d.Now,
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves every Loopdesk request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
