@@ -15,6 +15,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -24,11 +25,12 @@ const testPassword = "correct horse battery"
 
 // env is one test's running server on its own database.
 type env struct {
-	t     *testing.T
-	srv   *Server
-	http  *httptest.Server
-	staff *staff.Store
-	users map[staff.Role]staff.User
+	t       *testing.T
+	srv     *Server
+	http    *httptest.Server
+	staff   *staff.Store
+	tickets *tickets.Store
+	users   map[staff.Role]staff.User
 }
 
 // setup starts a server on a fresh database with one user per role.
@@ -42,13 +44,14 @@ func setup(t *testing.T) *env {
 	}
 	st := staff.NewStore(db, time.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, BaseURL: "http://127.0.0.1", Now: time.Now})
+	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
+	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, BaseURL: "http://127.0.0.1", Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	e := &env{t: t, srv: srv, http: hs, staff: st, users: map[staff.Role]staff.User{}}
+	e := &env{t: t, srv: srv, http: hs, staff: st, tickets: ts, users: map[staff.Role]staff.User{}}
 	locales := map[staff.Role]string{staff.RoleRep: "fi", staff.RoleSenior: "vi", staff.RoleSupervisor: "hi", staff.RoleAdmin: "en"}
 	for _, role := range staff.Roles {
 		u, err := st.Create(ctx, 0, staff.NewUser{

@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 type ctxKey int
@@ -144,6 +145,14 @@ func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 		http.Error(w, "cross-origin request rejected", http.StatusForbidden)
 	}))
 	return cop.Handler(next)
+}
+
+// actorOf is the signed-in staff member as the tickets domain sees them.
+func actorOf(u *staff.User) tickets.Actor {
+	if u == nil {
+		return tickets.Actor{}
+	}
+	return tickets.Actor{UserID: u.ID, TeamIDs: u.TeamIDs, SeeAll: u.Role.AtLeast(staff.RoleSupervisor)}
 }
 
 const sessionUserKey = "user_id"

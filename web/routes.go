@@ -19,6 +19,10 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/metrics", s.metrics.handler())
 	r.Get("/static/{hash}/*", s.assets.serve)
 
+	// JSON API, authenticated by personal API tokens (no session, no cookies).
+	// --- api routes (owned by the API work) ---
+	// --- end api routes ---
+
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser, s.withLocale)
 		r.NotFound(s.handleNotFound)
@@ -29,12 +33,18 @@ func (s *Server) routes() http.Handler {
 		r.Post("/logout", s.handleLogout)
 		r.Post("/locale", s.handleLocale)
 
+		// Customers, no login: web form, private status link, find my ticket.
+		// --- public routes (owned by the customer-side work) ---
+		// --- end public routes ---
+
 		// Staff, by tier.
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleRep))
 			r.Get("/", s.handleHome)
 			r.Get("/queue/mine", s.placeholder("mine", "nav_my_queue"))
 			r.Get("/queue/team", s.placeholder("team", "nav_team_queue"))
+			// --- rep ticket routes ---
+			// --- end rep ticket routes ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSenior))
@@ -47,6 +57,8 @@ func (s *Server) routes() http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleAdmin))
 			r.Get("/admin", s.placeholder("admin", "nav_admin"))
+			// --- admin routes ---
+			// --- end admin routes ---
 		})
 	})
 	return r

@@ -45,6 +45,14 @@ var routeTable = []struct {
 	{"GET", "/escalations", "/escalations", senior, 200, 0},
 	{"GET", "/supervisor", "/supervisor", supervisor, 200, 0},
 	{"GET", "/admin", "/admin", admin, 200, 0},
+	// --- api routes ---
+	// --- end api routes ---
+	// --- public routes ---
+	// --- end public routes ---
+	// --- rep ticket routes ---
+	// --- end rep ticket routes ---
+	// --- admin routes ---
+	// --- end admin routes ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},
 }

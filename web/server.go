@@ -14,6 +14,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // Deps is everything the HTTP layer needs; cmd/server wires it.
@@ -22,6 +23,7 @@ type Deps struct {
 	DB      *pgxpool.Pool
 	Catalog *i18n.Catalog
 	Staff   *staff.Store
+	Tickets *tickets.Store
 	BaseURL string // public base URL, e.g. https://desk.example.com
 	Now     func() time.Time
 }
@@ -32,6 +34,7 @@ type Server struct {
 	db       *pgxpool.Pool
 	cat      *i18n.Catalog
 	staff    *staff.Store
+	tickets  *tickets.Store
 	sessions *scs.SessionManager
 	assets   *assets
 	metrics  *metrics
@@ -67,6 +70,7 @@ func New(d Deps) (*Server, error) {
 		db:       d.DB,
 		cat:      d.Catalog,
 		staff:    d.Staff,
+		tickets:  d.Tickets,
 		sessions: sm,
 		assets:   a,
 		metrics:  newMetrics(d.DB),

@@ -15,6 +15,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web"
 )
 
@@ -66,7 +67,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, BaseURL: cfg.BaseURL, Now: time.Now})
+	ticketStore := tickets.NewStore(pool, time.Now, cfg.BaseURL)
+	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, BaseURL: cfg.BaseURL, Now: time.Now})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 	"time"
 
@@ -34,9 +36,13 @@ type Catalog struct {
 func Load() (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, l := range Locales {
-		if _, err := b.LoadMessageFileFS(catalogFS, "catalogs/"+l+".toml"); err != nil {
-			return nil, fmt.Errorf("load catalog %s: %w", l, err)
+	files, err := fs.Glob(catalogFS, "catalogs/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := b.LoadMessageFileFS(catalogFS, f); err != nil {
+			return nil, fmt.Errorf("load catalog %s: %w", f, err)
 		}
 	}
 	c := &Catalog{bundle: b, locs: map[string]*Localizer{}}
@@ -196,18 +202,40 @@ func LanguageName(lang string) string {
 	}
 }
 
-// Keys lists the message ids of a catalog file (for tests and tools).
+// Keys lists the message ids of a language over all its catalog files:
+// catalogs/<lang>.toml and catalogs/<area>.<lang>.toml (for tests and tools).
+// A key defined in two files of one language is an error.
 func Keys(lang string) (map[string]string, error) {
-	raw, err := catalogFS.ReadFile("catalogs/" + lang + ".toml")
+	files, err := fs.Glob(catalogFS, "catalogs/*.toml")
 	if err != nil {
 		return nil, err
 	}
+	out := map[string]string{}
+	for _, f := range files {
+		parts := strings.Split(strings.TrimSuffix(path.Base(f), ".toml"), ".")
+		if parts[len(parts)-1] != lang {
+			continue
+		}
+		if err := readKeys(f, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func readKeys(file string, out map[string]string) error {
+	raw, err := catalogFS.ReadFile(file)
+	if err != nil {
+		return err
+	}
 	var m map[string]any
 	if err := toml.Unmarshal(raw, &m); err != nil {
-		return nil, err
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	out := map[string]string{}
 	for k, v := range m {
+		if _, dup := out[k]; dup {
+			return fmt.Errorf("%s: key %q is defined twice", file, k)
+		}
 		switch v := v.(type) {
 		case string:
 			out[k] = v
@@ -219,5 +247,5 @@ func Keys(lang string) (map[string]string, error) {
 			out[k] = strings.Join(parts, ";")
 		}
 	}
-	return out, nil
+	return nil
 }

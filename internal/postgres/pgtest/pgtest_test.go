@@ -151,7 +151,7 @@ func TestDatabaseNameFitsIdentifier(t *testing.T) {
 
 // BenchmarkClone times CREATE DATABASE from the template (clone-ms/op) and the DROP at
 // cleanup (drop-ms/op) with each strategy, sequentially and with GOMAXPROCS clones at once
-// as parallel tests make them; it is how cloneStrategy was picked.
+// as parallel tests make them; it is how cloneStrategy was picked (figures beside it).
 func BenchmarkClone(b *testing.B) {
 	env, err := setup()
 	if err != nil {
