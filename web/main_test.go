@@ -43,7 +43,7 @@ func setup(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	st := staff.NewStore(db, time.Now)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
 	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, BaseURL: "http://127.0.0.1", Now: time.Now})
 	if err != nil {
@@ -64,6 +64,14 @@ func setup(t *testing.T) *env {
 		e.users[role] = u
 	}
 	return e
+}
+
+// testLog sends the server's warnings and errors to the test log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // client returns an HTTP client with its own cookie jar that does not follow redirects.

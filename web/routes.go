@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // routes lists every route on one screen. Each one is also in the role x route
@@ -41,8 +42,19 @@ func (s *Server) routes() http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleRep))
 			r.Get("/", s.handleHome)
-			r.Get("/queue/mine", s.placeholder("mine", "nav_my_queue"))
-			r.Get("/queue/team", s.placeholder("team", "nav_team_queue"))
+			r.Get("/queue/mine", s.queue(tickets.ScopeMine))
+			r.Get("/queue/team", s.queue(tickets.ScopeTeamUnassigned))
+			r.Get("/queue/all", s.queue(tickets.ScopeAll))
+			r.Post("/views", s.handleSaveView)
+			r.Get("/search", s.handleSearch)
+			r.Get("/tickets/new", s.handleNewTicketForm)
+			r.Get("/tickets/new/customers", s.handleCustomerSuggestions)
+			r.Post("/tickets", s.handleCreateTicket)
+			r.Get("/tickets/{id}", s.handleTicket)
+			r.Post("/tickets/{id}/replies", s.handleReply)
+			r.Post("/tickets/{id}/properties", s.handleProperties)
+			r.Post("/tickets/{id}/merge", s.handleMerge)
+			r.Post("/tickets/{id}/links", s.handleLink)
 			// --- rep ticket routes ---
 			// --- end rep ticket routes ---
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // access says who may use a route.
@@ -42,6 +43,18 @@ var routeTable = []struct {
 	{"GET", "/", "/", rep, 200, 0},
 	{"GET", "/queue/mine", "/queue/mine", rep, 200, 0},
 	{"GET", "/queue/team", "/queue/team", rep, 200, 0},
+	{"GET", "/queue/all", "/queue/all", rep, 200, 0},
+	{"POST", "/views", "/views", rep, 303, 0},
+	{"GET", "/search", "/search?q=order", rep, 200, 0},
+	{"GET", "/tickets/new", "/tickets/new", rep, 200, 0},
+	{"GET", "/tickets/new/customers", "/tickets/new/customers?customer_name=an", rep, 200, 0},
+	{"POST", "/tickets", "/tickets", rep, 422, 0},
+	// Ticket 1 is made by TestRoleRouteTable in the team every test user is in.
+	{"GET", "/tickets/{id}", "/tickets/1", rep, 200, 0},
+	{"POST", "/tickets/{id}/replies", "/tickets/1/replies", rep, 422, 0},
+	{"POST", "/tickets/{id}/properties", "/tickets/1/properties", rep, 422, 0},
+	{"POST", "/tickets/{id}/merge", "/tickets/1/merge", rep, 422, 0},
+	{"POST", "/tickets/{id}/links", "/tickets/1/links", rep, 422, 0},
 	{"GET", "/escalations", "/escalations", senior, 200, 0},
 	{"GET", "/supervisor", "/supervisor", supervisor, 200, 0},
 	{"GET", "/admin", "/admin", admin, 200, 0},
@@ -79,6 +92,14 @@ func TestRouteTableCoversEveryRoute(t *testing.T) {
 
 func TestRoleRouteTable(t *testing.T) {
 	e := setup(t)
+	rep := e.users[staff.RoleRep]
+	tk, _, err := e.tickets.Create(t.Context(), actorOf(&rep), tickets.NewTicket{
+		CustomerName: "Route Table", Subject: "Order missing", Body: "Where is my order?",
+		Channel: "phone", Priority: tickets.PriorityNormal,
+	})
+	if err != nil || tk.ID != 1 {
+		t.Fatalf("create ticket 1: %v (id %d)", err, tk.ID)
+	}
 	clients := map[string]*http.Client{"anonymous": e.client()}
 	for _, r := range staff.Roles {
 		clients[string(r)] = e.login(r)

@@ -1,10 +1,5 @@
-// Command pgrun runs a command against a throwaway Postgres cluster, for `make test`.
-// `go run ./cmd/pgrun -- go test ./...` gives every test binary one private server.
-//
-// Unless TEST_DATABASE_URL is already set, pgrun starts a Fast devpg cluster in a temporary
-// directory, exports TEST_DATABASE_URL (the cluster's postgres database) to the command,
-// forwards SIGINT and SIGTERM to it, then stops the cluster, removes the directory and
-// exits with the command's exit code.
+// Command pgrun runs a command against a throwaway Postgres cluster, for `make test`:
+// `go run ./cmd/pgrun -- go test ./...` exports TEST_DATABASE_URL unless it is already set.
 package main
 
 import (
@@ -37,7 +32,10 @@ func main() {
 	os.Exit(code)
 }
 
-// run returns the exit code for pgrun: the command's, or its own when err is set.
+// run starts a Fast devpg cluster in a temporary directory (unless TEST_DATABASE_URL is
+// set), runs args with TEST_DATABASE_URL pointing at its postgres database and signals
+// forwarded, then stops and removes the cluster. It returns the command's exit code, or
+// pgrun's own when err is set.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) (int, error) {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
@@ -71,27 +69,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}()
 
 	cluster, interrupted, err := startCluster(ctx, dir, log, signals)
-	if err != nil {
-		return exitCannotRun, err
+	if cluster != nil {
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
+			defer cancel()
+			if err := cluster.Stop(ctx); err != nil {
+				log.Warn("pgrun: stop cluster", "err", err)
+			}
+		}()
 	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stopTimeout)
-		defer cancel()
-		if err := cluster.Stop(ctx); err != nil {
-			log.Warn("pgrun: stop cluster", "err", err)
-		}
-	}()
 	if interrupted != nil {
 		return exitCodeForSignal(interrupted), fmt.Errorf("interrupted by %v before the command started", interrupted)
+	}
+	if err != nil {
+		return exitCannotRun, err
 	}
 
 	level.Set(slog.LevelWarn)
 	return runCommand(args, []string{envTestDatabaseURL + "=" + cluster.ConnString("postgres")}, signals)
 }
 
-// startCluster starts the Fast cluster, cancelling the start on the first signal. A signal
-// that arrives after the start reports interrupted, so the caller can stop the cluster
-// rather than run the command.
+// startCluster starts the Fast cluster, cancelling the start on the first signal, which it
+// returns so that the caller stops (or never has) the cluster rather than run the command.
 func startCluster(ctx context.Context, dir string, log *slog.Logger, signals <-chan os.Signal) (*devpg.Cluster, os.Signal, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -110,7 +109,7 @@ func startCluster(ctx context.Context, dir string, log *slog.Logger, signals <-c
 	close(started)
 	sig := <-caught
 	if err != nil {
-		return nil, nil, fmt.Errorf("start throwaway Postgres: %w", err)
+		return nil, sig, fmt.Errorf("start throwaway Postgres: %w", err)
 	}
 	return cluster, sig, nil
 }

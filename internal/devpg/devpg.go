@@ -50,7 +50,8 @@ type Options struct {
 	// Logger receives lifecycle events; nil means slog.Default().
 	Logger *slog.Logger
 	// Fast trades durability for speed, for throwaway test clusters: fsync, synchronous_commit
-	// and full_page_writes are off and max_connections is raised for parallel test binaries.
+	// and full_page_writes are off, max_connections is raised for parallel test binaries, and
+	// dynamic shared memory lives in the data dir.
 	Fast bool
 }
 
@@ -65,6 +66,7 @@ type Cluster struct {
 	// owned is false when Start found a postmaster already serving the directory: Stop then
 	// leaves it alone, since someone else relies on it.
 	owned   bool
+	proc    *os.Process   // signalled through os.Process, which never hits a reused pid
 	exited  chan struct{} // closed once the postmaster we started has exited
 	waitErr error         // the postmaster's exit status; read only after exited is closed
 
@@ -186,8 +188,8 @@ func (c *Cluster) stop(ctx context.Context) error {
 	return fmt.Errorf("devpg: postgres ignored SIGINT and SIGQUIT and was killed; see %s", filepath.Join(c.pgData, logFileName))
 }
 
-func (c *Cluster) signal(sig syscall.Signal) error {
-	return syscall.Kill(c.pid, sig)
+func (c *Cluster) signal(sig os.Signal) error {
+	return c.proc.Signal(sig)
 }
 
 func (c *Cluster) exitError() error {
@@ -404,6 +406,8 @@ func initCluster(ctx context.Context, binDir, base string, acct *account, fast b
 	}
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "initdb"), args...)
 	cmd.SysProcAttr = acct.sysProcAttr()
+	// On cancellation kill initdb's whole process group: its bootstrap postgres too.
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.Dir = "/" // our working directory may be unreadable to the server's user
 	cmd.Env = serverEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -456,6 +460,9 @@ func startPostmaster(ctx context.Context, binDir, pgData string, acct *account, 
 			"-c", "synchronous_commit=off",
 			"-c", "full_page_writes=off",
 			"-c", "max_connections=300",
+			// Dynamic shared memory as files in the data dir rather than in /dev/shm, so a
+			// throwaway cluster killed with its parent leaves nothing outside its directory.
+			"-c", "dynamic_shared_memory_type=mmap",
 		)
 	}
 	cmd := exec.Command(filepath.Join(binDir, "postgres"), args...)
@@ -510,7 +517,7 @@ func (c *Cluster) spawn(cmd *exec.Cmd) error {
 			started <- err
 			return
 		}
-		c.pid = cmd.Process.Pid
+		c.proc, c.pid = cmd.Process, cmd.Process.Pid
 		started <- nil
 		c.waitErr = cmd.Wait()
 		close(c.exited)

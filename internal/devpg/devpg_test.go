@@ -2,6 +2,7 @@ package devpg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,6 +27,30 @@ func TestFindBinDir(t *testing.T) {
 	}
 }
 
+// TestFindBinDirFallbacks hides PATH so that pg_config and then the Debian layout are used.
+func TestFindBinDirFallbacks(t *testing.T) {
+	pgConfig, err := exec.LookPath("pg_config")
+	if err != nil {
+		t.Skip("no pg_config on this machine")
+	}
+	t.Setenv("PATH", filepath.Dir(pgConfig))
+	if dir, err := FindBinDir(); err != nil || !hasServerBinaries(dir) {
+		t.Errorf("FindBinDir via pg_config = %q, %v", dir, err)
+	}
+
+	t.Setenv("PATH", t.TempDir())
+	dir, err := FindBinDir()
+	if matches, _ := filepath.Glob(debianBinGlob); len(matches) == 0 {
+		if !errors.Is(err, ErrNoBinaries) {
+			t.Errorf("FindBinDir with nothing installed = %q, %v; want ErrNoBinaries", dir, err)
+		}
+		return
+	}
+	if err != nil || !strings.HasPrefix(dir, "/usr/lib/postgresql/") {
+		t.Errorf("FindBinDir via %s = %q, %v", debianBinGlob, dir, err)
+	}
+}
+
 func TestErrNoBinariesNamesBothWaysOut(t *testing.T) {
 	for _, want := range []string{"apt-get install postgresql", "DATABASE_URL"} {
 		if !strings.Contains(ErrNoBinaries.Error(), want) {
@@ -37,6 +62,35 @@ func TestErrNoBinariesNamesBothWaysOut(t *testing.T) {
 func TestVersionOrder(t *testing.T) {
 	if got := compareVersions(versionOf("/usr/lib/postgresql/9.6/bin"), versionOf("/usr/lib/postgresql/15/bin")); got >= 0 {
 		t.Errorf("9.6 sorted at or above 15 (compare = %d)", got)
+	}
+}
+
+func TestTempDataDirRemovesStaleDirs(t *testing.T) {
+	const prefix = "devpg-stale-test-"
+	stale, err := TempDataDir(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := TempDataDir(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(fresh) })
+	old := time.Now().Add(-2 * staleAfter)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+
+	third, err := TempDataDir(prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(third) })
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale dir %s survived (stat: %v)", stale, err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("fresh dir %s removed: %v", fresh, err)
 	}
 }
 
@@ -78,6 +132,10 @@ func TestStartStopAndReuse(t *testing.T) {
 	var listen string
 	if err := conn.QueryRow(ctx, "SHOW listen_addresses").Scan(&listen); err != nil || listen != "" {
 		t.Errorf("listen_addresses = %q (%v), want none: unix socket only", listen, err)
+	}
+	var dsm string
+	if err := conn.QueryRow(ctx, "SHOW dynamic_shared_memory_type").Scan(&dsm); err != nil || dsm != "mmap" {
+		t.Errorf("dynamic_shared_memory_type = %q (%v), want mmap: a killed throwaway cluster must not litter /dev/shm", dsm, err)
 	}
 	if _, err := conn.Exec(ctx, "CREATE TABLE survives_restart (id int)"); err != nil {
 		t.Fatal(err)
@@ -217,11 +275,11 @@ func TestUnreachableDataDirFallsBackToTempDir(t *testing.T) {
 	}
 }
 
-// newDataDir returns a fresh directory under TMPDIR. Unlike t.TempDir, whose parent is 0700,
-// it sits directly in /tmp, where the postgres OS user can reach it when we are root.
+// newDataDir returns a fresh directory from TempDataDir. Unlike t.TempDir, whose parent is
+// 0700, it sits directly in a shared temp dir, where the postgres OS user can reach it.
 func newDataDir(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "devpg-test-")
+	dir, err := TempDataDir("devpg-test-")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ type Filter struct {
 	Priority    Priority
 	TeamID      int64
 	OwnerID     int64
+	CustomerID  int64
 	Channel     Channel
 	Tag         string
 	Category    string
@@ -56,6 +57,9 @@ const openList = `('new', 'open', 'pending', 'on_hold')`
 
 // Queue lists tickets for a with keyset pagination (never OFFSET).
 func (s *Store) Queue(ctx context.Context, a Actor, f Filter) (Page, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
 	sql, args, err := queueSQL(a, f)
 	if err != nil {
 		return Page{}, err
@@ -79,9 +83,6 @@ func (s *Store) Queue(ctx context.Context, a Actor, f Filter) (Page, error) {
 
 // queueSQL builds the queue query from whitelisted pieces and parameters.
 func queueSQL(a Actor, f Filter) (string, []any, error) {
-	if f.Limit <= 0 || f.Limit > 200 {
-		f.Limit = 50
-	}
 	if f.Sort == "" {
 		f.Sort = "updated"
 	}
@@ -123,6 +124,9 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 	}
 	if f.OwnerID != 0 {
 		where = append(where, "t.owner_id = "+arg(f.OwnerID))
+	}
+	if f.CustomerID != 0 {
+		where = append(where, "t.customer_id = "+arg(f.CustomerID))
 	}
 	if f.Channel != "" {
 		if !f.Channel.Valid() {

@@ -78,6 +78,7 @@ func (n *NewTicket) Validate() error {
 		f.Add("category", "error_category_invalid")
 	}
 	checkText(&f, "order_ref", n.OrderRef, false, maxOrder)
+	checkText(&f, "idempotency_key", n.IdempotencyKey, false, maxIdempotencyKey)
 	return f.Err()
 }
 
@@ -90,6 +91,11 @@ VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10,
         $12, $12)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING id`
+
+// sqlLockIdempotencyKey serialises creates that share an idempotency key until the
+// first commits, so that a repeat finds the first ticket before it makes a customer.
+// The two-key form keeps clear of the bigint advisory locks (migrations).
+const sqlLockIdempotencyKey = `SELECT pg_advisory_xact_lock(hashtext('tickets.idempotency_key'), hashtext($1))`
 
 // Create opens a ticket taken by a rep: the rep becomes its owner (the loop
 // owner). A repeated IdempotencyKey returns the ticket the first call made
@@ -110,6 +116,18 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 	var id int64
 	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		now := s.now()
+		if n.IdempotencyKey != "" {
+			if _, err := tx.Exec(ctx, sqlLockIdempotencyKey, n.IdempotencyKey); err != nil {
+				return fmt.Errorf("lock idempotency key: %w", err)
+			}
+			err := tx.QueryRow(ctx, `SELECT id FROM tickets WHERE idempotency_key = $1`, n.IdempotencyKey).Scan(&id)
+			if err == nil {
+				return nil // a repeat: return the first ticket, change nothing
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("find idempotent ticket: %w", err)
+			}
+		}
 		customerID := n.CustomerID
 		if customerID == 0 {
 			c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: n.CustomerName, Email: n.CustomerEmail, Phone: n.CustomerPhone, Locale: n.CustomerLocale}, now)

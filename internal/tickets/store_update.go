@@ -45,6 +45,13 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 	if c.Category != nil && *c.Category != "" && !slices.Contains(Categories, *c.Category) {
 		f.Add("category", "error_category_invalid")
 	}
+	if c.Tags != nil {
+		tags, err := cleanTags(*c.Tags)
+		if err != nil {
+			f.Add("tags", apperr.FieldsOf(err)["tags"])
+		}
+		c.Tags = &tags
+	}
 	if err := f.Err(); err != nil {
 		return Ticket{}, err
 	}
@@ -70,10 +77,12 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 			}
 			changed = true
 		}
-		set := func(col, action string, old, new any) error {
-			if _, err := tx.Exec(ctx, `UPDATE tickets SET `+col+` = $2 WHERE id = $1`, id, new); err != nil {
-				if c, ok := postgres.IsForeignKeyViolation(err); ok {
-					return apperr.InvalidFields(map[string]string{strings.TrimSuffix(c, "_fkey"): "error_invalid_choice"})
+		// set stores value in col and records old -> new (the event may spell them
+		// differently, e.g. priority keys rather than numbers).
+		set := func(col, action string, value, old, new any) error {
+			if _, err := tx.Exec(ctx, `UPDATE tickets SET `+col+` = $2 WHERE id = $1`, id, value); err != nil {
+				if _, ok := postgres.IsForeignKeyViolation(err); ok {
+					return apperr.InvalidFields(map[string]string{col: "error_invalid_choice"})
 				}
 				return fmt.Errorf("update %s: %w", col, err)
 			}
@@ -81,27 +90,27 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 			return RecordEventTx(ctx, tx, now, id, a.UserID, action, map[string]any{"old": old, "new": new})
 		}
 		if c.Priority != nil && *c.Priority != t.Priority {
-			if err := set("priority", "ticket.priority_changed", t.Priority.String(), c.Priority.String()); err != nil {
+			if err := set("priority", "ticket.priority_changed", *c.Priority, t.Priority.String(), c.Priority.String()); err != nil {
 				return err
 			}
 		}
 		if c.Category != nil && *c.Category != t.Category {
-			if err := set("category", "ticket.category_changed", t.Category, *c.Category); err != nil {
+			if err := set("category", "ticket.category_changed", *c.Category, t.Category, *c.Category); err != nil {
 				return err
 			}
 		}
 		if c.Tags != nil && !slices.Equal(*c.Tags, t.Tags) {
-			if err := set("tags", "ticket.tags_changed", t.Tags, *c.Tags); err != nil {
+			if err := set("tags", "ticket.tags_changed", *c.Tags, t.Tags, *c.Tags); err != nil {
 				return err
 			}
 		}
 		if c.OwnerID != nil && *c.OwnerID != t.OwnerID {
-			if err := set("owner_id", "ticket.owner_changed", t.OwnerID, nullID(*c.OwnerID)); err != nil {
+			if err := set("owner_id", "ticket.owner_changed", nullID(*c.OwnerID), t.OwnerID, nullID(*c.OwnerID)); err != nil {
 				return err
 			}
 		}
 		if c.TeamID != nil && *c.TeamID != t.TeamID {
-			if err := set("team_id", "ticket.team_changed", t.TeamID, nullID(*c.TeamID)); err != nil {
+			if err := set("team_id", "ticket.team_changed", nullID(*c.TeamID), t.TeamID, nullID(*c.TeamID)); err != nil {
 				return err
 			}
 		}
@@ -127,7 +136,7 @@ func touchTx(ctx context.Context, tx pgx.Tx, id int64, now time.Time) error {
 // setStatusTx moves t to status to if the status machine allows it.
 func (s *Store) setStatusTx(ctx context.Context, tx pgx.Tx, a Actor, t Ticket, to Status, now time.Time) error {
 	if !t.Status.CanBecome(to) {
-		return apperr.InvalidFields(map[string]string{"status": "error_transition_" + string(t.Status) + "_" + string(to)})
+		return apperr.InvalidFields(map[string]string{"status": "error_transition_invalid"})
 	}
 	if to == StatusClosed && s.closeGuard != nil {
 		if err := s.closeGuard(ctx, tx, t.ID); err != nil {

@@ -17,6 +17,8 @@ const (
 	maxOrder   = 100
 	maxTag     = 40
 	maxTags    = 20
+
+	maxIdempotencyKey = 200
 )
 
 var (
@@ -53,9 +55,15 @@ func checkText(f *apperr.Fields, field, value string, required bool, max int) {
 // ParseTags splits a comma- or space-separated tag list, lower-cased and
 // de-duplicated; bad tags are reported on field "tags".
 func ParseTags(s string) ([]string, error) {
+	return cleanTags(strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }))
+}
+
+// cleanTags lower-cases, trims and de-duplicates tags; bad tags are reported on
+// field "tags". The result is never nil (the column is NOT NULL).
+func cleanTags(tags []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
-	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+	for _, t := range tags {
 		t = strings.ToLower(strings.TrimSpace(t))
 		if t == "" || seen[t] {
 			continue

@@ -38,6 +38,7 @@ type NavItem struct {
 
 // Nav lists the main navigation; entries are shown to roles at or above Min.
 var Nav = []NavItem{
+	{"new", "/tickets/new", "nav_new_ticket", staff.RoleRep},
 	{"mine", "/queue/mine", "nav_my_queue", staff.RoleRep},
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
 	{"escalations", "/escalations", "nav_escalations", staff.RoleSenior},

@@ -1,0 +1,301 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// How outbox rows get their jobs.
+//
+// The tickets package queues a row in the transaction of the change that
+// caused it (a new ticket, a reply, "find my ticket") and knows nothing of
+// River. Rather than make every such transaction insert a River job too, a
+// River periodic job, the dispatcher, runs every DispatchInterval on the
+// leader: it locks queued rows that have no job with FOR UPDATE SKIP LOCKED
+// and, in the same transaction, inserts one send job per row and records its
+// id on the row. So every queued row gets exactly one job, whichever instance
+// queued it, rows left by a crash or restored from a backup are picked up,
+// and tickets stays free of River. LISTEN/NOTIFY would cut the delay of up to
+// DispatchInterval, but needs a trigger or a change in tickets, and still a
+// sweep for notifications missed while no listener was connected; for
+// customer mail a few seconds do not matter.
+const (
+	// DispatchInterval is how often the dispatcher looks for queued rows.
+	DispatchInterval = 5 * time.Second
+	// Queue is the River queue of the outbox jobs, so a slow SMTP server cannot
+	// hold up other work. The River client must configure it.
+	Queue = "outbox"
+	// MaxAttempts bounds River's retries of one send; with retryBase doubling
+	// up to an hour, a mail is retried for about seven hours before it stays failed.
+	MaxAttempts = 12
+
+	dispatchBatch = 100
+	sendTimeout   = 45 * time.Second
+	maxErrorLen   = 500
+)
+
+// Outbox dispatches and sends queued mail.
+type Outbox struct {
+	db        *pgxpool.Pool
+	cat       *i18n.Catalog
+	sender    Sender // nil: no SMTP, mail is held
+	log       *slog.Logger
+	now       func() time.Time
+	retryBase time.Duration // first retry delay; doubles per attempt up to retryMax
+	retryMax  time.Duration
+}
+
+// New returns the outbox on db. sender is nil when no SMTP server is
+// configured (pass a nil interface, not a nil *SMTPSender).
+func New(db *pgxpool.Pool, cat *i18n.Catalog, sender Sender, log *slog.Logger, now func() time.Time) *Outbox {
+	return &Outbox{db: db, cat: cat, sender: sender, log: log, now: now, retryBase: 30 * time.Second, retryMax: time.Hour}
+}
+
+// AddWorkers registers the outbox's River workers.
+func (o *Outbox) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, &DispatchWorker{o: o})
+	river.AddWorker(w, &SendWorker{o: o})
+}
+
+// Workers returns a River worker set with only the outbox's workers; a
+// program with other jobs calls AddWorkers on its own set instead.
+func (o *Outbox) Workers() *river.Workers {
+	w := river.NewWorkers()
+	o.AddWorkers(w)
+	return w
+}
+
+// PeriodicJobs returns the dispatcher, run every DispatchInterval and at start.
+func PeriodicJobs() []*river.PeriodicJob { return periodicJobs(DispatchInterval) }
+
+func periodicJobs(every time.Duration) []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(
+		river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true},
+	)}
+}
+
+// DispatchArgs is the periodic job that gives queued rows their send jobs.
+type DispatchArgs struct{}
+
+// Kind names the job in River.
+func (DispatchArgs) Kind() string { return "outbox_dispatch" }
+
+// InsertOpts puts the job on the outbox queue; a dispatch that fails is simply
+// done again by the next tick.
+func (DispatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: 1}
+}
+
+// DispatchWorker runs DispatchArgs.
+type DispatchWorker struct {
+	river.WorkerDefaults[DispatchArgs]
+	o *Outbox
+}
+
+// Work dispatches one batch of queued rows.
+func (w *DispatchWorker) Work(ctx context.Context, job *river.Job[DispatchArgs]) error {
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return err
+	}
+	_, err = w.o.dispatch(ctx, func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (map[int64]int64, error) {
+		res, err := client.InsertManyTx(ctx, tx, params)
+		if err != nil {
+			return nil, err
+		}
+		jobs := make(map[int64]int64, len(res))
+		for _, r := range res {
+			var a SendArgs
+			if err := json.Unmarshal(r.Job.EncodedArgs, &a); err != nil {
+				return nil, fmt.Errorf("decode inserted send job: %w", err)
+			}
+			jobs[a.ID] = r.Job.ID
+		}
+		return jobs, nil
+	})
+	return err
+}
+
+// sqlLockUndispatched takes queued rows that have no job yet; SKIP LOCKED
+// lets two dispatchers (a leader hand-over) split rather than wait or double up.
+const sqlLockUndispatched = `
+SELECT id FROM outbox
+WHERE status = 'queued' AND job_id IS NULL
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED`
+
+// sqlHold parks rows for the admin page when there is no SMTP to send them.
+const sqlHold = `UPDATE outbox SET status = 'held' WHERE id = ANY($1)`
+
+// sqlSetJob records each row's send job.
+const sqlSetJob = `
+UPDATE outbox o SET job_id = j.job_id
+FROM unnest($1::bigint[], $2::bigint[]) AS j(id, job_id)
+WHERE o.id = j.id`
+
+// insertJobs inserts send jobs in tx and returns outbox id -> job id.
+type insertJobs func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (map[int64]int64, error)
+
+// dispatch gives up to dispatchBatch queued rows their jobs (or holds them
+// when there is no SMTP) and returns how many it handled.
+func (o *Outbox) dispatch(ctx context.Context, insert insertJobs) (int, error) {
+	var n int
+	err := postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sqlLockUndispatched, dispatchBatch)
+		if err != nil {
+			return fmt.Errorf("lock queued mail: %w", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("lock queued mail: %w", err)
+		}
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		if o.sender == nil {
+			if _, err := tx.Exec(ctx, sqlHold, ids); err != nil {
+				return fmt.Errorf("hold mail: %w", err)
+			}
+			o.log.InfoContext(ctx, "outbox: no SMTP configured, mail held for the admin Outbox page", "count", n)
+			return nil
+		}
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: SendArgs{ID: id}}
+		}
+		jobs, err := insert(ctx, tx, params)
+		if err != nil {
+			return fmt.Errorf("insert send jobs: %w", err)
+		}
+		mailIDs, jobIDs := make([]int64, 0, len(jobs)), make([]int64, 0, len(jobs))
+		for id, job := range jobs {
+			mailIDs, jobIDs = append(mailIDs, id), append(jobIDs, job)
+		}
+		if _, err := tx.Exec(ctx, sqlSetJob, mailIDs, jobIDs); err != nil {
+			return fmt.Errorf("record send jobs: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SendArgs is the job that sends outbox row ID.
+type SendArgs struct {
+	ID int64 `json:"id"`
+}
+
+// Kind names the job in River.
+func (SendArgs) Kind() string { return "outbox_send" }
+
+// InsertOpts puts send jobs on the outbox queue with the outbox's attempts.
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts}
+}
+
+// SendWorker runs SendArgs. A failed send returns its error, so River retries
+// it with the backoff of NextRetry.
+type SendWorker struct {
+	river.WorkerDefaults[SendArgs]
+	o *Outbox
+}
+
+// Work sends the row.
+func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
+	return w.o.send(ctx, job.Args.ID, job.ID)
+}
+
+// NextRetry doubles the delay per attempt from retryBase up to retryMax:
+// 30 s, 1 min, 2 min... 1 h.
+func (w *SendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
+	d := w.o.retryBase
+	for i := 1; i < job.Attempt && d < w.o.retryMax; i++ {
+		d *= 2
+	}
+	return w.o.now().Add(min(d, w.o.retryMax))
+}
+
+// Timeout bounds one attempt a little beyond the SMTP timeout.
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return sendTimeout + 15*time.Second }
+
+const sqlMarkSent = `
+UPDATE outbox SET status = 'sent', sent_at = $2, last_attempt_at = $2, attempts = attempts + 1, last_error = ''
+WHERE id = $1`
+
+const sqlMarkFailed = `
+UPDATE outbox SET status = 'failed', last_attempt_at = $2, attempts = attempts + 1, last_error = $3
+WHERE id = $1`
+
+// send delivers row id for River job jobID. The row stays locked while it is
+// sent, so an admin's retry cannot start a second delivery of the same mail.
+func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
+	var sendErr error
+	err := postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		m, err := getTx(ctx, tx, id, true)
+		if apperr.Is(err, apperr.NotFound) {
+			o.log.WarnContext(ctx, "outbox: mail to send is gone", "outbox_id", id)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m.Status == StatusSent || m.JobID != jobID {
+			return nil // sent already, or requeued since: a newer job owns the row
+		}
+		now := o.now()
+		if o.sender == nil {
+			_, err := tx.Exec(ctx, sqlHold, []int64{id})
+			return err
+		}
+		r, err := Render(o.cat, m)
+		if err != nil {
+			// No attempt can fix the data: fail for the admin page, do not retry.
+			sendErr = river.JobCancel(err)
+			_, err = tx.Exec(ctx, sqlMarkFailed, id, now, truncate(err.Error()))
+			return err
+		}
+		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+		defer cancel()
+		if err := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body}); err != nil {
+			sendErr = err
+			o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
+				"kind", m.Kind, "attempt", m.Attempts+1, "err", err)
+			_, err = tx.Exec(ctx, sqlMarkFailed, id, now, truncate(err.Error()))
+			return err
+		}
+		o.log.InfoContext(ctx, "outbox: sent", "outbox_id", id, "ticket_id", m.TicketID, "kind", m.Kind)
+		_, err = tx.Exec(ctx, sqlMarkSent, id, now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("outbox send %d: %w", id, err)
+	}
+	return sendErr
+}
+
+// truncate keeps last_error short and valid UTF-8.
+func truncate(s string) string {
+	if len(s) <= maxErrorLen {
+		return s
+	}
+	s = s[:maxErrorLen]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}

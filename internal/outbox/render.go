@@ -1,0 +1,50 @@
+package outbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/loopdesk/loopdesk/internal/i18n"
+)
+
+// Rendered is a mail ready to send: subject and plain-text body in the
+// customer's language.
+type Rendered struct {
+	Subject string
+	Body    string
+}
+
+// kinds maps each mail kind the tickets package queues to its catalog
+// messages: mail_<kind>_subject and mail_<kind>_body.
+var kinds = map[string]bool{"confirmation": true, "reply": true, "status_link": true}
+
+// errUnknownKind marks a row no attempt can ever send.
+var errUnknownKind = fmt.Errorf("unknown mail kind")
+
+// Render renders m in its locale from the catalogs. The template data is
+// decoded with json.Number, so a ticket number prints as 1234567, not 1.234567e+06.
+func Render(cat *i18n.Catalog, m Mail) (Rendered, error) {
+	if !kinds[m.Kind] {
+		return Rendered{}, fmt.Errorf("%w %q", errUnknownKind, m.Kind)
+	}
+	data := map[string]any{}
+	if len(m.Data) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(m.Data))
+		dec.UseNumber()
+		if err := dec.Decode(&data); err != nil {
+			return Rendered{}, fmt.Errorf("decode mail data: %w", err)
+		}
+	}
+	args := make([]any, 0, 2*len(data))
+	for k, v := range data {
+		args = append(args, k, v)
+	}
+	l := cat.Localizer(m.Locale)
+	subject := l.T("mail_"+m.Kind+"_subject", args...)
+	body := l.T("mail_"+m.Kind+"_body", args...)
+	// A subject is one header line, whatever the data held.
+	subject = strings.Join(strings.Fields(subject), " ")
+	return Rendered{Subject: subject, Body: body}, nil
+}

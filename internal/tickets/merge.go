@@ -1,0 +1,134 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Merge folds duplicate dupID into survivorID: the duplicate's messages move
+// to the survivor, the duplicate closes pointing at it, and the customer's
+// status links of both keep working (TicketByToken follows merged_into).
+func (s *Store) Merge(ctx context.Context, a Actor, dupID, survivorID int64) error {
+	if dupID == survivorID {
+		return apperr.InvalidFields(map[string]string{"target": "error_merge_self"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		// Lock both rows in id order so two opposite merges cannot deadlock.
+		first, second := min(dupID, survivorID), max(dupID, survivorID)
+		a1, err := getTx(ctx, tx, first, true)
+		if err != nil {
+			return targetNotFound(err)
+		}
+		a2, err := getTx(ctx, tx, second, true)
+		if err != nil {
+			return targetNotFound(err)
+		}
+		dup, surv := a1, a2
+		if dup.ID != dupID {
+			dup, surv = a2, a1
+		}
+		if !a.CanSee(dup) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if !a.CanSee(surv) {
+			return apperr.InvalidFields(map[string]string{"target": "error_merge_target_not_found"})
+		}
+		if dup.Status == StatusClosed || surv.Status == StatusClosed {
+			return apperr.InvalidFields(map[string]string{"target": "error_merge_closed"})
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1`, dup.ID, surv.ID); err != nil {
+			return fmt.Errorf("move messages: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE tickets SET search = search || (SELECT search FROM tickets WHERE id = $1), version = version + 1, updated_at = $3
+WHERE id = $2`, dup.ID, surv.ID, now); err != nil {
+			return fmt.Errorf("merge search: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+UPDATE tickets SET merged_into = $2, status = 'closed', closed_at = $3, updated_at = $3, version = version + 1
+WHERE id = $1`, dup.ID, surv.ID, now); err != nil {
+			return fmt.Errorf("close duplicate: %w", err)
+		}
+		if err := RecordEventTx(ctx, tx, now, dup.ID, a.UserID, "ticket.merged_into", map[string]any{"old": dup.Status, "new": surv.ID}); err != nil {
+			return err
+		}
+		return RecordEventTx(ctx, tx, now, surv.ID, a.UserID, "ticket.merged_from", map[string]any{"new": dup.ID})
+	})
+}
+
+func targetNotFound(err error) error {
+	if apperr.Is(err, apperr.NotFound) {
+		return apperr.InvalidFields(map[string]string{"target": "error_merge_target_not_found"})
+	}
+	return err
+}
+
+// LinkKind is how two tickets relate.
+type LinkKind string
+
+// The link kinds: other is the parent of ticket, or just related.
+const (
+	LinkParent  LinkKind = "parent"
+	LinkRelated LinkKind = "related"
+)
+
+// Link is a relation to another ticket, seen from one ticket.
+type Link struct {
+	Kind    string // parent, child, related
+	Other   int64
+	Subject string
+	Status  Status
+}
+
+// AddLink records that otherID is the parent of id, or related to it.
+func (s *Store) AddLink(ctx context.Context, a Actor, id, otherID int64, kind LinkKind) error {
+	if kind != LinkParent && kind != LinkRelated {
+		return apperr.InvalidFields(map[string]string{"kind": "error_invalid_choice"})
+	}
+	if id == otherID {
+		return apperr.InvalidFields(map[string]string{"other": "error_link_self"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := getTx(ctx, tx, id, false)
+		if err != nil {
+			return err
+		}
+		o, err := getTx(ctx, tx, otherID, false)
+		if err != nil || !a.CanSee(o) {
+			return apperr.InvalidFields(map[string]string{"other": "error_link_target_not_found"})
+		}
+		if !a.CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if _, err := tx.Exec(ctx, `
+INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (ticket_id, other_id) DO UPDATE SET kind = EXCLUDED.kind`, id, otherID, kind, s.now()); err != nil {
+			return fmt.Errorf("link: %w", err)
+		}
+		return RecordEventTx(ctx, tx, s.now(), id, a.UserID, "ticket.linked", map[string]any{"new": otherID, "kind": kind})
+	})
+}
+
+// Links lists ticket id's relations in both directions.
+func (s *Store) Links(ctx context.Context, id int64) ([]Link, error) {
+	rows, err := s.db.Query(ctx, `
+SELECT CASE WHEN l.kind = 'parent' THEN 'parent' ELSE 'related' END, t.id, t.subject, t.status
+FROM ticket_links l JOIN tickets t ON t.id = l.other_id WHERE l.ticket_id = $1
+UNION ALL
+SELECT CASE WHEN l.kind = 'parent' THEN 'child' ELSE 'related' END, t.id, t.subject, t.status
+FROM ticket_links l JOIN tickets t ON t.id = l.ticket_id WHERE l.other_id = $1
+ORDER BY 2`, id)
+	if err != nil {
+		return nil, fmt.Errorf("links of %d: %w", id, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
+		var l Link
+		return l, r.Scan(&l.Kind, &l.Other, &l.Subject, &l.Status)
+	})
+}

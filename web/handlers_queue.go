@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/web/views"
+)
+
+// queuePages maps each queue's scope to its path, title and nav entry.
+var queuePages = map[tickets.Scope]struct{ path, titleID, nav string }{
+	tickets.ScopeMine:           {"/queue/mine", "queue_mine", "mine"},
+	tickets.ScopeTeamUnassigned: {"/queue/team", "queue_team_unassigned", "team"},
+	tickets.ScopeAll:            {"/queue/all", "queue_all", "team"},
+}
+
+// queue serves one queue page: filters from the query string, keyset pages.
+func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
+	meta := queuePages[scope]
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		u := currentUser(r.Context())
+		form := views.QueueFilterForm{
+			Status: q.Get("status"), Priority: q.Get("priority"), Channel: q.Get("channel"),
+			Category: q.Get("category"), TeamID: q.Get("team"), Tag: q.Get("tag"),
+			From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"),
+		}
+		f, err := parseFilter(q, form)
+		f.Scope = scope
+		status := http.StatusOK
+		var page tickets.Page
+		if err == nil {
+			page, err = s.tickets.Queue(r.Context(), actorOf(u), f)
+		}
+		if apperr.Is(err, apperr.Invalid) {
+			form.Errors = apperr.FieldsOf(err)
+			status = http.StatusUnprocessableEntity
+		} else if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		teams, err := s.staff.Teams(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		saved, err := s.tickets.Views(r.Context(), u.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v := views.QueueView{
+			Scope: string(scope), Path: meta.path, TitleID: meta.titleID, Filter: form, Query: q,
+			Tickets: page.Tickets, Next: page.Next, HasPrev: q.Get("after") != "",
+			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved,
+		}
+		s.render(w, r, status, views.QueuePage(s.page(r, meta.titleID, meta.nav), v))
+	}
+}
+
+// parseFilter reads the filter bar; bad values are field errors.
+func parseFilter(q url.Values, form views.QueueFilterForm) (tickets.Filter, error) {
+	var errs apperr.Fields
+	f := tickets.Filter{Status: form.Status, Category: form.Category, Tag: form.Tag, Sort: form.Sort,
+		Channel: tickets.Channel(form.Channel), After: q.Get("after")}
+	if form.Priority != "" {
+		p, ok := tickets.ParsePriority(form.Priority)
+		if !ok {
+			errs.Add("priority", "error_priority_invalid")
+		}
+		f.Priority = p
+	}
+	for _, p := range []struct {
+		field, raw string
+		dst        *int64
+	}{{"team", form.TeamID, &f.TeamID}, {"customer", q.Get("customer"), &f.CustomerID}} {
+		if p.raw == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(p.raw, 10, 64)
+		if err != nil || id <= 0 {
+			errs.Add(p.field, "error_invalid_choice")
+		}
+		*p.dst = id
+	}
+	for _, d := range []struct {
+		field, raw string
+		dst        *time.Time
+		days       int
+	}{{"from", form.From, &f.CreatedFrom, 0}, {"to", form.To, &f.CreatedTo, 1}} {
+		if d.raw == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d.raw)
+		if err != nil {
+			errs.Add(d.field, "error_date_invalid")
+			continue
+		}
+		*d.dst = t.AddDate(0, 0, d.days) // "to" includes its whole day
+	}
+	return f, errs.Err()
+}
+
+func (s *Server) handleSaveView(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	scope := tickets.Scope(r.PostFormValue("scope"))
+	query := r.PostFormValue("query")
+	if vals, err := url.ParseQuery(query); err == nil {
+		vals.Del("after") // a view is a filter, not a position
+		query = vals.Encode()
+	}
+	err := s.tickets.SaveView(r.Context(), u.ID, tickets.SavedView{Name: r.PostFormValue("view_name"), Scope: scope, Query: query})
+	meta, ok := queuePages[scope]
+	if !ok {
+		meta = queuePages[tickets.ScopeMine]
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		s.flash(r, "error", "error_view_name")
+		redirect(w, r, meta.path+"?"+query)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_view_saved")
+	redirect(w, r, meta.path+"?"+query)
+}
+
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query().Get("q")
+	res, err := s.tickets.Search(r.Context(), actorOf(currentUser(r.Context())), q, 20)
+	v := views.SearchView{Query: q, Result: res}
+	status := http.StatusOK
+	if apperr.Is(err, apperr.Invalid) {
+		v.Errors = apperr.FieldsOf(err)
+		status = http.StatusUnprocessableEntity
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if res.JumpTo != 0 {
+		http.Redirect(w, r, "/tickets/"+strconv.FormatInt(res.JumpTo, 10), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, status, views.SearchPage(s.page(r, "search_title", ""), v))
+}

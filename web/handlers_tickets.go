@@ -1,0 +1,395 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/web/views"
+)
+
+func newIdempotencyKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// handleNewTicketForm shows the intake form. Submitting it with "Find
+// customer" (a GET) comes back here with the input and the matches, so the
+// lookup works without JavaScript too.
+func (s *Server) handleNewTicketForm(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := views.NewTicketForm{
+		CustomerID: q.Get("customer_id"), CustomerName: q.Get("customer_name"),
+		CustomerEmail: q.Get("customer_email"), CustomerPhone: q.Get("customer_phone"),
+		Subject: q.Get("subject"), Body: q.Get("body"), Channel: q.Get("channel"),
+		Priority: q.Get("priority"), Category: q.Get("category"), OrderRef: q.Get("order_ref"),
+		IdempotencyKey: q.Get("idempotency_key"),
+	}
+	if f.Channel == "" {
+		f.Channel = "phone"
+	}
+	if f.Priority == "" {
+		f.Priority = "normal"
+	}
+	if f.IdempotencyKey == "" {
+		f.IdempotencyKey = newIdempotencyKey()
+	}
+	var err error
+	if f.Suggestions, err = s.suggest(r, f.CustomerEmail, f.CustomerPhone, f.CustomerName); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.NewTicketPage(s.page(r, "ticket_new_title", "new"), f))
+}
+
+// handleCustomerSuggestions is the htmx fragment of matching customers.
+func (s *Server) handleCustomerSuggestions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	list, err := s.suggest(r, q.Get("customer_email"), q.Get("customer_phone"), q.Get("customer_name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.CustomerSuggestions(list, q.Get("customer_id")))
+}
+
+// suggest looks customers up by the most specific detail typed so far.
+func (s *Server) suggest(r *http.Request, email, phone, name string) ([]tickets.Customer, error) {
+	for _, q := range []string{email, phone, name} {
+		if strings.TrimSpace(q) != "" {
+			return s.tickets.SuggestCustomers(r.Context(), q)
+		}
+	}
+	return nil, nil
+}
+
+func (s *Server) handleCreateTicket(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, apperr.Wrap(apperr.Invalid, "error_invalid_form", err))
+		return
+	}
+	pf := r.PostForm
+	f := views.NewTicketForm{
+		CustomerID: pf.Get("customer_id"), CustomerName: pf.Get("customer_name"),
+		CustomerEmail: pf.Get("customer_email"), CustomerPhone: pf.Get("customer_phone"),
+		Subject: pf.Get("subject"), Body: pf.Get("body"), Channel: pf.Get("channel"),
+		Priority: pf.Get("priority"), Category: pf.Get("category"), OrderRef: pf.Get("order_ref"),
+		IdempotencyKey: pf.Get("idempotency_key"),
+	}
+	prio, _ := tickets.ParsePriority(f.Priority)
+	customerID, _ := strconv.ParseInt(f.CustomerID, 10, 64)
+	n := tickets.NewTicket{
+		CustomerID: customerID, CustomerName: f.CustomerName, CustomerEmail: f.CustomerEmail,
+		CustomerPhone: f.CustomerPhone, Subject: f.Subject, Body: f.Body,
+		Channel: tickets.Channel(f.Channel), Priority: prio, Category: f.Category, OrderRef: f.OrderRef,
+		IdempotencyKey: f.IdempotencyKey,
+	}
+	u := currentUser(r.Context())
+	if customerID != 0 {
+		if _, err := s.tickets.GetCustomer(r.Context(), customerID); err != nil {
+			f.Errors = map[string]string{"customer_name": "error_customer_not_found"}
+			f.CustomerID = ""
+			s.rerenderNewTicket(w, r, f)
+			return
+		}
+	}
+	t, _, err := s.tickets.Create(r.Context(), actorOf(u), n)
+	if apperr.Is(err, apperr.Invalid) {
+		f.Errors = apperr.FieldsOf(err)
+		s.rerenderNewTicket(w, r, f)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_ticket_created")
+	redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10))
+}
+
+func (s *Server) rerenderNewTicket(w http.ResponseWriter, r *http.Request, f views.NewTicketForm) {
+	if len(f.Errors) == 0 {
+		f.Errors = map[string]string{"subject": "error_invalid_form"}
+	}
+	f.Suggestions, _ = s.suggest(r, f.CustomerEmail, f.CustomerPhone, f.CustomerName)
+	s.render(w, r, http.StatusUnprocessableEntity, views.NewTicketPage(s.page(r, "ticket_new_title", "new"), f))
+}
+
+// ticketID reads {id}; anything but a positive number is a 404.
+func ticketID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "error_ticket_not_found")
+	}
+	return id, nil
+}
+
+// ticketView loads what the ticket page shows, with default form values.
+func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView, error) {
+	ctx := r.Context()
+	a := actorOf(currentUser(ctx))
+	v := views.TicketView{Ticket: t}
+	var err error
+	if v.Thread, err = s.tickets.Messages(ctx, t.ID, true); err != nil {
+		return v, err
+	}
+	if v.History, err = s.tickets.History(ctx, t.ID); err != nil {
+		return v, err
+	}
+	if v.Others, err = s.tickets.CustomerTickets(ctx, a, t.Customer.ID, t.ID, 10); err != nil {
+		return v, err
+	}
+	if v.Links, err = s.tickets.Links(ctx, t.ID); err != nil {
+		return v, err
+	}
+	users, err := s.staff.List(ctx)
+	if err != nil {
+		return v, err
+	}
+	teams, err := s.staff.Teams(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Owners = views.UserOptions(ctx, users, "owner_none")
+	v.Teams = views.TeamOptions(ctx, teams, "team_none")
+	v.Props = views.PropsForm{
+		Version: strconv.Itoa(t.Version), Status: string(t.Status), Priority: t.Priority.String(),
+		Category: t.Category, Tags: strings.Join(t.Tags, ", "),
+		OwnerID: strconv.FormatInt(t.OwnerID, 10), TeamID: strconv.FormatInt(t.TeamID, 10),
+	}
+	if t.OwnerID == 0 {
+		v.Props.OwnerID = ""
+	}
+	if t.TeamID == 0 {
+		v.Props.TeamID = ""
+	}
+	v.Link.Kind = "related"
+	return v, nil
+}
+
+func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (tickets.Ticket, bool) {
+	id, err := ticketID(r)
+	if err == nil {
+		var t tickets.Ticket
+		if t, err = s.tickets.Get(r.Context(), actorOf(currentUser(r.Context())), id); err == nil {
+			return t, true
+		}
+	}
+	s.fail(w, r, err)
+	return tickets.Ticket{}, false
+}
+
+func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, status int, v views.TicketView) {
+	p := s.page(r, "ticket_page_title", "")
+	p.Title = "#" + strconv.FormatInt(v.Ticket.ID, 10) + " " + v.Ticket.Subject
+	s.render(w, r, status, views.TicketPage(p, v))
+}
+
+func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	v, err := s.ticketView(r, t)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderTicket(w, r, http.StatusOK, v)
+}
+
+func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	reply := tickets.Reply{
+		Kind: tickets.MessageKind(r.PostFormValue("kind")), Body: r.PostFormValue("body"),
+		SetStatus: tickets.Status(r.PostFormValue("set_status")),
+	}
+	_, err := s.tickets.AddReply(r.Context(), actorOf(currentUser(r.Context())), t.ID, reply)
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+		v, verr := s.ticketView(r, t)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		v.Reply = views.ReplyForm{Kind: string(reply.Kind), Body: reply.Body, Errors: apperr.FieldsOf(err)}
+		if k == apperr.Conflict {
+			v.Reply.Errors = map[string]string{"body": apperr.MsgIDOf(err)}
+		}
+		s.renderTicket(w, r, statusOf(k), v)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "flash_reply_sent"
+	if reply.Kind == tickets.MessageInternal {
+		msg = "flash_note_added"
+	}
+	s.flash(r, "success", msg)
+	redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10))
+}
+
+func (s *Server) handleProperties(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, apperr.Wrap(apperr.Invalid, "error_invalid_form", err))
+		return
+	}
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	pf := r.PostForm
+	form := views.PropsForm{
+		Version: pf.Get("version"), Status: pf.Get("status"), Priority: pf.Get("priority"),
+		Category: pf.Get("category"), Tags: pf.Get("tags"), OwnerID: pf.Get("owner_id"), TeamID: pf.Get("team_id"),
+	}
+	c, err := parseChanges(form)
+	if err == nil {
+		_, err = s.tickets.Update(r.Context(), actorOf(currentUser(r.Context())), t.ID, c)
+	}
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
+		// Re-render with the editor's input kept. On a conflict the page shows
+		// the current thread and history, the version is refreshed so that a
+		// second save (after reading what changed) goes through.
+		fresh, gerr := s.tickets.Get(r.Context(), actorOf(currentUser(r.Context())), t.ID)
+		if gerr != nil {
+			s.fail(w, r, gerr)
+			return
+		}
+		v, verr := s.ticketView(r, fresh)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		form.Errors = apperr.FieldsOf(err)
+		if k == apperr.Conflict {
+			form.Conflict = apperr.MsgIDOf(err) == "error_ticket_conflict"
+			form.Version = strconv.Itoa(fresh.Version)
+			if !form.Conflict {
+				form.Errors = map[string]string{"status": apperr.MsgIDOf(err)}
+			}
+		}
+		v.Props = form
+		s.renderTicket(w, r, statusOf(k), v)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_ticket_saved")
+	redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10))
+}
+
+// parseChanges turns the properties form into a change set.
+func parseChanges(f views.PropsForm) (tickets.Changes, error) {
+	var errs apperr.Fields
+	var c tickets.Changes
+	v, err := strconv.Atoi(f.Version)
+	if err != nil {
+		errs.Add("version", "error_invalid_form")
+	}
+	c.Version = v
+	st := tickets.Status(f.Status)
+	c.Status = &st
+	prio, ok := tickets.ParsePriority(f.Priority)
+	if !ok {
+		errs.Add("priority", "error_priority_invalid")
+	}
+	c.Priority = &prio
+	c.Category = &f.Category
+	tags, err := tickets.ParseTags(f.Tags)
+	if err != nil {
+		for k, v := range apperr.FieldsOf(err) {
+			errs.Add(k, v)
+		}
+	}
+	c.Tags = &tags
+	for _, p := range []struct {
+		field, raw string
+		dst        **int64
+	}{{"owner_id", f.OwnerID, &c.OwnerID}, {"team_id", f.TeamID, &c.TeamID}} {
+		var id int64
+		if p.raw != "" {
+			if id, err = strconv.ParseInt(p.raw, 10, 64); err != nil || id < 0 {
+				errs.Add(p.field, "error_invalid_choice")
+			}
+		}
+		*p.dst = &id
+	}
+	return c, errs.Err()
+}
+
+func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	raw := strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("target")), "#")
+	target, perr := strconv.ParseInt(raw, 10, 64)
+	var err error
+	if perr != nil || target <= 0 {
+		err = apperr.InvalidFields(map[string]string{"target": "error_ticket_number_invalid"})
+	} else {
+		err = s.tickets.Merge(r.Context(), actorOf(currentUser(r.Context())), t.ID, target)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		v, verr := s.ticketView(r, t)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		v.Merge = views.TargetForm{Target: r.PostFormValue("target"), Errors: apperr.FieldsOf(err)}
+		s.renderTicket(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_ticket_merged")
+	redirect(w, r, "/tickets/"+strconv.FormatInt(target, 10))
+}
+
+func (s *Server) handleLink(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	raw := strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("other")), "#")
+	other, perr := strconv.ParseInt(raw, 10, 64)
+	kind := tickets.LinkKind(r.PostFormValue("kind"))
+	var err error
+	if perr != nil || other <= 0 {
+		err = apperr.InvalidFields(map[string]string{"other": "error_ticket_number_invalid"})
+	} else {
+		err = s.tickets.AddLink(r.Context(), actorOf(currentUser(r.Context())), t.ID, other, kind)
+	}
+	if apperr.Is(err, apperr.Invalid) {
+		v, verr := s.ticketView(r, t)
+		if verr != nil {
+			s.fail(w, r, verr)
+			return
+		}
+		v.Link = views.TargetForm{Target: r.PostFormValue("other"), Kind: string(kind), Errors: apperr.FieldsOf(err)}
+		s.renderTicket(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_ticket_linked")
+	redirect(w, r, "/tickets/"+strconv.FormatInt(t.ID, 10))
+}
