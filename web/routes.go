@@ -22,6 +22,16 @@ func (s *Server) routes() http.Handler {
 
 	// JSON API, authenticated by personal API tokens (no session, no cookies).
 	// --- api routes (owned by the API work) ---
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(s.apiAuth)
+		r.NotFound(s.apiNotFound)
+		r.MethodNotAllowed(s.apiMethodNotAllowed)
+		r.Post("/tickets", s.apiCreateTicket)
+		r.Get("/tickets", s.apiListTickets)
+		r.Get("/tickets/{id}", s.apiGetTicket)
+		r.Patch("/tickets/{id}", s.apiUpdateTicket)
+		r.Post("/tickets/{id}/messages", s.apiAddMessage)
+	})
 	// --- end api routes ---
 
 	r.Group(func(r chi.Router) {
@@ -36,6 +46,12 @@ func (s *Server) routes() http.Handler {
 
 		// Customers, no login: web form, private status link, find my ticket.
 		// --- public routes (owned by the customer-side work) ---
+		r.Get("/help", s.handleHelpForm)
+		r.Post("/help", s.handleHelp)
+		r.Get("/status/{token}", s.handleStatus)
+		r.Post("/status/{token}/reply", s.handleStatusReply)
+		r.Get("/find", s.handleFindForm)
+		r.Post("/find", s.handleFind)
 		// --- end public routes ---
 
 		// Staff, by tier.
@@ -56,6 +72,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{id}/merge", s.handleMerge)
 			r.Post("/tickets/{id}/links", s.handleLink)
 			// --- rep ticket routes ---
+			r.Get("/settings/tokens", s.handleTokens)
+			r.Post("/settings/tokens", s.handleTokenCreate)
+			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
 			// --- end rep ticket routes ---
 		})
 		r.Group(func(r chi.Router) {
@@ -70,6 +89,8 @@ func (s *Server) routes() http.Handler {
 			r.Use(s.require(staff.RoleAdmin))
 			r.Get("/admin", s.placeholder("admin", "nav_admin"))
 			// --- admin routes ---
+			r.Get("/admin/outbox", s.handleOutbox)
+			r.Post("/admin/outbox/{id}/retry", s.handleOutboxRetry)
 			// --- end admin routes ---
 		})
 	})

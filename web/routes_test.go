@@ -21,6 +21,7 @@ const (
 	senior
 	supervisor
 	admin
+	api // the JSON API: a personal API token of any role; without one (anonymous or a session) 401
 )
 
 var minRole = map[access]staff.Role{rep: staff.RoleRep, senior: staff.RoleSenior, supervisor: staff.RoleSupervisor, admin: staff.RoleAdmin}
@@ -59,12 +60,29 @@ var routeTable = []struct {
 	{"GET", "/supervisor", "/supervisor", supervisor, 200, 0},
 	{"GET", "/admin", "/admin", admin, 200, 0},
 	// --- api routes ---
+	// ok is what a valid token of any role gets (TestAPIRouteTableWithTokens).
+	{"POST", "/api/v1/tickets", "/api/v1/tickets", api, 400, 0}, // empty body
+	{"GET", "/api/v1/tickets", "/api/v1/tickets", api, 200, 0},
+	{"GET", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 200, 0},
+	{"PATCH", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 400, 0},                  // empty body
+	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0}, // empty body
 	// --- end api routes ---
 	// --- public routes ---
+	{"GET", "/help", "/help", public, 200, 0},
+	{"POST", "/help", "/help", public, 422, 0},                                        // empty form
+	{"GET", "/status/{token}", "/status/not-a-real-token-0123456789", public, 404, 0}, // unknown token
+	{"POST", "/status/{token}/reply", "/status/not-a-real-token-0123456789/reply", public, 404, 0},
+	{"GET", "/find", "/find", public, 200, 0},
+	{"POST", "/find", "/find", public, 422, 0}, // empty form
 	// --- end public routes ---
 	// --- rep ticket routes ---
+	{"GET", "/settings/tokens", "/settings/tokens", rep, 200, 0},
+	{"POST", "/settings/tokens", "/settings/tokens", rep, 422, 0},                           // empty name
+	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
 	// --- end rep ticket routes ---
 	// --- admin routes ---
+	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
+	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0}, // no such mail
 	// --- end admin routes ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},
@@ -108,13 +126,18 @@ func TestRoleRouteTable(t *testing.T) {
 		for who, c := range clients {
 			t.Run(rt.method+" "+rt.path+" as "+who, func(t *testing.T) {
 				var res *response
-				if rt.method == "GET" {
+				switch rt.method {
+				case "GET":
 					res = e.get(c, rt.path)
-				} else {
+				case "POST":
 					res = e.post(c, rt.path, nil)
+				default:
+					res = e.send(c, rt.method, rt.path, "", nil)
 				}
 				want := rt.ok
 				switch {
+				case rt.who == api:
+					want = http.StatusUnauthorized
 				case rt.who == public && who != "anonymous" && rt.okSignedIn != 0:
 					want = rt.okSignedIn
 				case rt.who == public:

@@ -55,6 +55,14 @@ func TestCreate(t *testing.T) {
 	if tk := b.create(t, b.sup, tickets.NewTicket{}); tk.TeamID != 0 {
 		t.Errorf("teamless supervisor's ticket in team %d, want none", tk.TeamID)
 	}
+
+	// Unknown references are the caller's mistake, not a server fault.
+	for _, n := range []tickets.NewTicket{{CustomerID: 999999}, {TeamID: 999999}} {
+		n.Subject, n.Body, n.Channel, n.Priority = "S", "B", "api", tickets.PriorityLow
+		if _, _, err := b.store.Create(b.ctx, b.sup, n); !isInvalid(err) {
+			t.Errorf("Create with customer %d team %d: err %v, want invalid", n.CustomerID, n.TeamID, err)
+		}
+	}
 }
 
 func TestCreateIdempotent(t *testing.T) {

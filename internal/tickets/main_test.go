@@ -90,3 +90,5 @@ func wantField(t *testing.T, err error, field, msgID string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func isInvalid(err error) bool { return apperr.Is(err, apperr.Invalid) }

@@ -58,7 +58,13 @@ WHERE id = $1`, dup.ID, surv.ID, now); err != nil {
 		if err := RecordEventTx(ctx, tx, now, dup.ID, a.UserID, "ticket.merged_into", map[string]any{"old": dup.Status, "new": surv.ID}); err != nil {
 			return err
 		}
-		return RecordEventTx(ctx, tx, now, surv.ID, a.UserID, "ticket.merged_from", map[string]any{"new": dup.ID})
+		if err := RecordEventTx(ctx, tx, now, surv.ID, a.UserID, "ticket.merged_from", map[string]any{"new": dup.ID}); err != nil {
+			return err
+		}
+		if err := s.afterChangeTx(ctx, tx, dup.ID); err != nil {
+			return err
+		}
+		return s.afterChangeTx(ctx, tx, surv.ID)
 	})
 }
 

@@ -49,6 +49,9 @@ func (s *Store) queueReplyMailTx(ctx context.Context, tx pgx.Tx, t Ticket, body 
 // fresh status link is mailed to that address. It returns nil either way, so
 // the answer reveals nothing about whether the pair exists.
 func (s *Store) SendStatusLink(ctx context.Context, number int64, email string) error {
+	if !validEmail(email) {
+		return nil // no customer has it; garbage such as a NUL byte would fail in SQL
+	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var locale, subject string
 		err := tx.QueryRow(ctx, `

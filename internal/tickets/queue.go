@@ -24,7 +24,7 @@ const (
 )
 
 // Sorts are the whitelisted orders of a queue.
-var Sorts = []string{"updated", "created", "priority"}
+var Sorts = []string{"updated", "created", "priority", "due"}
 
 // Filter narrows a queue. Zero values do not filter. Status "" means the
 // open statuses; "any" means every status.
@@ -99,7 +99,7 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		where = append(where, "t.owner_id IS NULL", "t.team_id = ANY("+arg(a.TeamIDs)+")")
 	case ScopeAll, "":
 		if !a.SeeAll {
-			where = append(where, "(t.team_id = ANY("+arg(a.TeamIDs)+") OR t.owner_id = "+arg(a.UserID)+")")
+			where = append(where, visibleSQL("false", arg(a.TeamIDs), arg(a.UserID)))
 		}
 	default:
 		return "", nil, apperr.InvalidFields(map[string]string{"scope": "error_invalid_choice"})
@@ -167,6 +167,12 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		if c != nil {
 			where = append(where, "(t.priority, t.updated_at, t.id) < ("+arg(c.prio)+", "+arg(c.at)+", "+arg(c.id)+")")
 		}
+	case "due":
+		// Due soonest first; tickets without a running clock last.
+		order = "coalesce(t.next_due, '9999-12-31 00:00:00+00') ASC, t.id ASC"
+		if c != nil {
+			where = append(where, "(coalesce(t.next_due, '9999-12-31 00:00:00+00'), t.id) > ("+arg(c.due)+", "+arg(c.id)+")")
+		}
 	default:
 		return "", nil, apperr.InvalidFields(map[string]string{"sort": "error_invalid_choice"})
 	}
@@ -182,10 +188,18 @@ type cursor struct {
 	at   time.Time
 	id   int64
 	prio int16
+	due  time.Time // infinity for tickets without a running clock
 }
 
+// infinity is the sort key of tickets without a running clock (matching the SQL).
+var infinity = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 func cursorOf(sort string, t Ticket) string {
-	s := fmt.Sprintf("%d|%d|%d", t.UpdatedAt.UnixMicro(), t.ID, t.Priority)
+	due := infinity
+	if t.NextDue != nil {
+		due = *t.NextDue
+	}
+	s := fmt.Sprintf("%d|%d|%d|%d", t.UpdatedAt.UnixMicro(), t.ID, t.Priority, due.UnixMicro())
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
@@ -199,16 +213,17 @@ func parseCursor(s string) (*cursor, error) {
 		return nil, bad
 	}
 	parts := strings.Split(string(raw), "|")
-	if len(parts) != 3 {
+	if len(parts) != 4 {
 		return nil, bad
 	}
 	us, err1 := strconv.ParseInt(parts[0], 10, 64)
 	id, err2 := strconv.ParseInt(parts[1], 10, 64)
 	prio, err3 := strconv.ParseInt(parts[2], 10, 16)
-	if err1 != nil || err2 != nil || err3 != nil {
+	due, err4 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 		return nil, bad
 	}
-	return &cursor{at: time.UnixMicro(us), id: id, prio: int16(prio)}, nil
+	return &cursor{at: time.UnixMicro(us), id: id, prio: int16(prio), due: time.UnixMicro(due)}, nil
 }
 
 // Counts are the open-work numbers beside the queue links.

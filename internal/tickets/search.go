@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/unicode/norm"
@@ -45,7 +46,8 @@ WITH q AS (SELECT plainto_tsquery('simple', ld_search_text($1)) AS q),
 cand AS (
     SELECT t.id
     FROM tickets t, q
-    WHERE t.search @@ q.q AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4)
+    WHERE t.search @@ q.q AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
+                                 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
     ORDER BY t.id DESC
     LIMIT 400
 )
@@ -65,6 +67,9 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 	}
 	if len([]rune(query)) > 200 {
 		return res, apperr.InvalidFields(map[string]string{"q": "error_too_long"})
+	}
+	if !utf8.ValidString(query) || strings.ContainsRune(query, 0) {
+		return res, apperr.InvalidFields(map[string]string{"q": "error_text_invalid"}) // Postgres text cannot hold it
 	}
 	if m := ticketNumber.FindStringSubmatch(query); m != nil {
 		id, _ := strconv.ParseInt(m[1], 10, 64)

@@ -220,6 +220,17 @@ func TestUpdateFields(t *testing.T) {
 		t.Errorf("events = %v, want created + 5 changes", events)
 	}
 
+	// Tags are stored lower-cased and once each; nil clears them.
+	got, err = b.store.Update(b.ctx, b.repA2, tk.ID, tickets.Changes{Version: got.Version, Tags: &[]string{"VIP", " vip", "Äiti"}})
+	if err != nil || !slices.Equal(got.Tags, []string{"vip", "äiti"}) {
+		t.Fatalf("tags = %q, err %v", got.Tags, err)
+	}
+	got, err = b.store.Update(b.ctx, b.repA2, tk.ID, tickets.Changes{Version: got.Version, Tags: new([]string)})
+	if err != nil || got.Tags == nil || len(got.Tags) != 0 {
+		t.Fatalf("cleared tags = %#v, err %v", got.Tags, err)
+	}
+	tk.Version += 2
+
 	// Unassigning stores no owner; an unchanged value is no change at all.
 	got, err = b.store.Update(b.ctx, b.sup, tk.ID, tickets.Changes{Version: got.Version, OwnerID: ptr(int64(0)), Priority: ptr(tickets.PriorityUrgent)})
 	if err != nil {

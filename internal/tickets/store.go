@@ -21,7 +21,7 @@ type Store struct {
 	db         *pgxpool.Pool
 	now        func() time.Time
 	baseURL    string
-	closeGuard CloseGuard
+	hooks      Hooks
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status
@@ -156,9 +156,12 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 		if err := insertMessageTx(ctx, tx, id, MessagePublic, 0, customerID, n.Body, now); err != nil {
 			return err
 		}
-		return RecordEventTx(ctx, tx, now, id, a.UserID, "ticket.created", map[string]any{
+		if err := RecordEventTx(ctx, tx, now, id, a.UserID, "ticket.created", map[string]any{
 			"channel": n.Channel, "priority": n.Priority.String(), "owner_id": a.UserID, "team_id": n.TeamID,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.afterChangeTx(ctx, tx, id)
 	})
 	if err != nil {
 		return Ticket{}, false, err
@@ -199,7 +202,9 @@ SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
        c.id, c.name, coalesce(c.email::text, ''), coalesce(c.phone, ''), c.locale, c.notes, c.created_at,
        coalesce(t.team_id, 0), coalesce(tm.name, ''), coalesce(t.owner_id, 0), coalesce(u.name, ''),
        coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
-       t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at
+       t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at,
+       t.first_response_due, t.next_response_due, t.resolution_due, t.next_due, t.paused_since,
+       t.sla_policy_id IS NOT NULL, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
 LEFT JOIN teams tm ON tm.id = t.team_id
@@ -210,12 +215,20 @@ func scanTicket(row pgx.Row) (Ticket, error) {
 	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &t.Category, &t.Channel,
 		&t.Customer.ID, &t.Customer.Name, &t.Customer.Email, &t.Customer.Phone, &t.Customer.Locale, &t.Customer.Notes, &t.Customer.CreatedAt,
 		&t.TeamID, &t.TeamName, &t.OwnerID, &t.OwnerName, &t.CreatedBy, &t.OrderRef, &t.Tags, &t.MergedInto, &t.Version,
-		&t.CreatedAt, &t.UpdatedAt, &t.FirstResponseAt, &t.SolvedAt, &t.ClosedAt)
+		&t.CreatedAt, &t.UpdatedAt, &t.FirstResponseAt, &t.SolvedAt, &t.ClosedAt,
+		&t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.NextDue, &t.PausedSince,
+		&t.HasSLA, &t.HolderTeamID, &t.HolderUserID)
 	return t, err
 }
 
 func (s *Store) get(ctx context.Context, id int64) (Ticket, error) {
 	return getTx(ctx, s.db, id, false)
+}
+
+// GetTx reads ticket id inside the caller's transaction, locking the row
+// when forUpdate (no visibility check: the caller decides).
+func GetTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (Ticket, error) {
+	return getTx(ctx, q, id, forUpdate)
 }
 
 func getTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (Ticket, error) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -63,8 +64,8 @@ LIMIT 8`
 // SuggestCustomers finds customers as a rep types a name, email or phone.
 func (s *Store) SuggestCustomers(ctx context.Context, q string) ([]Customer, error) {
 	q = strings.TrimSpace(q)
-	if len([]rune(q)) < 2 {
-		return nil, nil
+	if len([]rune(q)) < 2 || !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
+		return nil, nil // nothing to suggest; Postgres text cannot hold NUL or bad UTF-8
 	}
 	var email, phone string
 	if strings.Contains(q, "@") {
@@ -226,9 +227,12 @@ func (s *Store) CreatePublic(ctx context.Context, n NewPublicTicket) (Ticket, st
 		if err := RecordEventTx(ctx, tx, now, id, 0, "ticket.created", map[string]any{"channel": "web", "by": "customer"}); err != nil {
 			return err
 		}
-		return queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
+		if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
 			"Number": id, "Subject": n.Subject, "Link": s.statusLink(token),
-		}, now)
+		}, now); err != nil {
+			return err
+		}
+		return s.afterChangeTx(ctx, tx, id)
 	})
 	if err != nil {
 		return Ticket{}, "", err
@@ -272,7 +276,10 @@ func (s *Store) AddCustomerMessage(ctx context.Context, ticketID int64, body str
 			if err := RecordEventTx(ctx, tx, now, target, 0, "ticket.created", map[string]any{"follow_up_of": t.ID, "by": "customer"}); err != nil {
 				return err
 			}
-			return insertMessageTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)
+			if err := insertMessageTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now); err != nil {
+				return err
+			}
+			return s.afterChangeTx(ctx, tx, target)
 		}
 		if err := insertMessageTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now); err != nil {
 			return err
@@ -290,7 +297,7 @@ WHERE id = $1`, t.ID, body); err != nil {
 				return err
 			}
 		}
-		return touchTx(ctx, tx, t.ID, now)
+		return s.touchTx(ctx, tx, t.ID, now)
 	})
 	return target, err
 }

@@ -26,12 +26,26 @@ type Changes struct {
 	TeamID   *int64
 }
 
-// CloseGuard decides whether a ticket may close; the escalation package
-// plugs in the closed-loop rule (an open follow-up blocks closing).
-type CloseGuard func(ctx context.Context, tx pgx.Tx, ticketID int64) error
+// Hooks let the escalation package take part in ticket changes without
+// tickets importing it: both run inside the change's transaction.
+type Hooks struct {
+	// CloseGuard decides whether a ticket may close (the closed-loop rule:
+	// an open follow-up blocks closing).
+	CloseGuard func(ctx context.Context, tx pgx.Tx, ticketID int64) error
+	// AfterChange runs after every change of a ticket (SLA clock upkeep).
+	AfterChange func(ctx context.Context, tx pgx.Tx, ticketID int64) error
+}
 
-// SetCloseGuard installs the guard consulted before any ticket closes.
-func (s *Store) SetCloseGuard(g CloseGuard) { s.closeGuard = g }
+// SetHooks installs the hooks; call it once while wiring, before serving.
+func (s *Store) SetHooks(h Hooks) { s.hooks = h }
+
+// afterChangeTx runs the AfterChange hook, if any.
+func (s *Store) afterChangeTx(ctx context.Context, tx pgx.Tx, id int64) error {
+	if s.hooks.AfterChange == nil {
+		return nil
+	}
+	return s.hooks.AfterChange(ctx, tx, id)
+}
 
 // Update applies c to ticket id, one event per changed field.
 func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticket, error) {
@@ -117,7 +131,7 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 		if !changed {
 			return nil
 		}
-		return touchTx(ctx, tx, id, now)
+		return s.touchTx(ctx, tx, id, now)
 	})
 	if err != nil {
 		return Ticket{}, err
@@ -125,12 +139,58 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 	return s.get(ctx, id)
 }
 
-// touchTx bumps the version and activity time after a change.
-func touchTx(ctx context.Context, tx pgx.Tx, id int64, now time.Time) error {
+// touchTx bumps the version and activity time after a change, then lets the
+// AfterChange hook see the changed ticket.
+func (s *Store) touchTx(ctx context.Context, tx pgx.Tx, id int64, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE tickets SET version = version + 1, updated_at = $2 WHERE id = $1`, id, now); err != nil {
 		return fmt.Errorf("touch ticket %d: %w", id, err)
 	}
+	return s.afterChangeTx(ctx, tx, id)
+}
+
+// SetStatusTx moves ticket id to status to inside the caller's transaction,
+// with the status machine's rules, the close guard and an event by a.
+func (s *Store) SetStatusTx(ctx context.Context, tx pgx.Tx, a Actor, id int64, to Status) error {
+	t, err := getTx(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if t.Status == to {
+		return nil
+	}
+	now := s.now()
+	if err := s.setStatusTx(ctx, tx, a, t, to, now); err != nil {
+		return err
+	}
+	return s.touchTx(ctx, tx, id, now)
+}
+
+// SetHolderTx records who holds an escalated ticket (0, 0 when it returns).
+func (s *Store) SetHolderTx(ctx context.Context, tx pgx.Tx, id, teamID, userID int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET holder_team_id = $2, holder_user_id = $3 WHERE id = $1`,
+		id, nullID(teamID), nullID(userID)); err != nil {
+		return fmt.Errorf("set holder of %d: %w", id, err)
+	}
 	return nil
+}
+
+// SetOwnerTx hands the loop of ticket id to another owner, with an event.
+func (s *Store) SetOwnerTx(ctx context.Context, tx pgx.Tx, actorID, id, ownerID int64) error {
+	t, err := getTx(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if t.OwnerID == ownerID {
+		return nil
+	}
+	now := s.now()
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET owner_id = $2 WHERE id = $1`, id, nullID(ownerID)); err != nil {
+		return fmt.Errorf("set owner of %d: %w", id, err)
+	}
+	if err := RecordEventTx(ctx, tx, now, id, actorID, "ticket.owner_changed", map[string]any{"old": t.OwnerID, "new": ownerID}); err != nil {
+		return err
+	}
+	return s.touchTx(ctx, tx, id, now)
 }
 
 // setStatusTx moves t to status to if the status machine allows it.
@@ -138,8 +198,8 @@ func (s *Store) setStatusTx(ctx context.Context, tx pgx.Tx, a Actor, t Ticket, t
 	if !t.Status.CanBecome(to) {
 		return apperr.InvalidFields(map[string]string{"status": "error_transition_invalid"})
 	}
-	if to == StatusClosed && s.closeGuard != nil {
-		if err := s.closeGuard(ctx, tx, t.ID); err != nil {
+	if to == StatusClosed && s.hooks.CloseGuard != nil {
+		if err := s.hooks.CloseGuard(ctx, tx, t.ID); err != nil {
 			return err
 		}
 	}
@@ -233,10 +293,20 @@ WHERE id = $1`, id, r.Body); err != nil {
 				return err
 			}
 		}
-		return touchTx(ctx, tx, id, now)
+		return s.touchTx(ctx, tx, id, now)
 	})
 	if err != nil {
 		return Ticket{}, err
 	}
 	return s.get(ctx, id)
+}
+
+// AddNoteTx adds an internal note by authorID inside the caller's
+// transaction (escalation guidance, supervisor coaching).
+func (s *Store) AddNoteTx(ctx context.Context, tx pgx.Tx, id, authorID int64, body string) error {
+	now := s.now()
+	if err := insertMessageTx(ctx, tx, id, MessageInternal, authorID, 0, body, now); err != nil {
+		return err
+	}
+	return RecordEventTx(ctx, tx, now, id, authorID, "ticket.note_added", nil)
 }

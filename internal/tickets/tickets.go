@@ -143,6 +143,18 @@ type Ticket struct {
 	FirstResponseAt *time.Time
 	SolvedAt        *time.Time
 	ClosedAt        *time.Time
+
+	// The SLA clock, kept by the escalation package.
+	FirstResponseDue *time.Time
+	NextResponseDue  *time.Time
+	ResolutionDue    *time.Time
+	NextDue          *time.Time
+	PausedSince      *time.Time
+	HasSLA           bool
+
+	// Who holds the ticket while it is escalated (they may see and work it).
+	HolderTeamID int64
+	HolderUserID int64
 }
 
 // Message is one entry of a ticket's thread.
@@ -176,7 +188,18 @@ type Actor struct {
 }
 
 // CanSee reports whether a sees t: all for supervisors and admins; otherwise
-// tickets of their teams and those they own.
+// tickets of their teams, those they own, and those escalated to them or
+// their teams.
 func (a Actor) CanSee(t Ticket) bool {
-	return a.SeeAll || t.OwnerID == a.UserID || (t.TeamID != 0 && slices.Contains(a.TeamIDs, t.TeamID))
+	// UserID 0 is nobody (no one signed in): it must not match unowned tickets.
+	return a.SeeAll || (a.UserID != 0 && (t.OwnerID == a.UserID || t.HolderUserID == a.UserID)) ||
+		(t.TeamID != 0 && slices.Contains(a.TeamIDs, t.TeamID)) ||
+		(t.HolderTeamID != 0 && slices.Contains(a.TeamIDs, t.HolderTeamID))
+}
+
+// visibleSQL is the SQL form of CanSee for alias t; $all, $teams and $user
+// are the parameter placeholders of SeeAll, TeamIDs and UserID.
+func visibleSQL(all, teams, user string) string {
+	return "(" + all + " OR t.team_id = ANY(" + teams + ") OR t.owner_id = " + user +
+		" OR t.holder_team_id = ANY(" + teams + ") OR t.holder_user_id = " + user + ")"
 }

@@ -33,7 +33,11 @@ func TestValidation(t *testing.T) {
 		return func() error { _, err := b.store.AddReply(b.ctx, b.repA, open.ID, r); return err }
 	}
 	mkChanges := func(c tickets.Changes) func() error {
-		return func() error { c.Version = open.Version; _, err := b.store.Update(b.ctx, b.repA, open.ID, c); return err }
+		return func() error {
+			c.Version = open.Version
+			_, err := b.store.Update(b.ctx, b.repA, open.ID, c)
+			return err
+		}
 	}
 	mkCustomer := func(body string) func() error {
 		return func() error { _, err := b.store.AddCustomerMessage(b.ctx, open.ID, body); return err }

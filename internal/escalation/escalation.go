@@ -1,0 +1,631 @@
+package escalation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// Reasons a rep may give for escalating (a list plus free text).
+var Reasons = []string{"needs_expertise", "billing_adjustment", "technical_fault", "delivery_problem",
+	"policy_exception", "complaint", "vip_customer", "other"}
+
+// ReasonSLABreach is the reason of escalations the SLA clock makes itself.
+const ReasonSLABreach = "sla_breach"
+
+// Urgencies of an escalation.
+var Urgencies = []string{"normal", "high", "critical"}
+
+// Status of an escalation.
+type Status string
+
+// The escalation statuses: requested (waiting for a senior to accept),
+// accepted (a senior works it), then returned to the loop owner, escalated
+// further, or de-escalated by a supervisor.
+const (
+	StatusRequested   Status = "requested"
+	StatusAccepted    Status = "accepted"
+	StatusReturned    Status = "returned"
+	StatusEscalated   Status = "escalated"
+	StatusDeescalated Status = "deescalated"
+)
+
+// Escalation is one hand-over of a ticket to senior staff (or a department).
+type Escalation struct {
+	ID            int64
+	TicketID      int64
+	TicketSubject string
+	Kind          string // escalation or transfer
+	Level         int    // 2 seniors/specialists, 3 supervisors
+	FromUserID    int64  // 0: the SLA clock
+	FromName      string
+	ToTeamID      int64
+	ToTeamName    string
+	ToUserID      int64
+	ToUserName    string
+	Reason        string
+	Note          string
+	Urgency       string
+	Status        Status
+	HolderID      int64
+	HolderName    string
+	Outcome       string
+	RequestedAt   time.Time
+	AcceptedAt    *time.Time
+	ReturnedAt    *time.Time
+	OwnerID       int64 // the ticket's loop owner
+	NextDue       *time.Time
+}
+
+// Open reports whether the escalation still waits for or is being worked by senior staff.
+func (e Escalation) Open() bool { return e.Status == StatusRequested || e.Status == StatusAccepted }
+
+// JobInserter is the part of River's client this package uses: insert a job
+// inside the caller's transaction.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Service runs escalations, follow-ups, SLA clocks and notifications.
+type Service struct {
+	db            *pgxpool.Pool
+	tickets       *tickets.Store
+	now           func() time.Time
+	log           *slog.Logger
+	jobs          JobInserter
+	followUpHours time.Duration
+}
+
+// Config holds the Service's settings.
+type Config struct {
+	// FollowUpHours is how many business hours the loop owner has to
+	// contact the customer after an escalation returns.
+	FollowUpHours int
+}
+
+// NewService wires the service and installs its hooks into the tickets store
+// (the close guard and SLA upkeep). jobs may be nil: SLA timers are then not
+// scheduled (tests of other parts, tools).
+func NewService(db *pgxpool.Pool, ts *tickets.Store, jobs JobInserter, now func() time.Time, log *slog.Logger, cfg Config) *Service {
+	if cfg.FollowUpHours <= 0 {
+		cfg.FollowUpHours = 4
+	}
+	s := &Service{db: db, tickets: ts, now: now, log: log, jobs: jobs, followUpHours: time.Duration(cfg.FollowUpHours) * time.Hour}
+	ts.SetHooks(tickets.Hooks{CloseGuard: s.closeGuard, AfterChange: s.recomputeTx})
+	return s
+}
+
+// SetJobs sets the River client once it exists (it needs the workers first).
+func (s *Service) SetJobs(j JobInserter) { s.jobs = j }
+
+// Request is the Escalate form.
+type Request struct {
+	Kind    string // escalation (default) or transfer
+	Target  string // "team:<id>", "user:<id>" or "supervisors"
+	Reason  string
+	Note    string
+	Urgency string
+}
+
+type target struct {
+	teamID, userID int64
+	supervisors    bool
+}
+
+func parseTarget(s string) (target, bool) {
+	if s == "supervisors" {
+		return target{supervisors: true}, true
+	}
+	kind, idStr, ok := strings.Cut(s, ":")
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if !ok || err != nil || id <= 0 {
+		return target{}, false
+	}
+	switch kind {
+	case "team":
+		return target{teamID: id}, true
+	case "user":
+		return target{userID: id}, true
+	}
+	return target{}, false
+}
+
+func (r *Request) validate() (target, error) {
+	var f apperr.Fields
+	if r.Kind == "" {
+		r.Kind = "escalation"
+	}
+	if r.Kind != "escalation" && r.Kind != "transfer" {
+		f.Add("kind", "error_invalid_choice")
+	}
+	tg, ok := parseTarget(r.Target)
+	if !ok {
+		f.Add("target", "error_escalation_target")
+	}
+	if tg.supervisors && r.Kind == "transfer" {
+		f.Add("target", "error_transfer_target")
+	}
+	if !slices.Contains(Reasons, r.Reason) {
+		f.Add("reason", "error_escalation_reason")
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if r.Note == "" {
+		f.Add("note", "error_required")
+	} else if utf8.RuneCountInString(r.Note) > 4000 {
+		f.Add("note", "error_too_long")
+	}
+	if r.Urgency == "" {
+		r.Urgency = "normal"
+	}
+	if !slices.Contains(Urgencies, r.Urgency) {
+		f.Add("urgency", "error_invalid_choice")
+	}
+	return tg, f.Err()
+}
+
+// ActorOf is how the tickets domain sees a staff member.
+func ActorOf(u staff.User) tickets.Actor {
+	return tickets.Actor{UserID: u.ID, TeamIDs: u.TeamIDs, SeeAll: u.Role.AtLeast(staff.RoleSupervisor)}
+}
+
+// Escalate hands ticketID to senior staff, a department or supervisors. The
+// ticket keeps its loop owner; the target now holds it.
+func (s *Service) Escalate(ctx context.Context, u staff.User, ticketID int64, r Request) (int64, error) {
+	tg, err := r.validate()
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := tickets.GetTx(ctx, tx, ticketID, true)
+		if err != nil {
+			return err
+		}
+		if !ActorOf(u).CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if t.Status == tickets.StatusClosed {
+			return apperr.New(apperr.Conflict, "error_ticket_closed")
+		}
+		if err := s.checkTargetTx(ctx, tx, r.Kind, tg); err != nil {
+			return err
+		}
+		id, err = s.insertTx(ctx, tx, t, u.ID, r, tg)
+		return err
+	})
+	return id, err
+}
+
+// checkTargetTx validates the target: an escalation goes to a tier-2 team or
+// a senior (or above); a transfer to any other team.
+func (s *Service) checkTargetTx(ctx context.Context, tx pgx.Tx, kind string, tg target) error {
+	switch {
+	case tg.teamID != 0:
+		var tier int
+		err := tx.QueryRow(ctx, `SELECT tier FROM teams WHERE id = $1`, tg.teamID).Scan(&tier)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && kind == "escalation" && tier != 2) {
+			return apperr.InvalidFields(map[string]string{"target": "error_escalation_target"})
+		}
+		return err
+	case tg.userID != 0:
+		var role string
+		var active bool
+		err := tx.QueryRow(ctx, `SELECT role, active FROM users WHERE id = $1`, tg.userID).Scan(&role, &active)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && (!active || !staff.Role(role).AtLeast(staff.RoleSenior))) {
+			return apperr.InvalidFields(map[string]string{"target": "error_escalation_target"})
+		}
+		return err
+	}
+	return nil
+}
+
+const sqlInsertEscalation = `
+INSERT INTO escalations (ticket_id, kind, level, from_user_id, to_team_id, to_user_id, reason, note, urgency, requested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+RETURNING id`
+
+// insertTx records a new open escalation, sets the ticket's holder, writes
+// the event and notifies the target.
+func (s *Service) insertTx(ctx context.Context, tx pgx.Tx, t tickets.Ticket, fromID int64, r Request, tg target) (int64, error) {
+	level := 2
+	if tg.supervisors {
+		level = 3
+	}
+	now := s.now()
+	var id int64
+	err := tx.QueryRow(ctx, sqlInsertEscalation, t.ID, r.Kind, level, nullID(fromID), nullID(tg.teamID), nullID(tg.userID),
+		r.Reason, r.Note, r.Urgency, now).Scan(&id)
+	if _, dup := postgres.IsUniqueViolation(err); dup {
+		return 0, apperr.New(apperr.Conflict, "error_escalation_open")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert escalation: %w", err)
+	}
+	if err := s.tickets.SetHolderTx(ctx, tx, t.ID, tg.teamID, tg.userID); err != nil {
+		return 0, err
+	}
+	data := map[string]any{"escalation_id": id, "reason": r.Reason, "level": level, "kind": r.Kind,
+		"to_team_id": tg.teamID, "to_user_id": tg.userID, "urgency": r.Urgency}
+	if err := tickets.RecordEventTx(ctx, tx, now, t.ID, fromID, "ticket.escalated", data); err != nil {
+		return 0, err
+	}
+	recipients, err := s.targetUsersTx(ctx, tx, level, tg)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.notifyTx(ctx, tx, recipients, t.ID, "escalation_requested", data); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// targetUsersTx lists who should hear about an escalation to tg.
+func (s *Service) targetUsersTx(ctx context.Context, tx pgx.Tx, level int, tg target) ([]int64, error) {
+	var rows pgx.Rows
+	var err error
+	switch {
+	case level == 3 || tg.supervisors:
+		rows, err = tx.Query(ctx, `SELECT id FROM users WHERE role = 'supervisor' AND active`)
+	case tg.userID != 0:
+		return []int64{tg.userID}, nil
+	default:
+		rows, err = tx.Query(ctx, `
+SELECT u.id FROM users u JOIN team_members m ON m.user_id = u.id
+WHERE m.team_id = $1 AND u.active`, tg.teamID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("escalation recipients: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+const sqlSelectEscalation = `
+SELECT e.id, e.ticket_id, t.subject, e.kind, e.level, coalesce(e.from_user_id, 0), coalesce(fu.name, ''),
+       coalesce(e.to_team_id, 0), coalesce(tm.name, ''), coalesce(e.to_user_id, 0), coalesce(tu.name, ''),
+       e.reason, e.note, e.urgency, e.status, coalesce(e.holder_id, 0), coalesce(hu.name, ''), e.outcome,
+       e.requested_at, e.accepted_at, e.returned_at, coalesce(t.owner_id, 0), t.next_due
+FROM escalations e
+JOIN tickets t ON t.id = e.ticket_id
+LEFT JOIN users fu ON fu.id = e.from_user_id
+LEFT JOIN teams tm ON tm.id = e.to_team_id
+LEFT JOIN users tu ON tu.id = e.to_user_id
+LEFT JOIN users hu ON hu.id = e.holder_id`
+
+func scanEscalation(r pgx.Row) (Escalation, error) {
+	var e Escalation
+	err := r.Scan(&e.ID, &e.TicketID, &e.TicketSubject, &e.Kind, &e.Level, &e.FromUserID, &e.FromName,
+		&e.ToTeamID, &e.ToTeamName, &e.ToUserID, &e.ToUserName, &e.Reason, &e.Note, &e.Urgency, &e.Status,
+		&e.HolderID, &e.HolderName, &e.Outcome, &e.RequestedAt, &e.AcceptedAt, &e.ReturnedAt, &e.OwnerID, &e.NextDue)
+	return e, err
+}
+
+func (s *Service) getTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (Escalation, error) {
+	sql := sqlSelectEscalation + ` WHERE e.id = $1`
+	if forUpdate {
+		sql += ` FOR UPDATE OF e`
+	}
+	e, err := scanEscalation(q.QueryRow(ctx, sql, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Escalation{}, apperr.New(apperr.NotFound, "error_escalation_not_found")
+	}
+	if err != nil {
+		return Escalation{}, fmt.Errorf("get escalation %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// Get returns escalation id.
+func (s *Service) Get(ctx context.Context, id int64) (Escalation, error) { return s.getTx(ctx, s.db, id, false) }
+
+// canWork reports whether u may accept or work escalation e: its named
+// senior, a member of its target team (seniors and up), or any supervisor.
+func canWork(u staff.User, e Escalation) bool {
+	if u.Role.AtLeast(staff.RoleSupervisor) {
+		return true
+	}
+	if e.Level == 3 || !u.Role.AtLeast(staff.RoleSenior) {
+		return false
+	}
+	return e.ToUserID == u.ID || (e.ToTeamID != 0 && u.InTeam(e.ToTeamID))
+}
+
+// CanWork reports whether u may accept or work e (for showing the buttons).
+func CanWork(u staff.User, e Escalation) bool { return canWork(u, e) }
+
+// Accept claims an open escalation for u.
+func (s *Service) Accept(ctx context.Context, u staff.User, id int64) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		e, err := s.getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !canWork(u, e) {
+			return apperr.New(apperr.Forbidden, "error_escalation_not_yours")
+		}
+		if e.Status != StatusRequested {
+			return apperr.New(apperr.Conflict, "error_escalation_not_open")
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE escalations SET status = 'accepted', holder_id = $2, accepted_at = $3 WHERE id = $1`, id, u.ID, now); err != nil {
+			return fmt.Errorf("accept escalation: %w", err)
+		}
+		if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, e.ToTeamID, u.ID); err != nil {
+			return err
+		}
+		return tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_accepted", map[string]any{"escalation_id": id})
+	})
+}
+
+// Return hands an escalation back to the loop owner with guidance. The owner
+// gets a follow-up task: contact the customer and confirm it is solved.
+// Supervisors may return any open escalation (coaching guidance).
+func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance string) error {
+	guidance = strings.TrimSpace(guidance)
+	if guidance == "" {
+		return apperr.InvalidFields(map[string]string{"guidance": "error_required"})
+	}
+	if utf8.RuneCountInString(guidance) > 4000 {
+		return apperr.InvalidFields(map[string]string{"guidance": "error_too_long"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		e, err := s.getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !e.Open() {
+			return apperr.New(apperr.Conflict, "error_escalation_not_open")
+		}
+		if !(e.HolderID == u.ID || u.Role.AtLeast(staff.RoleSupervisor)) {
+			return apperr.New(apperr.Forbidden, "error_escalation_not_yours")
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `
+UPDATE escalations SET status = 'returned', returned_at = $2, outcome = $3, holder_id = coalesce(holder_id, $4)
+WHERE id = $1`, id, now, guidance, u.ID); err != nil {
+			return fmt.Errorf("return escalation: %w", err)
+		}
+		if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {
+			return err
+		}
+		if err := s.tickets.AddNoteTx(ctx, tx, e.TicketID, u.ID, guidance); err != nil {
+			return err
+		}
+		if err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_returned", map[string]any{"escalation_id": id}); err != nil {
+			return err
+		}
+		if e.OwnerID == 0 {
+			return nil
+		}
+		if err := s.createFollowUpTx(ctx, tx, e.TicketID, e.OwnerID, id, "escalation_returned", now); err != nil {
+			return err
+		}
+		return s.notifyTx(ctx, tx, []int64{e.OwnerID}, e.TicketID, "escalation_returned", map[string]any{"escalation_id": id})
+	})
+}
+
+// EscalateFurther sends an open escalation on to supervisors (tier 3).
+func (s *Service) EscalateFurther(ctx context.Context, u staff.User, id int64, note string) error {
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return apperr.InvalidFields(map[string]string{"note": "error_required"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		e, err := s.getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !e.Open() {
+			return apperr.New(apperr.Conflict, "error_escalation_not_open")
+		}
+		if e.Level == 3 {
+			return apperr.New(apperr.Conflict, "error_escalation_top_level")
+		}
+		if !canWork(u, e) {
+			return apperr.New(apperr.Forbidden, "error_escalation_not_yours")
+		}
+		if err := s.closeAsEscalatedTx(ctx, tx, id); err != nil {
+			return err
+		}
+		t, err := tickets.GetTx(ctx, tx, e.TicketID, true)
+		if err != nil {
+			return err
+		}
+		_, err = s.insertTx(ctx, tx, t, u.ID, Request{Kind: "escalation", Reason: e.Reason, Note: note, Urgency: e.Urgency}, target{supervisors: true})
+		return err
+	})
+}
+
+func (s *Service) closeAsEscalatedTx(ctx context.Context, tx pgx.Tx, id int64) error {
+	if _, err := tx.Exec(ctx, `UPDATE escalations SET status = 'escalated', returned_at = $2 WHERE id = $1`, id, s.now()); err != nil {
+		return fmt.Errorf("close escalation: %w", err)
+	}
+	return nil
+}
+
+// Reassign gives open escalations to another senior (supervisors only; many
+// at once for bulk reassign). Each waits for the new senior to accept.
+func (s *Service) Reassign(ctx context.Context, u staff.User, ids []int64, toUserID int64) error {
+	if !u.Role.AtLeast(staff.RoleSupervisor) {
+		return apperr.New(apperr.Forbidden, "error_forbidden")
+	}
+	if len(ids) == 0 {
+		return apperr.InvalidFields(map[string]string{"ids": "error_select_escalations"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		if err := s.checkTargetTx(ctx, tx, "escalation", target{userID: toUserID}); err != nil {
+			return apperr.InvalidFields(map[string]string{"to_user": "error_escalation_target"})
+		}
+		for _, id := range ids {
+			e, err := s.getTx(ctx, tx, id, true)
+			if err != nil {
+				return err
+			}
+			if !e.Open() {
+				return apperr.New(apperr.Conflict, "error_escalation_not_open")
+			}
+			now := s.now()
+			if _, err := tx.Exec(ctx, `
+UPDATE escalations SET to_user_id = $2, to_team_id = NULL, level = 2, holder_id = NULL, status = 'requested', accepted_at = NULL
+WHERE id = $1`, id, toUserID); err != nil {
+				return fmt.Errorf("reassign escalation: %w", err)
+			}
+			if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, toUserID); err != nil {
+				return err
+			}
+			if err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_reassigned",
+				map[string]any{"escalation_id": id, "old": e.HolderID, "new": toUserID}); err != nil {
+				return err
+			}
+			if err := s.notifyTx(ctx, tx, []int64{toUserID}, e.TicketID, "escalation_requested", map[string]any{"escalation_id": id}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Deescalate ends an escalation that was not needed (supervisors only); the
+// ticket goes on with its loop owner, without a follow-up task.
+func (s *Service) Deescalate(ctx context.Context, u staff.User, id int64, note string) error {
+	if !u.Role.AtLeast(staff.RoleSupervisor) {
+		return apperr.New(apperr.Forbidden, "error_forbidden")
+	}
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return apperr.InvalidFields(map[string]string{"note": "error_required"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		e, err := s.getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !e.Open() {
+			return apperr.New(apperr.Conflict, "error_escalation_not_open")
+		}
+		now := s.now()
+		if _, err := tx.Exec(ctx, `UPDATE escalations SET status = 'deescalated', returned_at = $2, outcome = $3 WHERE id = $1`, id, now, note); err != nil {
+			return fmt.Errorf("de-escalate: %w", err)
+		}
+		if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {
+			return err
+		}
+		if err := s.tickets.AddNoteTx(ctx, tx, e.TicketID, u.ID, note); err != nil {
+			return err
+		}
+		if err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_deescalated", map[string]any{"escalation_id": id}); err != nil {
+			return err
+		}
+		if e.OwnerID == 0 {
+			return nil
+		}
+		return s.notifyTx(ctx, tx, []int64{e.OwnerID}, e.TicketID, "escalation_deescalated", map[string]any{"escalation_id": id})
+	})
+}
+
+// ForTicket lists a ticket's escalations, oldest first.
+func (s *Service) ForTicket(ctx context.Context, ticketID int64) ([]Escalation, error) {
+	rows, err := s.db.Query(ctx, sqlSelectEscalation+` WHERE e.ticket_id = $1 ORDER BY e.id`, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("escalations of %d: %w", ticketID, err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
+}
+
+// Mine lists the open escalations u may work: to u, to u's teams, and for
+// supervisors the tier-3 ones. Oldest first: nobody should wait longest.
+func (s *Service) Mine(ctx context.Context, u staff.User) ([]Escalation, error) {
+	rows, err := s.db.Query(ctx, sqlSelectEscalation+`
+WHERE e.status IN ('requested', 'accepted')
+  AND (e.to_user_id = $1 OR e.holder_id = $1 OR (e.level = 2 AND e.to_team_id = ANY($2)) OR (e.level = 3 AND $3))
+ORDER BY e.requested_at, e.id
+LIMIT 200`, u.ID, u.TeamIDs, u.Role.AtLeast(staff.RoleSupervisor))
+	if err != nil {
+		return nil, fmt.Errorf("my escalations: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
+}
+
+// ReviewFilter narrows the supervisor review queue.
+type ReviewFilter struct {
+	TeamID   int64
+	Reason   string
+	MinAge   time.Duration
+	Overdue  bool // only tickets whose SLA deadline has passed
+}
+
+// Review lists every open escalation for supervisors, oldest first.
+func (s *Service) Review(ctx context.Context, f ReviewFilter) ([]Escalation, error) {
+	if f.Reason != "" && f.Reason != ReasonSLABreach && !slices.Contains(Reasons, f.Reason) {
+		return nil, apperr.InvalidFields(map[string]string{"reason": "error_escalation_reason"})
+	}
+	now := s.now()
+	rows, err := s.db.Query(ctx, sqlSelectEscalation+`
+WHERE e.status IN ('requested', 'accepted')
+  AND ($1 = 0 OR e.to_team_id = $1 OR t.team_id = $1)
+  AND ($2 = '' OR e.reason = $2)
+  AND e.requested_at <= $3
+  AND (NOT $4 OR t.next_due < $5)
+ORDER BY e.requested_at, e.id
+LIMIT 500`, f.TeamID, f.Reason, now.Add(-f.MinAge), f.Overdue, now)
+	if err != nil {
+		return nil, fmt.Errorf("review queue: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
+}
+
+// RepWeek is one rep's escalations in one week, for coaching.
+type RepWeek struct {
+	UserID   int64
+	Name     string
+	Week     time.Time
+	Raised   int
+	Tickets  int // tickets the rep created that week
+}
+
+// PerRep counts each rep's escalations per week since since.
+func (s *Service) PerRep(ctx context.Context, since time.Time) ([]RepWeek, error) {
+	rows, err := s.db.Query(ctx, `
+WITH esc AS (
+    SELECT from_user_id AS user_id, date_trunc('week', requested_at) AS week, count(*) AS n
+    FROM escalations WHERE from_user_id IS NOT NULL AND requested_at >= $1
+    GROUP BY 1, 2
+), tk AS (
+    SELECT created_by AS user_id, date_trunc('week', created_at) AS week, count(*) AS n
+    FROM tickets WHERE created_by IS NOT NULL AND created_at >= $1
+    GROUP BY 1, 2
+)
+SELECT u.id, u.name, coalesce(esc.week, tk.week), coalesce(esc.n, 0), coalesce(tk.n, 0)
+FROM esc FULL JOIN tk ON tk.user_id = esc.user_id AND tk.week = esc.week
+JOIN users u ON u.id = coalesce(esc.user_id, tk.user_id)
+ORDER BY u.name, 3 DESC`, since)
+	if err != nil {
+		return nil, fmt.Errorf("escalations per rep: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (RepWeek, error) {
+		var w RepWeek
+		return w, r.Scan(&w.UserID, &w.Name, &w.Week, &w.Raised, &w.Tickets)
+	})
+}

@@ -1,0 +1,414 @@
+package escalation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// Policy is an SLA policy: business-time targets for a priority (and
+// optionally a category), and how breaches escalate.
+type Policy struct {
+	ID              int64
+	Name            string
+	Priority        tickets.Priority
+	Category        string
+	FirstResponse   time.Duration
+	NextResponse    time.Duration
+	Resolution      time.Duration
+	AtRiskPercent   int
+	BreachTeamID    int64
+	SupervisorDelay time.Duration
+}
+
+const sqlSelectPolicy = `
+SELECT id, name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes,
+       at_risk_percent, coalesce(breach_team_id, 0), supervisor_delay_minutes
+FROM sla_policies`
+
+func scanPolicy(r pgx.Row) (Policy, error) {
+	var p Policy
+	var fr, nr, res, delay int
+	err := r.Scan(&p.ID, &p.Name, &p.Priority, &p.Category, &fr, &nr, &res, &p.AtRiskPercent, &p.BreachTeamID, &delay)
+	p.FirstResponse, p.NextResponse, p.Resolution = time.Duration(fr)*time.Minute, time.Duration(nr)*time.Minute, time.Duration(res)*time.Minute
+	p.SupervisorDelay = time.Duration(delay) * time.Minute
+	return p, err
+}
+
+// Policies lists every SLA policy, by priority then category.
+func (s *Service) Policies(ctx context.Context) ([]Policy, error) {
+	rows, err := s.db.Query(ctx, sqlSelectPolicy+` ORDER BY priority DESC, category`)
+	if err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Policy, error) { return scanPolicy(r) })
+}
+
+// SavePolicy creates or replaces the policy of (priority, category) and
+// recomputes the clocks of the open tickets it governs.
+func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error {
+	var f apperr.Fields
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" {
+		f.Add("name", "error_required")
+	}
+	if !p.Priority.Valid() {
+		f.Add("priority", "error_priority_invalid")
+	}
+	if p.FirstResponse < 0 || p.NextResponse < 0 || p.Resolution < 0 || p.SupervisorDelay < 0 {
+		f.Add("resolution_minutes", "error_minutes_invalid")
+	}
+	if p.AtRiskPercent < 1 || p.AtRiskPercent > 99 {
+		f.Add("at_risk_percent", "error_percent_invalid")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+INSERT INTO sla_policies (name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes,
+                          at_risk_percent, breach_team_id, supervisor_delay_minutes)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (priority, category) DO UPDATE SET name = EXCLUDED.name,
+    first_response_minutes = EXCLUDED.first_response_minutes, next_response_minutes = EXCLUDED.next_response_minutes,
+    resolution_minutes = EXCLUDED.resolution_minutes, at_risk_percent = EXCLUDED.at_risk_percent,
+    breach_team_id = EXCLUDED.breach_team_id, supervisor_delay_minutes = EXCLUDED.supervisor_delay_minutes
+RETURNING id`, p.Name, p.Priority, p.Category, int(p.FirstResponse/time.Minute), int(p.NextResponse/time.Minute),
+			int(p.Resolution/time.Minute), p.AtRiskPercent, nullID(p.BreachTeamID), int(p.SupervisorDelay/time.Minute)).Scan(&id)
+		if c, ok := postgres.IsForeignKeyViolation(err); ok {
+			return apperr.InvalidFields(map[string]string{"breach_team_id": "error_invalid_choice"})
+		} else if err != nil {
+			return fmt.Errorf("save policy: %w (%s)", err, c)
+		}
+		if err := postgres.RecordEvent(ctx, tx, s.now(), "sla_policy", id, actorID, "sla_policy.saved", map[string]any{"name": p.Name}); err != nil {
+			return err
+		}
+		// A policy change mid-ticket applies to open tickets from now on.
+		rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE priority = $1 AND status NOT IN ('solved', 'closed')`, p.Priority)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, tid := range ids {
+			if err := s.recomputeTx(ctx, tx, tid); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// policyTx finds the policy for a priority and category: the category's own
+// first, else the priority's general one. ok is false when none applies.
+func policyTx(ctx context.Context, q postgres.Querier, prio tickets.Priority, category string) (Policy, bool, error) {
+	p, err := scanPolicy(q.QueryRow(ctx, sqlSelectPolicy+`
+WHERE priority = $1 AND category IN ($2, '')
+ORDER BY category = '' LIMIT 1`, prio, category))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Policy{}, false, nil
+	}
+	if err != nil {
+		return Policy{}, false, fmt.Errorf("find policy: %w", err)
+	}
+	return p, true, nil
+}
+
+// CalendarDef is a calendar as stored: hours per ISO weekday (1 = Monday)
+// as "HH:MM-HH:MM" strings, holidays as local dates.
+type CalendarDef struct {
+	ID       int64
+	Name     string
+	TimeZone string
+	Hours    map[int][]string
+	Holidays []string
+}
+
+// Build turns the definition into a Calendar, validating it.
+func (d CalendarDef) Build() (*Calendar, error) {
+	week := map[time.Weekday][]Interval{}
+	for day, list := range d.Hours {
+		if day < 1 || day > 7 {
+			return nil, fmt.Errorf("escalation: weekday %d is not 1..7", day)
+		}
+		for _, s := range list {
+			iv, err := ParseInterval(s)
+			if err != nil {
+				return nil, err
+			}
+			week[time.Weekday(day%7)] = append(week[time.Weekday(day%7)], iv)
+		}
+	}
+	return NewCalendar(d.TimeZone, week, d.Holidays)
+}
+
+// SaveCalendar validates and stores a calendar (new when ID is 0).
+func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef) (int64, error) {
+	d.Name = strings.TrimSpace(d.Name)
+	var f apperr.Fields
+	if d.Name == "" {
+		f.Add("name", "error_required")
+	}
+	if _, err := d.Build(); err != nil {
+		f.Add("hours", "error_calendar_invalid")
+	}
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	hours, _ := json.Marshal(d.Hours)
+	var id int64
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		if d.ID == 0 {
+			err = tx.QueryRow(ctx, `INSERT INTO calendars (name, time_zone, hours, holidays) VALUES ($1, $2, $3, $4::date[]) RETURNING id`,
+				d.Name, d.TimeZone, hours, d.Holidays).Scan(&id)
+		} else {
+			id = d.ID
+			_, err = tx.Exec(ctx, `UPDATE calendars SET name = $2, time_zone = $3, hours = $4, holidays = $5::date[] WHERE id = $1`,
+				d.ID, d.Name, d.TimeZone, hours, d.Holidays)
+		}
+		if _, dup := postgres.IsUniqueViolation(err); dup {
+			return apperr.InvalidFields(map[string]string{"name": "error_name_taken"})
+		}
+		if err != nil {
+			return fmt.Errorf("save calendar: %w", err)
+		}
+		return postgres.RecordEvent(ctx, tx, s.now(), "calendar", id, actorID, "calendar.saved", map[string]any{"name": d.Name})
+	})
+	return id, err
+}
+
+// Calendars lists the calendars by name.
+func (s *Service) Calendars(ctx context.Context) ([]CalendarDef, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, name, time_zone, hours, holidays::text[] FROM calendars ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("calendars: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (CalendarDef, error) {
+		var d CalendarDef
+		var raw map[string][]string
+		if err := r.Scan(&d.ID, &d.Name, &d.TimeZone, &raw, &d.Holidays); err != nil {
+			return d, err
+		}
+		d.Hours = map[int][]string{}
+		for k, v := range raw {
+			n, _ := strconv.Atoi(k)
+			d.Hours[n] = v
+		}
+		return d, nil
+	})
+}
+
+// ticketCalendarTx is the business-hours calendar of a ticket's team, or
+// round the clock when the team has none.
+func (s *Service) ticketCalendarTx(ctx context.Context, tx pgx.Tx, ticketID int64) (*Calendar, error) {
+	var tz *string
+	var raw map[string][]string
+	var holidays []string
+	err := tx.QueryRow(ctx, `
+SELECT c.time_zone, c.hours, c.holidays::text[]
+FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN calendars c ON c.id = tm.calendar_id
+WHERE t.id = $1`, ticketID).Scan(&tz, &raw, &holidays)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return AlwaysOpen(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket calendar: %w", err)
+	}
+	d := CalendarDef{TimeZone: *tz, Holidays: holidays, Hours: map[int][]string{}}
+	for k, v := range raw {
+		n, _ := strconv.Atoi(k)
+		d.Hours[n] = v
+	}
+	return d.Build()
+}
+
+// clockRow is what the SLA clock reads of a ticket.
+type clockRow struct {
+	status                      tickets.Status
+	priority                    tickets.Priority
+	category                    string
+	ownerID, teamID             int64
+	createdAt                   time.Time
+	firstResponseAt, pausedSince *time.Time
+	frDue, nrDue, resDue        *time.Time
+	lastCustomer, lastStaff     *time.Time
+}
+
+// recomputeTx is the AfterChange hook: it keeps the ticket's SLA clock —
+// pauses, the three deadlines in business time, the soonest one — and
+// schedules the breach jobs for deadlines that moved.
+func (s *Service) recomputeTx(ctx context.Context, tx pgx.Tx, ticketID int64) error {
+	var c clockRow
+	err := tx.QueryRow(ctx, `
+SELECT t.status, t.priority, t.category, coalesce(t.owner_id, 0), coalesce(t.team_id, 0), t.created_at,
+       t.first_response_at, t.paused_since, t.first_response_due, t.next_response_due, t.resolution_due,
+       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_customer_id IS NOT NULL AND kind = 'public'),
+       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_user_id IS NOT NULL AND kind = 'public')
+FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.category, &c.ownerID, &c.teamID, &c.createdAt,
+		&c.firstResponseAt, &c.pausedSince, &c.frDue, &c.nrDue, &c.resDue, &c.lastCustomer, &c.lastStaff)
+	if err != nil {
+		return fmt.Errorf("read sla clock of %d: %w", ticketID, err)
+	}
+	now := s.now()
+
+	// Pauses: pending on the customer and on hold stop the clock.
+	paused := c.status == tickets.StatusPending || c.status == tickets.StatusOnHold
+	switch {
+	case paused && c.pausedSince == nil:
+		c.pausedSince = &now
+		if _, err := tx.Exec(ctx, `INSERT INTO sla_pauses (ticket_id, started_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, ticketID, now); err != nil {
+			return fmt.Errorf("start pause: %w", err)
+		}
+	case !paused && c.pausedSince != nil:
+		c.pausedSince = nil
+		if _, err := tx.Exec(ctx, `UPDATE sla_pauses SET ended_at = $2 WHERE ticket_id = $1 AND ended_at IS NULL`, ticketID, now); err != nil {
+			return fmt.Errorf("end pause: %w", err)
+		}
+	}
+
+	p, ok, err := policyTx(ctx, tx, c.priority, c.category)
+	if err != nil {
+		return err
+	}
+	open := c.status != tickets.StatusSolved && c.status != tickets.StatusClosed
+	var fr, nr, res, next *time.Time
+	var awaiting *time.Time
+	if ok && open {
+		pauses, err := pausesTx(ctx, tx, ticketID, now)
+		if err != nil {
+			return err
+		}
+		cal, err := s.ticketCalendarTx(ctx, tx, ticketID)
+		if err != nil {
+			return err
+		}
+		deadline := func(start time.Time, target time.Duration) *time.Time {
+			d, err := cal.Deadline(start, target, pauses)
+			if err != nil {
+				return nil // no business hours: no deadline (the page says so)
+			}
+			return &d
+		}
+		if c.firstResponseAt == nil {
+			fr = deadline(c.createdAt, p.FirstResponse)
+		} else if c.lastCustomer != nil && (c.lastStaff == nil || c.lastCustomer.After(*c.lastStaff)) {
+			awaiting = c.lastCustomer
+			nr = deadline(*c.lastCustomer, p.NextResponse)
+		}
+		res = deadline(c.createdAt, p.Resolution)
+		if c.pausedSince == nil {
+			for _, d := range []*time.Time{fr, nr, res} {
+				if d != nil && (next == nil || d.Before(*next)) {
+					next = d
+				}
+			}
+		}
+	}
+	var policyID *int64
+	if ok {
+		policyID = &p.ID
+	}
+	if _, err := tx.Exec(ctx, `
+UPDATE tickets SET sla_policy_id = $2, first_response_due = $3, next_response_due = $4, resolution_due = $5,
+                   next_due = $6, paused_since = $7, awaiting_reply_since = $8
+WHERE id = $1`, ticketID, policyID, fr, nr, res, next, c.pausedSince, awaiting); err != nil {
+		return fmt.Errorf("store sla clock: %w", err)
+	}
+	if c.pausedSince != nil || !ok {
+		return nil // a paused clock fires nothing; resuming reschedules
+	}
+	for _, tg := range []struct {
+		name     string
+		old, new *time.Time
+		start    time.Time
+		target   time.Duration
+	}{{"first_response", c.frDue, fr, c.createdAt, p.FirstResponse}, {"next_response", c.nrDue, nr, deref(awaiting), p.NextResponse}, {"resolution", c.resDue, res, c.createdAt, p.Resolution}} {
+		if tg.new == nil || (tg.old != nil && tg.old.Equal(*tg.new)) {
+			continue
+		}
+		if err := s.scheduleTx(ctx, tx, ticketID, tg.name, *tg.new, p, tg.start, tg.target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// pausesTx lists a ticket's pauses; one still running ends at now.
+func pausesTx(ctx context.Context, tx pgx.Tx, ticketID int64, now time.Time) ([]Pause, error) {
+	rows, err := tx.Query(ctx, `SELECT started_at, coalesce(ended_at, $2) FROM sla_pauses WHERE ticket_id = $1 ORDER BY started_at`, ticketID, now)
+	if err != nil {
+		return nil, fmt.Errorf("pauses: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Pause, error) {
+		var p Pause
+		return p, r.Scan(&p.Start, &p.End)
+	})
+}
+
+// State is what a timer badge shows.
+type State string
+
+// The SLA states.
+const (
+	StateNone     State = ""
+	StateOK       State = "ok"
+	StateAtRisk   State = "at_risk"
+	StateBreached State = "breached"
+	StatePaused   State = "paused"
+)
+
+// Clock summarises a ticket's SLA for a badge: its state and the business
+// time left until (or past) the soonest deadline.
+type Clock struct {
+	State State
+	Due   time.Time
+	Left  time.Duration // negative when breached
+}
+
+// ClockOf reads a ticket's badge at now. The at-risk threshold is the
+// default 75% of the time from now's perspective: when less than a quarter
+// of the wall time between creation and the deadline remains.
+func ClockOf(t tickets.Ticket, now time.Time) Clock {
+	if !t.HasSLA || t.Status == tickets.StatusSolved || t.Status == tickets.StatusClosed {
+		return Clock{}
+	}
+	if t.PausedSince != nil {
+		return Clock{State: StatePaused}
+	}
+	if t.NextDue == nil {
+		return Clock{}
+	}
+	c := Clock{Due: *t.NextDue, Left: t.NextDue.Sub(now)}
+	total := t.NextDue.Sub(t.CreatedAt)
+	switch {
+	case c.Left < 0:
+		c.State = StateBreached
+	case total > 0 && c.Left*4 < total:
+		c.State = StateAtRisk
+	default:
+		c.State = StateOK
+	}
+	return c
+}
+

@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/outbox"
+	"github.com/loopdesk/loopdesk/web/views"
+)
+
+// The admin Outbox page: customer mail that is held (no SMTP configured),
+// failed (with its last error) or on its way, and a retry for held and failed
+// mail. Sending itself is River's (internal/outbox), not the web server's.
+
+// outboxStore is built per request from the server's pool and clock: it holds
+// nothing else, so web.Deps needs no new field for it.
+func (s *Server) outboxStore() *outbox.Store { return outbox.NewStore(s.db, s.now) }
+
+func (s *Server) handleOutbox(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := outbox.ListFilter{Status: outbox.Status(q.Get("status")), Limit: 50}
+	if b := q.Get("before"); b != "" {
+		before, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || before <= 0 {
+			s.fail(w, r, apperr.New(apperr.Invalid, "error_invalid_form"))
+			return
+		}
+		f.Before = before
+	}
+	st := s.outboxStore()
+	mails, next, err := st.List(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := st.Counts(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := views.OutboxView{Status: f.Status, Counts: counts, Next: next}
+	for _, m := range mails {
+		row := views.OutboxRow{Mail: m}
+		if rendered, err := outbox.Render(s.cat, m); err != nil {
+			row.RenderErr = true
+		} else {
+			row.Subject, row.Body = rendered.Subject, rendered.Body
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, views.OutboxPage(s.page(r, "outbox_title", "admin"), v))
+}
+
+func (s *Server) handleOutboxRetry(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, apperr.New(apperr.NotFound, "outbox_error_not_found"))
+		return
+	}
+	u := currentUser(r.Context())
+	if err := s.outboxStore().Retry(r.Context(), u.ID, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.InfoContext(r.Context(), "outbox mail requeued", "request_id", requestID(r.Context()), "user_id", u.ID, "outbox_id", id)
+	s.flash(r, "success", "outbox_flash_retried")
+	redirect(w, r, "/admin/outbox")
+}
