@@ -154,12 +154,16 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeJSON(w, r, status, apiErrorBody{Error: d})
 }
 
-// translateOr translates id, or fallbackID when the catalogs lack id (a
-// domain message not yet translated must not reach a client as a raw id).
+// translateOr translates id for an API client: the API's own wording of a
+// domain message (key "api_" + id, for messages written for web forms)
+// when the catalogs have one, else id's message, else fallbackID's (a raw id
+// must never reach a client).
 func translateOr(l *i18n.Localizer, id, fallbackID string) string {
 	if id != "" {
-		if msg := l.T(id); msg != id {
-			return msg
+		for _, k := range []string{"api_" + id, id} {
+			if msg := l.T(k); msg != k {
+				return msg
+			}
 		}
 	}
 	return l.T(fallbackID)
@@ -818,6 +822,10 @@ func (s *Server) apiUpdateTicket(w http.ResponseWriter, r *http.Request) {
 		c.Category = in.Category
 	}
 	if in.Tags != nil {
+		// Each element is one tag: separators inside one would silently split it.
+		if slices.ContainsFunc(*in.Tags, func(t string) bool { return strings.ContainsAny(t, ", ") }) {
+			f.Add("tags", "error_tag_invalid")
+		}
 		tags, err := tickets.ParseTags(strings.Join(*in.Tags, ","))
 		for k, v := range apperr.FieldsOf(err) {
 			f.Add(k, v)

@@ -613,6 +613,7 @@ func TestAPIBadInputs(t *testing.T) {
 		{"patch: priority number", "PATCH", op, map[string]any{"version": 1, "priority": 4}, nil, 422, "invalid", []string{"priority"}},
 		{"patch: bad category", "PATCH", op, map[string]any{"version": 1, "category": "misc"}, nil, 422, "invalid", []string{"category"}},
 		{"patch: bad tags", "PATCH", op, map[string]any{"version": 1, "tags": []string{"not/ok"}}, nil, 422, "invalid", []string{"tags"}},
+		{"patch: two tags in one", "PATCH", op, map[string]any{"version": 1, "tags": []string{"vip customer"}}, nil, 422, "invalid", []string{"tags"}},
 		{"patch: tags string", "PATCH", op, map[string]any{"version": 1, "tags": "vip"}, nil, 422, "invalid", []string{"tags"}},
 		{"patch: unknown owner", "PATCH", op, map[string]any{"version": 1, "owner_id": 999999}, nil, 422, "invalid", []string{"owner_id"}},
 		{"patch: owner string", "PATCH", op, map[string]any{"version": 1, "owner_id": "me"}, nil, 422, "invalid", []string{"owner_id"}},
@@ -651,6 +652,15 @@ func TestAPIBadInputs(t *testing.T) {
 	res = e.api(token, "POST", "/api/v1/tickets", `{}`, "Accept-Language", "fi")
 	if res.Err.Fields["subject"] != cat.Localizer("fi").T("error_required") {
 		t.Fatalf("Finnish required: %+v", res.Err)
+	}
+	// Domain messages written for web forms get the API's wording.
+	res = e.api(token, "PATCH", op, map[string]any{"version": 0, "priority": "low"})
+	if res.Err.Message != cat.Localizer("en").T("api_error_ticket_conflict") {
+		t.Fatalf("stale version message %q", res.Err.Message)
+	}
+	res = e.api(token, "GET", "/api/v1/tickets?after=zzz", nil)
+	if res.Err.Fields["after"] != cat.Localizer("en").T("api_error_cursor_invalid") {
+		t.Fatalf("cursor message %q", res.Err.Fields["after"])
 	}
 	// Nothing above changed the open ticket.
 	if got := e.api(token, "GET", op, nil).ticket(t); got.Version != 1 || len(got.Messages) != 1 || got.Priority != "high" {

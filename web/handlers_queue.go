@@ -56,7 +56,14 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 		v := views.QueueView{
 			Scope: string(scope), Path: meta.path, TitleID: meta.titleID, Filter: form, Query: q,
 			Tickets: page.Tickets, Next: page.Next, HasPrev: q.Get("after") != "",
-			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved,
+			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved, Now: s.now(),
+		}
+		if scope == tickets.ScopeMine {
+			// Follow-ups due come first: closing the loop is the owner's job.
+			if v.FollowUps, err = s.esc.DueFollowUps(r.Context(), u.ID, 20); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		s.render(w, r, status, views.QueuePage(s.page(r, meta.titleID, meta.nav), v))
 	}

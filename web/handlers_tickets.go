@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -171,7 +172,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		v.Props.TeamID = ""
 	}
 	v.Link.Kind = "related"
-	return v, nil
+	v.Clock = escalation.ClockOf(t, s.now())
+	v.Esc, err = s.escalationPanel(r, t)
+	return v, err
 }
 
 func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (tickets.Ticket, bool) {

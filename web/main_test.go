@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -30,6 +31,7 @@ type env struct {
 	http    *httptest.Server
 	staff   *staff.Store
 	tickets *tickets.Store
+	esc     *escalation.Service
 	users   map[staff.Role]staff.User
 }
 
@@ -45,13 +47,14 @@ func setup(t *testing.T) *env {
 	st := staff.NewStore(db, time.Now)
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
-	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, BaseURL: "http://127.0.0.1", Now: time.Now})
+	esc := escalation.NewService(db, ts, nil, time.Now, log, escalation.Config{})
+	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	e := &env{t: t, srv: srv, http: hs, staff: st, tickets: ts, users: map[staff.Role]staff.User{}}
+	e := &env{t: t, srv: srv, http: hs, staff: st, tickets: ts, esc: esc, users: map[staff.Role]staff.User{}}
 	locales := map[staff.Role]string{staff.RoleRep: "fi", staff.RoleSenior: "vi", staff.RoleSupervisor: "hi", staff.RoleAdmin: "en"}
 	for _, role := range staff.Roles {
 		u, err := st.Create(ctx, 0, staff.NewUser{

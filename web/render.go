@@ -40,6 +40,19 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		Asset:  s.assets.url,
 		Path:   r.URL.RequestURI(),
 	}
+	if p.User != nil {
+		a := actorOf(p.User)
+		if c, err := s.tickets.QueueCounts(r.Context(), a); err == nil {
+			p.NavBadge = map[string]int{"mine": c.Mine, "team": c.TeamUnassigned}
+		} else {
+			s.log.WarnContext(r.Context(), "queue counts", "request_id", requestID(r.Context()), "err", err)
+		}
+		if n, err := s.esc.UnreadCount(r.Context(), p.User.ID); err == nil {
+			p.Unread = n
+		} else {
+			s.log.WarnContext(r.Context(), "unread notifications", "request_id", requestID(r.Context()), "err", err)
+		}
+	}
 	if f := s.sessions.PopString(r.Context(), "flash"); f != "" {
 		kind, id, _ := strings.Cut(f, ":")
 		p.Flash = &views.Flash{Kind: kind, MsgID: id}

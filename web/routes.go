@@ -71,6 +71,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{id}/properties", s.handleProperties)
 			r.Post("/tickets/{id}/merge", s.handleMerge)
 			r.Post("/tickets/{id}/links", s.handleLink)
+			r.Post("/tickets/{id}/escalate", s.handleEscalate)
+			r.Post("/tickets/{id}/follow-up", s.handleFollowUp)
+			r.Get("/notifications", s.handleNotifications)
+			r.Post("/notifications/read", s.handleNotificationsRead)
 			// --- rep ticket routes ---
 			r.Get("/settings/tokens", s.handleTokens)
 			r.Post("/settings/tokens", s.handleTokenCreate)
@@ -79,7 +83,10 @@ func (s *Server) routes() http.Handler {
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSenior))
-			r.Get("/escalations", s.placeholder("escalations", "nav_escalations"))
+			r.Get("/escalations", s.handleEscalations)
+			r.Post("/escalations/{id}/accept", s.handleAcceptEscalation())
+			r.Post("/escalations/{id}/return", s.handleReturnEscalation())
+			r.Post("/escalations/{id}/further", s.handleEscalateFurther())
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))

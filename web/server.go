@@ -12,6 +12,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -24,6 +25,7 @@ type Deps struct {
 	Catalog *i18n.Catalog
 	Staff   *staff.Store
 	Tickets *tickets.Store
+	Esc     *escalation.Service
 	BaseURL string // public base URL, e.g. https://desk.example.com
 	Now     func() time.Time
 }
@@ -35,6 +37,7 @@ type Server struct {
 	cat      *i18n.Catalog
 	staff    *staff.Store
 	tickets  *tickets.Store
+	esc      *escalation.Service
 	sessions *scs.SessionManager
 	assets   *assets
 	metrics  *metrics
@@ -71,6 +74,7 @@ func New(d Deps) (*Server, error) {
 		cat:      d.Catalog,
 		staff:    d.Staff,
 		tickets:  d.Tickets,
+		esc:      d.Esc,
 		sessions: sm,
 		assets:   a,
 		metrics:  newMetrics(d.DB),

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -24,6 +25,9 @@ type config struct {
 	LogLevel    string
 	LogFormat   string
 	Secret      string
+	// FollowUpHours is the business hours a loop owner has to confirm with
+	// the customer after an escalation returns.
+	FollowUpHours int
 }
 
 // bind registers the common flags on fs with environment defaults.
@@ -40,7 +44,15 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.BaseURL, "base-url", env("LOOPDESK_BASE_URL", ""), "public base URL used in links and emails; default http://<addr> (LOOPDESK_BASE_URL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("LOOPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LOOPDESK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOOPDESK_LOG_FORMAT", "text"), "text or json (LOOPDESK_LOG_FORMAT)")
+	fs.IntVar(&c.FollowUpHours, "follow-up-hours", envInt(getenv, "LOOPDESK_FOLLOW_UP_HOURS", 4), "business hours to confirm with the customer after an escalation returns (LOOPDESK_FOLLOW_UP_HOURS)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
+}
+
+func envInt(getenv func(string) string, name string, def int) int {
+	if v, err := strconv.Atoi(getenv(name)); err == nil {
+		return v
+	}
+	return def
 }
 
 // validate checks the configuration and names the culprit.
@@ -60,6 +72,9 @@ func (c *config) validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("LOOPDESK_LOG_FORMAT %q must be text or json", c.LogFormat)
+	}
+	if c.FollowUpHours < 1 || c.FollowUpHours > 240 {
+		return fmt.Errorf("LOOPDESK_FOLLOW_UP_HOURS %d must be between 1 and 240", c.FollowUpHours)
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return errors.New("LOOPDESK_SECRET must be at least 32 characters")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/internal/demo"
+	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -68,7 +69,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	ticketStore := tickets.NewStore(pool, time.Now, cfg.BaseURL)
-	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, BaseURL: cfg.BaseURL, Now: time.Now})
+	escSvc := escalation.NewService(pool, ticketStore, nil, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	jobs, err := startJobs(ctx, pool, log, escSvc)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := jobs.Stop(sctx); err != nil {
+			log.Warn("stop background jobs", "err", err)
+		}
+	}()
+	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc, BaseURL: cfg.BaseURL, Now: time.Now})
 	if err != nil {
 		return err
 	}

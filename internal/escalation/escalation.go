@@ -629,3 +629,22 @@ ORDER BY u.name, 3 DESC`, since)
 		return w, r.Scan(&w.UserID, &w.Name, &w.Week, &w.Raised, &w.Tickets)
 	})
 }
+
+// TeamTier is a team with its tier, for choosing an escalation target.
+type TeamTier struct {
+	ID   int64
+	Name string
+	Tier int
+}
+
+// TeamTiers lists teams, tier-2 (seniors and specialists) first.
+func (s *Service) TeamTiers(ctx context.Context) ([]TeamTier, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, name, tier FROM teams ORDER BY tier DESC, name`)
+	if err != nil {
+		return nil, fmt.Errorf("team tiers: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (TeamTier, error) {
+		var t TeamTier
+		return t, r.Scan(&t.ID, &t.Name, &t.Tier)
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
@@ -139,6 +140,15 @@ var orders = map[string]func(a, b tickets.Ticket) int{
 	"priority": func(a, b tickets.Ticket) int {
 		return cmp.Or(cmp.Compare(b.Priority, a.Priority), b.UpdatedAt.Compare(a.UpdatedAt), cmp.Compare(b.ID, a.ID))
 	},
+	"due": func(a, b tickets.Ticket) int {
+		due := func(t tickets.Ticket) time.Time {
+			if t.NextDue == nil {
+				return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+			}
+			return *t.NextDue
+		}
+		return cmp.Or(due(a).Compare(due(b)), cmp.Compare(a.ID, b.ID))
+	},
 }
 
 func TestQueuePagination(t *testing.T) {
@@ -151,8 +161,17 @@ func TestQueuePagination(t *testing.T) {
 	if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET updated_at = $1 WHERE id % 3 = 0`, desk["t1"].UpdatedAt); err != nil {
 		t.Fatal(err)
 	}
+	// Due times with ties, and some tickets with no clock at all (sorted last).
+	if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET next_due = $1::timestamptz + (id % 3) * interval '1 hour' WHERE id % 4 <> 0`, desk["t1"].UpdatedAt); err != nil {
+		t.Fatal(err)
+	}
 	total := ticketstest.Count(b.ctx, t, b.db, "tickets")
-	for sort, order := range orders {
+	for _, sort := range tickets.Sorts {
+		order, ok := orders[sort]
+		if !ok {
+			t.Errorf("sort %s has no expected order in this test", sort)
+			continue
+		}
 		f := tickets.Filter{Status: "any", Sort: sort}
 		whole, err := b.store.Queue(b.ctx, b.sup, f)
 		if err != nil {
@@ -206,8 +225,9 @@ func TestQueueInvalid(t *testing.T) {
 	}{
 		{tickets.Filter{After: "!!not base64!!"}, "after", "error_cursor_invalid"},
 		{tickets.Filter{After: b64([]byte("1|2"))}, "after", "error_cursor_invalid"},
+		{tickets.Filter{After: b64([]byte("1|2|3|4|5"))}, "after", "error_cursor_invalid"},
 		{tickets.Filter{After: b64([]byte("a|b|c"))}, "after", "error_cursor_invalid"},
-		{tickets.Filter{After: b64([]byte("1|2|99999"))}, "after", "error_cursor_invalid"},
+		{tickets.Filter{After: b64([]byte("1|2|99999|0"))}, "after", "error_cursor_invalid"},
 		{tickets.Filter{Sort: "subject"}, "sort", "error_invalid_choice"},
 		{tickets.Filter{Scope: "everything"}, "scope", "error_invalid_choice"},
 		{tickets.Filter{Status: "done"}, "status", "error_status_invalid"},

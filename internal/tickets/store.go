@@ -18,10 +18,10 @@ import (
 // Store runs the tickets SQL. Every public method is one transaction that
 // also records its events.
 type Store struct {
-	db         *pgxpool.Pool
-	now        func() time.Time
-	baseURL    string
-	hooks      Hooks
+	db      *pgxpool.Pool
+	now     func() time.Time
+	baseURL string
+	hooks   Hooks
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status

@@ -20,6 +20,7 @@ type Page struct {
 	Asset    func(name string) string // content-hashed static URL
 	Path     string                   // current path, to return to after switching language
 	NavBadge map[string]int           // counts beside nav entries
+	Unread   int                      // unread notifications (the bell)
 }
 
 // Flash is a one-time message shown at the top of the next page.
