@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -216,6 +218,49 @@ func TestTokenPagesCreateUseRevoke(t *testing.T) {
 	if res.Err.Code != "unauthorized" || res.Header.Get("WWW-Authenticate") == "" {
 		t.Fatalf("revoked token: %+v", res.Err)
 	}
+}
+
+// TestBrowserTokenCreateAndUse makes a token as a person would, by label,
+// and uses it on the API.
+func TestBrowserTokenCreateAndUse(t *testing.T) {
+	e := setup(t)
+	ctx := newBrowser(t)
+	cat, _ := i18n.Load()
+	en := cat.Localizer("en")
+	admin := e.users[staff.RoleAdmin] // English
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/settings/tokens"),
+		chromedp.WaitVisible(heading(en.T("login_title"))),
+		chromedp.SendKeys(byLabel(en.T("login_email")), admin.Email),
+		chromedp.SendKeys(byLabel(en.T("login_password")), testPassword),
+		chromedp.Click(button(en.T("login_submit"))),
+		chromedp.WaitVisible(heading(en.T("tokens_title"))),
+		// An empty name is refused beside the field.
+		chromedp.Click(button(en.T("tokens_create"))),
+		chromedp.WaitVisible(`#f-name-error`),
+		chromedp.SendKeys(byLabel(en.T("tokens_name")), "CRM sync"),
+		chromedp.Click(button(en.T("tokens_create"))),
+		chromedp.WaitVisible(byLabel(en.T("tokens_new_label"))),
+	)
+	if err != nil {
+		t.Fatalf("create a token: %v", err)
+	}
+	plain, err := chromedp.Run(ctx, chromedp.Value(byLabel(en.T("tokens_new_label"))))
+	if err != nil || !tokenInPage.MatchString(plain) {
+		t.Fatalf("read the new token %q: %v", plain, err)
+	}
+	screenshot(t, ctx, "tokens-created.png")
+	wantStatus(t, e.api(plain, "GET", "/api/v1/tickets", nil), http.StatusOK)
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/settings/tokens"),
+		chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, en.T("tokens_revoke_label", "Name", "CRM sync"))),
+		chromedp.WaitVisible(`//div[contains(@class, "flash-success")]`),
+	)
+	if err != nil {
+		t.Fatalf("revoke the token: %v", err)
+	}
+	wantStatus(t, e.api(plain, "GET", "/api/v1/tickets", nil), http.StatusUnauthorized)
 }
 
 func TestTokenPageTranslated(t *testing.T) {

@@ -452,7 +452,8 @@ func TestBrowserCustomerWebForm(t *testing.T) {
 	screenshot(t, ctx, "public-form-error.png")
 
 	err = chromedp.Do(ctx,
-		chromedp.SendKeys(byLabel(en.T("public_field_email")), "example.com"),
+		// (An email input has no caret position to type at: the address is set whole.)
+		chromedp.SetValue(byLabel(en.T("public_field_email")), "minh.anh@example.com"),
 		chromedp.Click(button(en.T("public_help_submit"))),
 		// The confirmation, in the language the customer chose.
 		chromedp.WaitVisible(`//h2[normalize-space(.)=`+fmt.Sprintf("%q", vi.T("public_confirm_heading"))+`]`),
@@ -508,5 +509,34 @@ func TestBrowserCustomerWebForm(t *testing.T) {
 	got, err := e.tickets.Get(t.Context(), actor, tk.ID)
 	if err != nil || got.Status != tickets.StatusOpen {
 		t.Fatalf("ticket after the customer's reply: %v %s, want open", err, got.Status)
+	}
+}
+
+func TestStatusReplyToClosedTicketOpensFollowUp(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	token := e.submitHelp(c, helpForm())
+	tk, _ := e.tickets.TicketByToken(t.Context(), token)
+	actor := tickets.Actor{UserID: e.users[staff.RoleAdmin].ID, SeeAll: true}
+	for _, st := range []tickets.Status{tickets.StatusSolved, tickets.StatusClosed} {
+		var err error
+		if tk, err = e.tickets.Update(t.Context(), actor, tk.ID, tickets.Changes{Version: tk.Version, Status: &st}); err != nil {
+			t.Fatalf("set %s: %v", st, err)
+		}
+	}
+	vi := e.srv.cat.Localizer("vi")
+	if page := e.get(c, "/status/"+token); !strings.Contains(page.Body, vi.T("public_reply_closed_hint")) {
+		t.Fatal("closed ticket without the follow-up hint")
+	}
+	if res := e.post(c, "/status/"+token+"/reply", url.Values{"message": {"Lại bị vỡ nữa rồi."}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("reply to a closed ticket: %d", res.StatusCode)
+	}
+	follow, err := e.tickets.TicketByToken(t.Context(), token)
+	if err != nil || follow.ID == tk.ID || follow.Status != tickets.StatusNew {
+		t.Fatalf("the link does not lead to a new follow-up: %v %+v", err, follow)
+	}
+	page := e.get(c, "/status/"+token)
+	if !strings.Contains(page.Body, vi.T("public_flash_follow_up")) || !strings.Contains(page.Body, vi.T("public_status_heading", "Number", follow.ID, "Subject", follow.Subject)) {
+		t.Fatal("the follow-up is not shown with its notice")
 	}
 }

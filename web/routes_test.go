@@ -88,6 +88,23 @@ var routeTable = []struct {
 	{"POST", "/settings/tokens", "/settings/tokens", rep, 422, 0},                           // empty name
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
 	// --- end rep ticket routes ---
+	// Supervisor and admin pages. Escalation 999 does not exist; ticket 1 and
+	// user 1 do. Empty forms are 422 for those allowed.
+	{"POST", "/supervisor/escalations/{id}/accept", "/supervisor/escalations/999/accept", supervisor, 404, 0},
+	{"POST", "/supervisor/escalations/{id}/return", "/supervisor/escalations/999/return", supervisor, 404, 0},
+	{"POST", "/supervisor/escalations/{id}/deescalate", "/supervisor/escalations/999/deescalate", supervisor, 404, 0},
+	{"POST", "/supervisor/reassign", "/supervisor/reassign", supervisor, 422, 0},
+	{"POST", "/supervisor/loops/{id}/reassign", "/supervisor/loops/1/reassign", supervisor, 422, 0},
+	{"GET", "/supervisor/reps", "/supervisor/reps", supervisor, 200, 0},
+	{"GET", "/admin/teams", "/admin/teams", admin, 200, 0},
+	{"POST", "/admin/teams", "/admin/teams", admin, 422, 0},
+	{"GET", "/admin/staff", "/admin/staff", admin, 200, 0},
+	{"POST", "/admin/staff", "/admin/staff", admin, 422, 0},
+	{"POST", "/admin/staff/{id}/away", "/admin/staff/1/away", admin, 422, 0},
+	{"GET", "/admin/calendars", "/admin/calendars", admin, 200, 0},
+	{"POST", "/admin/calendars", "/admin/calendars", admin, 422, 0},
+	{"GET", "/admin/sla", "/admin/sla", admin, 200, 0},
+	{"POST", "/admin/sla", "/admin/sla", admin, 422, 0},
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0}, // no such mail

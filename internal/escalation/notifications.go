@@ -29,7 +29,7 @@ func (s *Service) notifyTx(ctx context.Context, tx pgx.Tx, userIDs []int64, tick
 	}
 	if _, err := tx.Exec(ctx, `
 INSERT INTO notifications (user_id, ticket_id, kind, data, created_at)
-SELECT DISTINCT u, $2::bigint, $3, $4::jsonb, $5 FROM unnest($1::bigint[]) AS u`,
+SELECT DISTINCT u, $2::bigint, $3, $4::jsonb, $5::timestamptz FROM unnest($1::bigint[]) AS u`,
 		userIDs, nullID(ticketID), kind, data, s.now()); err != nil {
 		return fmt.Errorf("notify %s: %w", kind, err)
 	}

@@ -342,7 +342,7 @@ func FollowUpBox(p Page, ticketID int64, v EscalationPanel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = SelectField(SelectProps{Name: "method", Label: "follow_up_method", Value: v.FollowForm.Method, Options: methodOptions(ctx), Errors: v.FollowForm.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = SelectField(SelectProps{ID: "fu-", Name: "method", Label: "follow_up_method", Value: v.FollowForm.Method, Options: methodOptions(ctx), Errors: v.FollowForm.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -763,7 +763,7 @@ func EscalationBox(p Page, ticketID int64, v EscalationPanel) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = TextField(FieldProps{Name: "guidance", Label: "escalation_guidance_label", Type: "textarea", Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = TextField(FieldProps{ID: "ret-" + idStr(row.E.ID) + "-", Name: "guidance", Label: "escalation_guidance_label", Type: "textarea", Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -802,7 +802,7 @@ func EscalationBox(p Page, ticketID int64, v EscalationPanel) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = TextField(FieldProps{Name: "note", Label: "escalation_further_note", Type: "textarea", Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = TextField(FieldProps{ID: "fur-" + idStr(row.E.ID) + "-", Name: "note", Label: "escalation_further_note", Type: "textarea", Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -861,23 +861,23 @@ func EscalationBox(p Page, ticketID int64, v EscalationPanel) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectField(SelectProps{Name: "kind", Label: "escalation_kind", Value: v.Form.Kind, Options: []Option{{Value: "escalation", Label: T(ctx, "escalation_kind_escalation")}, {Value: "transfer", Label: T(ctx, "escalation_kind_transfer")}}, Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectField(SelectProps{ID: "esc-", Name: "kind", Label: "escalation_kind", Value: v.Form.Kind, Options: []Option{{Value: "escalation", Label: T(ctx, "escalation_kind_escalation")}, {Value: "transfer", Label: T(ctx, "escalation_kind_transfer")}}, Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectField(SelectProps{Name: "target", Label: "escalation_target", Value: v.Form.Target, Options: v.Targets, Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectField(SelectProps{ID: "esc-", Name: "target", Label: "escalation_target", Value: v.Form.Target, Options: v.Targets, Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectField(SelectProps{Name: "reason", Label: "escalation_reason", Value: v.Form.Reason, Options: ReasonOptions(ctx), Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectField(SelectProps{ID: "esc-", Name: "reason", Label: "escalation_reason", Value: v.Form.Reason, Options: ReasonOptions(ctx), Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextField(FieldProps{Name: "note", Label: "escalation_note", Type: "textarea", Value: v.Form.Note, Errors: v.Form.Errors, Required: true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextField(FieldProps{ID: "esc-", Name: "note", Label: "escalation_note", Type: "textarea", Value: v.Form.Note, Errors: v.Form.Errors, Required: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectField(SelectProps{Name: "urgency", Label: "escalation_urgency", Value: v.Form.Urgency, Options: urgencyOptions(ctx), Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectField(SelectProps{ID: "esc-", Name: "urgency", Label: "escalation_urgency", Value: v.Form.Urgency, Options: urgencyOptions(ctx), Errors: v.Form.Errors}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1,0 +1,254 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// browserLogin signs u in through the login page, whose labels are English
+// for a fresh browser.
+func browserLogin(t *testing.T, e *env, u staff.User) context.Context {
+	t.Helper()
+	ctx := newBrowser(t)
+	en := e.srv.cat.Localizer("en")
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/login"),
+		chromedp.SendKeys(byLabel(en.T("login_email")), u.Email),
+		chromedp.SendKeys(byLabel(en.T("login_password")), testPassword+kb.Enter),
+		// The signed-in layout has the main navigation; the login page has not.
+		chromedp.WaitVisible(chromedp.CSS("nav.main-nav")),
+	)
+	if err != nil {
+		t.Fatalf("log in as %s: %v", u.Email, err)
+	}
+	return ctx
+}
+
+// pageText is the visible text of <main>.
+func pageText(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatalf("read page: %v", err)
+	}
+	return s
+}
+
+// link selects a link by its visible text (contains).
+func link(text string) string {
+	return fmt.Sprintf(`//a[contains(normalize-space(.), %q)]`, text)
+}
+
+func loc(e *env, u staff.User) *i18n.Localizer { return e.srv.cat.Localizer(u.Locale) }
+
+func TestBrowserRepCreatesTicketByKeyboard(t *testing.T) {
+	e := setup(t)
+	rep := e.users[staff.RoleRep]
+	fi := loc(e, rep)
+	ctx := browserLogin(t, e, rep)
+	subject := "Tilaus myöhässä, äiti odottaa lahjaa"
+	// The rep on the phone types everything and submits with Enter.
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/tickets/new"),
+		chromedp.WaitVisible(heading(fi.T("ticket_new_title"))),
+		chromedp.SendKeys(byLabel(fi.T("customer_name")), "Aino Äijälä"),
+		chromedp.SendKeys(byLabel(fi.T("customer_email")), "aino@example.fi"),
+		chromedp.SendKeys(byLabel(fi.T("customer_phone")), "+358 40 123 4567"),
+		chromedp.SendKeys(byLabel(fi.T("ticket_subject")), subject),
+		chromedp.SendKeys(byLabel(fi.T("ticket_description")), "Tilaus 1001 ei ole saapunut."),
+		chromedp.SendKeys(byLabel(fi.T("ticket_priority")), fi.T("priority_high")),
+		chromedp.SendKeys(byLabel(fi.T("ticket_order_ref")), "ORD-1001"+kb.Enter),
+		chromedp.WaitVisible(`//h1[contains(., "`+subject+`")]`),
+	)
+	if err != nil {
+		t.Fatalf("create by keyboard: %v", err)
+	}
+	text := pageText(t, ctx)
+	for _, want := range []string{fi.T("flash_ticket_created"), "Aino Äijälä", "ORD-1001", fi.T("priority_high")} {
+		if !strings.Contains(text, want) {
+			t.Errorf("ticket page lacks %q", want)
+		}
+	}
+	screenshot(t, ctx, "ticket-created-fi.png")
+	page, err := e.tickets.Queue(t.Context(), actorOf(&rep), tickets.Filter{Scope: tickets.ScopeMine})
+	if err != nil || len(page.Tickets) != 1 || page.Tickets[0].OwnerID != rep.ID || page.Tickets[0].Channel != "phone" {
+		t.Fatalf("the rep should own exactly one phone ticket: %v %+v", err, page.Tickets)
+	}
+}
+
+func TestBrowserSearchVietnameseWithoutDiacritics(t *testing.T) {
+	e := setup(t)
+	rep := e.users[staff.RoleRep]
+	tk, _, err := e.tickets.Create(t.Context(), actorOf(&rep), tickets.NewTicket{
+		CustomerName: "Nguyễn Văn An", CustomerEmail: "an@example.vn", Subject: "Đơn hàng bị giao chậm",
+		Body: "Tôi chưa nhận được đơn hàng của mình.", Channel: "chat", Priority: tickets.PriorityNormal,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi := loc(e, rep)
+	ctx := browserLogin(t, e, rep)
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(byLabel(fi.T("search_label")), "don hang giao cham"+kb.Enter),
+		chromedp.WaitVisible(heading(fi.T("search_title"))),
+		chromedp.WaitVisible(`//mark[normalize-space(.)="giao"]`),
+	)
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	if text := pageText(t, ctx); !strings.Contains(text, "Đơn hàng bị giao chậm") || !strings.Contains(text, "#"+strconv.FormatInt(tk.ID, 10)) {
+		t.Fatalf("search results lack the Vietnamese ticket:\n%s", text)
+	}
+	screenshot(t, ctx, "search-vi.png")
+	// The customer's name typed without diacritics finds the customer too.
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/search?q=nguyen+van+an"),
+		chromedp.WaitVisible(link("Nguyễn Văn An")),
+	)
+	if err != nil {
+		t.Fatalf("search by name: %v", err)
+	}
+}
+
+func TestBrowserMergeTickets(t *testing.T) {
+	e := setup(t)
+	rep := e.users[staff.RoleRep]
+	mk := func(subject, body string) tickets.Ticket {
+		tk, _, err := e.tickets.Create(t.Context(), actorOf(&rep), tickets.NewTicket{
+			CustomerName: "Priya Nair", CustomerEmail: "priya@example.in", Subject: subject, Body: body,
+			Channel: "email", Priority: tickets.PriorityNormal,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	dup := mk("मेरा ऑर्डर नहीं आया", "ऑर्डर 77 अभी तक नहीं आया।")
+	keep := mk("Order 77 missing", "My order 77 has not arrived.")
+	fi := loc(e, rep)
+	ctx := browserLogin(t, e, rep)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+ticketURLOf(dup.ID)),
+		chromedp.SendKeys(byLabel(fi.T("merge_target")), strconv.FormatInt(keep.ID, 10)),
+		chromedp.Click(button(fi.T("merge_submit"))),
+		chromedp.WaitVisible(`//h1[contains(., "Order 77 missing")]`),
+	)
+	if err != nil {
+		t.Fatalf("merge: %v", err)
+	}
+	if text := pageText(t, ctx); !strings.Contains(text, "ऑर्डर 77 अभी तक नहीं आया।") {
+		t.Fatalf("the survivor lacks the duplicate's message:\n%s", text)
+	}
+	got, err := e.tickets.Get(t.Context(), actorOf(&rep), dup.ID)
+	if err != nil || got.MergedInto != keep.ID || got.Status != tickets.StatusClosed {
+		t.Fatalf("duplicate not merged: %v %+v", err, got)
+	}
+}
+
+// TestBrowserClosedLoop walks the whole loop by role and label: a rep takes
+// a call, escalates; a senior accepts and hands back with guidance; the rep
+// cannot close before recording the follow-up, records it and closes; the
+// supervisor sees the loop closed in the history.
+func TestBrowserClosedLoop(t *testing.T) {
+	e := setup(t)
+	rep, senior, sup := e.users[staff.RoleRep], e.users[staff.RoleSenior], e.users[staff.RoleSupervisor]
+	fi, vi, hi := loc(e, rep), loc(e, senior), loc(e, sup)
+
+	repCtx := browserLogin(t, e, rep)
+	err := chromedp.Do(repCtx,
+		chromedp.Navigate(e.http.URL+"/tickets/new"),
+		chromedp.SendKeys(byLabel(fi.T("customer_name")), "Matti Meikäläinen"),
+		chromedp.SendKeys(byLabel(fi.T("customer_phone")), "+358 50 765 4321"),
+		chromedp.SendKeys(byLabel(fi.T("ticket_subject")), "Lasku veloitettu kahdesti"),
+		chromedp.SendKeys(byLabel(fi.T("ticket_description")), "Asiakas sai kaksi veloitusta samasta tilauksesta."),
+		chromedp.SendKeys(byLabel(fi.T("ticket_order_ref")), "ORD-2002"+kb.Enter),
+		chromedp.WaitVisible(`//h1[contains(., "Lasku veloitettu kahdesti")]`),
+		// Escalate to a named senior with a reason.
+		chromedp.SetValue(byLabel(fi.T("escalation_target")), "user:"+strconv.FormatInt(senior.ID, 10)),
+		chromedp.SetValue(byLabel(fi.T("escalation_reason")), "billing_adjustment"),
+		chromedp.SendKeys(byLabel(fi.T("escalation_note")), "Hyvitys vaatii laskutuksen oikeudet."),
+		chromedp.Click(button(fi.T("escalation_submit"))),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_escalated")+`")]`),
+	)
+	if err != nil {
+		t.Fatalf("rep creates and escalates: %v", err)
+	}
+	var ticketURL string
+	if ticketURL, err = chromedp.Run(repCtx, chromedp.Location()); err != nil {
+		t.Fatal(err)
+	}
+
+	senCtx := browserLogin(t, e, senior)
+	err = chromedp.Do(senCtx,
+		chromedp.Navigate(e.http.URL+"/escalations"),
+		chromedp.WaitVisible(heading(vi.T("escalations_title"))),
+		chromedp.Click(button(vi.T("escalation_accept"))),
+		chromedp.WaitVisible(`//h1[contains(., "Lasku veloitettu kahdesti")]`),
+		chromedp.SendKeys(byLabel(vi.T("escalation_guidance_label")), "Hyvitys tehty, 49,90 € palautettu kortille."),
+		chromedp.Click(button(vi.T("escalation_return"))),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+vi.T("flash_escalation_returned")+`")]`),
+	)
+	if err != nil {
+		t.Fatalf("senior accepts and hands back: %v", err)
+	}
+
+	err = chromedp.Do(repCtx,
+		chromedp.Navigate(ticketURL),
+		chromedp.WaitVisible(`//h2[normalize-space(.)="`+fi.T("follow_up_title")+`"]`),
+		// Solve it, then try to close before the follow-up: refused.
+		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Hyvitys on tehty."),
+		chromedp.Click(button(fi.T("reply_send_solved"))),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success")]`),
+		chromedp.SetValue(byLabel(fi.T("ticket_status")), "closed"),
+		chromedp.Click(button(fi.T("save"))),
+		chromedp.WaitVisible(`//*[contains(., "`+fi.T("error_follow_up_required")+`")]`),
+	)
+	if err != nil {
+		t.Fatalf("rep cannot close before the follow-up: %v", err)
+	}
+	screenshot(t, repCtx, "loop-follow-up-required.png")
+	err = chromedp.Do(repCtx,
+		chromedp.Navigate(ticketURL),
+		chromedp.SetValue(byLabel(fi.T("follow_up_method")), "phone"),
+		chromedp.Click(`#confirmed-yes`),
+		chromedp.SendKeys(byLabel(fi.T("follow_up_note")), "Asiakas vahvisti hyvityksen."),
+		chromedp.Click(button(fi.T("follow_up_record"))),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_follow_up_confirmed")+`")]`),
+		chromedp.SetValue(byLabel(fi.T("ticket_status")), "closed"),
+		chromedp.Click(button(fi.T("save"))),
+		chromedp.WaitVisible(`//*[contains(@class,"badge") and normalize-space(.)="`+fi.T("status_closed")+`"]`),
+	)
+	if err != nil {
+		t.Fatalf("rep records the follow-up and closes: %v", err)
+	}
+
+	supCtx := browserLogin(t, e, sup)
+	err = chromedp.Do(supCtx,
+		chromedp.Navigate(ticketURL),
+		chromedp.WaitVisible(`//h2[normalize-space(.)="`+hi.T("ticket_history")+`"]`),
+	)
+	if err != nil {
+		t.Fatalf("supervisor opens the ticket: %v", err)
+	}
+	text := pageText(t, supCtx)
+	for _, want := range []string{hi.T("event_ticket_escalated"), hi.T("event_ticket_escalation_returned"),
+		hi.T("event_ticket_follow_up_recorded"), hi.T("escalation_status_returned"), hi.T("status_closed")} {
+		if !strings.Contains(text, want) {
+			t.Errorf("supervisor's view lacks %q", want)
+		}
+	}
+	if strings.Contains(text, hi.T("follow_up_title")) {
+		t.Error("the loop still shows as open")
+	}
+	screenshot(t, supCtx, "loop-closed-hi.png")
+}
