@@ -329,7 +329,7 @@ func TestBrowserSupervisorScreenshot(t *testing.T) {
 	screenshot(t, ctx, "supervisor-review.png")
 	// Open one row's "Return to rep" and submit it empty: the error shows beside the field.
 	err = chromedp.Do(ctx,
-		chromedp.Click(`(//details/summary[contains(., "`+en.T("sup_return")+`")])[1]`),
+		chromedp.Click(`(//details/summary[contains(., "`+strings.ReplaceAll(en.T("sup_return"), " ", "\u00a0")+`")])[1]`),
 		chromedp.Click(`(//button[normalize-space(.)="`+en.T("sup_return_submit")+`"])[1]`),
 		chromedp.WaitVisible(`//p[@class="field-error"]`),
 	)
