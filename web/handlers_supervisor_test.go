@@ -345,4 +345,16 @@ func TestBrowserSupervisorScreenshot(t *testing.T) {
 		t.Fatalf("open /supervisor/reps: %v", err)
 	}
 	screenshot(t, ctx, "supervisor-reps.png")
+
+	// The supervisor reads Hindi: the longer words must fit too.
+	sup := e.users[staff.RoleSupervisor]
+	hctx := browserLogin(t, e, sup)
+	err = chromedp.Do(hctx,
+		chromedp.Navigate(e.http.URL+"/supervisor"),
+		chromedp.WaitVisible(heading(e.srv.cat.Localizer(sup.Locale).T("sup_title"))),
+	)
+	if err != nil {
+		t.Fatalf("open /supervisor in Hindi: %v", err)
+	}
+	screenshot(t, hctx, "supervisor-review-hi.png")
 }

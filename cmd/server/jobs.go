@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,20 +12,45 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/outbox"
 )
+
+// newOutbox configures customer mail: SMTP from the environment, or held
+// for the admin Outbox page when no SMTP server is set.
+func newOutbox(getenv func(string) string, pool *pgxpool.Pool, cat *i18n.Catalog, log *slog.Logger) (*outbox.Outbox, error) {
+	cfg := outbox.ConfigFromEnv(getenv)
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	var sender outbox.Sender // a nil interface holds mail
+	if cfg.Configured() {
+		s, err := outbox.NewSMTPSender(cfg)
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	} else {
+		log.Warn("no SMTP configured (LOOPDESK_SMTP_ADDR): customer mail is held on the admin Outbox page")
+	}
+	return outbox.New(pool, cat, sender, log, time.Now), nil
+}
 
 // startJobs starts River with Loopdesk's workers: SLA checks (scheduled at
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service) (*river.Client[pgx.Tx], error) {
+func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, escalation.NewSLAWorker(esc))
+	mail.AddWorkers(workers)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
-			river.QueueDefault:   {MaxWorkers: 10},
+			river.QueueDefault:  {MaxWorkers: 10},
 			escalation.QueueSLA: {MaxWorkers: 20},
+			outbox.Queue:        {MaxWorkers: 5},
 		},
-		Workers: workers,
-		Logger:  log,
+		PeriodicJobs: outbox.PeriodicJobs(),
+		Workers:      workers,
+		Logger:       log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)

@@ -12,6 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
@@ -54,23 +58,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	staffStore := staff.NewStore(pool, time.Now)
 
-	var demoLoaded bool
-	if *loadDemo {
-		n, err := staffStore.Count(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			if err := demo.Load(ctx, pool, staffStore, time.Now); err != nil {
-				return fmt.Errorf("load demo data: %w", err)
-			}
-			demoLoaded = true
-		}
-	}
-
 	ticketStore := tickets.NewStore(pool, time.Now, cfg.BaseURL)
 	escSvc := escalation.NewService(pool, ticketStore, nil, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
-	jobs, err := startJobs(ctx, pool, log, escSvc)
+	mail, err := newOutbox(getenv, pool, cat, log)
+	if err != nil {
+		return err
+	}
+	jobs, err := startJobs(ctx, pool, log, escSvc, mail)
 	if err != nil {
 		return err
 	}
@@ -81,6 +75,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop background jobs", "err", err)
 		}
 	}()
+	var demoLoaded bool
+	if *loadDemo {
+		n, err := staffStore.Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := loadDemoData(ctx, pool, staffStore, escSvc); err != nil {
+				return err
+			}
+			demoLoaded = true
+		}
+	}
+
 	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc, BaseURL: cfg.BaseURL, Now: time.Now})
 	if err != nil {
 		return err
@@ -169,10 +177,29 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer closeDB()
-	if err := demo.Load(ctx, pool, staff.NewStore(pool, time.Now), time.Now); err != nil {
+	// An insert-only River client: SLA timers of the demo tickets are
+	// scheduled now and run by the next `serve`.
+	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	esc := escalation.NewService(pool, tickets.NewStore(pool, time.Now, cfg.BaseURL), jobs, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	if err := loadDemoData(ctx, pool, staff.NewStore(pool, time.Now), esc); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "demo data loaded")
+	return nil
+}
+
+// loadDemoData loads the demo desk: staff, tickets, then tiers, SLA
+// policies and a few tickets at each stage of the loop.
+func loadDemoData(ctx context.Context, pool *pgxpool.Pool, st *staff.Store, esc *escalation.Service) error {
+	if err := demo.Load(ctx, pool, st, time.Now); err != nil {
+		return fmt.Errorf("load demo data: %w", err)
+	}
+	if err := demo.LoadEscalation(ctx, pool, esc, st); err != nil {
+		return fmt.Errorf("load demo escalations: %w", err)
+	}
 	return nil
 }
 

@@ -338,7 +338,9 @@ func (s *Service) getTx(ctx context.Context, q postgres.Querier, id int64, forUp
 }
 
 // Get returns escalation id.
-func (s *Service) Get(ctx context.Context, id int64) (Escalation, error) { return s.getTx(ctx, s.db, id, false) }
+func (s *Service) Get(ctx context.Context, id int64) (Escalation, error) {
+	return s.getTx(ctx, s.db, id, false)
+}
 
 // canWork reports whether u may accept or work escalation e: its named
 // senior, a member of its target team (seniors and up), or any supervisor.
@@ -474,6 +476,9 @@ func (s *Service) Reassign(ctx context.Context, u staff.User, ids []int64, toUse
 	if len(ids) == 0 {
 		return apperr.InvalidFields(map[string]string{"ids": "error_select_escalations"})
 	}
+	if toUserID <= 0 {
+		return apperr.InvalidFields(map[string]string{"to_user": "error_escalation_target"})
+	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		if err := s.checkTargetTx(ctx, tx, "escalation", target{userID: toUserID}); err != nil {
 			return apperr.InvalidFields(map[string]string{"to_user": "error_escalation_target"})
@@ -570,10 +575,10 @@ LIMIT 200`, u.ID, u.TeamIDs, u.Role.AtLeast(staff.RoleSupervisor))
 
 // ReviewFilter narrows the supervisor review queue.
 type ReviewFilter struct {
-	TeamID   int64
-	Reason   string
-	MinAge   time.Duration
-	Overdue  bool // only tickets whose SLA deadline has passed
+	TeamID  int64
+	Reason  string
+	MinAge  time.Duration
+	Overdue bool // only tickets whose SLA deadline has passed
 }
 
 // Review lists every open escalation for supervisors, oldest first.
@@ -598,11 +603,11 @@ LIMIT 500`, f.TeamID, f.Reason, now.Add(-f.MinAge), f.Overdue, now)
 
 // RepWeek is one rep's escalations in one week, for coaching.
 type RepWeek struct {
-	UserID   int64
-	Name     string
-	Week     time.Time
-	Raised   int
-	Tickets  int // tickets the rep created that week
+	UserID  int64
+	Name    string
+	Week    time.Time
+	Raised  int
+	Tickets int // tickets the rep created that week
 }
 
 // PerRep counts each rep's escalations per week since since.

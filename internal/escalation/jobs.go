@@ -166,17 +166,27 @@ ON CONFLICT DO NOTHING`, a.TicketID, a.Target, a.Due, a.Level, now)
 }
 
 // autoEscalateTx escalates for the SLA clock: a new escalation when none is
-// open; to supervisors, an open tier-2 escalation moves up a level.
+// open; to supervisors, an open tier-2 escalation nobody accepted moves up a
+// level, while one a senior is working stays with them and supervisors are
+// notified.
 func (s *Service) autoEscalateTx(ctx context.Context, tx pgx.Tx, t tickets.Ticket, tg target, what string) error {
 	var openID int64
 	var level int
-	err := tx.QueryRow(ctx, `SELECT id, level FROM escalations WHERE ticket_id = $1 AND status IN ('requested', 'accepted')`, t.ID).Scan(&openID, &level)
+	var status Status
+	err := tx.QueryRow(ctx, `SELECT id, level, status FROM escalations WHERE ticket_id = $1 AND status IN ('requested', 'accepted')`, t.ID).Scan(&openID, &level, &status)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 	case err != nil:
 		return fmt.Errorf("open escalation: %w", err)
 	case !tg.supervisors || level == 3:
 		return nil // already escalated as far as this level goes
+	case status == StatusAccepted:
+		// A senior is working it: supervisors are told, the work is not taken away.
+		sups, err := s.targetUsersTx(ctx, tx, 3, target{supervisors: true})
+		if err != nil {
+			return err
+		}
+		return s.notifyTx(ctx, tx, sups, t.ID, "sla_breached", map[string]any{"target": what, "escalation_id": openID})
 	default:
 		if err := s.closeAsEscalatedTx(ctx, tx, openID); err != nil {
 			return err

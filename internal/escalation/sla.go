@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
@@ -61,6 +63,8 @@ func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error
 	p.Name = strings.TrimSpace(p.Name)
 	if p.Name == "" {
 		f.Add("name", "error_required")
+	} else if utf8.RuneCountInString(p.Name) > 100 {
+		f.Add("name", "error_too_long")
 	}
 	if !p.Priority.Valid() {
 		f.Add("priority", "error_priority_invalid")
@@ -158,9 +162,14 @@ func (d CalendarDef) Build() (*Calendar, error) {
 // SaveCalendar validates and stores a calendar (new when ID is 0).
 func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef) (int64, error) {
 	d.Name = strings.TrimSpace(d.Name)
+	if d.Holidays == nil {
+		d.Holidays = []string{}
+	}
 	var f apperr.Fields
 	if d.Name == "" {
 		f.Add("name", "error_required")
+	} else if utf8.RuneCountInString(d.Name) > 100 {
+		f.Add("name", "error_too_long")
 	}
 	if _, err := d.Build(); err != nil {
 		f.Add("hours", "error_calendar_invalid")
@@ -169,6 +178,9 @@ func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef
 		return 0, err
 	}
 	hours, _ := json.Marshal(d.Hours)
+	if d.Holidays == nil {
+		d.Holidays = []string{} // nil would be SQL NULL; the column is NOT NULL
+	}
 	var id int64
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var err error
@@ -177,8 +189,12 @@ func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef
 				d.Name, d.TimeZone, hours, d.Holidays).Scan(&id)
 		} else {
 			id = d.ID
-			_, err = tx.Exec(ctx, `UPDATE calendars SET name = $2, time_zone = $3, hours = $4, holidays = $5::date[] WHERE id = $1`,
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, `UPDATE calendars SET name = $2, time_zone = $3, hours = $4, holidays = $5::date[] WHERE id = $1`,
 				d.ID, d.Name, d.TimeZone, hours, d.Holidays)
+			if err == nil && tag.RowsAffected() == 0 {
+				return apperr.New(apperr.NotFound, "error_not_found")
+			}
 		}
 		if _, dup := postgres.IsUniqueViolation(err); dup {
 			return apperr.InvalidFields(map[string]string{"name": "error_name_taken"})
@@ -238,14 +254,14 @@ WHERE t.id = $1`, ticketID).Scan(&tz, &raw, &holidays)
 
 // clockRow is what the SLA clock reads of a ticket.
 type clockRow struct {
-	status                      tickets.Status
-	priority                    tickets.Priority
-	category                    string
-	ownerID, teamID             int64
-	createdAt                   time.Time
+	status                       tickets.Status
+	priority                     tickets.Priority
+	category                     string
+	ownerID, teamID              int64
+	createdAt                    time.Time
 	firstResponseAt, pausedSince *time.Time
-	frDue, nrDue, resDue        *time.Time
-	lastCustomer, lastStaff     *time.Time
+	frDue, nrDue, resDue         *time.Time
+	lastCustomer, lastStaff      *time.Time
 }
 
 // recomputeTx is the AfterChange hook: it keeps the ticket's SLA clock —
@@ -412,3 +428,8 @@ func ClockOf(t tickets.Ticket, now time.Time) Clock {
 	return c
 }
 
+// Recompute refreshes one ticket's SLA clock (after data was loaded or
+// changed outside the tickets store, e.g. demo data and imports).
+func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error { return s.recomputeTx(ctx, tx, ticketID) })
+}

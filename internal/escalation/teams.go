@@ -120,7 +120,7 @@ RETURNING id`
 func (s *Service) CreateTeam(ctx context.Context, actorID int64, name string, tier int, skill string, calendarID int64) (int64, error) {
 	name = strings.TrimSpace(name)
 	skill, err := validateProfile(tier, skill)
-	var f apperr.Fields = apperr.FieldsOf(err)
+	f := apperr.Fields(apperr.FieldsOf(err))
 	if name == "" {
 		f.Add("name", "error_required")
 	} else if utf8.RuneCountInString(name) > 100 {

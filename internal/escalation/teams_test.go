@@ -44,7 +44,7 @@ func TestSetTeamProfile(t *testing.T) {
 	svc, db, admin, team := newTeamsService(t)
 	ctx := context.Background()
 	calID, err := svc.SaveCalendar(ctx, admin.ID, CalendarDef{Name: "Helsinki office", TimeZone: "Europe/Helsinki",
-		Hours: map[int][]string{1: {"08:00-16:00"}}, Holidays: []string{}}) // nil holidays fail: see report
+		Hours: map[int][]string{1: {"08:00-16:00"}}, Holidays: []string{}}) // SaveCalendar stores nil holidays as NULL
 	if err != nil {
 		t.Fatal(err)
 	}

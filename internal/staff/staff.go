@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -96,11 +97,16 @@ const minPasswordLen = 10
 // Validate returns field -> message id failures.
 func (n NewUser) Validate() error {
 	var f apperr.Fields
-	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email {
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
 		f.Add("email", "error_email_invalid")
 	}
 	if strings.TrimSpace(n.Name) == "" {
 		f.Add("name", "error_required")
+	} else if utf8.RuneCountInString(n.Name) > 200 {
+		f.Add("name", "error_too_long")
+	}
+	if utf8.RuneCountInString(n.Team) > 100 {
+		f.Add("team", "error_too_long")
 	}
 	if !n.Role.Valid() {
 		f.Add("role", "error_role_invalid")
