@@ -364,6 +364,9 @@ func TestFollowUpNotSolvedReopens(t *testing.T) {
 		t.Fatal("every member of the target team, and only they, should hear of a team escalation")
 	}
 	wantErr(t, "senior of another team accepts", e.svc.Accept(e.ctx, e.billingSenior, id), apperr.Forbidden, "error_escalation_not_yours")
+	// Being in the team is not enough: a rep placed in the seniors team may not accept.
+	trainee := escalationtest.User(e.ctx, t, e.db, staff.RoleRep, e.seniors)
+	wantErr(t, "rep in the target team accepts", e.svc.Accept(e.ctx, trainee, id), apperr.Forbidden, "error_escalation_not_yours")
 	if err := e.svc.Accept(e.ctx, e.senior2, id); err != nil {
 		t.Fatal(err)
 	}

@@ -57,11 +57,15 @@ func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, own
 		esc = &escalationID
 	}
 	// A follow-up already open stays: one open loop per ticket.
-	if _, err := tx.Exec(ctx, `
+	tag, err := tx.Exec(ctx, `
 INSERT INTO follow_ups (ticket_id, owner_id, escalation_id, reason, due_at, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (ticket_id) WHERE done_at IS NULL DO NOTHING`, ticketID, ownerID, esc, reason, due, now); err != nil {
+ON CONFLICT (ticket_id) WHERE done_at IS NULL DO NOTHING`, ticketID, ownerID, esc, reason, due, now)
+	if err != nil {
 		return fmt.Errorf("create follow-up: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil // nothing was created: the history must not say otherwise
 	}
 	return tickets.RecordEventTx(ctx, tx, now, ticketID, 0, "ticket.follow_up_created", map[string]any{"owner_id": ownerID, "due_at": due, "reason": reason})
 }

@@ -192,7 +192,7 @@ func (s *Service) autoEscalateTx(ctx context.Context, tx pgx.Tx, t tickets.Ticke
 			return err
 		}
 	}
-	_, err = s.insertTx(ctx, tx, t, 0, Request{Kind: "escalation", Reason: ReasonSLABreach, Note: "SLA " + what + " deadline breached", Urgency: "high"}, tg)
+	_, err = s.insertTx(ctx, tx, t, 0, Request{Kind: "escalation", Reason: ReasonSLABreach, Note: what, Urgency: "high"}, tg)
 	return err
 }
 

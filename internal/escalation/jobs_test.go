@@ -300,6 +300,37 @@ func TestFireSLANoBreachTeam(t *testing.T) {
 	}
 }
 
+// TestFireSLAAcceptedStaysWithSenior: at the supervisors level, a breach escalation a senior
+// has accepted stays with them; supervisors are told instead.
+func TestFireSLAAcceptedStaysWithSenior(t *testing.T) {
+	e := newDeskEnv(t)
+	e.savePolicy(t, e.highPolicy())
+	e.clock.Set(hel(5, 15, 0))
+	tk := e.newTicket(t, tickets.PriorityHigh)
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0), Level: escalation.LevelBreached}
+	e.clock.Set(hel(6, 9, 0))
+	e.fire(t, e.svc, a)
+	list, _ := e.svc.ForTicket(e.ctx, tk.ID)
+	if len(list) != 1 {
+		t.Fatalf("escalations = %+v", list)
+	}
+	if err := e.svc.Accept(e.ctx, e.senior, list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(hel(6, 10, 0))
+	a.Level = escalation.LevelSupervisors
+	if !e.fire(t, e.svc, a) {
+		t.Fatal("the supervisors level did not fire")
+	}
+	list, _ = e.svc.ForTicket(e.ctx, tk.ID)
+	if len(list) != 1 || list[0].Status != escalation.StatusAccepted || list[0].HolderID != e.senior.ID || list[0].Level != 2 {
+		t.Fatalf("escalations = %+v, want the accepted one untouched", list)
+	}
+	if e.notified(t, e.supervisor, tk.ID, "sla_breached") != 1 || e.notified(t, e.lead, tk.ID, "sla_breached") != 2 {
+		t.Fatal("supervisors were not told (the lead also heard of the breach itself)")
+	}
+}
+
 // TestFireSLATwoInstances: two servers on one database racing for the same check fire it
 // once between them.
 func TestFireSLATwoInstances(t *testing.T) {

@@ -178,9 +178,6 @@ func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef
 		return 0, err
 	}
 	hours, _ := json.Marshal(d.Hours)
-	if d.Holidays == nil {
-		d.Holidays = []string{} // nil would be SQL NULL; the column is NOT NULL
-	}
 	var id int64
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var err error

@@ -1,0 +1,466 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// client talks to the server over loopback: no redirects followed (a 303 is
+// the answer we time), keep-alive connections, no cookie jar (each worker
+// carries its own session cookie).
+type client struct {
+	http *http.Client
+	base string
+}
+
+const sessionCookie = "loopdesk_session"
+
+func newClient(base string, conns int) *client {
+	tr := &http.Transport{
+		MaxIdleConns:        conns * 2,
+		MaxIdleConnsPerHost: conns * 2,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &client{base: base, http: &http.Client{
+		Transport:     tr,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// login signs in over HTTP and returns the session cookie's value.
+func (c *client) login(ctx context.Context, email string) (string, error) {
+	form := url.Values{"email": {email}, "password": {benchPassword}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin") // the server rejects cross-site form posts
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("log in %s: %w", email, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("log in %s: status %d", email, resp.StatusCode)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == sessionCookie {
+			return ck.Value, nil
+		}
+	}
+	return "", fmt.Errorf("log in %s: no session cookie", email)
+}
+
+// worker is one closed-loop client: a signed-in rep with the ticket ids
+// their teams may see.
+type worker struct {
+	n      int
+	user   benchUser
+	lang   int // phrase book of the rep's team
+	cookie string
+	rng    *rand.Rand
+	ids    []int64
+	custs  []sampleCustomer
+	c      *client
+	g      *generator
+	td     ticketData // scratch for generated form text
+}
+
+type sampleCustomer struct{ name, email string }
+
+func (w *worker) get(ctx context.Context, path string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.cookie})
+	return req, nil
+}
+
+func (w *worker) post(ctx context.Context, path string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.cookie})
+	return req, nil
+}
+
+func (w *worker) ticketID() int64 { return w.ids[w.rng.IntN(len(w.ids))] }
+
+// newTicketForm is a rep's intake form with generated text and a fresh
+// idempotency key; most customers exist already (found by email).
+func (w *worker) newTicketForm() url.Values {
+	b := w.g.books[w.lang]
+	t := &w.td
+	t.chunks, t.orderRef = t.chunks[:0], ""
+	w.g.sentence(w.rng, t, b, b.subj[w.rng.IntN(len(b.subj))])
+	subject := strings.Join(t.chunks, " ")
+	t.chunks = t.chunks[:0]
+	w.g.sentences(w.rng, t, b, b.cust, 2+w.rng.IntN(3))
+	body := strings.Join(t.chunks, " ")
+	var name, email string
+	if len(w.custs) > 0 && w.rng.IntN(10) < 7 {
+		c := w.custs[w.rng.IntN(len(w.custs))]
+		name, email = c.name, c.email
+	} else {
+		name = b.firstName[w.rng.IntN(len(b.firstName))] + " " + b.lastName[w.rng.IntN(len(b.lastName))]
+		email = "new-" + randomHex(8) + "@example." + b.emailTLD
+	}
+	return url.Values{
+		"customer_name": {name}, "customer_email": {email}, "subject": {subject}, "body": {body},
+		"channel":         {channels[pickWeighted(w.rng, channelWeights)]},
+		"priority":        {tickets.Priorities[pickWeighted(w.rng, priorityWeights)].String()},
+		"category":        {tickets.Categories[w.rng.IntN(len(tickets.Categories))]},
+		"order_ref":       {"ORD" + strconv.Itoa(100000+w.rng.IntN(900000))},
+		"idempotency_key": {randomHex(16)},
+	}
+}
+
+// newTicket is the same intake for the store (the create floor).
+func (w *worker) newTicket() tickets.NewTicket {
+	f := w.newTicketForm()
+	prio, _ := tickets.ParsePriority(f.Get("priority"))
+	return tickets.NewTicket{CustomerName: f.Get("customer_name"), CustomerEmail: f.Get("customer_email"),
+		Subject: f.Get("subject"), Body: f.Get("body"), Channel: tickets.Channel(f.Get("channel")), Priority: prio,
+		Category: f.Get("category"), OrderRef: f.Get("order_ref"), IdempotencyKey: f.Get("idempotency_key")}
+}
+
+// prepareWorkers logs one worker in per rep (round robin over the tier-1
+// teams' reps) and gives each a sample of ticket ids its rep may see.
+func prepareWorkers(ctx context.Context, pool *pgxpool.Pool, c *client, g *generator, desk benchDesk, n int, maxTicket int64, seed uint64) ([]*worker, error) {
+	// Sample ids across the loaded tickets and bucket them by team.
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	probe := make([]int64, 0, 40000)
+	for range cap(probe) {
+		probe = append(probe, 1+r.Int64N(maxTicket))
+	}
+	rows, err := pool.Query(ctx, `SELECT id, team_id FROM tickets WHERE id = ANY($1) AND team_id IS NOT NULL`, probe)
+	if err != nil {
+		return nil, fmt.Errorf("sample tickets: %w", err)
+	}
+	byTeam := map[int64][]int64{}
+	var id, team int64
+	_, err = pgx.ForEachRow(rows, []any{&id, &team}, func() error {
+		byTeam[team] = append(byTeam[team], id)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sample tickets: %w", err)
+	}
+	rows, err = pool.Query(ctx, `SELECT name, email::text FROM customers WHERE id = ANY($1) AND email IS NOT NULL`, probe[:5000])
+	if err != nil {
+		return nil, fmt.Errorf("sample customers: %w", err)
+	}
+	var custs []sampleCustomer
+	var name, email string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &email}, func() error {
+		custs = append(custs, sampleCustomer{name, email})
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("sample customers: %w", err)
+	}
+
+	// Spread workers over teams first, then over each team's reps.
+	var order []benchUser
+	for k := 0; len(order) < len(desk.reps); k++ {
+		for _, t := range desk.teams {
+			if t.tier == 1 && k < len(t.users) {
+				order = append(order, t.users[k])
+			}
+		}
+	}
+	workers := make([]*worker, n)
+	for i := range workers {
+		u := order[i%len(order)]
+		w := &worker{n: i, user: u, c: c, g: g, custs: custs, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
+		for _, t := range u.teamIDs {
+			w.ids = append(w.ids, byTeam[t]...)
+		}
+		if len(w.ids) == 0 {
+			return nil, fmt.Errorf("no sampled tickets for %s's teams", u.email)
+		}
+		for li, t := range desk.teams {
+			if t.id == u.teamID {
+				w.lang = min(li, len(g.books)-1)
+				if t.lang != "" {
+					for bi, b := range g.books {
+						if b.lang == t.lang {
+							w.lang = bi
+						}
+					}
+				}
+			}
+		}
+		if w.cookie, err = c.login(ctx, u.email); err != nil {
+			return nil, err
+		}
+		workers[i] = w
+	}
+	return workers, nil
+}
+
+// scenario is one page the bench drives, with the SQL it runs.
+type scenario struct {
+	name    string
+	expect  int // the status that counts as success
+	request func(ctx context.Context, w *worker) (*http.Request, error)
+	check   func(body []byte) string // optional: a note from the first response
+	floor   floorSpec
+}
+
+// result is what one scenario measured.
+type result struct {
+	name     string
+	requests int
+	errors   int
+	firstErr string
+	note     string
+	elapsed  time.Duration
+	lat      stats
+	floor    floorResult
+}
+
+type stats struct {
+	n                  int
+	p50, p95, p99, max time.Duration
+}
+
+func summarize(lat []time.Duration) stats {
+	if len(lat) == 0 {
+		return stats{}
+	}
+	slices.Sort(lat)
+	at := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1)+0.5)] }
+	return stats{n: len(lat), p50: at(0.50), p95: at(0.95), p99: at(0.99), max: lat[len(lat)-1]}
+}
+
+// drive runs sc with every worker in a closed loop for d (after an unrecorded
+// warm-up), stopping early at maxRequests.
+func drive(ctx context.Context, sc scenario, workers []*worker, d time.Duration, maxRequests int) result {
+	warm := min(d/5, time.Second)
+	loop(ctx, sc, workers, warm, maxRequests/10, nil)
+	res := result{name: sc.name}
+	lat := make([][]time.Duration, len(workers))
+	res.elapsed, res.errors, res.firstErr, res.note = loop(ctx, sc, workers, d, maxRequests, lat)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	res.requests = len(all) + res.errors
+	res.lat = summarize(all)
+	return res
+}
+
+func loop(ctx context.Context, sc scenario, workers []*worker, d time.Duration, maxRequests int, lat [][]time.Duration) (time.Duration, int, string, string) {
+	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
+	defer cancel()
+	var sent atomic.Int64
+	var errs atomic.Int64
+	var mu sync.Mutex
+	var firstErr, note string
+	var checked atomic.Bool
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil && sent.Add(1) <= int64(maxRequests) {
+				req, err := sc.request(ctx, w)
+				var status int
+				var body []byte
+				t := time.Now()
+				if err == nil {
+					var resp *http.Response
+					if resp, err = w.c.http.Do(req); err == nil {
+						if sc.check != nil && !checked.Load() {
+							body, err = io.ReadAll(resp.Body)
+						} else {
+							_, err = io.Copy(io.Discard, resp.Body)
+						}
+						resp.Body.Close()
+						status = resp.StatusCode
+					}
+				}
+				took := time.Since(t)
+				if err == nil && status != sc.expect {
+					err = fmt.Errorf("%s %s: status %d, want %d", req.Method, req.URL.RequestURI(), status, sc.expect)
+				}
+				if err != nil {
+					if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+						return
+					}
+					errs.Add(1)
+					mu.Lock()
+					if firstErr == "" {
+						firstErr = err.Error()
+					}
+					mu.Unlock()
+					continue
+				}
+				if body != nil && checked.CompareAndSwap(false, true) {
+					n := sc.check(body)
+					mu.Lock()
+					note = n
+					mu.Unlock()
+				}
+				if lat != nil {
+					lat[i] = append(lat[i], took)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), int(errs.Load()), firstErr, note
+}
+
+// queueRows counts the ticket rows of a queue page.
+func queueRows(body []byte) string {
+	return fmt.Sprintf("%d rows on the first page", strings.Count(string(body), `<td class="num"><a href="/tickets/`))
+}
+
+// scenarios are the pages the issue asks about, each with the SQL it runs.
+func scenarios(st *floorStores) []scenario {
+	frame := frameStatements()
+	return []scenario{
+		{
+			name: "queue page", expect: http.StatusOK, check: queueRows,
+			request: func(ctx context.Context, w *worker) (*http.Request, error) {
+				return w.get(ctx, "/queue/all?team="+strconv.FormatInt(w.user.teamID, 10)+"&status=open")
+			},
+			floor: floorSpec{stmts: append([]floorStmt{{
+				name: "queue (team, open, 50 rows)", sql: sqlQueueTeamOpen, hot: true,
+				args: func(w *worker, _ *iterState) []any { return []any{w.user.teamIDs, w.user.id, w.user.teamID, 51} },
+			}, {
+				name: "teams", sql: sqlTeams, args: func(*worker, *iterState) []any { return nil },
+			}, {
+				name: "saved views", sql: sqlViews, args: func(w *worker, _ *iterState) []any { return []any{w.user.id} },
+			}}, frame...)},
+		},
+		{
+			name: "ticket page", expect: http.StatusOK,
+			request: func(ctx context.Context, w *worker) (*http.Request, error) {
+				return w.get(ctx, "/tickets/"+strconv.FormatInt(w.ticketID(), 10))
+			},
+			floor: floorSpec{
+				prepare: func(w *worker, s *iterState) { s.id = w.ticketID() },
+				stmts: append([]floorStmt{{
+					name: "ticket by id", sql: sqlSelectTicket + ` WHERE t.id = $1`, hot: true,
+					args:    func(_ *worker, s *iterState) []any { return []any{s.id} },
+					collect: func(v []any, s *iterState) { s.customerID, _ = v[6].(int64) },
+				}, {
+					name: "messages", sql: sqlSelectMessages, hot: true,
+					args: func(_ *worker, s *iterState) []any { return []any{s.id, true} },
+				}, {
+					name: "events", sql: sqlSelectEvents,
+					args: func(_ *worker, s *iterState) []any { return []any{s.id} },
+				}, {
+					name: "customer's other tickets", sql: sqlCustomerTickets,
+					args: func(_ *worker, s *iterState) []any { return []any{s.customerID, s.id, 40} },
+				}}, frame...),
+			},
+		},
+		searchScenario("search word", searchWord, frame),
+		searchScenario("search vi, no diacritics", searchVietnamese, frame),
+		{
+			name: "search ticket number", expect: http.StatusSeeOther,
+			request: func(ctx context.Context, w *worker) (*http.Request, error) {
+				return w.get(ctx, "/search?q="+url.QueryEscape("#"+strconv.FormatInt(w.ticketID(), 10)))
+			},
+			floor: floorSpec{
+				prepare: func(w *worker, s *iterState) { s.id = w.ticketID() },
+				stmts: append([]floorStmt{{
+					name: "ticket by id", sql: sqlSelectTicket + ` WHERE t.id = $1`,
+					args: func(_ *worker, s *iterState) []any { return []any{s.id} },
+				}}, frame[:2]...),
+			},
+		},
+		{
+			name: "ticket create", expect: http.StatusSeeOther,
+			request: func(ctx context.Context, w *worker) (*http.Request, error) {
+				return w.post(ctx, "/tickets", w.newTicketForm())
+			},
+			floor: floorSpec{custom: &floorStmt{name: "tickets.Store.Create (one transaction)",
+				run: func(ctx context.Context, w *worker) error {
+					_, _, err := st.tickets.Create(ctx, w.user.actor(), w.newTicket())
+					return err
+				}}},
+		},
+	}
+}
+
+func searchScenario(name, q string, frame []floorStmt) scenario {
+	return scenario{
+		name: name, expect: http.StatusOK,
+		request: func(ctx context.Context, w *worker) (*http.Request, error) {
+			return w.get(ctx, "/search?q="+url.QueryEscape(q))
+		},
+		check: func(body []byte) string {
+			return fmt.Sprintf("%d hits on the page", strings.Count(string(body), `<mark>`))
+		},
+		floor: floorSpec{
+			prepare: func(_ *worker, s *iterState) { s.q, s.ids = q, s.ids[:0] },
+			stmts: append([]floorStmt{{
+				name: "full-text search (400 newest, ranked)", sql: sqlSearch, hot: true,
+				args: func(w *worker, s *iterState) []any {
+					a := w.user.actor()
+					return []any{s.q, a.SeeAll, a.TeamIDs, a.UserID, 20}
+				},
+				collect: func(v []any, s *iterState) {
+					if id, ok := v[0].(int64); ok {
+						s.ids = append(s.ids, id)
+					}
+				},
+			}, {
+				name: "customer names (trigram)", sql: sqlFindCustomersByName, hot: true,
+				args: func(_ *worker, s *iterState) []any { return []any{s.q} },
+			}, {
+				name: "snippets", sql: sqlSnippets, hot: true,
+				args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.q} },
+			}, {
+				name: "ticket by id, once per hit", sql: sqlSelectTicket + ` WHERE t.id = $1`, perID: true,
+				args: func(_ *worker, s *iterState) []any { return []any{s.id} },
+			}}, frame...),
+		},
+	}
+}
+
+// frameStatements is the SQL of every signed-in page: the session, the
+// user, the nav badges and the bell.
+func frameStatements() []floorStmt {
+	return []floorStmt{{
+		name: "session", sql: sqlSessionFind,
+		args: func(w *worker, _ *iterState) []any { return []any{w.cookie} },
+	}, {
+		name: "user", sql: sqlSelectUser,
+		args: func(w *worker, _ *iterState) []any { return []any{w.user.id} },
+	}, {
+		name: "queue counts (nav)", sql: sqlQueueCounts, hot: true,
+		args: func(w *worker, _ *iterState) []any { return []any{w.user.id, w.user.teamIDs} },
+	}, {
+		name: "unread notifications", sql: sqlUnreadCount,
+		args: func(w *worker, _ *iterState) []any { return []any{w.user.id} },
+	}}
+}

@@ -1,0 +1,113 @@
+package main
+
+// The SQL the benchmarked pages run, copied here so the bench can time it
+// alone (the "floor") and EXPLAIN it. Each constant names what it mirrors;
+// when the original changes, change the copy.
+
+// sqlSelectTicket mirrors sqlSelectTicket in internal/tickets/store.go.
+const sqlSelectTicket = `
+SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
+       c.id, c.name, coalesce(c.email::text, ''), coalesce(c.phone, ''), c.locale, c.notes, c.created_at,
+       coalesce(t.team_id, 0), coalesce(tm.name, ''), coalesce(t.owner_id, 0), coalesce(u.name, ''),
+       coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
+       t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at,
+       t.first_response_due, t.next_response_due, t.resolution_due, t.next_due, t.paused_since,
+       t.sla_policy_id IS NOT NULL, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
+FROM tickets t
+JOIN customers c ON c.id = t.customer_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users u ON u.id = t.owner_id`
+
+// sqlQueueTeamOpen mirrors what queueSQL (internal/tickets/queue.go) builds
+// for GET /queue/all?team=$3&status=open by a rep (not SeeAll): scope "all"
+// adds visibleSQL with $1 = the rep's teams and $2 = the rep; the status is
+// inlined as a literal so the partial queue indexes match; sort "updated";
+// LIMIT is the page size + 1 (51).
+const sqlQueueTeamOpen = sqlSelectTicket + `
+WHERE (false OR t.team_id = ANY($1) OR t.owner_id = $2 OR t.holder_team_id = ANY($1) OR t.holder_user_id = $2)
+  AND t.status = 'open'
+  AND t.team_id = $3
+ORDER BY t.updated_at DESC, t.id DESC
+LIMIT $4`
+
+// sqlQueueCounts mirrors QueueCounts in internal/tickets/queue.go (every
+// staff page runs it for the nav badges).
+const sqlQueueCounts = `
+SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN ('new', 'open', 'pending', 'on_hold')),
+       (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN ('new', 'open', 'pending', 'on_hold'))`
+
+// sqlSessionFind mirrors scs/pgxstore's Find (every request with a cookie).
+const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`
+
+// sqlSelectUser mirrors sqlSelectUser in internal/staff/staff.go (loadUser, every request).
+const sqlSelectUser = `
+SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
+       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+FROM users u
+LEFT JOIN team_members m ON m.user_id = u.id
+WHERE u.id = $1
+GROUP BY u.id`
+
+// sqlUnreadCount mirrors UnreadCount in internal/escalation/notifications.go (the bell, every page).
+const sqlUnreadCount = `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`
+
+// sqlTeams mirrors Teams in internal/staff/staff.go.
+const sqlTeams = `SELECT id, name FROM teams ORDER BY name`
+
+// sqlViews mirrors Views in internal/tickets/views.go.
+const sqlViews = `SELECT id, name, scope, query FROM saved_views WHERE user_id = $1 ORDER BY name`
+
+// sqlSelectMessages mirrors sqlSelectMessages in internal/tickets/store.go.
+const sqlSelectMessages = `
+SELECT m.id, m.ticket_id, m.kind, coalesce(m.author_user_id, 0),
+       coalesce(u.name, c.name, ''), m.author_customer_id IS NOT NULL, m.body, m.created_at
+FROM messages m
+LEFT JOIN users u ON u.id = m.author_user_id
+LEFT JOIN customers c ON c.id = m.author_customer_id
+WHERE m.ticket_id = $1 AND ($2 OR m.kind = 'public')
+ORDER BY m.id`
+
+// sqlSelectEvents mirrors sqlSelectEvents in internal/tickets/store.go.
+const sqlSelectEvents = `
+SELECT e.id, coalesce(e.actor_id, 0), coalesce(u.name, ''), e.action, e.data, e.created_at
+FROM events e
+LEFT JOIN users u ON u.id = e.actor_id
+WHERE e.subject_type = 'ticket' AND e.subject_id = $1
+ORDER BY e.id`
+
+// sqlCustomerTickets mirrors CustomerTickets in internal/tickets/store_customers.go.
+const sqlCustomerTickets = sqlSelectTicket + `
+WHERE t.customer_id = $1 AND t.id <> $2
+ORDER BY t.id DESC LIMIT $3`
+
+// sqlSearch mirrors sqlSearch in internal/tickets/search.go.
+const sqlSearch = `
+WITH q AS (SELECT plainto_tsquery('simple', ld_search_text($1)) AS q),
+cand AS (
+    SELECT t.id
+    FROM tickets t, q
+    WHERE t.search @@ q.q AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
+                                 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+    ORDER BY t.id DESC
+    LIMIT 400
+)
+SELECT t.id
+FROM cand JOIN tickets t USING (id), q
+ORDER BY ts_rank_cd(t.search, q.q) DESC, t.id DESC
+LIMIT $5`
+
+// sqlFindCustomersByName mirrors findCustomers' name branch in internal/tickets/search.go.
+const sqlFindCustomersByName = `
+SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
+FROM customers
+WHERE ld_search_text(name) % ld_search_text($1)
+ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
+LIMIT 5`
+
+// sqlSnippets mirrors snippetSources in internal/tickets/search.go.
+const sqlSnippets = `
+SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.body
+FROM messages m
+WHERE m.ticket_id = ANY($1) AND m.kind <> 'system'
+  AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
+ORDER BY m.ticket_id, m.id`

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// benchPassword is every bench account's password (only ever sent to 127.0.0.1).
+const benchPassword = "loadbench-password"
+
+// benchTeam is a team of the bench desk, with its reps.
+type benchTeam struct {
+	id    int64
+	name  string
+	lang  string
+	tier  int
+	reps  []int64
+	users []benchUser
+}
+
+// benchUser is a staff account the bench logs in as.
+type benchUser struct {
+	id      int64
+	email   string
+	role    staff.Role
+	teamID  int64
+	teamIDs []int64
+}
+
+func (u benchUser) actor() tickets.Actor {
+	return tickets.Actor{UserID: u.id, TeamIDs: u.teamIDs, SeeAll: u.role.AtLeast(staff.RoleSupervisor)}
+}
+
+// benchDesk is the staff side of the bench data.
+type benchDesk struct {
+	teams       []benchTeam
+	reps        []benchUser // the reps of the tier-1 teams, team by team
+	admin       benchUser
+	specialists benchTeam // the tier-2 team SLA breaches escalate to
+}
+
+// benchTeams are the bench's teams: front line per language, two by topic,
+// and a tier-2 team of specialists.
+var benchTeams = []struct {
+	name, lang string
+	tier       int
+}{
+	{"Support EN", "en", 1}, {"Support FI", "fi", 1}, {"Support VI", "vi", 1}, {"Support HI", "hi", 1},
+	{"Billing", "en", 1}, {"Delivery", "en", 1}, {"Specialists", "en", 2},
+}
+
+const benchEmailDomain = "@loadbench.example"
+
+// ensureDesk creates (or finds) the bench's teams and staff through the
+// staff store, so passwords are hashed exactly as the app does.
+func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *slog.Logger) (benchDesk, error) {
+	st := staff.NewStore(pool, time.Now)
+	var d benchDesk
+	ensure := func(email, name string, role staff.Role, team, locale string) (benchUser, error) {
+		u := benchUser{email: email, role: role}
+		err := pool.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&u.id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			created, err := st.Create(ctx, d.admin.id, staff.NewUser{Email: email, Name: name, Role: role, Team: team, Locale: locale, TimeZone: "UTC", Password: benchPassword})
+			if err != nil {
+				return u, fmt.Errorf("create %s: %w", email, err)
+			}
+			u.id = created.ID
+		} else if err != nil {
+			return u, fmt.Errorf("find %s: %w", email, err)
+		}
+		got, err := st.Get(ctx, u.id)
+		if err != nil {
+			return u, err
+		}
+		u.teamIDs = got.TeamIDs
+		if len(u.teamIDs) > 0 {
+			u.teamID = u.teamIDs[0]
+		}
+		return u, nil
+	}
+	var err error
+	if d.admin, err = ensure("admin"+benchEmailDomain, "Bench Admin", staff.RoleAdmin, "", "en"); err != nil {
+		return d, err
+	}
+	for _, bt := range benchTeams {
+		team, err := st.EnsureTeam(ctx, bt.name)
+		if err != nil {
+			return d, err
+		}
+		t := benchTeam{id: team.ID, name: bt.name, lang: bt.lang, tier: bt.tier}
+		role, n := staff.RoleRep, repsPerTeam
+		if bt.tier == 2 {
+			role, n = staff.RoleSenior, 3
+		}
+		slug := strings.ToLower(strings.ReplaceAll(bt.name, " ", "-"))
+		for k := 1; k <= n; k++ {
+			u, err := ensure(fmt.Sprintf("%s-%s-%d%s", role, slug, k, benchEmailDomain),
+				fmt.Sprintf("%s %s %d", bt.name, role, k), role, bt.name, bt.lang)
+			if err != nil {
+				return d, err
+			}
+			t.users = append(t.users, u)
+			t.reps = append(t.reps, u.id)
+		}
+		d.teams = append(d.teams, t)
+		if bt.tier == 1 {
+			d.reps = append(d.reps, t.users...)
+		} else {
+			d.specialists = t
+		}
+	}
+	for k := 1; k <= 2; k++ {
+		if _, err := ensure("supervisor-"+strconv.Itoa(k)+benchEmailDomain, "Bench Supervisor "+strconv.Itoa(k),
+			staff.RoleSupervisor, "Support EN", "en"); err != nil {
+			return d, err
+		}
+	}
+	// The specialists are the tier-2 team SLA breaches escalate to.
+	var tier int
+	if err := pool.QueryRow(ctx, `SELECT tier FROM teams WHERE id = $1`, d.specialists.id).Scan(&tier); err != nil {
+		return d, fmt.Errorf("read tier: %w", err)
+	}
+	if tier != 2 {
+		esc := escalation.NewService(pool, tickets.NewStore(pool, time.Now, ""), nil, time.Now, log, escalation.Config{})
+		if err := esc.SetTeamProfile(ctx, d.admin.id, d.specialists.id, 2, "technical", 0); err != nil {
+			return d, fmt.Errorf("make specialists tier 2: %w", err)
+		}
+	}
+	return d, nil
+}

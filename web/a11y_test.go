@@ -1,0 +1,246 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// axePath is axe-core as npm installs it (`make assets`). It is test-only and
+// never served: the test evaluates it through DevTools, which the page's CSP
+// does not govern.
+var axePath = filepath.Join("node_modules", "axe-core", "axe.min.js")
+
+// a11yLanguages are the languages every page is checked in.
+var a11yLanguages = []string{"en", "fi", "vi", "hi"}
+
+// a11yPage is one page to check and who looks at it: "anonymous" or a role.
+type a11yPage struct {
+	path, who string
+	status    int
+}
+
+// axeViolation is what the test keeps of one axe-core violation.
+type axeViolation struct {
+	ID      string   `json:"id"`
+	Impact  string   `json:"impact"`
+	Help    string   `json:"help"`
+	Targets []string `json:"targets"`
+}
+
+// runAxe runs axe-core on the whole document and returns its violations.
+const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
+	id: v.id, impact: v.impact || '', help: v.help,
+	targets: v.nodes.map(n => n.target.join(' '))
+})))`
+
+// a11yData is what the seeded database holds for the pages to show.
+type a11yData struct {
+	ticket, escalated int64 // a ticket with a thread and a returned escalation; one awaiting a senior
+	token             string
+}
+
+// seedA11y fills the database so that queue, ticket, escalation, supervisor
+// and admin pages have content.
+func seedA11y(t *testing.T, e *env) a11yData {
+	t.Helper()
+	ctx := context.Background()
+	rep, senior := e.users[staff.RoleRep], e.users[staff.RoleSenior]
+	// A returned escalation: a follow-up loop for the rep, notifications.
+	x := e.escalateNew("Order missing after the move", userTarget(senior), "delivery_problem")
+	if _, err := e.tickets.AddReply(ctx, actorOf(&rep), x.ticketID, tickets.Reply{Kind: tickets.MessagePublic, Body: "We are looking into your order."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.tickets.AddReply(ctx, actorOf(&rep), x.ticketID, tickets.Reply{Kind: tickets.MessageInternal, Body: "Courier says it was delivered."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.esc.Accept(ctx, senior, x.escID); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.esc.Return(ctx, senior, x.escID, "Refund the order, then call the customer."); err != nil {
+		t.Fatal(err)
+	}
+	// Escalations waiting for a senior and for the supervisors.
+	y := e.escalateNew("Order charged twice", userTarget(senior), "billing_adjustment")
+	e.escalateNew("Angry customer wants a manager", "supervisors", "complaint")
+	// A ticket from the customer web form, with its status link and mail.
+	_, token, err := e.tickets.CreatePublic(ctx, tickets.NewPublicTicket{
+		Name: "Minh Anh", Email: "minh@example.com", Subject: "Where is my order?", Message: "Order 1001 has not arrived.", Locale: "vi",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A personal API token for the settings page.
+	if _, _, err := e.staff.CreateToken(ctx, rep.ID, "Zapier"); err != nil {
+		t.Fatal(err)
+	}
+	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token}
+}
+
+// a11yPages lists the pages to check, from the role x route table: every GET
+// route that answers with an HTML page, looked at by the least role that may
+// use it, with its parameters filled in. Extras cover what differs by role.
+func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
+	t.Helper()
+	who := map[access]string{public: "anonymous", rep: string(staff.RoleRep), senior: string(staff.RoleSenior),
+		supervisor: string(staff.RoleSupervisor), admin: string(staff.RoleAdmin)}
+	clients := map[string]*http.Client{"anonymous": e.client()}
+	for _, r := range staff.Roles {
+		clients[string(r)] = e.login(r)
+	}
+	var pages []a11yPage
+	for _, rt := range routeTable {
+		if rt.method != "GET" || rt.who == api || strings.Contains(rt.pattern, "*") {
+			continue
+		}
+		path := strings.NewReplacer("{id}", strconv.FormatInt(d.ticket, 10), "{token}", d.token).Replace(rt.pattern)
+		if strings.Contains(path, "{") {
+			t.Fatalf("a11y: no value for a parameter of %s: add one in a11yPages", rt.pattern)
+		}
+		if _, q, ok := strings.Cut(rt.path, "?"); ok {
+			path += "?" + q
+		}
+		w := who[rt.who]
+		// Only whole pages: not health checks, metrics or htmx fragments.
+		res := e.get(clients[w], path)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("a11y: GET %s as %s: status %d", path, w, res.StatusCode)
+		}
+		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(res.Body, "<html") {
+			continue
+		}
+		pages = append(pages, a11yPage{path: path, who: w, status: http.StatusOK})
+	}
+	tk := strconv.FormatInt(d.ticket, 10)
+	pages = append(pages,
+		// The start page, ticket page and navigation differ by role.
+		a11yPage{"/", string(staff.RoleSenior), 200},
+		a11yPage{"/", string(staff.RoleSupervisor), 200},
+		a11yPage{"/", string(staff.RoleAdmin), 200},
+		a11yPage{"/tickets/" + strconv.FormatInt(d.escalated, 10), string(staff.RoleSenior), 200},
+		a11yPage{"/tickets/" + tk, string(staff.RoleSupervisor), 200},
+		a11yPage{"/notifications", string(staff.RoleSenior), 200},
+		// Error pages.
+		a11yPage{"/no-such-page", "anonymous", 404},
+		a11yPage{"/no-such-page", string(staff.RoleRep), 404},
+		a11yPage{"/admin", string(staff.RoleRep), 403},
+		a11yPage{"/tickets/999999", string(staff.RoleRep), 404},
+	)
+	return pages
+}
+
+// TestAccessibility runs axe-core on every page in every language and fails on
+// serious and critical violations.
+func TestAccessibility(t *testing.T) {
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is not installed (%v): run `make assets` (npm ci --prefix web)", err)
+	}
+	start := time.Now()
+	e := setup(t)
+	d := seedA11y(t, e)
+	pages := a11yPages(t, e, d)
+
+	// One browser; a browser context (own cookies) per visitor.
+	bctx := newBrowser(t)
+	tabs := map[string]context.Context{}
+	en := e.srv.cat.Localizer("en")
+	for _, who := range append([]string{"anonymous"}, rolesOf(staff.Roles)...) {
+		ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		tabs[who] = ctx
+		if who == "anonymous" {
+			if err := chromedp.Do(ctx, chromedp.Navigate(e.http.URL+"/healthz")); err != nil {
+				t.Fatalf("open a tab: %v", err)
+			}
+			continue
+		}
+		u := e.users[staff.Role(who)]
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(e.http.URL+"/login"),
+			chromedp.SendKeys(byLabel(en.T("login_email")), u.Email),
+			chromedp.SendKeys(byLabel(en.T("login_password")), testPassword+kb.Enter),
+			chromedp.WaitVisible(chromedp.CSS("nav.main-nav")),
+		)
+		if err != nil {
+			t.Fatalf("log in as %s: %v", who, err)
+		}
+	}
+
+	checked := 0
+	var failures []string
+	minor := map[string]map[string]bool{} // rule (impact) -> pages
+	for _, lang := range a11yLanguages {
+		for _, u := range e.users {
+			if err := e.staff.SetLocale(context.Background(), u.ID, lang); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := chromedp.Run(tabs["anonymous"], chromedp.Evaluate[string](`document.cookie = "`+langCookie+`=`+lang+`; path=/"`)); err != nil {
+			t.Fatalf("set language cookie: %v", err)
+		}
+		for _, p := range pages {
+			ctx := tabs[p.who]
+			where := fmt.Sprintf("%s as %s [%s]", p.path, p.who, lang)
+			res, err := chromedp.Run(ctx, chromedp.NavigateResponse(e.http.URL+p.path))
+			if err != nil {
+				t.Fatalf("%s: load: %v", where, err)
+			}
+			if int(res.Status) != p.status {
+				t.Errorf("%s: status %d, want %d", where, res.Status, p.status)
+				continue
+			}
+			if got := htmlLang(t, ctx); got != lang {
+				t.Errorf("%s: html lang %q, want %q", where, got, lang)
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[*struct{}](string(axe)+"\n;null")); err != nil {
+				t.Fatalf("%s: inject axe-core: %v", where, err)
+			}
+			vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](runAxe, chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatalf("%s: run axe-core: %v", where, err)
+			}
+			checked++
+			for _, v := range vs {
+				if v.Impact == "serious" || v.Impact == "critical" {
+					failures = append(failures, fmt.Sprintf("%s: %s (%s) %s: %s", where, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | ")))
+					continue
+				}
+				key := v.ID + " (" + v.Impact + ")"
+				if minor[key] == nil {
+					minor[key] = map[string]bool{}
+				}
+				minor[key][p.path+" as "+p.who] = true
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(minor)) {
+		t.Logf("moderate/minor: %s on %s", key, strings.Join(slices.Sorted(maps.Keys(minor[key])), ", "))
+	}
+	t.Logf("axe-core checked %d pages x %d languages = %d page loads in %s", len(pages), len(a11yLanguages), checked, time.Since(start).Round(time.Millisecond))
+	if len(failures) > 0 {
+		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
+}
+
+func rolesOf(rs []staff.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
