@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +144,10 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 	return pages
 }
 
+// a11yTabs is how many tabs look at pages at once for each visitor, and
+// a11yParallel how many pages are checked at once in all.
+const a11yTabs, a11yParallel = 2, 3
+
 // TestAccessibility runs axe-core on every page in every language and fails on
 // serious and critical violations.
 func TestAccessibility(t *testing.T) {
@@ -155,84 +160,119 @@ func TestAccessibility(t *testing.T) {
 	d := seedA11y(t, e)
 	pages := a11yPages(t, e, d)
 
-	// One browser; a browser context (own cookies) per visitor.
+	// One browser; per visitor a browser context (own cookies) with a few tabs.
 	bctx := newBrowser(t)
-	tabs := map[string]context.Context{}
+	tabs := map[string]chan context.Context{}
 	en := e.srv.cat.Localizer("en")
 	for _, who := range append([]string{"anonymous"}, rolesOf(staff.Roles)...) {
-		ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+		first, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
-		tabs[who] = ctx
 		if who == "anonymous" {
-			if err := chromedp.Do(ctx, chromedp.Navigate(e.http.URL+"/healthz")); err != nil {
-				t.Fatalf("open a tab: %v", err)
-			}
-			continue
+			err = chromedp.Do(first, chromedp.Navigate(e.http.URL+"/healthz"))
+		} else {
+			u := e.users[staff.Role(who)]
+			err = chromedp.Do(first,
+				chromedp.Navigate(e.http.URL+"/login"),
+				chromedp.SendKeys(byLabel(en.T("login_email")), u.Email),
+				chromedp.SendKeys(byLabel(en.T("login_password")), testPassword+kb.Enter),
+				chromedp.WaitVisible(chromedp.CSS("nav.main-nav")),
+			)
 		}
-		u := e.users[staff.Role(who)]
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(e.http.URL+"/login"),
-			chromedp.SendKeys(byLabel(en.T("login_email")), u.Email),
-			chromedp.SendKeys(byLabel(en.T("login_password")), testPassword+kb.Enter),
-			chromedp.WaitVisible(chromedp.CSS("nav.main-nav")),
-		)
 		if err != nil {
-			t.Fatalf("log in as %s: %v", who, err)
+			t.Fatalf("open a tab as %s: %v", who, err)
+		}
+		tabs[who] = make(chan context.Context, a11yTabs)
+		tabs[who] <- first
+		for range a11yTabs - 1 {
+			tab, cancel := chromedp.NewContext(first) // same browser context: same cookies
+			t.Cleanup(cancel)
+			if err := chromedp.Do(tab, chromedp.Navigate(e.http.URL+"/healthz")); err != nil {
+				t.Fatalf("open a tab as %s: %v", who, err)
+			}
+			tabs[who] <- tab
 		}
 	}
 
-	checked := 0
-	var failures []string
-	minor := map[string]map[string]bool{} // rule (impact) -> pages
+	var (
+		mu       sync.Mutex
+		checked  int
+		failures []string
+		minor    = map[string]map[string]bool{} // rule (impact) -> pages
+	)
+	check := func(ctx context.Context, p a11yPage, lang string) error {
+		res, err := chromedp.Run(ctx, chromedp.NavigateResponse(e.http.URL+p.path))
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		if int(res.Status) != p.status {
+			return fmt.Errorf("status %d, want %d", res.Status, p.status)
+		}
+		attr, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("html"), "lang"))
+		if err != nil {
+			return fmt.Errorf("read html lang: %w", err)
+		}
+		if attr.Value != lang {
+			return fmt.Errorf("html lang %q, want %q", attr.Value, lang)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[*struct{}](string(axe)+"\n;null")); err != nil {
+			return fmt.Errorf("inject axe-core: %w", err)
+		}
+		vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](runAxe, chromedp.EvalAwaitPromise))
+		if err != nil {
+			return fmt.Errorf("run axe-core: %w", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		checked++
+		for _, v := range vs {
+			if v.Impact == "serious" || v.Impact == "critical" {
+				failures = append(failures, fmt.Sprintf("%s as %s [%s]: %s (%s) %s: %s",
+					p.path, p.who, lang, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | ")))
+				continue
+			}
+			key := v.ID + " (" + v.Impact + ")"
+			if minor[key] == nil {
+				minor[key] = map[string]bool{}
+			}
+			minor[key][p.path+" as "+p.who] = true
+		}
+		return nil
+	}
+
 	for _, lang := range a11yLanguages {
 		for _, u := range e.users {
 			if err := e.staff.SetLocale(context.Background(), u.ID, lang); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := chromedp.Run(tabs["anonymous"], chromedp.Evaluate[string](`document.cookie = "`+langCookie+`=`+lang+`; path=/"`)); err != nil {
-			t.Fatalf("set language cookie: %v", err)
+		for range a11yTabs {
+			tab := <-tabs["anonymous"]
+			_, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie = "`+langCookie+`=`+lang+`; path=/"`))
+			tabs["anonymous"] <- tab
+			if err != nil {
+				t.Fatalf("set the language cookie: %v", err)
+			}
 		}
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, a11yParallel)
 		for _, p := range pages {
-			ctx := tabs[p.who]
-			where := fmt.Sprintf("%s as %s [%s]", p.path, p.who, lang)
-			res, err := chromedp.Run(ctx, chromedp.NavigateResponse(e.http.URL+p.path))
-			if err != nil {
-				t.Fatalf("%s: load: %v", where, err)
-			}
-			if int(res.Status) != p.status {
-				t.Errorf("%s: status %d, want %d", where, res.Status, p.status)
-				continue
-			}
-			if got := htmlLang(t, ctx); got != lang {
-				t.Errorf("%s: html lang %q, want %q", where, got, lang)
-			}
-			if _, err := chromedp.Run(ctx, chromedp.Evaluate[*struct{}](string(axe)+"\n;null")); err != nil {
-				t.Fatalf("%s: inject axe-core: %v", where, err)
-			}
-			vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](runAxe, chromedp.EvalAwaitPromise))
-			if err != nil {
-				t.Fatalf("%s: run axe-core: %v", where, err)
-			}
-			checked++
-			for _, v := range vs {
-				if v.Impact == "serious" || v.Impact == "critical" {
-					failures = append(failures, fmt.Sprintf("%s: %s (%s) %s: %s", where, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | ")))
-					continue
+			wg.Go(func() {
+				sem <- struct{}{}
+				tab := <-tabs[p.who]
+				defer func() { tabs[p.who] <- tab; <-sem }()
+				if err := check(tab, p, lang); err != nil {
+					t.Errorf("%s as %s [%s]: %v", p.path, p.who, lang, err)
 				}
-				key := v.ID + " (" + v.Impact + ")"
-				if minor[key] == nil {
-					minor[key] = map[string]bool{}
-				}
-				minor[key][p.path+" as "+p.who] = true
-			}
+			})
 		}
+		wg.Wait()
 	}
 	for _, key := range slices.Sorted(maps.Keys(minor)) {
 		t.Logf("moderate/minor: %s on %s", key, strings.Join(slices.Sorted(maps.Keys(minor[key])), ", "))
 	}
-	t.Logf("axe-core checked %d pages x %d languages = %d page loads in %s", len(pages), len(a11yLanguages), checked, time.Since(start).Round(time.Millisecond))
+	t.Logf("axe-core checked %d pages x %d languages: %d page loads in %s", len(pages), len(a11yLanguages), checked, time.Since(start).Round(time.Millisecond))
 	if len(failures) > 0 {
+		slices.Sort(failures)
 		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
 	}
 }

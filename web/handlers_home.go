@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, views.Home(s.page(r, "home_page_title", "")))
+	s.render(w, r, http.StatusOK, views.Home(s.page(r, "home_page_title", ""), s.homeNews(r))) // feedback: homeNews
 }
 
 // placeholder serves a navigation target whose feature is not built yet.

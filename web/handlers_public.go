@@ -98,7 +98,8 @@ func (s *Server) handleHelpForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
-	if !s.parsePublicForm(w, r) {
+	file, ok := s.parseUploadForm(w, r) // attachments: the optional file
+	if !ok {
 		return
 	}
 	f := views.HelpForm{
@@ -135,7 +136,7 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 	}
 	// The domain validates the ticket; the handler adds what the form knows
 	// better: the address length the table allows, and that a language was chosen.
-	n := tickets.NewPublicTicket{Name: f.Name, Email: f.Email, Subject: f.Subject, Message: f.Message, Locale: f.Locale}
+	n := tickets.NewPublicTicket{Name: f.Name, Email: f.Email, Subject: f.Subject, Message: f.Message, Locale: f.Locale, Attachment: file}
 	errs := publicFields(apperr.FieldsOf(n.Validate()))
 	if f.Email != "" && errs["email"] == "" && !validAddress(f.Email) {
 		errs["email"] = "error_email_invalid"
@@ -144,14 +145,14 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		errs["locale"] = "error_locale_invalid"
 	}
 	if len(errs) > 0 {
-		f.Errors = errs
+		f.Errors = askFileAgain(errs, file)
 		again(http.StatusUnprocessableEntity)
 		return
 	}
 	t, token, err := s.tickets.CreatePublic(r.Context(), n)
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
-			f.Errors = publicFields(apperr.FieldsOf(err))
+			f.Errors = askFileAgain(publicFields(apperr.FieldsOf(err)), file)
 			f.Error = "error_invalid_form"
 			again(http.StatusUnprocessableEntity)
 			return
@@ -192,8 +193,14 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
+	files, err := s.attachmentsByMessage(r.Context(), t.ID, false) // attachments: never internal notes' files
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v := views.StatusView{
-		Ticket: t, Messages: msgs, Token: token, Reply: reply,
+		Ticket: t, Messages: msgs, Token: token, Reply: reply, Attachments: files,
+		CSAT: s.csatSurvey(r, t), // feedback: the CSAT survey block
 		New:  r.Method == http.MethodGet && r.URL.Query().Get("new") == "1",
 		Link: strings.TrimRight(s.baseURL.String(), "/") + "/status/" + token,
 	}
@@ -217,7 +224,8 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = s.inCustomerLocale(w, r, t.Customer.Locale)
-	if !s.parsePublicForm(w, r) {
+	file, ok := s.parseUploadForm(w, r) // attachments: the optional file
+	if !ok {
 		return
 	}
 	form := views.CustomerReplyForm{Message: r.PostForm.Get("message")}
@@ -232,12 +240,13 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusTooManyRequests, t, token, form)
 		return
 	}
-	target, err := s.tickets.AddCustomerMessage(r.Context(), t.ID, form.Message)
+	target, err := s.tickets.AddCustomerMessageWithAttachment(r.Context(), t.ID, form.Message, file)
 	if apperr.Is(err, apperr.Invalid) {
 		form.Errors = publicFields(apperr.FieldsOf(err))
 		if len(form.Errors) == 0 {
 			form.Errors = map[string]string{"message": "error_invalid_form"}
 		}
+		form.Errors = askFileAgain(form.Errors, file)
 		s.renderStatus(w, r, http.StatusUnprocessableEntity, t, token, form)
 		return
 	}

@@ -58,6 +58,10 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			Tickets: page.Tickets, Next: page.Next, HasPrev: q.Get("after") != "",
 			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved, Now: s.now(),
 		}
+		if v.Clocks, err = s.esc.Clocks(r.Context(), page.Tickets); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if scope == tickets.ScopeMine {
 			// Follow-ups due come first: closing the loop is the owner's job.
 			if v.FollowUps, err = s.esc.DueFollowUps(r.Context(), u.ID, 20); err != nil {

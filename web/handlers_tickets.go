@@ -10,7 +10,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
-	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -141,6 +140,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if v.Thread, err = s.tickets.Messages(ctx, t.ID, true); err != nil {
 		return v, err
 	}
+	if v.Attachments, err = s.attachmentsByMessage(ctx, t.ID, true); err != nil { // attachments
+		return v, err
+	}
 	if v.History, err = s.tickets.History(ctx, t.ID); err != nil {
 		return v, err
 	}
@@ -172,7 +174,12 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		v.Props.TeamID = ""
 	}
 	v.Link.Kind = "related"
-	v.Clock = escalation.ClockOf(t, s.now())
+	clocks, err := s.esc.Clocks(ctx, []tickets.Ticket{t})
+	if err != nil {
+		return v, err
+	}
+	v.Clock = clocks[t.ID]
+	v.CSAT = s.csatSurvey(r, t) // feedback: the CSAT answer for the sidebar
 	v.Esc, err = s.escalationPanel(r, t)
 	return v, err
 }
@@ -213,9 +220,13 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	file, ok := s.parseUploadForm(w, r) // attachments: the optional file
+	if !ok {
+		return
+	}
 	reply := tickets.Reply{
 		Kind: tickets.MessageKind(r.PostFormValue("kind")), Body: r.PostFormValue("body"),
-		SetStatus: tickets.Status(r.PostFormValue("set_status")),
+		SetStatus: tickets.Status(r.PostFormValue("set_status")), Attachment: file,
 	}
 	_, err := s.tickets.AddReply(r.Context(), actorOf(currentUser(r.Context())), t.ID, reply)
 	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
@@ -228,6 +239,7 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 		if k == apperr.Conflict {
 			v.Reply.Errors = map[string]string{"body": apperr.MsgIDOf(err)}
 		}
+		v.Reply.Errors = askFileAgain(v.Reply.Errors, file)
 		s.renderTicket(w, r, statusOf(k), v)
 		return
 	}

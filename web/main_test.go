@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
@@ -48,7 +50,8 @@ func setup(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
 	esc := escalation.NewService(db, ts, nil, time.Now, log, escalation.Config{})
-	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now})
+	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
+		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now)}) // feedback
 	if err != nil {
 		t.Fatal(err)
 	}

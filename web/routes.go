@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -52,6 +53,9 @@ func (s *Server) routes() http.Handler {
 		r.Post("/status/{token}/reply", s.handleStatusReply)
 		r.Get("/find", s.handleFindForm)
 		r.Post("/find", s.handleFind)
+		r.Get("/csat/{token}/good", s.handleCSATForm(csat.Good)) // feedback: CSAT survey
+		r.Get("/csat/{token}/bad", s.handleCSATForm(csat.Bad))
+		r.Post("/csat/{token}", s.handleCSATAnswer)
 		// --- end public routes ---
 
 		// Staff, by tier.
@@ -79,6 +83,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/settings/tokens", s.handleTokens)
 			r.Post("/settings/tokens", s.handleTokenCreate)
 			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
+			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
 			// --- end rep ticket routes ---
 		})
 		r.Group(func(r chi.Router) {
@@ -97,6 +102,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/reassign", s.handleSupervisorReassign)
 			r.Post("/supervisor/loops/{id}/reassign", s.handleLoopReassign)
 			r.Get("/supervisor/reps", s.handleSupervisorReps)
+			r.Get("/supervisor/customers", s.handleAtRisk) // feedback: at-risk customers, announcements
+			r.Post("/supervisor/customers/{id}/follow-up", s.handleAtRiskFollowUp)
+			r.Get("/supervisor/announcements", s.handleAnnouncements)
+			r.Post("/supervisor/announcements", s.handleAnnouncementPost)
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleAdmin))

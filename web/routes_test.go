@@ -82,6 +82,10 @@ var routeTable = []struct {
 	{"POST", "/status/{token}/reply", "/status/not-a-real-token-0123456789/reply", public, 404, 0},
 	{"GET", "/find", "/find", public, 200, 0},
 	{"POST", "/find", "/find", public, 422, 0}, // empty form
+	// feedback: the CSAT survey (unknown token)
+	{"GET", "/csat/{token}/good", "/csat/not-a-real-token-0123456789/good", public, 404, 0},
+	{"GET", "/csat/{token}/bad", "/csat/not-a-real-token-0123456789/bad", public, 404, 0},
+	{"POST", "/csat/{token}", "/csat/not-a-real-token-0123456789", public, 404, 0},
 	// --- end public routes ---
 	// --- rep ticket routes ---
 	{"GET", "/settings/tokens", "/settings/tokens", rep, 200, 0},
@@ -105,6 +109,13 @@ var routeTable = []struct {
 	{"POST", "/admin/calendars", "/admin/calendars", admin, 422, 0},
 	{"GET", "/admin/sla", "/admin/sla", admin, 200, 0},
 	{"POST", "/admin/sla", "/admin/sla", admin, 422, 0},
+	// feedback: at-risk customers (customer 1 has ticket 1; an empty form is 422),
+	// announcements (999999 does not exist).
+	{"GET", "/supervisor/customers", "/supervisor/customers", supervisor, 200, 0},
+	{"POST", "/supervisor/customers/{id}/follow-up", "/supervisor/customers/1/follow-up", supervisor, 422, 0},
+	{"GET", "/supervisor/announcements", "/supervisor/announcements", supervisor, 200, 0},
+	{"POST", "/supervisor/announcements", "/supervisor/announcements", supervisor, 422, 0},
+	{"POST", "/announcements/{id}/read", "/announcements/999999/read", rep, 404, 0},
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0}, // no such mail

@@ -12,6 +12,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -28,6 +30,9 @@ type Deps struct {
 	Esc     *escalation.Service
 	BaseURL string // public base URL, e.g. https://desk.example.com
 	Now     func() time.Time
+	// feedback: CSAT surveys and at-risk customers; team announcements.
+	CSAT *csat.Store
+	News *announce.Store
 }
 
 // Server holds the handlers' dependencies.
@@ -38,6 +43,8 @@ type Server struct {
 	staff    *staff.Store
 	tickets  *tickets.Store
 	esc      *escalation.Service
+	csat     *csat.Store     // feedback
+	announce *announce.Store // feedback
 	sessions *scs.SessionManager
 	assets   *assets
 	metrics  *metrics
@@ -75,6 +82,8 @@ func New(d Deps) (*Server, error) {
 		staff:    d.Staff,
 		tickets:  d.Tickets,
 		esc:      d.Esc,
+		csat:     d.CSAT, // feedback
+		announce: d.News, // feedback
 		sessions: sm,
 		assets:   a,
 		metrics:  newMetrics(d.DB),

@@ -116,10 +116,10 @@ func (w *worker) newTicketForm() url.Values {
 	b := w.g.books[w.lang]
 	t := &w.td
 	t.chunks, t.orderRef = t.chunks[:0], ""
-	w.g.sentence(w.rng, t, b, b.subj[w.rng.IntN(len(b.subj))])
+	w.g.sentence(w.rng, t, b, b.subjT[w.rng.IntN(len(b.subjT))])
 	subject := strings.Join(t.chunks, " ")
 	t.chunks = t.chunks[:0]
-	w.g.sentences(w.rng, t, b, b.cust, 2+w.rng.IntN(3))
+	w.g.sentences(w.rng, t, b, b.custT, 2+w.rng.IntN(3))
 	body := strings.Join(t.chunks, " ")
 	var name, email string
 	if len(w.custs) > 0 && w.rng.IntN(10) < 7 {
@@ -148,9 +148,26 @@ func (w *worker) newTicket() tickets.NewTicket {
 		Category: f.Get("category"), OrderRef: f.Get("order_ref"), IdempotencyKey: f.Get("idempotency_key")}
 }
 
-// prepareWorkers logs one worker in per rep (round robin over the tier-1
-// teams' reps) and gives each a sample of ticket ids its rep may see.
-func prepareWorkers(ctx context.Context, pool *pgxpool.Pool, c *client, g *generator, desk benchDesk, n int, maxTicket int64, seed uint64) ([]*worker, error) {
+// crews are the bench's closed-loop clients: the mixed crew is spread over
+// every front-line team; searches in a language are typed by the reps of
+// that language's team (an English rep sees no Vietnamese tickets).
+type crews struct {
+	mixed, en, vi []*worker
+}
+
+func (c crews) of(name string) []*worker {
+	switch name {
+	case "en":
+		return c.en
+	case "vi":
+		return c.vi
+	}
+	return c.mixed
+}
+
+// prepareCrews samples the tickets (by team) and customers the workers
+// use, then logs the crews in.
+func prepareCrews(ctx context.Context, pool *pgxpool.Pool, c *client, g *generator, desk benchDesk, n int, maxTicket int64, seed uint64) (crews, error) {
 	// Sample ids across the loaded tickets and bucket them by team.
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	probe := make([]int64, 0, 40000)
@@ -159,7 +176,7 @@ func prepareWorkers(ctx context.Context, pool *pgxpool.Pool, c *client, g *gener
 	}
 	rows, err := pool.Query(ctx, `SELECT id, team_id FROM tickets WHERE id = ANY($1) AND team_id IS NOT NULL`, probe)
 	if err != nil {
-		return nil, fmt.Errorf("sample tickets: %w", err)
+		return crews{}, fmt.Errorf("sample tickets: %w", err)
 	}
 	byTeam := map[int64][]int64{}
 	var id, team int64
@@ -168,11 +185,11 @@ func prepareWorkers(ctx context.Context, pool *pgxpool.Pool, c *client, g *gener
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sample tickets: %w", err)
+		return crews{}, fmt.Errorf("sample tickets: %w", err)
 	}
 	rows, err = pool.Query(ctx, `SELECT name, email::text FROM customers WHERE id = ANY($1) AND email IS NOT NULL`, probe[:5000])
 	if err != nil {
-		return nil, fmt.Errorf("sample customers: %w", err)
+		return crews{}, fmt.Errorf("sample customers: %w", err)
 	}
 	var custs []sampleCustomer
 	var name, email string
@@ -180,52 +197,73 @@ func prepareWorkers(ctx context.Context, pool *pgxpool.Pool, c *client, g *gener
 		custs = append(custs, sampleCustomer{name, email})
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("sample customers: %w", err)
+		return crews{}, fmt.Errorf("sample customers: %w", err)
 	}
 
-	// Spread workers over teams first, then over each team's reps.
+	login := func(users []benchUser, lang string) ([]*worker, error) {
+		workers := make([]*worker, n)
+		for i := range workers {
+			u := users[i%len(users)]
+			w := &worker{n: i, user: u, c: c, g: g, custs: custs, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
+			for _, t := range u.teamIDs {
+				w.ids = append(w.ids, byTeam[t]...)
+			}
+			if len(w.ids) == 0 {
+				return nil, fmt.Errorf("no sampled tickets for %s's teams", u.email)
+			}
+			for bi, b := range g.books {
+				if b.lang == lang {
+					w.lang = bi
+				}
+			}
+			if w.cookie, err = c.login(ctx, u.email); err != nil {
+				return nil, err
+			}
+			workers[i] = w
+		}
+		return workers, nil
+	}
+	var out crews
+	// The mixed crew: over teams first, then over each team's reps.
 	var order []benchUser
+	var langs []string
 	for k := 0; len(order) < len(desk.reps); k++ {
 		for _, t := range desk.teams {
 			if t.tier == 1 && k < len(t.users) {
 				order = append(order, t.users[k])
+				langs = append(langs, t.lang)
 			}
 		}
 	}
-	workers := make([]*worker, n)
-	for i := range workers {
-		u := order[i%len(order)]
-		w := &worker{n: i, user: u, c: c, g: g, custs: custs, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
-		for _, t := range u.teamIDs {
-			w.ids = append(w.ids, byTeam[t]...)
-		}
-		if len(w.ids) == 0 {
-			return nil, fmt.Errorf("no sampled tickets for %s's teams", u.email)
-		}
-		for li, t := range desk.teams {
-			if t.id == u.teamID {
-				w.lang = min(li, len(g.books)-1)
-				if t.lang != "" {
-					for bi, b := range g.books {
-						if b.lang == t.lang {
-							w.lang = bi
-						}
-					}
-				}
+	if out.mixed, err = login(order, ""); err != nil {
+		return out, err
+	}
+	for i, w := range out.mixed {
+		for bi, b := range g.books {
+			if b.lang == langs[i%len(langs)] {
+				w.lang = bi
 			}
 		}
-		if w.cookie, err = c.login(ctx, u.email); err != nil {
-			return nil, err
-		}
-		workers[i] = w
 	}
-	return workers, nil
+	for _, t := range desk.teams {
+		switch t.name {
+		case "Support EN":
+			out.en, err = login(t.users, "en")
+		case "Support VI":
+			out.vi, err = login(t.users, "vi")
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // scenario is one page the bench drives, with the SQL it runs.
 type scenario struct {
 	name    string
-	expect  int // the status that counts as success
+	crew    string // whose workers: "" (mixed), "en" or "vi"
+	expect  int    // the status that counts as success
 	request func(ctx context.Context, w *worker) (*http.Request, error)
 	check   func(body []byte) string // optional: a note from the first response
 	floor   floorSpec
@@ -382,8 +420,8 @@ func scenarios(st *floorStores) []scenario {
 				}}, frame...),
 			},
 		},
-		searchScenario("search word", searchWord, frame),
-		searchScenario("search vi, no diacritics", searchVietnamese, frame),
+		searchScenario("search word", "en", searchWord, frame),
+		searchScenario("search vi, no diacritics", "vi", searchVietnamese, frame),
 		{
 			name: "search ticket number", expect: http.StatusSeeOther,
 			request: func(ctx context.Context, w *worker) (*http.Request, error) {
@@ -411,9 +449,9 @@ func scenarios(st *floorStores) []scenario {
 	}
 }
 
-func searchScenario(name, q string, frame []floorStmt) scenario {
+func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 	return scenario{
-		name: name, expect: http.StatusOK,
+		name: name, crew: crew, expect: http.StatusOK,
 		request: func(ctx context.Context, w *worker) (*http.Request, error) {
 			return w.get(ctx, "/search?q="+url.QueryEscape(q))
 		},

@@ -226,8 +226,8 @@ func compile(list []string) []template {
 // book is a phrase book compiled for the generator.
 type book struct {
 	phrases
-	subj, cust, staff []template
-	productChunks     [][]string
+	subjT, custT, staffT []template
+	productChunks        [][]string
 }
 
 var notes = compile(internalNotes)
@@ -235,7 +235,7 @@ var notes = compile(internalNotes)
 func compileBooks() []*book {
 	out := make([]*book, len(phraseBooks))
 	for i, p := range phraseBooks {
-		b := &book{phrases: p, subj: compile(p.subjects), cust: compile(p.customer), staff: compile(p.staff)}
+		b := &book{phrases: p, subjT: compile(p.subjects), custT: compile(p.customer), staffT: compile(p.staff)}
 		for _, pr := range p.products {
 			b.productChunks = append(b.productChunks, strings.Fields(pr))
 		}

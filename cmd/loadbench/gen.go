@@ -120,11 +120,11 @@ func asciiSlug(s string) string {
 // message is one generated thread entry; its words are chunks[from:to] of
 // the ticket's chunk buffer.
 type message struct {
-	kind       string // public, internal
-	fromStaff  bool
-	authorID   int64 // staff author, or the customer
-	createdAt  time.Time
-	from, to   int
+	kind      string // public, internal
+	fromStaff bool
+	authorID  int64 // staff author, or the customer
+	createdAt time.Time
+	from, to  int
 }
 
 // ticketData is one generated ticket with its thread. Its slices are reused
@@ -224,7 +224,7 @@ func (g *generator) ticket(id int64, t *ticketData) {
 	t.updatedAt = t.createdAt.Add(min(span, age)).Truncate(time.Microsecond)
 
 	// Subject, then the thread.
-	g.sentence(r, t, b, b.subj[r.IntN(len(b.subj))])
+	g.sentence(r, t, b, b.subjT[r.IntN(len(b.subjT))])
 	t.subjectTo = len(t.chunks)
 	n := 1
 	if t.status != tickets.StatusNew {
@@ -240,17 +240,17 @@ func (g *generator) ticket(id int64, t *ticketData) {
 		case k == 0:
 			m.authorID = t.customerID
 			sentences = 2 + r.IntN(3)
-			g.sentences(r, t, b, b.cust, sentences)
+			g.sentences(r, t, b, b.custT, sentences)
 		case staffTurn && r.IntN(100) < 15:
 			m.kind, m.fromStaff, m.authorID = "internal", true, g.staffAuthor(r, t, team)
 			g.sentences(r, t, b, notes, 1+r.IntN(2))
 		case staffTurn:
 			m.fromStaff, m.authorID = true, g.staffAuthor(r, t, team)
-			g.sentences(r, t, b, b.staff, 2+r.IntN(2))
+			g.sentences(r, t, b, b.staffT, 2+r.IntN(2))
 			staffTurn = false
 		default:
 			m.authorID = t.customerID
-			g.sentences(r, t, b, b.cust, sentences)
+			g.sentences(r, t, b, b.custT, sentences)
 			staffTurn = true
 		}
 		m.to = len(t.chunks)

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -366,8 +364,3 @@ func (s *messageSource) Values() ([]any, error) {
 }
 
 func (s *messageSource) Err() error { return nil }
-
-// errStop ends a run early on purpose.
-var errStop = errors.New("stop")
-
-var _ = io.EOF

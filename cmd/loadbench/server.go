@@ -17,16 +17,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-
-	"github.com/loopdesk/loopdesk/internal/escalation"
-	"github.com/loopdesk/loopdesk/internal/i18n"
-	"github.com/loopdesk/loopdesk/internal/postgres"
-	"github.com/loopdesk/loopdesk/internal/staff"
-	"github.com/loopdesk/loopdesk/internal/tickets"
-	"github.com/loopdesk/loopdesk/web"
 )
 
 // runningServer is a Loopdesk server the bench drives over loopback.
@@ -41,16 +31,14 @@ const (
 	stopGrace    = 20 * time.Second
 )
 
-// startServer runs Loopdesk against databaseURL on a free 127.0.0.1 port:
-// the real cmd/server binary (built with `go build`, or serverBin) in its own
-// process, or, with inproc, the same parts wired in this process.
-func startServer(ctx context.Context, databaseURL string, inproc bool, serverBin string, log *slog.Logger) (*runningServer, error) {
+// startServer runs the real server, cmd/server (built with `go build`, or
+// serverBin), in its own process against databaseURL on a free 127.0.0.1
+// port. A separate process keeps the bench's own work out of the server's
+// Go runtime and lets the bench never import the web layer.
+func startServer(ctx context.Context, databaseURL, serverBin string, log *slog.Logger) (*runningServer, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
-	}
-	if inproc {
-		return startInProcess(ctx, databaseURL, addr, log)
 	}
 	return startProcess(ctx, databaseURL, addr, serverBin, log)
 }
@@ -193,82 +181,3 @@ func waitReady(ctx context.Context, baseURL string, exited <-chan error) error {
 		}
 	}
 }
-
-// startInProcess wires the server as cmd/server's serve does (pool,
-// migrations, stores, escalation with River's SLA and default queues, the web
-// handler) and serves it on addr from this process.
-func startInProcess(ctx context.Context, databaseURL, addr string, log *slog.Logger) (*runningServer, error) {
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	pool, err := postgres.Open(ctx, databaseURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := postgres.Migrate(ctx, pool, quiet); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	cat, err := i18n.Load()
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	baseURL := "http://" + addr
-	staffStore := staff.NewStore(pool, time.Now)
-	ticketStore := tickets.NewStore(pool, time.Now, baseURL)
-	esc := escalation.NewService(pool, ticketStore, nil, time.Now, quiet, escalation.Config{FollowUpHours: 4})
-	workers := river.NewWorkers()
-	river.AddWorker(workers, escalation.NewSLAWorker(esc))
-	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault:   {MaxWorkers: 10},
-			escalation.QueueSLA: {MaxWorkers: 20},
-		},
-		Workers: workers,
-		Logger:  quiet,
-	})
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	esc.SetJobs(jobs)
-	if err := jobs.Start(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	if _, err := esc.CatchUp(ctx); err != nil {
-		_ = jobs.Stop(context.WithoutCancel(ctx))
-		pool.Close()
-		return nil, err
-	}
-	h, err := web.New(web.Deps{Log: quiet, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: esc, BaseURL: baseURL, Now: time.Now})
-	if err != nil {
-		_ = jobs.Stop(context.WithoutCancel(ctx))
-		pool.Close()
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		_ = jobs.Stop(context.WithoutCancel(ctx))
-		pool.Close()
-		return nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	stop := func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, stopGrace)
-		defer cancel()
-		err := srv.Shutdown(ctx)
-		<-served
-		err = errors.Join(err, jobs.Stop(ctx))
-		pool.Close()
-		return err
-	}
-	s := &runningServer{baseURL: baseURL, how: "in-process", stop: stop}
-	if err := waitReady(ctx, baseURL, nil); err != nil {
-		_ = stop(context.WithoutCancel(ctx))
-		return nil, err
-	}
-	return s, nil
-}
-

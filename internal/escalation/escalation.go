@@ -90,6 +90,7 @@ type Service struct {
 	log           *slog.Logger
 	jobs          JobInserter
 	followUpHours time.Duration
+	cals          calendarCache
 }
 
 // Config holds the Service's settings.

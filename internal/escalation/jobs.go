@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -32,9 +33,14 @@ type SLAArgs struct {
 // Kind names the job for River.
 func (SLAArgs) Kind() string { return "sla_check" }
 
-// InsertOpts keeps identical checks unique and on their own queue.
+// InsertOpts keeps identical checks unique while one waits or runs, and on
+// their own queue. A finished check does not block scheduling it again (a
+// check that found the clock paused must run again when it resumes); the
+// sla_firings key still makes each level fire once.
 func (SLAArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSLA, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueSLA, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
 
 // QueueSLA is the River queue of SLA checks.

@@ -331,6 +331,55 @@ func TestFireSLAAcceptedStaysWithSenior(t *testing.T) {
 	}
 }
 
+// TestResumeReschedules: a check that came due while the clock was paused did nothing; when
+// the clock resumes with the deadline where it was (the pause began after the breach), the
+// check is scheduled again and still escalates.
+func TestResumeReschedules(t *testing.T) {
+	e := newDeskEnv(t)
+	e.svc.SetJobs(e.newRiver(t, e.svc))
+	e.savePolicy(t, e.highPolicy())
+	e.clock.Set(hel(5, 15, 0))
+	tk := e.newTicket(t, tickets.PriorityHigh)
+	due := hel(6, 9, 0)
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due, Level: escalation.LevelBreached}
+	e.clock.Set(due)
+	if !e.fire(t, e.svc, a) {
+		t.Fatal("the breach did not fire")
+	}
+	// 09:30 the rep sets pending; at 10:00 the supervisors check runs, finds the clock
+	// paused, and River marks it done.
+	e.clock.Set(hel(6, 9, 30))
+	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusPending); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(hel(6, 10, 0))
+	a.Level = escalation.LevelSupervisors
+	if e.fire(t, e.svc, a) {
+		t.Fatal("a check fired on a paused clock")
+	}
+	if _, err := e.db.Exec(e.ctx, `UPDATE river_job SET state = 'completed', finalized_at = now()
+WHERE kind = 'sla_check' AND args->>'target' = 'first_response' AND args->>'level' = 'supervisors'`); err != nil {
+		t.Fatal(err)
+	}
+	// 10:30 the customer answers: the clock resumes, the deadline has not moved.
+	e.clock.Set(hel(6, 10, 30))
+	if _, err := e.ts.AddCustomerMessage(e.ctx, tk.ID, "Here is the photo."); err != nil {
+		t.Fatal(err)
+	}
+	wantTime(t, "first_response_due", e.ticket(t, tk.ID).FirstResponseDue, due)
+	waiting := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND state <> 'completed'
+AND args->>'target' = 'first_response' AND args->>'level' = 'supervisors'`)
+	if waiting != 1 {
+		t.Fatalf("%d supervisors checks waiting after the clock resumed, want 1", waiting)
+	}
+	if !e.fire(t, e.svc, a) {
+		t.Fatal("the rescheduled supervisors check did not fire")
+	}
+	if n := e.count(t, `SELECT count(*) FROM escalations WHERE ticket_id = $1 AND level = 3 AND status = 'requested'`, tk.ID); n != 1 {
+		t.Fatalf("%d level-3 escalations, want 1", n)
+	}
+}
+
 // TestFireSLATwoInstances: two servers on one database racing for the same check fire it
 // once between them.
 func TestFireSLATwoInstances(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -280,6 +281,9 @@ FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.categ
 
 	// Pauses: pending on the customer and on hold stop the clock.
 	paused := c.status == tickets.StatusPending || c.status == tickets.StatusOnHold
+	// A check that came due during the pause did nothing: on resuming, every
+	// deadline is scheduled again, moved or not.
+	resumed := !paused && c.pausedSince != nil
 	switch {
 	case paused && c.pausedSince == nil:
 		c.pausedSince = &now
@@ -350,7 +354,7 @@ WHERE id = $1`, ticketID, policyID, fr, nr, res, next, c.pausedSince, awaiting);
 		start    time.Time
 		target   time.Duration
 	}{{"first_response", c.frDue, fr, c.createdAt, p.FirstResponse}, {"next_response", c.nrDue, nr, deref(awaiting), p.NextResponse}, {"resolution", c.resDue, res, c.createdAt, p.Resolution}} {
-		if tg.new == nil || (tg.old != nil && tg.old.Equal(*tg.new)) {
+		if tg.new == nil || (!resumed && tg.old != nil && tg.old.Equal(*tg.new)) {
 			continue
 		}
 		if err := s.scheduleTx(ctx, tx, ticketID, tg.name, *tg.new, p, tg.start, tg.target); err != nil {
@@ -429,4 +433,92 @@ func ClockOf(t tickets.Ticket, now time.Time) Clock {
 // changed outside the tickets store, e.g. demo data and imports).
 func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error { return s.recomputeTx(ctx, tx, ticketID) })
+}
+
+// calendarCache keeps each team's calendar briefly, so a queue page of 50
+// rows reads calendars once rather than per row.
+type calendarCache struct {
+	mu     sync.Mutex
+	loaded time.Time
+	byTeam map[int64]*Calendar
+}
+
+const calendarCacheTTL = 30 * time.Second
+
+// teamCalendars returns team id -> calendar (teams without one are absent).
+func (s *Service) teamCalendars(ctx context.Context) (map[int64]*Calendar, error) {
+	s.cals.mu.Lock()
+	defer s.cals.mu.Unlock()
+	if s.cals.byTeam != nil && time.Since(s.cals.loaded) < calendarCacheTTL {
+		return s.cals.byTeam, nil
+	}
+	rows, err := s.db.Query(ctx, `
+SELECT tm.id, c.time_zone, c.hours, c.holidays::text[]
+FROM teams tm JOIN calendars c ON c.id = tm.calendar_id`)
+	if err != nil {
+		return nil, fmt.Errorf("team calendars: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]*Calendar{}
+	for rows.Next() {
+		var id int64
+		var raw map[string][]string
+		d := CalendarDef{Hours: map[int][]string{}}
+		if err := rows.Scan(&id, &d.TimeZone, &raw, &d.Holidays); err != nil {
+			return nil, err
+		}
+		for k, v := range raw {
+			n, _ := strconv.Atoi(k)
+			d.Hours[n] = v
+		}
+		if cal, err := d.Build(); err == nil {
+			out[id] = cal
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.cals.byTeam, s.cals.loaded = out, time.Now()
+	return out, nil
+}
+
+// Clocks computes the timer badges of tickets in business time: the time
+// left until the soonest deadline (or past it) in each ticket team's
+// calendar. At risk means less than a quarter of the business time between
+// creation and the deadline is left.
+func (s *Service) Clocks(ctx context.Context, list []tickets.Ticket) (map[int64]Clock, error) {
+	cals, err := s.teamCalendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make(map[int64]Clock, len(list))
+	for _, t := range list {
+		c := ClockOf(t, now)
+		if c.State == StateOK || c.State == StateAtRisk || c.State == StateBreached {
+			cal, ok := cals[t.TeamID]
+			if !ok {
+				cal = AlwaysOpen()
+			}
+			var left, total time.Duration
+			if now.Before(c.Due) {
+				left, _ = cal.Elapsed(now, c.Due, nil)
+			} else {
+				over, _ := cal.Elapsed(c.Due, now, nil)
+				left = -over
+			}
+			total, _ = cal.Elapsed(t.CreatedAt, c.Due, nil)
+			c.Left = left
+			switch {
+			case !now.Before(c.Due):
+				c.State = StateBreached
+			case total > 0 && left*4 < total:
+				c.State = StateAtRisk
+			default:
+				c.State = StateOK
+			}
+		}
+		out[t.ID] = c
+	}
+	return out, nil
 }

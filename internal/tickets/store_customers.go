@@ -172,6 +172,8 @@ type NewPublicTicket struct {
 	Subject string
 	Message string
 	Locale  string
+
+	Attachment *NewAttachment // optional: one file on the first message
 }
 
 // Validate returns field -> message id failures.
@@ -190,6 +192,7 @@ func (n *NewPublicTicket) Validate() error {
 	} else if n.Locale != "en" && n.Locale != "fi" && n.Locale != "vi" && n.Locale != "hi" {
 		f.Add("locale", "error_locale_invalid")
 	}
+	checkAttachment(&f, n.Attachment)
 	return f.Err()
 }
 
@@ -218,13 +221,17 @@ func (s *Store) CreatePublic(ctx context.Context, n NewPublicTicket) (Ticket, st
 		if err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
 		}
-		if err := insertMessageTx(ctx, tx, id, MessagePublic, 0, c.ID, n.Message, now); err != nil {
+		msgID, err := insertMessageIDTx(ctx, tx, id, MessagePublic, 0, c.ID, n.Message, now)
+		if err != nil {
 			return err
 		}
 		if token, err = issueTokenTx(ctx, tx, id, now); err != nil {
 			return err
 		}
 		if err := RecordEventTx(ctx, tx, now, id, 0, "ticket.created", map[string]any{"channel": "web", "by": "customer"}); err != nil {
+			return err
+		}
+		if err := s.addAttachmentTx(ctx, tx, id, msgID, 0, n.Attachment); err != nil {
 			return err
 		}
 		if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
@@ -247,9 +254,16 @@ func (s *Store) statusLink(token string) string { return s.baseURL + "/status/" 
 // a pending, on-hold or solved ticket reopens it; a reply to a closed ticket
 // opens a linked follow-up ticket, whose id is returned.
 func (s *Store) AddCustomerMessage(ctx context.Context, ticketID int64, body string) (int64, error) {
+	return s.AddCustomerMessageWithAttachment(ctx, ticketID, body, nil)
+}
+
+// AddCustomerMessageWithAttachment is AddCustomerMessage with an optional
+// file (nil for none) on the message, whichever ticket it lands on.
+func (s *Store) AddCustomerMessageWithAttachment(ctx context.Context, ticketID int64, body string, file *NewAttachment) (int64, error) {
 	body = strings.TrimSpace(body)
 	var f apperr.Fields
 	checkText(&f, "message", body, true, maxBody)
+	checkAttachment(&f, file)
 	if err := f.Err(); err != nil {
 		return 0, err
 	}
@@ -276,12 +290,17 @@ func (s *Store) AddCustomerMessage(ctx context.Context, ticketID int64, body str
 			if err := RecordEventTx(ctx, tx, now, target, 0, "ticket.created", map[string]any{"follow_up_of": t.ID, "by": "customer"}); err != nil {
 				return err
 			}
-			if err := insertMessageTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now); err != nil {
+			msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)
+			if err != nil {
+				return err
+			}
+			if err := s.addAttachmentTx(ctx, tx, target, msgID, 0, file); err != nil {
 				return err
 			}
 			return s.afterChangeTx(ctx, tx, target)
 		}
-		if err := insertMessageTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now); err != nil {
+		msgID, err := insertMessageIDTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
@@ -290,6 +309,9 @@ WHERE id = $1`, t.ID, body); err != nil {
 			return fmt.Errorf("index message: %w", err)
 		}
 		if err := RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.customer_replied", nil); err != nil {
+			return err
+		}
+		if err := s.addAttachmentTx(ctx, tx, t.ID, msgID, 0, file); err != nil {
 			return err
 		}
 		if t.Status == StatusPending || t.Status == StatusOnHold || t.Status == StatusSolved {

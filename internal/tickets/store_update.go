@@ -230,6 +230,8 @@ type Reply struct {
 	Kind      MessageKind // public or internal
 	Body      string
 	SetStatus Status // "" keeps the status (a first public reply opens a new ticket)
+
+	Attachment *NewAttachment // optional: one file on the message
 }
 
 // AddReply adds a rep's public reply or internal note. A public reply is the
@@ -244,6 +246,7 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 	if r.SetStatus != "" && !r.SetStatus.Valid() {
 		f.Add("status", "error_status_invalid")
 	}
+	checkAttachment(&f, r.Attachment)
 	if err := f.Err(); err != nil {
 		return Ticket{}, err
 	}
@@ -259,7 +262,8 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 			return apperr.New(apperr.Conflict, "error_ticket_closed")
 		}
 		now := s.now()
-		if err := insertMessageTx(ctx, tx, id, r.Kind, a.UserID, 0, r.Body, now); err != nil {
+		msgID, err := insertMessageIDTx(ctx, tx, id, r.Kind, a.UserID, 0, r.Body, now)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
@@ -282,6 +286,9 @@ WHERE id = $1`, id, r.Body); err != nil {
 			}
 		}
 		if err := RecordEventTx(ctx, tx, now, id, a.UserID, action, nil); err != nil {
+			return err
+		}
+		if err := s.addAttachmentTx(ctx, tx, id, msgID, a.UserID, r.Attachment); err != nil {
 			return err
 		}
 		to := r.SetStatus

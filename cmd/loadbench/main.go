@@ -1,0 +1,499 @@
+// Command loadbench loads a big desk (a million tickets by default) with COPY,
+// then drives the real server over loopback and reports latency percentiles
+// and throughput per page beside the time of the SQL each page runs.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/devpg"
+	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(ctx, os.Args[1:], os.Stdout, log); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line.
+type options struct {
+	load          loadOptions
+	duration      time.Duration
+	concurrency   int
+	maxRequests   int
+	databaseURL   string
+	keep          bool
+	explain       bool
+	small         bool
+	scenarios     bool
+	breach        breachOptions
+	runBreach     bool
+	serverBin     string
+	verify        bool
+	repsPerTeam   int
+	tune          bool
+	floorDuration time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.load.tickets, "tickets", 1_000_000, "tickets to load")
+	fs.Float64Var(&o.load.msgAvg, "messages", 5, "messages per ticket, on average")
+	fs.IntVar(&o.load.customers, "customers", 0, "customers to load (default: tickets / 5)")
+	fs.Uint64Var(&o.load.seed, "seed", 1, "seed of the generated data")
+	fs.BoolVar(&o.load.dropIndexes, "drop-indexes", true, "drop the plain indexes during the load and rebuild them after")
+	fs.StringVar(&o.load.vectors, "vectors", "go", `how tickets get their search vectors: "go" (composed while copying) or "sql" (UPDATE after the copy)`)
+	fs.BoolVar(&o.load.reset, "reset", false, "empty the desk's tables first even if they hold tickets (destroys data!)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "closed-loop workers (HTTP clients) per scenario")
+	fs.IntVar(&o.maxRequests, "max-requests", 1_000_000, "at most this many requests per scenario")
+	fs.StringVar(&o.databaseURL, "database-url", "", "Postgres to use; empty starts a throwaway cluster in memory (removed at the end)")
+	fs.BoolVar(&o.keep, "keep", false, "reuse the loaded data when the database already holds a load of this size")
+	fs.BoolVar(&o.explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the hot queries")
+	fs.BoolVar(&o.small, "small", false, "a quick run: 20,000 tickets, 3 s per scenario, a 1,000-ticket storm (unless set explicitly)")
+	fs.BoolVar(&o.scenarios, "scenarios", true, "run the page scenarios")
+	fs.BoolVar(&o.runBreach, "breach", false, "also run the SLA breach storm (after the scenarios; -scenarios=false for the storm alone)")
+	fs.IntVar(&o.breach.tickets, "breach-tickets", 10_000, "tickets whose deadlines pass in the storm")
+	fs.DurationVar(&o.breach.lead, "breach-lead", 30*time.Second, "time from insert to the first deadline")
+	fs.DurationVar(&o.breach.spread, "breach-spread", 60*time.Second, "time over which the deadlines are spread")
+	fs.DurationVar(&o.breach.timeout, "breach-timeout", 2*time.Minute, "how long after the last deadline to wait for the breaches")
+	fs.StringVar(&o.serverBin, "server-bin", "", "a built cmd/server binary to run (default: go build it)")
+	fs.BoolVar(&o.verify, "verify", false, "check the composed search vectors against SQL's (all tickets up to 20,000, else the first 20,000)")
+	fs.IntVar(&o.repsPerTeam, "reps", 5, "reps per front-line team")
+	fs.BoolVar(&o.tune, "tune", true, "size the throwaway cluster's memory for the machine (shared_buffers, effective_cache_size, WAL)")
+	fs.DurationVar(&o.floorDuration, "floor-duration", 0, "how long to time each page's SQL alone (default: duration / 4, at most 3 s)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.small {
+		if !set["tickets"] {
+			o.load.tickets = 20_000
+		}
+		if !set["duration"] {
+			o.duration = 3 * time.Second
+		}
+		if !set["breach-tickets"] {
+			o.breach.tickets = 1_000
+		}
+		if !set["breach-lead"] {
+			o.breach.lead = 5 * time.Second
+		}
+		if !set["breach-spread"] {
+			o.breach.spread = 10 * time.Second
+		}
+	}
+	if o.load.customers == 0 {
+		o.load.customers = max(1, o.load.tickets/5)
+	}
+	if o.floorDuration == 0 {
+		o.floorDuration = min(o.duration/4, 3*time.Second)
+	}
+	switch {
+	case o.load.tickets < 100:
+		return o, errors.New("-tickets must be at least 100")
+	case o.load.msgAvg < 1:
+		return o, errors.New("-messages must be at least 1")
+	case o.concurrency < 1 || o.concurrency > 256:
+		return o, errors.New("-concurrency must be 1..256")
+	case o.duration <= 0 || o.duration > time.Hour:
+		return o, errors.New("-duration must be in (0, 1h]")
+	case o.maxRequests < 1:
+		return o, errors.New("-max-requests must be positive")
+	case o.load.vectors != "go" && o.load.vectors != "sql":
+		return o, errors.New(`-vectors must be "go" or "sql"`)
+	case o.breach.tickets < 1 || o.breach.spread < 0 || o.breach.lead < 0:
+		return o, errors.New("-breach-tickets must be positive and the breach times not negative")
+	case o.repsPerTeam < 1 || o.repsPerTeam > 50:
+		return o, errors.New("-reps must be 1..50")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (err error) {
+	o, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+
+	dbURL, clusterDir, tuned, stopCluster, err := openCluster(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, stopCluster()) }()
+
+	pool, err := postgres.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := postgres.Migrate(ctx, pool, quietLogger()); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	desk, err := ensureDesk(ctx, pool, o.repsPerTeam, log)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	g := newGenerator(o.load.seed, o.load.tickets, o.load.customers, o.load.msgAvg, now, desk.teams)
+	cache, err := loadLexemes(ctx, pool, vocabulary(g.books))
+	if err != nil {
+		return err
+	}
+
+	present, complete, err := dataPresent(ctx, pool, o.load.tickets, o.load.customers)
+	if err != nil {
+		return err
+	}
+	var rep loadReport
+	switch {
+	case o.keep && complete:
+		rep.skipped = true
+		log.Info("loadbench: -keep: reusing the loaded data")
+	case present && !o.load.reset:
+		return errors.New("the database already holds tickets: use an empty database, -keep to reuse a load of the same size, or -reset to replace them")
+	default:
+		log.Info("loadbench: loading", "tickets", o.load.tickets, "customers", o.load.customers, "messages_avg", o.load.msgAvg)
+		if rep, err = loadData(ctx, pool, g, cache, o.load, log); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(out, "Loopdesk load bench  (%s)\n", now.Format(time.RFC3339))
+	if err := printEnvironment(ctx, pool, out, clusterDir, tuned); err != nil {
+		return err
+	}
+	printLoad(out, rep)
+	if o.verify {
+		to := int64(min(o.load.tickets, 20_000))
+		checked, differ, example, err := verifyVectors(ctx, pool, 1, to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Search vectors checked against SQL: %s tickets, %s differ\n", thousands(checked), thousands(differ))
+		if differ > 0 {
+			return fmt.Errorf("%d composed search vectors differ from SQL's; first %s", differ, example)
+		}
+	}
+	if err := printSizes(ctx, pool, out); err != nil {
+		return err
+	}
+	if !o.scenarios && !o.runBreach {
+		return nil
+	}
+
+	srv, err := startServer(ctx, dbURL, o.serverBin, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := srv.stop(context.WithoutCancel(ctx)); stopErr != nil {
+			err = errors.Join(err, fmt.Errorf("stop server: %w", stopErr))
+		}
+	}()
+	fmt.Fprintf(out, "Server: %s at %s; %d closed-loop HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
+	c := newClient(srv.baseURL, o.concurrency)
+	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, int64(o.load.tickets), o.load.seed)
+	if err != nil {
+		return err
+	}
+
+	if o.scenarios {
+		if err := runScenarios(ctx, pool, out, o, crew, log); err != nil {
+			return err
+		}
+	}
+	if o.runBreach {
+		if err := runBreach(ctx, pool, out, g, cache, desk, crew.mixed, o.breach, o.maxRequests, log); err != nil {
+			return fmt.Errorf("breach storm: %w", err)
+		}
+	}
+	fmt.Fprintf(out, "\nDone in %s.\n", round(time.Since(started)))
+	return nil
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// openCluster returns the database to use: -database-url, or a throwaway
+// Fast devpg cluster in memory (with its memory sized for the machine
+// unless -tune=false), stopped and removed by stop.
+func openCluster(ctx context.Context, o options, log *slog.Logger) (url, dir string, tuned []string, stop func() error, err error) {
+	if o.databaseURL != "" {
+		return o.databaseURL, "", nil, func() error { return nil }, nil
+	}
+	dir, err = devpg.TempDataDir("loopdesk-loadbench-")
+	if err != nil {
+		return "", "", nil, nil, fmt.Errorf("cluster dir: %w", err)
+	}
+	quiet := quietLogger()
+	opts := devpg.Options{DataDir: dir, Logger: quiet, Fast: true}
+	cluster, err := devpg.Start(ctx, opts)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", "", nil, nil, err
+	}
+	stop = func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		err := cluster.Stop(sctx)
+		return errors.Join(err, os.RemoveAll(dir))
+	}
+	defer func() {
+		if err != nil {
+			_ = stop()
+		}
+	}()
+	log.Info("loadbench: started a throwaway cluster", "dir", dir)
+	if o.tune {
+		if tuned, err = tuneCluster(ctx, cluster.ConnString("postgres")); err != nil {
+			return "", "", nil, nil, err
+		}
+		// shared_buffers needs a restart.
+		if err := cluster.Stop(ctx); err != nil {
+			return "", "", nil, nil, err
+		}
+		if cluster, err = devpg.Start(ctx, opts); err != nil {
+			return "", "", nil, nil, err
+		}
+	}
+	conn, err := pgx.Connect(ctx, cluster.ConnString("postgres"))
+	if err != nil {
+		return "", "", nil, nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `CREATE DATABASE loopdesk`); err != nil {
+		return "", "", nil, nil, fmt.Errorf("create database: %w", err)
+	}
+	return cluster.ConnString("loopdesk"), dir, tuned, stop, nil
+}
+
+// tuneCluster sizes memory as a dedicated database host's operator would
+// for this machine: a quarter of RAM (at most 8 GB) of shared buffers, the
+// planner told the OS caches half of RAM, and WAL room for the bulk load.
+func tuneCluster(ctx context.Context, connString string) ([]string, error) {
+	conn, err := pgx.Connect(ctx, connString)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	ram := totalRAM()
+	settings := [][2]string{
+		{"shared_buffers", fmt.Sprintf("%dMB", min(ram/4, 8<<30)>>20)},
+		{"effective_cache_size", fmt.Sprintf("%dMB", (ram/2)>>20)},
+		{"max_wal_size", "16GB"},
+		{"checkpoint_timeout", "30min"},
+	}
+	var applied []string
+	for _, s := range settings {
+		if _, err := conn.Exec(ctx, fmt.Sprintf(`ALTER SYSTEM SET %s = '%s'`, s[0], s[1])); err != nil {
+			return nil, fmt.Errorf("set %s: %w", s[0], err)
+		}
+		applied = append(applied, s[0]+"="+s[1])
+	}
+	return applied, nil
+}
+
+func totalRAM() uint64 {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil || si.Totalram == 0 {
+		return 4 << 30
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}
+
+func printEnvironment(ctx context.Context, pool *pgxpool.Pool, out io.Writer, clusterDir string, tuned []string) error {
+	var version, sb, ecs, wm string
+	var maxConns int
+	if err := pool.QueryRow(ctx, `SELECT split_part(version(), ' on ', 1), current_setting('shared_buffers'),
+       current_setting('effective_cache_size'), current_setting('work_mem'), current_setting('max_connections')::int`).
+		Scan(&version, &sb, &ecs, &wm, &maxConns); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Machine: %d CPUs, %.1f GiB RAM; %s\n", runtime.NumCPU(), float64(totalRAM())/(1<<30), runtime.Version())
+	fmt.Fprintf(out, "Postgres: %s; shared_buffers %s, effective_cache_size %s, work_mem %s, max_connections %d\n",
+		version, sb, ecs, wm, maxConns)
+	if clusterDir != "" {
+		fmt.Fprintf(out, "  throwaway devpg Fast cluster in %s (fsync, synchronous_commit, full_page_writes off)", clusterDir)
+		if len(tuned) > 0 {
+			fmt.Fprintf(out, "; set: %s", strings.Join(tuned, ", "))
+		}
+		fmt.Fprintln(out)
+	}
+	return nil
+}
+
+func printLoad(out io.Writer, rep loadReport) {
+	if rep.skipped {
+		fmt.Fprintln(out, "\nLoad: skipped (-keep found the data loaded)")
+		return
+	}
+	fmt.Fprintln(out, "\nLoad:")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	var rows int64
+	for _, p := range rep.phases {
+		rate := ""
+		if p.rows > 0 {
+			rows += p.rows
+			rate = fmt.Sprintf("%s rows/s", thousands(int64(float64(p.rows)/p.took.Seconds())))
+		}
+		r := ""
+		if p.rows > 0 {
+			r = thousands(p.rows) + " rows"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", p.name, r, round(p.took), rate)
+	}
+	fmt.Fprintf(tw, "  total\t%s rows\t%s\t%s rows/s\t\n", thousands(rows), round(rep.total),
+		thousands(int64(float64(rows)/rep.total.Seconds())))
+	tw.Flush()
+}
+
+func printSizes(ctx context.Context, pool *pgxpool.Pool, out io.Writer) error {
+	rows, err := pool.Query(ctx, `
+SELECT c.relname, c.reltuples::bigint, pg_size_pretty(pg_table_size(c.oid)), pg_size_pretty(pg_indexes_size(c.oid))
+FROM pg_class c WHERE c.relname = ANY($1) AND c.relnamespace = current_schema()::regnamespace
+ORDER BY array_position($1, c.relname::text)`, loadedTables)
+	if err != nil {
+		return err
+	}
+	var name, table, indexes string
+	var n int64
+	fmt.Fprintln(out, "\nData:")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	if _, err := pgx.ForEachRow(rows, []any{&name, &n, &table, &indexes}, func() error {
+		fmt.Fprintf(tw, "  %s\t~%s rows\ttable %s\tindexes %s\n", name, thousands(n), table, indexes)
+		return nil
+	}); err != nil {
+		return err
+	}
+	tw.Flush()
+	var open, teamOpen int64
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status IN ('new', 'open', 'pending', 'on_hold')),
+       count(*) FILTER (WHERE status = 'open') FROM tickets`).Scan(&open, &teamOpen); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  open work: %s tickets in open statuses, %s of them status 'open'\n", thousands(open), thousands(teamOpen))
+	return nil
+}
+
+// runScenarios drives each page, times its SQL alone, and prints the table,
+// the SQL by statement and (with -explain) the plans.
+func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, log *slog.Logger) error {
+	store := tickets.NewStore(pool, time.Now, "http://127.0.0.1")
+	escalation.NewService(pool, store, nil, time.Now, quietLogger(), escalation.Config{}) // installs the SLA hooks, as the server does
+	list := scenarios(&floorStores{tickets: store})
+	var results []result
+	for _, sc := range list {
+		log.Info("loadbench: scenario", "name", sc.name, "duration", o.duration)
+		workers := crew.of(sc.crew)
+		r := drive(ctx, sc, workers, o.duration, o.maxRequests)
+		r.floor = runFloor(ctx, pool, sc.floor, workers, o.floorDuration, 5000)
+		if r.floor.err != nil {
+			return fmt.Errorf("%s floor: %w", sc.name, r.floor.err)
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	fmt.Fprintf(out, "\nPages (%s each after a warm-up, %d clients; latency to the last byte; SQL floor = the page's SQL run alone on one connection):\n",
+		o.duration, o.concurrency)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  scenario\trequests\treq/s\tp50\tp95\tp99\tmax\terrors\tSQL floor p50\tfloor p95\t")
+	for _, r := range results {
+		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.name, thousands(int64(r.requests)),
+			float64(r.lat.n)/r.elapsed.Seconds(), ms(r.lat.p50), ms(r.lat.p95), ms(r.lat.p99), ms(r.lat.max), r.errors,
+			ms(r.floor.total.p50), ms(r.floor.total.p95))
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.firstErr != "" {
+			fmt.Fprintf(out, "  %s: first error: %s\n", r.name, r.firstErr)
+		}
+		if r.note != "" {
+			fmt.Fprintf(out, "  %s: %s\n", r.name, r.note)
+		}
+	}
+	printTargets(out, results)
+
+	fmt.Fprintln(out, "\nSQL floor by statement (p50 / p95 / max, alone on one connection):")
+	for _, r := range results {
+		fmt.Fprintf(out, "  %s\n", r.name)
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		for _, s := range r.floor.each {
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t\n", s.name, ms(s.p50), ms(s.p95), ms(s.max))
+		}
+		tw.Flush()
+	}
+	if o.explain {
+		fmt.Fprintln(out, "\nEXPLAIN (ANALYZE, BUFFERS) of the hot statements (prepared and run 5 times first: the plan the app's cached statement gets)")
+		for _, sc := range list {
+			if err := explainScenario(ctx, pool, out, sc, crew.of(sc.crew)[0]); err != nil {
+				return err
+			}
+		}
+	}
+	var failed []string
+	for _, r := range results {
+		if r.errors > 0 || r.lat.n == 0 {
+			failed = append(failed, r.name)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("requests failed in: %s (see the first errors above)", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+func printTargets(out io.Writer, results []result) {
+	by := map[string]result{}
+	for _, r := range results {
+		by[r.name] = r
+	}
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintln(out, "\nTargets:")
+	if r, ok := by["queue page"]; ok {
+		fmt.Fprintf(out, "  queue page p99 < 20 ms: %s (%s)\n", verdict(r.lat.p99 < 20*time.Millisecond && r.errors == 0), ms(r.lat.p99))
+	}
+	for _, name := range []string{"search word", "search vi, no diacritics", "search ticket number"} {
+		if r, ok := by[name]; ok {
+			fmt.Fprintf(out, "  %s p95 < 50 ms: %s (%s)\n", name, verdict(r.lat.p95 < 50*time.Millisecond && r.errors == 0), ms(r.lat.p95))
+		}
+	}
+	if r, ok := by["ticket create"]; ok {
+		rate := float64(r.lat.n) / r.elapsed.Seconds()
+		fmt.Fprintf(out, "  ticket create >= 2,000/s: %s (%.0f/s)\n", verdict(rate >= 2000 && r.errors == 0), rate)
+	}
+}

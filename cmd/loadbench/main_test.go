@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestSmallRun runs the whole bench with tiny numbers: load, vector check,
+// the real server, every scenario, the plans, and a small breach storm.
+// LOADBENCH_SERVER_BIN names a prebuilt cmd/server to save the build.
+func TestSmallRun(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	args := []string{
+		"-database-url", pgtest.NewConnString(t),
+		"-tickets", "2000", "-messages", "4", "-reps", "2", "-concurrency", "2",
+		"-duration", "700ms", "-floor-duration", "150ms", "-verify", "-explain",
+		"-breach", "-breach-tickets", "20", "-breach-lead", "500ms", "-breach-spread", "500ms", "-breach-timeout", "20s",
+	}
+	if bin := os.Getenv("LOADBENCH_SERVER_BIN"); bin != "" {
+		args = append(args, "-server-bin", bin)
+	}
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	err := run(t.Context(), args, &out, log)
+	t.Logf("bench output (%s):\n%s", time.Since(start).Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"copy tickets   2,000 rows",
+		"Search vectors checked against SQL: 2,000 tickets, 0 differ",
+		"queue page", "ticket page", "search word", "search vi, no diacritics", "search ticket number", "ticket create",
+		"Index Cond", // the plans were printed
+		"breached firings: 20 of 20",
+		"SLA escalations:  20 of 20",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	// Every scenario row ends with its error count and floors: all zero errors.
+	row := regexp.MustCompile(`(?m)^\s+(queue page|ticket page|search word|search vi, no diacritics|search ticket number|ticket create)\s+[\d,]+\s+\d+\s.*\s(\d+)\s+[\d.]+ ms\s+[\d.]+ ms\s*$`)
+	rows := row.FindAllStringSubmatch(text, -1)
+	if len(rows) != 6 {
+		t.Fatalf("found %d scenario rows, want 6", len(rows))
+	}
+	for _, r := range rows {
+		if r[2] != "0" {
+			t.Errorf("%s: %s errors", r[1], r[2])
+		}
+	}
+}
+
+func TestDynamicLexeme(t *testing.T) {
+	for chunk, want := range map[string]string{"ORD123456": "ord123456", "#42": "42", "17": "17"} {
+		if got, ok := dynamicLexeme(chunk); !ok || got != want {
+			t.Errorf("dynamicLexeme(%q) = %q, %v; want %q", chunk, got, ok, want)
+		}
+	}
+	for _, chunk := range []string{"hàng", "ORD-1", "12.5", ""} {
+		if _, ok := dynamicLexeme(chunk); ok {
+			t.Errorf("dynamicLexeme(%q) accepted a chunk Postgres may split", chunk)
+		}
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,146 @@
+package reports
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
+)
+
+// benchTickets is the size of the big benchmark's desk.
+const benchTickets = 1_000_000
+
+// BenchmarkDashboard measures the dashboard's queries over the facts of a
+// million tickets (a year of a busy desk: 20 teams, 200 reps, 10% escalated,
+// 5% with a follow-up, 20% with a CSAT answer). Loading takes a while, so it
+// only runs when LOOPDESK_BIG_BENCH is set:
+//
+//	LOOPDESK_BIG_BENCH=1 go test -run '^$' -bench Dashboard -benchtime=20x ./internal/reports/
+func BenchmarkDashboard(b *testing.B) {
+	if os.Getenv("LOOPDESK_BIG_BENCH") == "" {
+		b.Skip("set LOOPDESK_BIG_BENCH=1 to load a million tickets' facts")
+	}
+	ctx := b.Context()
+	db := pgtest.New(b)
+	now := time.Date(2030, 3, 15, 12, 0, 0, 0, time.UTC)
+	load := time.Now()
+	conn, err := db.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Escalations, follow-ups and answers point at tickets and users that the
+	// benchmark does not create (the facts stand in for them): load them
+	// without foreign-key checks, as a restore would.
+	steps := []string{
+		`SET session_replication_role = replica`,
+		`INSERT INTO teams (name) SELECT 'Bench team ' || g FROM generate_series(1, 20) g`,
+		`INSERT INTO users (email, name, role, password_hash)
+		 SELECT 'rep' || g || '@bench.example', 'Bench rep ' || g, 'rep', 'x' FROM generate_series(1, 200) g`,
+		// Ticket g is created (365 days * g / N) before now; tickets older than a
+		// week are solved, 3% of the rest are still open.
+		fmt.Sprintf(`
+INSERT INTO ticket_facts (ticket_id, team_id, owner_id, status, priority, created_at, first_response_at, solved_at,
+                          first_response_s, lead_s, sla_first_response, sla_next_response, sla_resolution,
+                          escalations, escalation_s, reopens, solves, refreshed_at)
+SELECT g, (SELECT min(id) FROM teams) + g %% 20, (SELECT min(id) FROM users) + g %% 200,
+       CASE WHEN open THEN (ARRAY['new', 'open', 'pending', 'on_hold'])[1 + (g %% 4)::int] ELSE 'solved' END,
+       1 + g %% 4, created, created + fr * interval '1 second',
+       CASE WHEN open THEN NULL ELSE created + lead * interval '1 second' END,
+       fr, CASE WHEN open THEN NULL ELSE lead END,
+       CASE WHEN g %% 7 = 0 THEN 'breached' ELSE 'met' END,
+       CASE WHEN g %% 3 = 0 THEN NULL WHEN g %% 11 = 0 THEN 'breached' ELSE 'met' END,
+       CASE WHEN open THEN NULL WHEN g %% 9 = 0 THEN 'breached' ELSE 'met' END,
+       CASE WHEN g %% 10 = 0 THEN 1 ELSE 0 END, CASE WHEN g %% 10 = 0 THEN fr * 3 END,
+       CASE WHEN g %% 25 = 0 THEN 1 ELSE 0 END, CASE WHEN open THEN 0 ELSE 1 END, $1
+FROM (
+    SELECT g, $1::timestamptz - (365 * 86400.0 * (%[1]d - g) / %[1]d) * interval '1 second' AS created,
+           (g * 7919) %% 28800 AS fr, 3600 + (g * 104729) %% 259200 AS lead,
+           g > %[1]d - 7 * %[1]d / 365 AND g %% 33 = 0 AS open
+    FROM generate_series(1::bigint, %[1]d) g
+) t`, benchTickets),
+		`INSERT INTO escalations (ticket_id, kind, level, from_user_id, to_team_id, reason, note, urgency, status, requested_at, returned_at)
+		 SELECT ticket_id, 'escalation', 2, owner_id, team_id,
+		        (ARRAY['needs_expertise', 'billing_adjustment', 'technical_fault', 'delivery_problem', 'sla_breach'])[1 + (ticket_id % 5)::int],
+		        'bench', 'normal', 'returned', created_at + interval '1 hour', created_at + interval '3 hours'
+		 FROM ticket_facts WHERE escalations > 0`,
+		`INSERT INTO follow_ups (ticket_id, owner_id, reason, due_at, created_at, done_at)
+		 SELECT ticket_id, owner_id, 'escalation_returned', created_at + interval '1 day', created_at,
+		        CASE WHEN status = 'solved' THEN created_at + interval '1 day' + (ticket_id % 3 - 1)::int * interval '2 hours' END
+		 FROM ticket_facts WHERE ticket_id % 20 = 0`,
+		`INSERT INTO csat_responses (ticket_id, rating, owner_id, answered_at, changed_at)
+		 SELECT ticket_id, CASE WHEN ticket_id % 6 = 0 THEN 'bad' ELSE 'good' END, owner_id, solved_at + interval '2 hours', solved_at + interval '2 hours'
+		 FROM ticket_facts WHERE solved_at IS NOT NULL AND ticket_id % 5 = 0`,
+		`UPDATE report_refresh SET watermark = $1`,
+		`RESET session_replication_role`,
+		`VACUUM (ANALYZE) ticket_facts`,
+		`VACUUM (ANALYZE) escalations`,
+		`VACUUM (ANALYZE) follow_ups`,
+		`VACUUM (ANALYZE) csat_responses`,
+	}
+	for _, sql := range steps {
+		args := []any{}
+		if strings.Contains(sql, "$1") {
+			args = append(args, now)
+		}
+		if _, err := conn.Exec(ctx, sql, args...); err != nil {
+			conn.Release()
+			b.Fatalf("load: %v\n%s", err, sql)
+		}
+	}
+	conn.Release()
+	b.Logf("loaded %d tickets' facts in %v", benchTickets, time.Since(load).Round(time.Millisecond))
+
+	s := NewStore(db, func() time.Time { return now }, nil)
+	var teamID int64
+	if err := db.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&teamID); err != nil {
+		b.Fatal(err)
+	}
+	day := func(daysAgo int) time.Time { return now.AddDate(0, 0, -daysAgo) }
+	explained := false
+	for _, c := range []struct {
+		name string
+		f    Filter
+	}{
+		{"30days", Filter{From: day(29), To: day(0)}},
+		{"30days_team", Filter{From: day(29), To: day(0), TeamID: teamID}},
+		{"90days", Filter{From: day(89), To: day(0)}},
+		{"366days", Filter{From: day(365), To: day(0)}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := s.Dashboard(ctx, c.f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d.Created == 0 || len(d.Reps) == 0 || d.Backlog.Total == 0 {
+				b.Fatalf("empty dashboard: created %d, reps %d, backlog %d", d.Created, len(d.Reps), d.Backlog.Total)
+			}
+			if !explained {
+				explained = true
+				for _, q := range []struct{ name, sql string }{{"created", sqlCreatedCohort}, {"solved", sqlSolvedCohort}, {"reps", sqlRepTickets}} {
+					rows, err := db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS OFF) "+q.sql, c.f.start(), c.f.end(), c.f.TeamID)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var plan []string
+					for rows.Next() {
+						var line string
+						if err := rows.Scan(&line); err != nil {
+							b.Fatal(err)
+						}
+						plan = append(plan, line)
+					}
+					rows.Close()
+					b.Logf("EXPLAIN %s (30 days):\n%s", q.name, strings.Join(plan, "\n"))
+				}
+			}
+			for b.Loop() {
+				if _, err := s.Dashboard(ctx, c.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
