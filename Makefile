@@ -38,6 +38,7 @@ lint:
 ## bench: big-data benchmarks (not part of make test)
 bench: assets
 	$(GO) run ./cmd/pgrun -- $(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./cmd/loadbench -explain -breach
 
 clean:
 	rm -rf bin $(VENDOR) web/node_modules

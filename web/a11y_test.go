@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -51,16 +53,17 @@ const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.vio
 
 // a11yData is what the seeded database holds for the pages to show.
 type a11yData struct {
-	ticket, escalated int64 // a ticket with a thread and a returned escalation; one awaiting a senior
-	token             string
+	ticket, escalated int64  // a ticket with a thread and a returned escalation; one awaiting a senior
+	token             string // the status link of an open web-form ticket
+	solvedToken       string // the status link (and survey) of a solved one
 }
 
-// seedA11y fills the database so that queue, ticket, escalation, supervisor
-// and admin pages have content.
+// seedA11y fills the database so that queue, ticket, escalation, supervisor,
+// feedback and admin pages have content.
 func seedA11y(t *testing.T, e *env) a11yData {
 	t.Helper()
 	ctx := context.Background()
-	rep, senior := e.users[staff.RoleRep], e.users[staff.RoleSenior]
+	rep, senior, sup := e.users[staff.RoleRep], e.users[staff.RoleSenior], e.users[staff.RoleSupervisor]
 	// A returned escalation: a follow-up loop for the rep, notifications.
 	x := e.escalateNew("Order missing after the move", userTarget(senior), "delivery_problem")
 	if _, err := e.tickets.AddReply(ctx, actorOf(&rep), x.ticketID, tickets.Reply{Kind: tickets.MessagePublic, Body: "We are looking into your order."}); err != nil {
@@ -78,23 +81,58 @@ func seedA11y(t *testing.T, e *env) a11yData {
 	// Escalations waiting for a senior and for the supervisors.
 	y := e.escalateNew("Order charged twice", userTarget(senior), "billing_adjustment")
 	e.escalateNew("Angry customer wants a manager", "supervisors", "complaint")
-	// A ticket from the customer web form, with its status link and mail.
-	_, token, err := e.tickets.CreatePublic(ctx, tickets.NewPublicTicket{
-		Name: "Minh Anh", Email: "minh@example.com", Subject: "Where is my order?", Message: "Order 1001 has not arrived.", Locale: "vi",
-	})
-	if err != nil {
+	// Tickets from the customer web form, with status links and mail: one
+	// open, one solved (its survey unanswered), one solved with a bad rating.
+	public := func(name, email, subject string) (tickets.Ticket, string) {
+		tk, token, err := e.tickets.CreatePublic(ctx, tickets.NewPublicTicket{
+			Name: name, Email: email, Subject: subject, Message: "Order 1001 has not arrived.", Locale: "vi",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk, token
+	}
+	solve := func(id int64) {
+		tk, err := e.tickets.Get(ctx, actorOf(&sup), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := tickets.StatusSolved
+		if _, err := e.tickets.Update(ctx, actorOf(&sup), id, tickets.Changes{Version: tk.Version, Status: &st}); err != nil {
+			t.Fatalf("solve ticket %d: %v", id, err)
+		}
+	}
+	_, token := public("Minh Anh", "minh@example.com", "Where is my order?")
+	solved, solvedToken := public("Priya Sharma", "priya@example.com", "Wrong size delivered")
+	solve(solved.ID)
+	bad, _ := public("Matti Meikäläinen", "matti@example.com", "Refund never came")
+	solve(bad.ID)
+	if _, err := e.srv.csat.Answer(ctx, bad.ID, csat.Answer{Rating: string(csat.Bad), Reason: "speed", Comment: "Took weeks."}); err != nil {
 		t.Fatal(err)
 	}
-	// A personal API token for the settings page.
+	// A team announcement, a personal API token, a member of staff away.
+	if _, err := e.srv.announce.Post(ctx, sup, announce.Draft{Title: "New returns policy", Body: "Returns are free until the end of the month."}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := e.staff.CreateToken(ctx, rep.ID, "Zapier"); err != nil {
 		t.Fatal(err)
 	}
-	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token}
+	if err := e.staff.SetAway(ctx, 0, e.addSenior("Away Senior").ID, true); err != nil {
+		t.Fatal(err)
+	}
+	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token, solvedToken: solvedToken}
+}
+
+// a11yDownloads are GET routes that serve files, not pages.
+var a11yDownloads = map[string]bool{
+	"/tickets/{id}/attachments/{aid}":   true,
+	"/status/{token}/attachments/{aid}": true,
 }
 
 // a11yPages lists the pages to check, from the role x route table: every GET
 // route that answers with an HTML page, looked at by the least role that may
-// use it, with its parameters filled in. Extras cover what differs by role.
+// use it, with its parameters filled in (a route with other parameters is
+// checked at the table's own example path). Extras cover what differs by role.
 func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 	t.Helper()
 	who := map[access]string{public: "anonymous", rep: string(staff.RoleRep), senior: string(staff.RoleSenior),
@@ -105,26 +143,29 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 	}
 	var pages []a11yPage
 	for _, rt := range routeTable {
-		if rt.method != "GET" || rt.who == api || strings.Contains(rt.pattern, "*") {
+		if rt.method != "GET" || rt.who == api || strings.Contains(rt.pattern, "*") || a11yDownloads[rt.pattern] {
 			continue
 		}
-		path := strings.NewReplacer("{id}", strconv.FormatInt(d.ticket, 10), "{token}", d.token).Replace(rt.pattern)
-		if strings.Contains(path, "{") {
-			t.Fatalf("a11y: no value for a parameter of %s: add one in a11yPages", rt.pattern)
+		token := d.token
+		if strings.HasPrefix(rt.pattern, "/csat/") {
+			token = d.solvedToken // the survey of a solved ticket
 		}
-		if _, q, ok := strings.Cut(rt.path, "?"); ok {
+		path := strings.NewReplacer("{id}", strconv.FormatInt(d.ticket, 10), "{token}", token).Replace(rt.pattern)
+		if strings.Contains(path, "{") {
+			path = rt.path
+		} else if _, q, ok := strings.Cut(rt.path, "?"); ok {
 			path += "?" + q
 		}
 		w := who[rt.who]
 		// Only whole pages: not health checks, metrics or htmx fragments.
 		res := e.get(clients[w], path)
-		if res.StatusCode != http.StatusOK {
+		if res.StatusCode != http.StatusOK && path != rt.path {
 			t.Fatalf("a11y: GET %s as %s: status %d", path, w, res.StatusCode)
 		}
 		if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(res.Body, "<html") {
 			continue
 		}
-		pages = append(pages, a11yPage{path: path, who: w, status: http.StatusOK})
+		pages = append(pages, a11yPage{path: path, who: w, status: res.StatusCode})
 	}
 	tk := strconv.FormatInt(d.ticket, 10)
 	pages = append(pages,
@@ -135,18 +176,24 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 		a11yPage{"/tickets/" + strconv.FormatInt(d.escalated, 10), string(staff.RoleSenior), 200},
 		a11yPage{"/tickets/" + tk, string(staff.RoleSupervisor), 200},
 		a11yPage{"/notifications", string(staff.RoleSenior), 200},
-		// Error pages.
+		// A solved ticket's status page, with its survey.
+		a11yPage{"/status/" + d.solvedToken, "anonymous", 200},
+		// The error page (one template for every error), signed out and in.
 		a11yPage{"/no-such-page", "anonymous", 404},
 		a11yPage{"/no-such-page", string(staff.RoleRep), 404},
-		a11yPage{"/admin", string(staff.RoleRep), 403},
-		a11yPage{"/tickets/999999", string(staff.RoleRep), 404},
 	)
+	for _, p := range pages {
+		t.Logf("a11y: %s as %s", p.path, p.who)
+	}
 	return pages
 }
 
 // a11yTabs is how many tabs look at pages at once for each visitor, and
 // a11yParallel how many pages are checked at once in all.
 const a11yTabs, a11yParallel = 2, 3
+
+// a11yTimeout bounds the whole check, which takes one to two minutes.
+const a11yTimeout = 4 * time.Minute
 
 // TestAccessibility runs axe-core on every page in every language and fails on
 // serious and critical violations.
@@ -161,7 +208,10 @@ func TestAccessibility(t *testing.T) {
 	pages := a11yPages(t, e, d)
 
 	// One browser; per visitor a browser context (own cookies) with a few tabs.
-	bctx := newBrowser(t)
+	// The test has its own deadline rather than the one of newBrowser, as it
+	// loads many pages.
+	bctx, cancel := context.WithTimeout(context.WithoutCancel(newBrowser(t)), a11yTimeout)
+	t.Cleanup(cancel)
 	tabs := map[string]chan context.Context{}
 	en := e.srv.cat.Localizer("en")
 	for _, who := range append([]string{"anonymous"}, rolesOf(staff.Roles)...) {
@@ -245,20 +295,20 @@ func TestAccessibility(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for range a11yTabs {
-			tab := <-tabs["anonymous"]
-			_, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie = "`+langCookie+`=`+lang+`; path=/"`))
-			tabs["anonymous"] <- tab
-			if err != nil {
-				t.Fatalf("set the language cookie: %v", err)
-			}
+		// Visitors choose with the switcher, which sets this cookie; the tabs
+		// of a browser context share it.
+		tab := <-tabs["anonymous"]
+		_, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie = "`+langCookie+`=`+lang+`; path=/"`))
+		tabs["anonymous"] <- tab
+		if err != nil {
+			t.Fatalf("set the language cookie: %v", err)
 		}
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, a11yParallel)
 		for _, p := range pages {
 			wg.Go(func() {
-				sem <- struct{}{}
 				tab := <-tabs[p.who]
+				sem <- struct{}{}
 				defer func() { tabs[p.who] <- tab; <-sem }()
 				if err := check(tab, p, lang); err != nil {
 					t.Errorf("%s as %s [%s]: %v", p.path, p.who, lang, err)

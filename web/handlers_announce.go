@@ -97,7 +97,7 @@ func (s *Server) handleAnnouncementRead(w http.ResponseWriter, r *http.Request) 
 // logged and the page shown without them.
 func (s *Server) homeNews(r *http.Request) views.HomeNews {
 	u := currentUser(r.Context())
-	if u == nil {
+	if u == nil || s.announce == nil { // s.announce nil: Deps.News not wired
 		return nil
 	}
 	list, err := s.announce.Unread(r.Context(), *u, homeAnnouncements)

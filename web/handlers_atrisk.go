@@ -64,6 +64,7 @@ func (s *Server) atRiskView(r *http.Request, q url.Values) (v views.AtRiskView, 
 		away[id] = true
 	}
 	_, v.Owners = staffChoices(ctx, users, away)
+	v.Owners[0].Label = views.T(ctx, "atrisk_choose_rep")
 	return v, ok, nil
 }
 

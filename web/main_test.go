@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
+	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -51,7 +52,8 @@ func setup(t *testing.T) *env {
 	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
 	esc := escalation.NewService(db, ts, nil, time.Now, log, escalation.Config{})
 	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
-		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now)}) // feedback
+		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
+		Reports: reports.NewStore(db, time.Now, log)}) // dashboard
 	if err != nil {
 		t.Fatal(err)
 	}

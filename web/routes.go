@@ -56,6 +56,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/csat/{token}/good", s.handleCSATForm(csat.Good)) // feedback: CSAT survey
 		r.Get("/csat/{token}/bad", s.handleCSATForm(csat.Bad))
 		r.Post("/csat/{token}", s.handleCSATAnswer)
+		r.Get("/status/{token}/attachments/{aid}", s.handleStatusAttachment)
 		// --- end public routes ---
 
 		// Staff, by tier.
@@ -84,6 +85,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/settings/tokens", s.handleTokenCreate)
 			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
 			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
+			r.Get("/tickets/{id}/attachments/{aid}", s.handleAttachment)
 			// --- end rep ticket routes ---
 		})
 		r.Group(func(r chi.Router) {
@@ -102,7 +104,9 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/reassign", s.handleSupervisorReassign)
 			r.Post("/supervisor/loops/{id}/reassign", s.handleLoopReassign)
 			r.Get("/supervisor/reps", s.handleSupervisorReps)
-			r.Get("/supervisor/customers", s.handleAtRisk) // feedback: at-risk customers, announcements
+			r.Get("/supervisor/dashboard", s.handleDashboard)        // dashboard
+			r.Get("/supervisor/dashboard.csv", s.handleDashboardCSV) // dashboard
+			r.Get("/supervisor/customers", s.handleAtRisk)           // feedback: at-risk customers, announcements
 			r.Post("/supervisor/customers/{id}/follow-up", s.handleAtRiskFollowUp)
 			r.Get("/supervisor/announcements", s.handleAnnouncements)
 			r.Post("/supervisor/announcements", s.handleAnnouncementPost)

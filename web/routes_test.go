@@ -86,11 +86,14 @@ var routeTable = []struct {
 	{"GET", "/csat/{token}/good", "/csat/not-a-real-token-0123456789/good", public, 404, 0},
 	{"GET", "/csat/{token}/bad", "/csat/not-a-real-token-0123456789/bad", public, 404, 0},
 	{"POST", "/csat/{token}", "/csat/not-a-real-token-0123456789", public, 404, 0},
+	{"GET", "/status/{token}/attachments/{aid}", "/status/not-a-real-token-0123456789/attachments/1", public, 404, 0},
 	// --- end public routes ---
 	// --- rep ticket routes ---
 	{"GET", "/settings/tokens", "/settings/tokens", rep, 200, 0},
 	{"POST", "/settings/tokens", "/settings/tokens", rep, 422, 0},                           // empty name
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
+	// attachments: no such attachment (the download of a real one is in handlers_attachments_test.go)
+	{"GET", "/tickets/{id}/attachments/{aid}", "/tickets/1/attachments/999999", rep, 404, 0},
 	// --- end rep ticket routes ---
 	// Supervisor and admin pages. Escalation 999 does not exist; ticket 1 and
 	// user 1 do. Empty forms are 422 for those allowed.
@@ -116,6 +119,8 @@ var routeTable = []struct {
 	{"GET", "/supervisor/announcements", "/supervisor/announcements", supervisor, 200, 0},
 	{"POST", "/supervisor/announcements", "/supervisor/announcements", supervisor, 422, 0},
 	{"POST", "/announcements/{id}/read", "/announcements/999999/read", rep, 404, 0},
+	{"GET", "/supervisor/dashboard", "/supervisor/dashboard", supervisor, 200, 0},         // dashboard
+	{"GET", "/supervisor/dashboard.csv", "/supervisor/dashboard.csv", supervisor, 200, 0}, // dashboard: summary
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0}, // no such mail

@@ -16,6 +16,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -31,8 +32,9 @@ type Deps struct {
 	BaseURL string // public base URL, e.g. https://desk.example.com
 	Now     func() time.Time
 	// feedback: CSAT surveys and at-risk customers; team announcements.
-	CSAT *csat.Store
-	News *announce.Store
+	CSAT    *csat.Store
+	News    *announce.Store
+	Reports *reports.Store // dashboard
 }
 
 // Server holds the handlers' dependencies.
@@ -45,6 +47,7 @@ type Server struct {
 	esc      *escalation.Service
 	csat     *csat.Store     // feedback
 	announce *announce.Store // feedback
+	reports  *reports.Store  // dashboard
 	sessions *scs.SessionManager
 	assets   *assets
 	metrics  *metrics
@@ -82,8 +85,9 @@ func New(d Deps) (*Server, error) {
 		staff:    d.Staff,
 		tickets:  d.Tickets,
 		esc:      d.Esc,
-		csat:     d.CSAT, // feedback
-		announce: d.News, // feedback
+		csat:     d.CSAT,    // feedback
+		announce: d.News,    // feedback
+		reports:  d.Reports, // dashboard
 		sessions: sm,
 		assets:   a,
 		metrics:  newMetrics(d.DB),

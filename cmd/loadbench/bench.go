@@ -271,14 +271,17 @@ type scenario struct {
 
 // result is what one scenario measured.
 type result struct {
-	name     string
-	requests int
-	errors   int
-	firstErr string
-	note     string
-	elapsed  time.Duration
-	lat      stats
-	floor    floorResult
+	name       string
+	requests   int
+	errors     int
+	firstErr   string
+	note       string
+	load       string     // the machine's load average when it ended
+	cpu        cpuSample  // CPU used while it ran, by server, database and bench
+	statements []stmtCost // where the database's time went (pg_stat_statements)
+	elapsed    time.Duration
+	lat        stats
+	floor      floorResult
 }
 
 type stats struct {
@@ -295,14 +298,18 @@ func summarize(lat []time.Duration) stats {
 	return stats{n: len(lat), p50: at(0.50), p95: at(0.95), p99: at(0.99), max: lat[len(lat)-1]}
 }
 
-// drive runs sc with every worker in a closed loop for d (after an unrecorded
-// warm-up), stopping early at maxRequests.
-func drive(ctx context.Context, sc scenario, workers []*worker, d time.Duration, maxRequests int) result {
+// drive runs sc with every worker for d (after an unrecorded warm-up),
+// stopping early at maxRequests; see loop for rate.
+func drive(ctx context.Context, sc scenario, workers []*worker, d time.Duration, maxRequests int, rate float64, meter *cpuMeter, pgss *pgStatements) result {
 	warm := min(d/5, time.Second)
-	loop(ctx, sc, workers, warm, maxRequests/10, nil)
+	loop(ctx, nil, sc, workers, warm, max(maxRequests/10, 1), rate, nil)
 	res := result{name: sc.name}
 	lat := make([][]time.Duration, len(workers))
-	res.elapsed, res.errors, res.firstErr, res.note = loop(ctx, sc, workers, d, maxRequests, lat)
+	pgss.reset(ctx)
+	before := meter.sample()
+	res.elapsed, res.errors, res.firstErr, res.note = loop(ctx, nil, sc, workers, d, maxRequests, rate, lat)
+	res.cpu = meter.sample().sub(before)
+	res.statements = pgss.top(ctx, 8)
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -312,9 +319,27 @@ func drive(ctx context.Context, sc scenario, workers []*worker, d time.Duration,
 	return res
 }
 
-func loop(ctx context.Context, sc scenario, workers []*worker, d time.Duration, maxRequests int, lat [][]time.Duration) (time.Duration, int, string, string) {
+// loop runs the workers for d. With rate 0 each worker sends its next
+// request as soon as the last one is answered (closed loop: the server runs
+// flat out). With a rate, requests are due at fixed intervals and each
+// latency counts from when its request was due, so time spent waiting for a
+// free worker is included (no coordinated omission).
+//
+// A closed stop ends the loop early; requests under way still finish. When
+// time runs out, paced requests still waiting for a worker are dropped and
+// counted in the note.
+func loop(ctx context.Context, stop <-chan struct{}, sc scenario, workers []*worker, d time.Duration, maxRequests int, rate float64, lat [][]time.Duration) (time.Duration, int, string, string) {
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return ctx.Err() != nil
+		}
+	}
+	var dropped atomic.Int64
 	var sent atomic.Int64
 	var errs atomic.Int64
 	var mu sync.Mutex
@@ -322,14 +347,54 @@ func loop(ctx context.Context, sc scenario, workers []*worker, d time.Duration, 
 	var checked atomic.Bool
 	start := time.Now()
 	deadline := start.Add(d)
+	var due chan time.Time
+	if rate > 0 {
+		n := min(int(rate*d.Seconds())+1, maxRequests)
+		due = make(chan time.Time, n)
+		go func() {
+			defer close(due)
+			interval := time.Duration(float64(time.Second) / rate)
+			for k := range n {
+				at := start.Add(time.Duration(k) * interval)
+				if !at.Before(deadline) {
+					return
+				}
+				select {
+				case <-time.After(time.Until(at)):
+					due <- at
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	next := func() (time.Time, bool) {
+		if due != nil {
+			at, ok := <-due
+			if ok && time.Now().After(deadline.Add(time.Second)) {
+				n := int64(1)
+				for range due { // the time is up: drop what still waits
+					n++
+				}
+				dropped.Add(n)
+				return at, false
+			}
+			return at, ok && !stopped()
+		}
+		ok := time.Now().Before(deadline) && !stopped() && sent.Add(1) <= int64(maxRequests)
+		return time.Now(), ok
+	}
 	var wg sync.WaitGroup
 	for i, w := range workers {
 		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil && sent.Add(1) <= int64(maxRequests) {
+			for {
+				t, ok := next()
+				if !ok {
+					return
+				}
 				req, err := sc.request(ctx, w)
 				var status int
 				var body []byte
-				t := time.Now()
 				if err == nil {
 					var resp *http.Response
 					if resp, err = w.c.http.Do(req); err == nil {
@@ -371,6 +436,9 @@ func loop(ctx context.Context, sc scenario, workers []*worker, d time.Duration, 
 		})
 	}
 	wg.Wait()
+	if n := dropped.Load(); n > 0 {
+		note = strings.TrimPrefix(note+fmt.Sprintf("; %d paced requests still waiting for a worker when the time was up (not sent, not in the figures)", n), "; ")
+	}
 	return time.Since(start), int(errs.Load()), firstErr, note
 }
 

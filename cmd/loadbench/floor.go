@@ -109,7 +109,7 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, spec floorSpec, workers [
 		}
 		return nil
 	}
-	for i := range 6 * len(workers) {
+	for i := range 6 {
 		if err := one(workers[i%len(workers)], false); err != nil {
 			return floorResult{err: err}
 		}

@@ -153,11 +153,15 @@ func (t *ticketData) subject() string { return strings.Join(t.chunks[:t.subjectT
 
 func (t *ticketData) body(m message) string { return strings.Join(t.chunks[m.from:m.to], " ") }
 
+// Statuses by age: the last two days are mostly still open, the last two
+// weeks mostly solved, older tickets closed but for a few stragglers. With a
+// year of 1M tickets that is an open backlog of about 1.5% (five days of
+// intake), some 100 open tickets per rep at the default -reps.
 var (
-	statusRecent = []tickets.Status{tickets.StatusNew, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold, tickets.StatusSolved}
-	weightRecent = []int{10, 35, 15, 5, 35}
-	statusOld    = []tickets.Status{tickets.StatusClosed, tickets.StatusSolved, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold}
-	weightOld    = []int{960, 20, 10, 6, 4}
+	statuses     = []tickets.Status{tickets.StatusNew, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold, tickets.StatusSolved, tickets.StatusClosed}
+	weightNew    = []int{300, 400, 150, 50, 100, 0} // under 2 days old (per mille)
+	weightRecent = []int{10, 80, 60, 30, 400, 420}  // under 14 days
+	weightOld    = []int{0, 2, 2, 1, 10, 985}       // older
 
 	priorityWeights = []int{20, 55, 20, 5} // low, normal, high, urgent
 	channels        = []string{"email", "web", "phone", "chat", "walk_in", "api"}
@@ -174,10 +178,13 @@ func (g *generator) ticket(id int64, t *ticketData) {
 	t.createdAt = g.now.Add(-history + time.Duration(float64(history)*float64(id)/float64(g.tickets+1))).
 		Add(-time.Duration(r.IntN(60)) * time.Second).Truncate(time.Microsecond)
 	age := g.now.Sub(t.createdAt)
-	if age < 14*24*time.Hour {
-		t.status = statusRecent[pickWeighted(r, weightRecent)]
-	} else {
-		t.status = statusOld[pickWeighted(r, weightOld)]
+	switch {
+	case age < 2*24*time.Hour:
+		t.status = statuses[pickWeighted(r, weightNew)]
+	case age < 14*24*time.Hour:
+		t.status = statuses[pickWeighted(r, weightRecent)]
+	default:
+		t.status = statuses[pickWeighted(r, weightOld)]
 	}
 	t.priority = int16(1 + pickWeighted(r, priorityWeights))
 	t.channel = channels[pickWeighted(r, channelWeights)]

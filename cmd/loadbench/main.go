@@ -1,9 +1,26 @@
 // Command loadbench loads a big desk (a million tickets by default) with COPY,
 // then drives the real server over loopback and reports latency percentiles
 // and throughput per page beside the time of the SQL each page runs.
+//
+//	go run ./cmd/loadbench                  # 1M tickets, 10 s per page, throwaway cluster
+//	go run ./cmd/loadbench -small           # 20,000 tickets, 3 s per page
+//	go run ./cmd/loadbench -explain -breach # plus the plans and the SLA breach storm
+//	go run ./cmd/loadbench -breach -scenarios=false
+//	go run ./cmd/loadbench -database-url $URL -keep -rate 50
+//
+// Pages: the queue (a team's open tickets, 50 rows), a ticket, search (an
+// English word, Vietnamese typed without diacritics, a ticket number) and
+// the rep's intake form. Each gets p50/p95/p99 and req/s, the CPU it cost the
+// server and Postgres per request, where Postgres spent its time
+// (pg_stat_statements), and its SQL timed alone (the floor). The breach
+// storm makes 10,000 SLA deadlines pass within one minute and reports how
+// late each breach fired and escalated, and the queue page meanwhile.
+// Everything is bounded in time and requests, talks only to 127.0.0.1, and
+// the throwaway cluster is stopped and removed at the end.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -42,6 +59,7 @@ type options struct {
 	load          loadOptions
 	duration      time.Duration
 	concurrency   int
+	rate          float64
 	maxRequests   int
 	databaseURL   string
 	keep          bool
@@ -69,10 +87,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.load.vectors, "vectors", "go", `how tickets get their search vectors: "go" (composed while copying) or "sql" (UPDATE after the copy)`)
 	fs.BoolVar(&o.load.reset, "reset", false, "empty the desk's tables first even if they hold tickets (destroys data!)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
-	fs.IntVar(&o.concurrency, "concurrency", 8, "closed-loop workers (HTTP clients) per scenario")
+	fs.IntVar(&o.concurrency, "concurrency", 8, "workers (HTTP clients) per scenario")
+	fs.Float64Var(&o.rate, "rate", 0, "requests per second per scenario, due at fixed intervals (0: closed loop, each worker as fast as the server answers)")
 	fs.IntVar(&o.maxRequests, "max-requests", 1_000_000, "at most this many requests per scenario")
 	fs.StringVar(&o.databaseURL, "database-url", "", "Postgres to use; empty starts a throwaway cluster in memory (removed at the end)")
-	fs.BoolVar(&o.keep, "keep", false, "reuse the loaded data when the database already holds a load of this size")
+	fs.BoolVar(&o.keep, "keep", false, "reuse the loaded data when the database already holds a load of this size (what earlier runs created stays)")
 	fs.BoolVar(&o.explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the hot queries")
 	fs.BoolVar(&o.small, "small", false, "a quick run: 20,000 tickets, 3 s per scenario, a 1,000-ticket storm (unless set explicitly)")
 	fs.BoolVar(&o.scenarios, "scenarios", true, "run the page scenarios")
@@ -83,8 +102,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.breach.timeout, "breach-timeout", 2*time.Minute, "how long after the last deadline to wait for the breaches")
 	fs.StringVar(&o.serverBin, "server-bin", "", "a built cmd/server binary to run (default: go build it)")
 	fs.BoolVar(&o.verify, "verify", false, "check the composed search vectors against SQL's (all tickets up to 20,000, else the first 20,000)")
-	fs.IntVar(&o.repsPerTeam, "reps", 5, "reps per front-line team")
-	fs.BoolVar(&o.tune, "tune", true, "size the throwaway cluster's memory for the machine (shared_buffers, effective_cache_size, WAL)")
+	fs.IntVar(&o.repsPerTeam, "reps", 25, "reps per front-line team")
+	fs.BoolVar(&o.tune, "tune", true, "size the throwaway cluster's memory for the machine (shared_buffers, effective_cache_size, WAL) and load pg_stat_statements")
 	fs.DurationVar(&o.floorDuration, "floor-duration", 0, "how long to time each page's SQL alone (default: duration / 4, at most 3 s)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -123,24 +142,37 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-concurrency must be 1..256")
 	case o.duration <= 0 || o.duration > time.Hour:
 		return o, errors.New("-duration must be in (0, 1h]")
+	case o.rate < 0:
+		return o, errors.New("-rate must not be negative")
 	case o.maxRequests < 1:
 		return o, errors.New("-max-requests must be positive")
 	case o.load.vectors != "go" && o.load.vectors != "sql":
 		return o, errors.New(`-vectors must be "go" or "sql"`)
 	case o.breach.tickets < 1 || o.breach.spread < 0 || o.breach.lead < 0:
 		return o, errors.New("-breach-tickets must be positive and the breach times not negative")
-	case o.repsPerTeam < 1 || o.repsPerTeam > 50:
-		return o, errors.New("-reps must be 1..50")
+	case o.repsPerTeam < 1 || o.repsPerTeam > 200:
+		return o, errors.New("-reps must be 1..200")
 	}
 	return o, nil
 }
 
 func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (err error) {
+	var waitBuild func() (string, error)
 	o, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		return err
 	}
 	started := time.Now()
+	bin := o.serverBin
+	if bin == "" && (o.scenarios || o.runBreach) {
+		build := buildServer(ctx)
+		defer build.cleanup()
+		waitBuild = func() (string, error) {
+			b, err := build.wait(ctx)
+			log.Info("loadbench: built the server", "took", round(build.took))
+			return b, err
+		}
+	}
 
 	dbURL, clusterDir, tuned, stopCluster, err := openCluster(ctx, o, log)
 	if err != nil {
@@ -156,6 +188,14 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	if err := postgres.Migrate(ctx, pool, quietLogger()); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	present, complete, err := dataPresent(ctx, pool, o.load.tickets, o.load.customers)
+	if err != nil {
+		return err
+	}
+	reuse := o.keep && complete
+	if present && !reuse && !o.load.reset {
+		return errors.New("the database already holds customers or tickets: use an empty database, -keep to reuse a load of the same size, or -reset to replace them")
+	}
 	desk, err := ensureDesk(ctx, pool, o.repsPerTeam, log)
 	if err != nil {
 		return err
@@ -167,17 +207,11 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 		return err
 	}
 
-	present, complete, err := dataPresent(ctx, pool, o.load.tickets, o.load.customers)
-	if err != nil {
-		return err
-	}
 	var rep loadReport
 	switch {
-	case o.keep && complete:
+	case reuse:
 		rep.skipped = true
 		log.Info("loadbench: -keep: reusing the loaded data")
-	case present && !o.load.reset:
-		return errors.New("the database already holds tickets: use an empty database, -keep to reuse a load of the same size, or -reset to replace them")
 	default:
 		log.Info("loadbench: loading", "tickets", o.load.tickets, "customers", o.load.customers, "messages_avg", o.load.msgAvg)
 		if rep, err = loadData(ctx, pool, g, cache, o.load, log); err != nil {
@@ -208,31 +242,41 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 		return nil
 	}
 
-	srv, err := startServer(ctx, dbURL, o.serverBin, log)
+	if bin == "" {
+		if bin, err = waitBuild(); err != nil {
+			return err
+		}
+	}
+	srv, err := startServer(ctx, dbURL, bin)
 	if err != nil {
 		return err
 	}
 	defer func() {
+		fmt.Fprintln(out, "\n"+srv.logSummary())
 		if stopErr := srv.stop(context.WithoutCancel(ctx)); stopErr != nil {
 			err = errors.Join(err, fmt.Errorf("stop server: %w", stopErr))
 		}
 	}()
-	fmt.Fprintf(out, "Server: %s at %s; %d closed-loop HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
+	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
 	c := newClient(srv.baseURL, o.concurrency)
 	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, int64(o.load.tickets), o.load.seed)
 	if err != nil {
 		return err
 	}
 
+	var failed error // failed requests: reported, and the storm still runs
 	if o.scenarios {
-		if err := runScenarios(ctx, pool, out, o, crew, log); err != nil {
-			return err
+		if failed = runScenarios(ctx, pool, out, o, crew, newCPUMeter(ctx, pool, srv.pid), newPGStatements(ctx, pool), log); failed != nil && ctx.Err() != nil {
+			return failed
 		}
 	}
 	if o.runBreach {
-		if err := runBreach(ctx, pool, out, g, cache, desk, crew.mixed, o.breach, o.maxRequests, log); err != nil {
-			return fmt.Errorf("breach storm: %w", err)
+		if err := runBreach(ctx, pool, out, g, cache, desk, crew.mixed, o.breach, o.maxRequests, o.rate, log); err != nil {
+			return errors.Join(failed, fmt.Errorf("breach storm: %w", err))
 		}
+	}
+	if failed != nil {
+		return failed
 	}
 	fmt.Fprintf(out, "\nDone in %s.\n", round(time.Since(started)))
 	return nil
@@ -292,12 +336,24 @@ func openCluster(ctx context.Context, o options, log *slog.Logger) (url, dir str
 	if _, err := conn.Exec(ctx, `CREATE DATABASE loopdesk`); err != nil {
 		return "", "", nil, nil, fmt.Errorf("create database: %w", err)
 	}
+	if o.tune {
+		db, err := pgx.Connect(ctx, cluster.ConnString("loopdesk"))
+		if err != nil {
+			return "", "", nil, nil, err
+		}
+		_, err = db.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`)
+		db.Close(context.WithoutCancel(ctx))
+		if err != nil {
+			return "", "", nil, nil, fmt.Errorf("pg_stat_statements: %w", err)
+		}
+	}
 	return cluster.ConnString("loopdesk"), dir, tuned, stop, nil
 }
 
 // tuneCluster sizes memory as a dedicated database host's operator would
 // for this machine: a quarter of RAM (at most 8 GB) of shared buffers, the
-// planner told the OS caches half of RAM, and WAL room for the bulk load.
+// planner told the OS caches half of RAM, and WAL room for the bulk load;
+// and it loads pg_stat_statements to break each page's database time down.
 func tuneCluster(ctx context.Context, connString string) ([]string, error) {
 	conn, err := pgx.Connect(ctx, connString)
 	if err != nil {
@@ -310,6 +366,8 @@ func tuneCluster(ctx context.Context, connString string) ([]string, error) {
 		{"effective_cache_size", fmt.Sprintf("%dMB", (ram/2)>>20)},
 		{"max_wal_size", "16GB"},
 		{"checkpoint_timeout", "30min"},
+		// Per-statement database time, to say where each page's time goes.
+		{"shared_preload_libraries", "pg_stat_statements"},
 	}
 	var applied []string
 	for _, s := range settings {
@@ -319,6 +377,18 @@ func tuneCluster(ctx context.Context, connString string) ([]string, error) {
 		applied = append(applied, s[0]+"="+s[1])
 	}
 	return applied, nil
+}
+
+// loadAverage is the machine's one-minute load average ("?" when unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func totalRAM() uint64 {
@@ -337,7 +407,8 @@ func printEnvironment(ctx context.Context, pool *pgxpool.Pool, out io.Writer, cl
 		Scan(&version, &sb, &ecs, &wm, &maxConns); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Machine: %d CPUs, %.1f GiB RAM; %s\n", runtime.NumCPU(), float64(totalRAM())/(1<<30), runtime.Version())
+	fmt.Fprintf(out, "Machine: %d CPUs, %.1f GiB RAM; %s; load average %s (other work on the machine skews every figure)\n",
+		runtime.NumCPU(), float64(totalRAM())/(1<<30), runtime.Version(), loadAverage())
 	fmt.Fprintf(out, "Postgres: %s; shared_buffers %s, effective_cache_size %s, work_mem %s, max_connections %d\n",
 		version, sb, ecs, wm, maxConns)
 	if clusterDir != "" {
@@ -405,32 +476,44 @@ ORDER BY array_position($1, c.relname::text)`, loadedTables)
 
 // runScenarios drives each page, times its SQL alone, and prints the table,
 // the SQL by statement and (with -explain) the plans.
-func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, log *slog.Logger) error {
+func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, meter *cpuMeter, pgss *pgStatements, log *slog.Logger) error {
 	store := tickets.NewStore(pool, time.Now, "http://127.0.0.1")
 	escalation.NewService(pool, store, nil, time.Now, quietLogger(), escalation.Config{}) // installs the SLA hooks, as the server does
 	list := scenarios(&floorStores{tickets: store})
 	var results []result
+	var plans bytes.Buffer
 	for _, sc := range list {
 		log.Info("loadbench: scenario", "name", sc.name, "duration", o.duration)
 		workers := crew.of(sc.crew)
-		r := drive(ctx, sc, workers, o.duration, o.maxRequests)
+		r := drive(ctx, sc, workers, o.duration, o.maxRequests, o.rate, meter, pgss)
 		r.floor = runFloor(ctx, pool, sc.floor, workers, o.floorDuration, 5000)
 		if r.floor.err != nil {
 			return fmt.Errorf("%s floor: %w", sc.name, r.floor.err)
+		}
+		r.load = loadAverage()
+		if o.explain {
+			// Now, before later scenarios (ticket create) change the data.
+			if err := explainScenario(ctx, pool, &plans, sc, workers[0]); err != nil {
+				return err
+			}
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
-	fmt.Fprintf(out, "\nPages (%s each after a warm-up, %d clients; latency to the last byte; SQL floor = the page's SQL run alone on one connection):\n",
-		o.duration, o.concurrency)
+	pace := "closed loop: each client sends its next request when the last is answered, so the server runs flat out"
+	if o.rate > 0 {
+		pace = fmt.Sprintf("paced at %.0f req/s, latency counted from when each request was due", o.rate)
+	}
+	fmt.Fprintf(out, "\nPages (%s each after a warm-up, %d clients, %s; latency to the last byte; SQL floor = the page's SQL run alone on one connection):\n",
+		o.duration, o.concurrency, pace)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  scenario\trequests\treq/s\tp50\tp95\tp99\tmax\terrors\tSQL floor p50\tfloor p95\t")
+	fmt.Fprintln(tw, "  scenario\trequests\treq/s\tp50\tp95\tp99\tmax\terrors\tSQL floor p50\tfloor p95\tload avg\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.name, thousands(int64(r.requests)),
+		fmt.Fprintf(tw, "  %s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t\n", r.name, thousands(int64(r.requests)),
 			float64(r.lat.n)/r.elapsed.Seconds(), ms(r.lat.p50), ms(r.lat.p95), ms(r.lat.p99), ms(r.lat.max), r.errors,
-			ms(r.floor.total.p50), ms(r.floor.total.p95))
+			ms(r.floor.total.p50), ms(r.floor.total.p95), r.load)
 	}
 	tw.Flush()
 	for _, r := range results {
@@ -443,6 +526,36 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 	}
 	printTargets(out, results)
 
+	fmt.Fprintln(out, "\nCPU per request while each page ran (independent of other load on the machine; 2 cores give 2,000 ms of CPU per second):")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  scenario\tserver\tpostgres\tbench client\tserver+postgres\tits ceiling on 2 idle cores\t")
+	for _, r := range results {
+		n := time.Duration(max(r.lat.n, 1))
+		total := (r.cpu.server + r.cpu.db) / n
+		capacity := "?"
+		if total > 0 {
+			capacity = fmt.Sprintf("~%s req/s", thousands(int64(2*time.Second/total)))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, ms(r.cpu.server/n), ms(r.cpu.db/n), ms(r.cpu.bench/n), ms(total), capacity)
+	}
+	tw.Flush()
+
+	if pgss != nil {
+		fmt.Fprintln(out, "\nWhere the database time went while each page ran (pg_stat_statements, per request; top statements):")
+		for _, r := range results {
+			fmt.Fprintf(out, "  %s\n", r.name)
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			n := float64(max(r.lat.n, 1))
+			for _, c := range r.statements {
+				if c.totalMillis/n < 0.001 {
+					continue // background work (River) that did not run in this window
+				}
+				fmt.Fprintf(tw, "    %.2f calls\t%.3f ms\tmax %.1f ms\t%s\n", float64(c.calls)/n, c.totalMillis/n, c.maxMillis, truncate(c.query, 100))
+			}
+			tw.Flush()
+		}
+	}
+
 	fmt.Fprintln(out, "\nSQL floor by statement (p50 / p95 / max, alone on one connection):")
 	for _, r := range results {
 		fmt.Fprintf(out, "  %s\n", r.name)
@@ -453,12 +566,8 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 		tw.Flush()
 	}
 	if o.explain {
-		fmt.Fprintln(out, "\nEXPLAIN (ANALYZE, BUFFERS) of the hot statements (prepared and run 5 times first: the plan the app's cached statement gets)")
-		for _, sc := range list {
-			if err := explainScenario(ctx, pool, out, sc, crew.of(sc.crew)[0]); err != nil {
-				return err
-			}
-		}
+		fmt.Fprintln(out, "\nEXPLAIN (ANALYZE, BUFFERS) of the hot statements, each right after its page ran (prepared and run 5 times first: the plan the app's cached statement gets)")
+		_, _ = plans.WriteTo(out)
 	}
 	var failed []string
 	for _, r := range results {

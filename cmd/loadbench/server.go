@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -21,59 +20,146 @@ import (
 
 // runningServer is a Loopdesk server the bench drives over loopback.
 type runningServer struct {
+	pid     int
 	baseURL string
 	how     string
+	logPath string // warnings and errors (the server runs at LOOPDESK_LOG_LEVEL=warn)
 	stop    func(context.Context) error
 }
 
+// logSummary counts the server's logged errors and warnings, quotes the
+// first errors (a panic by its innermost Loopdesk frames) and, when there
+// were errors, keeps a copy of the log.
+func (s *runningServer) logSummary() string {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return "server log unreadable: " + err.Error()
+	}
+	var errs, warns int
+	var first []string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.Contains(line, "level=ERROR"):
+			errs++
+			if len(first) < 3 {
+				first = append(first, "    "+errorLine(line))
+			}
+		case strings.Contains(line, "level=WARN"):
+			warns++
+		}
+	}
+	out := fmt.Sprintf("Server log: %d errors, %d warnings", errs, warns)
+	if errs > 0 {
+		keep := filepath.Join(os.TempDir(), fmt.Sprintf("loopdesk-loadbench-server-%d.log", os.Getpid()))
+		if err := os.WriteFile(keep, b, 0o600); err == nil {
+			out += " (kept in " + keep + ")"
+		}
+		out += "\n" + strings.Join(first, "\n")
+	}
+	return out
+}
+
+// errorLine shortens a logged error: a panic's stack becomes its first
+// frames in Loopdesk code below the recoverer.
+func errorLine(line string) string {
+	i := strings.Index(line, ` stack="`)
+	if i < 0 {
+		return truncate(line, 400)
+	}
+	stack := strings.Split(strings.NewReplacer(`\n`, "\n", `\t`, "").Replace(line[i+len(` stack="`):]), "\n")
+	var frames []string
+	for k := 0; k+1 < len(stack) && len(frames) < 3; k++ {
+		fn := stack[k]
+		if !strings.Contains(fn, "loopdesk/loopdesk/") || strings.Contains(fn, ".go:") {
+			continue
+		}
+		plumbing := false
+		for _, p := range []string{"recoverer", ".routes.", "withLocale", "loadUser", ".require.", ".observe", "withRequestID", "crossOriginProtection", "securityHeaders"} {
+			plumbing = plumbing || strings.Contains(fn, p)
+		}
+		if !plumbing {
+			file := strings.TrimSpace(stack[k+1])
+			if j := strings.LastIndex(file, " +0x"); j > 0 {
+				file = file[:j]
+			}
+			frames = append(frames, file)
+		}
+	}
+	return truncate(line[:i], 300) + " at " + strings.Join(frames, " <- ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 const (
-	readyTimeout = 2 * time.Minute // a cold `go build` of the server is included
+	readyTimeout = time.Minute
 	stopGrace    = 20 * time.Second
 )
 
-// startServer runs the real server, cmd/server (built with `go build`, or
-// serverBin), in its own process against databaseURL on a free 127.0.0.1
-// port. A separate process keeps the bench's own work out of the server's
-// Go runtime and lets the bench never import the web layer.
-func startServer(ctx context.Context, databaseURL, serverBin string, log *slog.Logger) (*runningServer, error) {
+// serverBuild is `go build` of cmd/server running in the background (it
+// overlaps the data load).
+type serverBuild struct {
+	done chan struct{}
+	dir  string
+	bin  string
+	took time.Duration
+	err  error
+}
+
+func buildServer(ctx context.Context) *serverBuild {
+	b := &serverBuild{done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		start := time.Now()
+		if b.dir, b.err = os.MkdirTemp("", "loopdesk-loadbench-bin-"); b.err != nil {
+			return
+		}
+		b.bin = filepath.Join(b.dir, "loopdesk")
+		build := exec.CommandContext(ctx, goTool(), "build", "-o", b.bin, "github.com/loopdesk/loopdesk/cmd/server")
+		if out, err := build.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("build the server: %w\n%s", err, out)
+		}
+		b.took = time.Since(start)
+	}()
+	return b
+}
+
+// wait returns the built binary.
+func (b *serverBuild) wait(ctx context.Context) (string, error) {
+	select {
+	case <-b.done:
+		return b.bin, b.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// cleanup removes the binary once the build has finished.
+func (b *serverBuild) cleanup() {
+	<-b.done
+	if b.dir != "" {
+		_ = os.RemoveAll(b.dir)
+	}
+}
+
+// startServer runs the real server, cmd/server (bin), in its own process
+// against databaseURL on a free 127.0.0.1 port. A separate process keeps the
+// bench's own work out of the server's Go runtime, and the bench never
+// imports the web layer.
+func startServer(ctx context.Context, databaseURL, bin string) (*runningServer, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	return startProcess(ctx, databaseURL, addr, serverBin, log)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func startProcess(ctx context.Context, databaseURL, addr, bin string, log *slog.Logger) (*runningServer, error) {
 	dir, err := os.MkdirTemp("", "loopdesk-loadbench-server-")
 	if err != nil {
 		return nil, err
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
-	if bin == "" {
-		bin = filepath.Join(dir, "loopdesk")
-		t := time.Now()
-		build := exec.CommandContext(ctx, goTool(), "build", "-o", bin, "github.com/loopdesk/loopdesk/cmd/server")
-		if out, err := build.CombinedOutput(); err != nil {
-			cleanup()
-			return nil, fmt.Errorf("build the server: %w\n%s", err, out)
-		}
-		log.Info("loadbench: built the server", "took", time.Since(t).Round(time.Millisecond))
-	}
 	logFile, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		cleanup()
@@ -123,10 +209,11 @@ func startProcess(ctx context.Context, databaseURL, addr, bin string, log *slog.
 		<-exited
 		return errors.New("the server did not stop within the grace period and was killed")
 	}
-	s := &runningServer{baseURL: "http://" + addr, how: "cmd/server process (pid " + fmt.Sprint(cmd.Process.Pid) + ")", stop: stop}
+	s := &runningServer{pid: cmd.Process.Pid, baseURL: "http://" + addr, how: "cmd/server process (pid " + fmt.Sprint(cmd.Process.Pid) + ")", stop: stop}
+	s.logPath = logFile.Name()
 	if err := waitReady(ctx, s.baseURL, exited); err != nil {
+		tail, _ := os.ReadFile(s.logPath)
 		_ = stop(context.WithoutCancel(ctx))
-		tail, _ := os.ReadFile(logFile.Name())
 		return nil, fmt.Errorf("%w\n--- server log ---\n%s", err, lastLines(string(tail), 20))
 	}
 	return s, nil
@@ -180,4 +267,19 @@ func waitReady(ctx context.Context, baseURL string, exited <-chan error) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

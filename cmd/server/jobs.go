@@ -11,9 +11,11 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/outbox"
+	"github.com/loopdesk/loopdesk/internal/reports"
 )
 
 // newOutbox configures customer mail: SMTP from the environment, or held
@@ -38,17 +40,21 @@ func newOutbox(getenv func(string) string, pool *pgxpool.Pool, cat *i18n.Catalog
 
 // startJobs starts River with Loopdesk's workers: SLA checks (scheduled at
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox) (*river.Client[pgx.Tx], error) {
+func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, escalation.NewSLAWorker(esc))
 	mail.AddWorkers(workers)
+	river.AddWorker(workers, csat.NewSurveyWorker(survey))
+	river.AddWorker(workers, reports.NewWorker(rep))
+	periodic := append(outbox.PeriodicJobs(), csat.PeriodicJobs()...)
+	periodic = append(periodic, reports.PeriodicJobs()...)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:  {MaxWorkers: 10},
 			escalation.QueueSLA: {MaxWorkers: 20},
 			outbox.Queue:        {MaxWorkers: 5},
 		},
-		PeriodicJobs: outbox.PeriodicJobs(),
+		PeriodicJobs: periodic,
 		Workers:      workers,
 		Logger:       log,
 	})

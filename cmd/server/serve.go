@@ -16,9 +16,12 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web"
@@ -64,7 +67,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	jobs, err := startJobs(ctx, pool, log, escSvc, mail)
+	csatStore := csat.NewStore(pool, escSvc, time.Now, cfg.BaseURL)
+	newsStore := announce.NewStore(pool, time.Now)
+	reportStore := reports.NewStore(pool, time.Now, log)
+	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore)
 	if err != nil {
 		return err
 	}
@@ -89,7 +95,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc, BaseURL: cfg.BaseURL, Now: time.Now})
+	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
+		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now})
 	if err != nil {
 		return err
 	}

@@ -25,9 +25,10 @@ import (
 // since the watermark (tickets.next_due) are redone too, so an SLA breach
 // shows even before its breach job has run.
 //
-// The first run, and any run after a calendar changed (a team's calendar or a
-// calendar's hours: business time of every ticket may change), rebuilds every
-// ticket: it walks tickets by id in batches, each its own transaction, and
+// The first run, and the first run after a calendar changed (a team's
+// calendar or a calendar's hours: business time of every ticket may change;
+// report_refresh.calendar_event_id is the newest such event rebuilt for),
+// rebuilds every ticket: it walks tickets by id in batches, each its own transaction, and
 // records how far it got, so a rebuild of a million tickets spreads over
 // several runs of at most budget each and survives restarts.
 //
@@ -52,17 +53,15 @@ type Refreshed struct {
 
 // sqlRefreshState reads the job's progress.
 const sqlRefreshState = `
-SELECT watermark, backfill_after, backfill_started FROM report_refresh WHERE name = 'ticket_facts'`
+SELECT watermark, backfill_after, backfill_started, calendar_event_id FROM report_refresh WHERE name = 'ticket_facts'`
 
-// sqlCalendarChanged says whether any calendar, or a team's calendar, changed since $1.
-const sqlCalendarChanged = `
-SELECT EXISTS (
-    SELECT 1 FROM events
-    WHERE created_at >= $1
-      AND (subject_type = 'calendar'
-           OR (action = 'team.profile_changed'
-               AND data->'old'->>'calendar_id' IS DISTINCT FROM data->'new'->>'calendar_id'))
-)`
+// sqlLastCalendarChange is the newest audit event of a calendar change: a
+// calendar saved, or a team given another calendar (events_calendar_changes_idx).
+const sqlLastCalendarChange = `
+SELECT coalesce(max(id), 0) FROM events
+WHERE subject_type = 'calendar'
+   OR (action = 'team.profile_changed'
+       AND data->'old'->>'calendar_id' IS DISTINCT FROM data->'new'->>'calendar_id')`
 
 // sqlChangedTickets lists tickets changed since $1 or whose deadline passed
 // between $1 and $2.
@@ -105,18 +104,16 @@ func (s *Store) Refresh(ctx context.Context) (Refreshed, error) {
 
 	runStart := s.now()
 	var watermark, backfillStarted *time.Time
-	var after int64
-	if err := db.QueryRow(ctx, sqlRefreshState).Scan(&watermark, &after, &backfillStarted); err != nil {
+	var after, calSeen, calLatest int64
+	if err := db.QueryRow(ctx, sqlRefreshState).Scan(&watermark, &after, &backfillStarted, &calSeen); err != nil {
 		return res, fmt.Errorf("refresh facts: state: %w", err)
 	}
-	if watermark != nil {
-		var changed bool
-		if err := db.QueryRow(ctx, sqlCalendarChanged, watermark.Add(-refreshOverlap)).Scan(&changed); err != nil {
-			return res, fmt.Errorf("refresh facts: calendars: %w", err)
-		}
-		if changed {
-			watermark, after, backfillStarted = nil, 0, nil
-		}
+	if err := db.QueryRow(ctx, sqlLastCalendarChange).Scan(&calLatest); err != nil {
+		return res, fmt.Errorf("refresh facts: calendars: %w", err)
+	}
+	if calLatest > calSeen {
+		// A new calendar change: (re)start a rebuild, which records it as seen.
+		watermark, after, backfillStarted = nil, 0, nil
 	}
 	cals, err := loadCalendars(ctx, db)
 	if err != nil {
@@ -127,7 +124,7 @@ func (s *Store) Refresh(ctx context.Context) (Refreshed, error) {
 		if backfillStarted == nil {
 			backfillStarted = &runStart
 		}
-		err = s.rebuild(ctx, db, after, *backfillStarted, runStart, cals, began, &res)
+		err = s.rebuild(ctx, db, after, *backfillStarted, runStart, calLatest, cals, began, &res)
 	} else {
 		err = s.incremental(ctx, db, watermark.Add(-refreshOverlap), runStart, cals, &res)
 	}
@@ -140,17 +137,20 @@ func (s *Store) Refresh(ctx context.Context) (Refreshed, error) {
 
 // sqlRebuildProgress records how far a rebuild got, in its batch's transaction.
 const sqlRebuildProgress = `
-UPDATE report_refresh SET watermark = NULL, backfill_after = $1, backfill_started = $2, last_run_at = $3
+UPDATE report_refresh SET watermark = NULL, backfill_after = $1, backfill_started = $2, last_run_at = $3,
+                          calendar_event_id = $4
 WHERE name = 'ticket_facts'`
 
 // sqlRebuildDone ends a rebuild: changes made while it ran are after its start.
 const sqlRebuildDone = `
-UPDATE report_refresh SET watermark = $1, backfill_after = 0, backfill_started = NULL, last_run_at = $2, last_run_tickets = $3
+UPDATE report_refresh SET watermark = $1, backfill_after = 0, backfill_started = NULL, last_run_at = $2, last_run_tickets = $3,
+                          calendar_event_id = $4
 WHERE name = 'ticket_facts'`
 
 // rebuild walks the tickets after id after, a batch per transaction, until
 // none are left (then the watermark becomes started) or the budget is spent.
-func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started, now time.Time, cals calendars, began time.Time, res *Refreshed) error {
+func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started, now time.Time, calendarEvent int64,
+	cals calendars, began time.Time, res *Refreshed) error {
 	for {
 		rows, err := db.Query(ctx, sqlNextTickets, after, s.batch)
 		if err != nil {
@@ -166,7 +166,7 @@ func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started,
 				if err := s.refreshTx(ctx, tx, ids, now, cals); err != nil {
 					return err
 				}
-				_, err := tx.Exec(ctx, sqlRebuildProgress, after, started, now)
+				_, err := tx.Exec(ctx, sqlRebuildProgress, after, started, now, calendarEvent)
 				return err
 			}); err != nil {
 				return fmt.Errorf("rebuild: %w", err)
@@ -174,7 +174,7 @@ func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started,
 			res.Tickets += len(ids)
 		}
 		if len(ids) < s.batch {
-			if _, err := db.Exec(ctx, sqlRebuildDone, started, now, res.Tickets); err != nil {
+			if _, err := db.Exec(ctx, sqlRebuildDone, started, now, res.Tickets, calendarEvent); err != nil {
 				return fmt.Errorf("finish rebuild: %w", err)
 			}
 			return nil

@@ -10,7 +10,9 @@
 // sums: medians and p90s cannot be added up from per-day totals, and per-ticket
 // rows can be cut by any range, team or owner without a table per combination.
 // The job is incremental: it redoes only tickets with an audit event or an
-// update since its last run (see facts.go), so each run is small.
+// update since its last run (see facts.go), so each run is small. Between
+// runs the facts do not change, so Store keeps the last few dashboards it
+// computed (keyed by filter, facts watermark and minute).
 package reports
 
 import (

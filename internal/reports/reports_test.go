@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"context"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -301,6 +302,10 @@ func TestRefreshIncremental(t *testing.T) {
 	if !res.Rebuild || !res.Done || res.Tickets != 8 {
 		t.Fatalf("refresh after a calendar change = %+v, want a full rebuild", res)
 	}
+	b.now = b.now.Add(time.Minute)
+	if res, err = b.store.Refresh(b.ctx); err != nil || res.Rebuild {
+		t.Fatalf("refresh after the rebuild = %+v, %v; want an incremental run", res, err)
+	}
 }
 
 // A rebuild that runs out of time carries on where it stopped.
@@ -330,4 +335,21 @@ func TestRefreshResumesRebuild(t *testing.T) {
 	}
 	d := b.dashboard(t, reports.Filter{})
 	eq(t, "created after the resumed rebuild", d.Created, 6)
+}
+
+// A dashboard computed in one transaction (another dashboard holds the
+// parallel slot) has the same figures as one computed in parallel parts.
+func TestDashboardSequentialEqualsParallel(t *testing.T) {
+	b := setup(t)
+	reports.Uncached(b.store)
+	parallel := b.dashboard(t, reports.Filter{})
+	release := reports.HoldParallel(b.store)
+	sequential := b.dashboard(t, reports.Filter{})
+	release()
+	if !reflect.DeepEqual(parallel, sequential) {
+		t.Errorf("parallel %+v\nsequential %+v", parallel, sequential)
+	}
+	if parallel.Created != 6 || len(parallel.Reps) != 3 {
+		t.Errorf("dashboard = %+v", parallel)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +24,10 @@ type Store struct {
 
 	batch  int           // tickets per refresh transaction
 	budget time.Duration // how long one refresh run may keep backfilling
+
+	cache    dashboardCache
+	noCache  bool          // benchmarks measure the queries
+	parallel chan struct{} // held by the one dashboard running its parts in parallel
 }
 
 // NewStore returns a Store on db; now is the clock (time.Now in production).
@@ -30,22 +35,34 @@ func NewStore(db *pgxpool.Pool, now func() time.Time, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, now: now, log: log, batch: 1000, budget: 45 * time.Second}
+	return &Store{db: db, now: now, log: log, batch: 1000, budget: 45 * time.Second, parallel: make(chan struct{}, 1)}
 }
 
 // Every dashboard query takes the range as $1 (start, inclusive) and $2 (end,
-// exclusive) instants and the team as $3 (0 for every team).
+// exclusive) instants and the team as $3 (0 for every team). They run with
+// plan_cache_mode = force_custom_plan (see sqlDashboardSettings), so that
+// "$3 = 0 OR ..." folds away for the whole desk and each range is planned
+// with its real size.
 
-// sqlCreatedCohort aggregates the tickets created in the range.
+// sqlDashboardSettings tunes the dashboard's read-only transaction: plans for
+// the actual parameters (above); no JIT, whose compile time (hundreds of ms)
+// dwarfs these queries; and memory enough to sort a range's facts without
+// spilling to disk.
+const sqlDashboardSettings = `
+SET LOCAL plan_cache_mode = force_custom_plan;
+SET LOCAL jit = off;
+SET LOCAL work_mem = '32MB'`
+
+// sqlCreatedCohort aggregates the tickets created in the range (one sort per
+// percentile input: the array form of percentile_disc gives the median and
+// p90 from the same sort).
 const sqlCreatedCohort = `
 SELECT count(*),
        count(first_response_s),
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_s),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY first_response_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_s),
        count(*) FILTER (WHERE escalations > 0),
        count(escalation_s),
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY escalation_s),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY escalation_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY escalation_s),
        coalesce(sum(reopens), 0),
        coalesce(sum(solves), 0),
        count(*) FILTER (WHERE sla_first_response = 'met'),
@@ -57,36 +74,41 @@ SELECT count(*),
 FROM ticket_facts
 WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)`
 
-// sqlSolvedCohort aggregates the tickets solved in the range.
-const sqlSolvedCohort = `
-SELECT count(*),
-       count(lead_s),
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY lead_s),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY lead_s)
+// sqlCreatedPerOwner is each loop owner's median first response over the
+// tickets created in the range: a query of its own, so that it sorts only
+// the two columns it needs and runs beside sqlCreatedCohort.
+const sqlCreatedPerOwner = `
+SELECT owner_id, percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_s)
 FROM ticket_facts
-WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)`
+WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3) AND owner_id IS NOT NULL
+GROUP BY owner_id`
 
-// sqlDaily counts created and solved tickets per day of the range, days in
-// the viewer's zone ($6), every day present even when nothing happened.
+// sqlSolvedCohort aggregates the tickets solved in the range, in total and
+// per loop owner.
+const sqlSolvedCohort = `
+SELECT grouping(owner_id) = 0,
+       coalesce(owner_id, 0),
+       count(*),
+       count(lead_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY lead_s)
+FROM ticket_facts
+WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
+GROUP BY GROUPING SETS ((), (owner_id))`
+
+// sqlDaily counts created and solved tickets per day, days in the viewer's
+// zone ($4); days with neither are left out (Go fills them in).
 const sqlDaily = `
-WITH days AS (
-    SELECT d::date AS day FROM generate_series($4::date, $5::date, interval '1 day') AS d
-), created AS (
-    SELECT (created_at AT TIME ZONE $6)::date AS day, count(*) AS n
+SELECT day, sum(created)::int, sum(solved)::int
+FROM (
+    SELECT (created_at AT TIME ZONE $4)::date AS day, 1 AS created, 0 AS solved
     FROM ticket_facts
     WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)
-    GROUP BY 1
-), solved AS (
-    SELECT (solved_at AT TIME ZONE $6)::date AS day, count(*) AS n
+    UNION ALL
+    SELECT (solved_at AT TIME ZONE $4)::date, 0, 1
     FROM ticket_facts
     WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
-    GROUP BY 1
-)
-SELECT days.day, coalesce(created.n, 0), coalesce(solved.n, 0)
-FROM days
-LEFT JOIN created ON created.day = days.day
-LEFT JOIN solved ON solved.day = days.day
-ORDER BY days.day`
+) AS d
+GROUP BY day`
 
 // sqlBacklog counts the open tickets now by status, priority and team ($1).
 const sqlBacklog = `
@@ -99,44 +121,21 @@ FROM (
 ) b
 LEFT JOIN teams tm ON tm.id = b.team_id`
 
-// sqlReasons counts escalations requested in the range by reason, most first.
-const sqlReasons = `
-SELECT e.reason, count(*)
+// sqlEscalations counts the escalations requested in the range by reason and
+// by who raised them (NULL reason: a per-person row; NULL person: a reason row).
+const sqlEscalations = `
+SELECT grouping(e.reason) = 0, coalesce(e.reason, ''), coalesce(e.from_user_id, 0), count(*)
 FROM escalations e
-JOIN ticket_facts f ON f.ticket_id = e.ticket_id
 WHERE e.kind = 'escalation' AND e.requested_at >= $1 AND e.requested_at < $2
-  AND ($3::bigint = 0 OR f.team_id = $3)
-GROUP BY e.reason
-ORDER BY count(*) DESC, e.reason`
+  AND ($3::bigint = 0 OR EXISTS (SELECT 1 FROM ticket_facts f WHERE f.ticket_id = e.ticket_id AND f.team_id = $3))
+GROUP BY GROUPING SETS ((e.reason), (e.from_user_id))`
 
 // sqlOpenLoops counts the follow-ups open now, and those past due at $1, for team $2.
 const sqlOpenLoops = `
 SELECT count(*), count(*) FILTER (WHERE fu.due_at < $1)
 FROM follow_ups fu
-JOIN ticket_facts f ON f.ticket_id = fu.ticket_id
-WHERE fu.done_at IS NULL AND ($2::bigint = 0 OR f.team_id = $2)`
-
-// sqlRepTickets works out each loop owner's handled tickets, median first
-// response (created in the range) and median lead time (solved in it).
-const sqlRepTickets = `
-SELECT owner_id,
-       count(*) FILTER (WHERE solved_at >= $1 AND solved_at < $2),
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_s) FILTER (WHERE created_at >= $1 AND created_at < $2),
-       percentile_disc(0.5) WITHIN GROUP (ORDER BY lead_s) FILTER (WHERE solved_at >= $1 AND solved_at < $2)
-FROM ticket_facts
-WHERE owner_id IS NOT NULL
-  AND ((created_at >= $1 AND created_at < $2) OR (solved_at >= $1 AND solved_at < $2))
-  AND ($3::bigint = 0 OR team_id = $3)
-GROUP BY owner_id`
-
-// sqlRepEscalations counts the escalations each person raised in the range.
-const sqlRepEscalations = `
-SELECT e.from_user_id, count(*)
-FROM escalations e
-JOIN ticket_facts f ON f.ticket_id = e.ticket_id
-WHERE e.kind = 'escalation' AND e.from_user_id IS NOT NULL
-  AND e.requested_at >= $1 AND e.requested_at < $2 AND ($3::bigint = 0 OR f.team_id = $3)
-GROUP BY e.from_user_id`
+WHERE fu.done_at IS NULL
+  AND ($2::bigint = 0 OR EXISTS (SELECT 1 FROM ticket_facts f WHERE f.ticket_id = fu.ticket_id AND f.team_id = $2))`
 
 // sqlRepFollowUps counts, per owner, the follow-ups due in the range that are
 // settled — done, or past due at $4 — and those done by their due time.
@@ -145,55 +144,198 @@ SELECT fu.owner_id,
        count(*),
        count(*) FILTER (WHERE fu.done_at IS NOT NULL AND fu.done_at <= fu.due_at)
 FROM follow_ups fu
-JOIN ticket_facts f ON f.ticket_id = fu.ticket_id
 WHERE fu.due_at >= $1 AND fu.due_at < $2 AND (fu.done_at IS NOT NULL OR fu.due_at < $4)
-  AND ($3::bigint = 0 OR f.team_id = $3)
+  AND ($3::bigint = 0 OR EXISTS (SELECT 1 FROM ticket_facts f WHERE f.ticket_id = fu.ticket_id AND f.team_id = $3))
 GROUP BY fu.owner_id`
 
 // sqlNames names the people of the per-rep table.
 const sqlNames = `SELECT id, name FROM users WHERE id = ANY($1)`
 
-// sqlAsOf is the facts' watermark.
-const sqlAsOf = `SELECT watermark FROM report_refresh WHERE name = 'ticket_facts'`
+// sqlAsOf is the facts' watermark and a rebuild's progress: the facts are
+// the same as long as both are.
+const sqlAsOf = `SELECT watermark, backfill_after FROM report_refresh WHERE name = 'ticket_facts'`
 
-// Dashboard computes every figure for f. All queries run in one read-only
-// snapshot, so the figures agree with each other even while the facts job runs.
+// dashboardCache keeps recent dashboards. The facts only change when the job
+// runs, so a dashboard is reused for the same filter, facts and minute (open
+// and overdue loops are counted at now): the page's CSV downloads, reloads and
+// supervisors looking at the same default view cost nothing.
+type dashboardCache struct {
+	mu      sync.Mutex
+	entries map[cacheKey]Dashboard
+	order   []cacheKey // oldest first
+}
+
+const cacheSize = 64
+
+type cacheKey struct {
+	from, to, zone string
+	team           int64
+	asOf           time.Time
+	rebuiltTo      int64
+	minute         int64
+}
+
+func (c *dashboardCache) get(k cacheKey) (Dashboard, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.entries[k]
+	return d, ok
+}
+
+func (c *dashboardCache) put(k cacheKey, d Dashboard) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[cacheKey]Dashboard{}
+	}
+	if _, ok := c.entries[k]; ok {
+		return
+	}
+	if len(c.order) == cacheSize {
+		delete(c.entries, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.entries[k] = d
+	c.order = append(c.order, k)
+}
+
+// Dashboard computes every figure for f. The queries see one snapshot (a
+// read-only transaction, exported to the parallel parts: see runParts), so
+// the figures agree with each other even while the facts job runs. The result may be shared with
+// other callers: do not modify it.
 func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 	if err := f.Validate(); err != nil {
 		return Dashboard{}, err
 	}
 	d := Dashboard{Filter: f}
-	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	readOnly := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	tx, err := s.db.BeginTx(ctx, readOnly)
 	if err != nil {
 		return d, fmt.Errorf("dashboard: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	now := s.now()
 	from, to, team := f.start(), f.end(), f.TeamID
-	for _, step := range []struct {
-		name string
-		run  func() error
-	}{
-		{"as of", func() error { return tx.QueryRow(ctx, sqlAsOf).Scan(&d.AsOf) }},
-		{"created", func() error { return s.createdCohort(ctx, tx, from, to, team, &d) }},
-		{"solved", func() error { return s.solvedCohort(ctx, tx, from, to, team, &d) }},
-		{"daily", func() error { return s.daily(ctx, tx, f, &d) }},
-		{"backlog", func() error { return s.backlog(ctx, tx, team, &d) }},
-		{"reasons", func() error { return s.reasons(ctx, tx, from, to, team, &d) }},
-		{"loops", func() error {
-			return tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops)
-		}},
-		{"csat", func() error { return s.csat(ctx, tx, from, to, team, &d) }},
-		{"reps", func() error { return s.reps(ctx, tx, from, to, team, now, &d) }},
-	} {
-		if err := step.run(); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) && step.name == "as of" {
-				continue
-			}
-			return Dashboard{}, fmt.Errorf("dashboard %s: %w", step.name, err)
-		}
+	var rebuiltTo int64
+	if err := tx.QueryRow(ctx, sqlAsOf).Scan(&d.AsOf, &rebuiltTo); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Dashboard{}, fmt.Errorf("dashboard as of: %w", err)
 	}
+	key := cacheKey{from: f.From.Format(time.DateOnly), to: f.To.Format(time.DateOnly), zone: f.zone().String(),
+		team: team, rebuiltTo: rebuiltTo, minute: now.Unix() / 60}
+	if d.AsOf != nil {
+		key.asOf = *d.AsOf
+	}
+	if cached, ok := s.cache.get(key); ok && !s.noCache {
+		return cached, nil
+	}
+	if _, err := tx.Exec(ctx, sqlDashboardSettings); err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard settings: %w", err)
+	}
+
+	// Three parts of about equal work at 30 days. They write different fields
+	// of d and lock reps.
+	reps := &repRows{rows: map[int64]*RepRow{}}
+	parts := []func(tx pgx.Tx) error{
+		func(tx pgx.Tx) error { return s.createdCohort(ctx, tx, from, to, team, &d) },
+		func(tx pgx.Tx) error {
+			if err := s.createdPerOwner(ctx, tx, from, to, team, reps); err != nil {
+				return err
+			}
+			return s.daily(ctx, tx, f, &d)
+		},
+		func(tx pgx.Tx) error {
+			if err := s.solvedCohort(ctx, tx, from, to, team, &d, reps); err != nil {
+				return err
+			}
+			if err := s.backlog(ctx, tx, team, &d); err != nil {
+				return err
+			}
+			if err := s.escalations(ctx, tx, from, to, team, &d, reps); err != nil {
+				return err
+			}
+			if err := tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops); err != nil {
+				return err
+			}
+			if err := s.followUps(ctx, tx, from, to, team, now, &d, reps); err != nil {
+				return err
+			}
+			return s.csat(ctx, tx, from, to, team, &d, reps)
+		},
+	}
+	if err := s.runParts(ctx, tx, parts); err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
+	}
+	if err := s.names(ctx, tx, &d, reps); err != nil {
+		return Dashboard{}, fmt.Errorf("dashboard names: %w", err)
+	}
+	s.cache.put(key, d)
 	return d, nil
+}
+
+// runParts runs the parts of a dashboard: in parallel, each in its own
+// transaction on tx's snapshot, when this store is not already doing so for
+// another dashboard; otherwise one after the other in tx. Only one dashboard
+// at a time takes extra connections, so dashboards cannot starve the pool
+// waiting for each other's connections.
+func (s *Store) runParts(ctx context.Context, tx pgx.Tx, parts []func(pgx.Tx) error) error {
+	select {
+	case s.parallel <- struct{}{}:
+		defer func() { <-s.parallel }()
+	default:
+		for _, part := range parts {
+			if err := part(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var snapshot string
+	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
+		return fmt.Errorf("export snapshot: %w", err)
+	}
+	txs := []pgx.Tx{tx}
+	for range parts[1:] {
+		other, err := s.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer func() { _ = other.Rollback(context.WithoutCancel(ctx)) }()
+		if _, err := other.Exec(ctx, `SET TRANSACTION SNAPSHOT '`+snapshot+`'`); err != nil {
+			return fmt.Errorf("import snapshot: %w", err)
+		}
+		if _, err := other.Exec(ctx, sqlDashboardSettings); err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
+		txs = append(txs, other)
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { errs[i] = part(txs[i]) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// repRows gathers the per-rep table from queries running in parallel.
+type repRows struct {
+	mu   sync.Mutex
+	rows map[int64]*RepRow
+}
+
+// update changes id's row, made on first use; id 0 (no owner) has none.
+func (r *repRows) update(id int64, fn func(*RepRow)) {
+	if id == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	row, ok := r.rows[id]
+	if !ok {
+		row = &RepRow{UserID: id}
+		r.rows[id] = row
+	}
+	fn(row)
 }
 
 // seconds turns a nullable count of seconds into a duration.
@@ -212,45 +354,90 @@ func secondsPtr(s *int32) *time.Duration {
 	return &d
 }
 
+// spreadOf reads the [median, p90] array of percentile_disc (nil without values).
+func spreadOf(n int, p []*int32) Spread {
+	sp := Spread{N: n}
+	if len(p) == 2 {
+		sp.Median, sp.P90 = seconds(p[0]), seconds(p[1])
+	}
+	return sp
+}
+
 func (s *Store) createdCohort(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, d *Dashboard) error {
-	var frMed, frP90, escMed, escP90 *int32
-	fr := SLATarget{Target: TargetFirstResponse}
-	nr := SLATarget{Target: TargetNextResponse}
-	res := SLATarget{Target: TargetResolution}
-	err := tx.QueryRow(ctx, sqlCreatedCohort, from, to, team).Scan(
-		&d.Created, &d.FirstResponse.N, &frMed, &frP90,
-		&d.Escalated, &d.EscalationTime.N, &escMed, &escP90,
-		&d.Reopens, &d.Solves,
-		&fr.Met, &fr.Breached, &nr.Met, &nr.Breached, &res.Met, &res.Breached)
+	var fr, esc []*int32
+	fm, nm, rm := SLATarget{Target: TargetFirstResponse}, SLATarget{Target: TargetNextResponse}, SLATarget{Target: TargetResolution}
+	err := tx.QueryRow(ctx, sqlCreatedCohort, from, to, team).Scan(&d.Created, &d.FirstResponse.N, &fr,
+		&d.Escalated, &d.EscalationTime.N, &esc, &d.Reopens, &d.Solves,
+		&fm.Met, &fm.Breached, &nm.Met, &nm.Breached, &rm.Met, &rm.Breached)
 	if err != nil {
 		return err
 	}
-	d.FirstResponse.Median, d.FirstResponse.P90 = seconds(frMed), seconds(frP90)
-	d.EscalationTime.Median, d.EscalationTime.P90 = seconds(escMed), seconds(escP90)
-	d.SLA = []SLATarget{fr, nr, res}
+	d.FirstResponse, d.EscalationTime = spreadOf(d.FirstResponse.N, fr), spreadOf(d.EscalationTime.N, esc)
+	d.SLA = []SLATarget{fm, nm, rm}
 	return nil
 }
 
-func (s *Store) solvedCohort(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, d *Dashboard) error {
-	var med, p90 *int32
-	if err := tx.QueryRow(ctx, sqlSolvedCohort, from, to, team).Scan(&d.Solved, &d.LeadTime.N, &med, &p90); err != nil {
+func (s *Store) createdPerOwner(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, reps *repRows) error {
+	rows, err := tx.Query(ctx, sqlCreatedPerOwner, from, to, team)
+	if err != nil {
 		return err
 	}
-	d.LeadTime.Median, d.LeadTime.P90 = seconds(med), seconds(p90)
-	return nil
+	var owner int64
+	var median *int32
+	_, err = pgx.ForEachRow(rows, []any{&owner, &median}, func() error {
+		fr := secondsPtr(median)
+		reps.update(owner, func(r *RepRow) { r.FirstResponse = fr })
+		return nil
+	})
+	return err
+}
+
+func (s *Store) solvedCohort(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, d *Dashboard, reps *repRows) error {
+	rows, err := tx.Query(ctx, sqlSolvedCohort, from, to, team)
+	if err != nil {
+		return err
+	}
+	var perOwner bool
+	var owner int64
+	var solved, leadN int
+	var lead []*int32
+	_, err = pgx.ForEachRow(rows, []any{&perOwner, &owner, &solved, &leadN, &lead}, func() error {
+		if perOwner {
+			var median *time.Duration
+			if len(lead) == 2 {
+				median = secondsPtr(lead[0])
+			}
+			handled := solved
+			reps.update(owner, func(r *RepRow) { r.Handled, r.LeadTime = handled, median })
+			return nil
+		}
+		d.Solved, d.LeadTime = solved, spreadOf(leadN, lead)
+		return nil
+	})
+	return err
 }
 
 func (s *Store) daily(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboard) error {
-	rows, err := tx.Query(ctx, sqlDaily, f.start(), f.end(), f.TeamID,
-		f.From.Format(time.DateOnly), f.To.Format(time.DateOnly), f.zone().String())
+	rows, err := tx.Query(ctx, sqlDaily, f.start(), f.end(), f.TeamID, f.zone().String())
 	if err != nil {
 		return err
 	}
-	d.Daily, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Day, error) {
-		var day Day
-		return day, r.Scan(&day.Date, &day.Created, &day.Solved)
-	})
-	return err
+	byDay := map[time.Time]Day{}
+	var day Day
+	if _, err := pgx.ForEachRow(rows, []any{&day.Date, &day.Created, &day.Solved}, func() error {
+		byDay[day.Date] = day
+		return nil
+	}); err != nil {
+		return err
+	}
+	first := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)
+	for i := range f.Days() {
+		date := first.AddDate(0, 0, i)
+		day := byDay[date]
+		day.Date = date
+		d.Daily = append(d.Daily, day)
+	}
+	return nil
 }
 
 func (s *Store) backlog(ctx context.Context, tx pgx.Tx, team int64, d *Dashboard) error {
@@ -274,7 +461,7 @@ func (s *Store) backlog(ctx context.Context, tx pgx.Tx, team int64, d *Dashboard
 	for _, st := range []tickets.Status{tickets.StatusNew, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold} {
 		b.ByStatus = append(b.ByStatus, StatusCount{Status: st})
 	}
-	for p := tickets.Priority(4); p >= 1; p-- {
+	for p := tickets.PriorityUrgent; p >= tickets.PriorityLow; p-- {
 		b.ByPriority = append(b.ByPriority, PriorityCount{Priority: p})
 	}
 	teams := map[int64]int{}
@@ -305,86 +492,67 @@ func (s *Store) backlog(ctx context.Context, tx pgx.Tx, team int64, d *Dashboard
 	return nil
 }
 
-func (s *Store) reasons(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, d *Dashboard) error {
-	rows, err := tx.Query(ctx, sqlReasons, from, to, team)
+func (s *Store) escalations(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, d *Dashboard, reps *repRows) error {
+	rows, err := tx.Query(ctx, sqlEscalations, from, to, team)
 	if err != nil {
 		return err
 	}
-	d.Reasons, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ReasonCount, error) {
-		var c ReasonCount
-		return c, r.Scan(&c.Reason, &c.N)
-	})
-	return err
+	var byReason bool
+	var reason string
+	var user int64
+	var n int
+	if _, err := pgx.ForEachRow(rows, []any{&byReason, &reason, &user, &n}, func() error {
+		if byReason {
+			d.Reasons = append(d.Reasons, ReasonCount{Reason: reason, N: n})
+		} else {
+			raised := n
+			reps.update(user, func(r *RepRow) { r.EscalationsRaised = raised })
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	slices.SortFunc(d.Reasons, func(a, b ReasonCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Reason, b.Reason)) })
+	return nil
 }
 
-func (s *Store) reps(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, now time.Time, d *Dashboard) error {
-	byID := map[int64]*RepRow{}
-	row := func(id int64) *RepRow {
-		r, ok := byID[id]
-		if !ok {
-			r = &RepRow{UserID: id}
-			byID[id] = r
-		}
-		return r
-	}
-	rows, err := tx.Query(ctx, sqlRepTickets, from, to, team)
+func (s *Store) followUps(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, now time.Time, d *Dashboard, reps *repRows) error {
+	rows, err := tx.Query(ctx, sqlRepFollowUps, from, to, team, now)
 	if err != nil {
 		return err
 	}
 	var id int64
-	var handled int
-	var fr, lead *int32
-	if _, err := pgx.ForEachRow(rows, []any{&id, &handled, &fr, &lead}, func() error {
-		r := row(id)
-		r.Handled, r.FirstResponse, r.LeadTime = handled, secondsPtr(fr), secondsPtr(lead)
-		return nil
-	}); err != nil {
-		return err
-	}
-	var n, onTime int
-	rows, err = tx.Query(ctx, sqlRepEscalations, from, to, team)
-	if err != nil {
-		return err
-	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n}, func() error {
-		row(id).EscalationsRaised = n
-		return nil
-	}); err != nil {
-		return err
-	}
-	rows, err = tx.Query(ctx, sqlRepFollowUps, from, to, team, now)
-	if err != nil {
-		return err
-	}
-	if _, err := pgx.ForEachRow(rows, []any{&id, &n, &onTime}, func() error {
-		r := row(id)
-		r.FollowUpsDue, r.FollowUpsOnTime = n, onTime
-		d.FollowUpsDue += n
+	var due, onTime int
+	_, err = pgx.ForEachRow(rows, []any{&id, &due, &onTime}, func() error {
+		dueN, onTimeN := due, onTime
+		reps.update(id, func(r *RepRow) { r.FollowUpsDue, r.FollowUpsOnTime = dueN, onTimeN })
+		d.FollowUpsDue += due
 		d.FollowUpsOnTime += onTime
 		return nil
-	}); err != nil {
-		return err
-	}
-	if err := s.csatPerRep(ctx, tx, from, to, team, row); err != nil {
-		return err
-	}
-	ids := make([]int64, 0, len(byID))
-	for id := range byID {
+	})
+	return err
+}
+
+// names names the per-rep rows and sorts them by name.
+func (s *Store) names(ctx context.Context, tx pgx.Tx, d *Dashboard, reps *repRows) error {
+	ids := make([]int64, 0, len(reps.rows))
+	for id := range reps.rows {
 		ids = append(ids, id)
 	}
-	rows, err = tx.Query(ctx, sqlNames, ids)
+	rows, err := tx.Query(ctx, sqlNames, ids)
 	if err != nil {
 		return err
 	}
+	var id int64
 	var name string
 	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error {
-		byID[id].Name = name
+		reps.rows[id].Name = name
 		return nil
 	}); err != nil {
 		return err
 	}
-	d.Reps = make([]RepRow, 0, len(byID))
-	for _, r := range byID {
+	d.Reps = make([]RepRow, 0, len(reps.rows))
+	for _, r := range reps.rows {
 		d.Reps = append(d.Reps, *r)
 	}
 	slices.SortFunc(d.Reps, func(a, b RepRow) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.UserID, b.UserID)) })

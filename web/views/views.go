@@ -44,6 +44,7 @@ var Nav = []NavItem{
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
 	{"escalations", "/escalations", "nav_escalations", staff.RoleSenior},
 	{"supervisor", "/supervisor", "nav_supervisor", staff.RoleSupervisor},
+	{"dashboard", "/supervisor/dashboard", "nav_dashboard", staff.RoleSupervisor},
 	{"admin", "/admin", "nav_admin", staff.RoleAdmin},
 }
 
