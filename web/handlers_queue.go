@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -26,7 +27,7 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 		u := currentUser(r.Context())
 		form := views.QueueFilterForm{
 			Status: q.Get("status"), Priority: q.Get("priority"), Channel: q.Get("channel"),
-			Category: q.Get("category"), TeamID: q.Get("team"), Tag: q.Get("tag"),
+			Category: q.Get("category"), TeamID: q.Get("team"), OwnerID: q.Get("owner"), Tag: q.Get("tag"),
 			From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"),
 		}
 		f, err := parseFilter(q, form)
@@ -62,6 +63,17 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
+		if scope == tickets.ScopeAll {
+			members, err := s.staff.List(r.Context())
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			v.Owners = []views.Option{{Value: "", Label: i18n.FromContext(r.Context()).T("filter_any")}}
+			for _, m := range members {
+				v.Owners = append(v.Owners, views.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
+			}
+		}
 		if scope == tickets.ScopeMine {
 			// Follow-ups due come first: closing the loop is the owner's job.
 			if v.FollowUps, err = s.esc.DueFollowUps(r.Context(), u.ID, 20); err != nil {
@@ -88,7 +100,7 @@ func parseFilter(q url.Values, form views.QueueFilterForm) (tickets.Filter, erro
 	for _, p := range []struct {
 		field, raw string
 		dst        *int64
-	}{{"team", form.TeamID, &f.TeamID}, {"customer", q.Get("customer"), &f.CustomerID}} {
+	}{{"team", form.TeamID, &f.TeamID}, {"owner", form.OwnerID, &f.OwnerID}, {"customer", q.Get("customer"), &f.CustomerID}} {
 		if p.raw == "" {
 			continue
 		}

@@ -81,6 +81,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/notifications", s.handleNotifications)
 			r.Post("/notifications/read", s.handleNotificationsRead)
 			// --- rep ticket routes ---
+			r.Get("/settings", s.handleSettings)
+			r.Post("/settings/preferences", s.handleSettingsPrefs)
+			r.Post("/settings/password", s.handleSettingsPassword)
 			r.Get("/settings/tokens", s.handleTokens)
 			r.Post("/settings/tokens", s.handleTokenCreate)
 			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
@@ -119,6 +122,8 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/staff", s.handleAdminStaff)
 			r.Post("/admin/staff", s.handleAdminStaffCreate)
 			r.Post("/admin/staff/{id}/away", s.handleAdminStaffAway)
+			r.Get("/admin/staff/{id}", s.handleAdminStaffEdit)
+			r.Post("/admin/staff/{id}", s.handleAdminStaffSave)
 			r.Get("/admin/calendars", s.handleAdminCalendars)
 			r.Post("/admin/calendars", s.handleAdminCalendarSave)
 			r.Get("/admin/sla", s.handleAdminSLA)

@@ -89,6 +89,9 @@ var routeTable = []struct {
 	{"GET", "/status/{token}/attachments/{aid}", "/status/not-a-real-token-0123456789/attachments/1", public, 404, 0},
 	// --- end public routes ---
 	// --- rep ticket routes ---
+	{"GET", "/settings", "/settings", rep, 200, 0},
+	{"POST", "/settings/preferences", "/settings/preferences", rep, 422, 0}, // empty form
+	{"POST", "/settings/password", "/settings/password", rep, 422, 0},       // empty form
 	{"GET", "/settings/tokens", "/settings/tokens", rep, 200, 0},
 	{"POST", "/settings/tokens", "/settings/tokens", rep, 422, 0},                           // empty name
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
@@ -108,6 +111,8 @@ var routeTable = []struct {
 	{"GET", "/admin/staff", "/admin/staff", admin, 200, 0},
 	{"POST", "/admin/staff", "/admin/staff", admin, 422, 0},
 	{"POST", "/admin/staff/{id}/away", "/admin/staff/1/away", admin, 422, 0},
+	{"GET", "/admin/staff/{id}", "/admin/staff/1", admin, 200, 0},
+	{"POST", "/admin/staff/{id}", "/admin/staff/1", admin, 422, 0}, // empty form
 	{"GET", "/admin/calendars", "/admin/calendars", admin, 200, 0},
 	{"POST", "/admin/calendars", "/admin/calendars", admin, 422, 0},
 	{"GET", "/admin/sla", "/admin/sla", admin, 200, 0},
