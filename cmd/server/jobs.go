@@ -56,7 +56,7 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *e
 		},
 		PeriodicJobs: periodic,
 		Workers:      workers,
-		Logger:       log,
+		Logger:       quieter(log, slog.LevelWarn),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)
@@ -73,4 +73,28 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *e
 		log.Info("caught up SLA deadlines missed while stopped", "deadlines", n)
 	}
 	return client, nil
+}
+
+// quieter returns log without its records below min. River reports its
+// producers' job counts at info level every few seconds; an operator wants
+// to hear from it only when something is wrong.
+func quieter(log *slog.Logger, min slog.Level) *slog.Logger {
+	return slog.New(minLevel{Handler: log.Handler(), min: min})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }
