@@ -74,9 +74,6 @@ func TestLoadIsIdempotentAndRealistic(t *testing.T) {
 	took := time.Since(start)
 	first := countAll(ctx, t, db)
 	t.Logf("first load %v: %+v", took, first)
-	if took > 10*time.Second {
-		t.Errorf("first load took %v, want well under 5 s", took)
-	}
 
 	start = time.Now()
 	if err := Load(ctx, db, st, func() time.Time { return now.Add(time.Hour) }); err != nil {
