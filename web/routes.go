@@ -78,6 +78,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets/{id}/links", s.handleLink)
 			r.Post("/tickets/{id}/escalate", s.handleEscalate)
 			r.Post("/tickets/{id}/follow-up", s.handleFollowUp)
+			// Escalations and transfers to work: seniors get escalations; reps
+			// only transfers to their own department (the service decides).
+			r.Get("/escalations", s.handleEscalations)
+			r.Post("/escalations/{id}/accept", s.handleAcceptEscalation())
+			r.Post("/escalations/{id}/return", s.handleReturnEscalation())
+			r.Post("/escalations/{id}/further", s.handleEscalateFurther())
 			r.Get("/notifications", s.handleNotifications)
 			r.Post("/notifications/read", s.handleNotificationsRead)
 			// --- rep ticket routes ---
@@ -90,13 +96,6 @@ func (s *Server) routes() http.Handler {
 			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
 			r.Get("/tickets/{id}/attachments/{aid}", s.handleAttachment)
 			// --- end rep ticket routes ---
-		})
-		r.Group(func(r chi.Router) {
-			r.Use(s.require(staff.RoleSenior))
-			r.Get("/escalations", s.handleEscalations)
-			r.Post("/escalations/{id}/accept", s.handleAcceptEscalation())
-			r.Post("/escalations/{id}/return", s.handleReturnEscalation())
-			r.Post("/escalations/{id}/further", s.handleEscalateFurther())
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))

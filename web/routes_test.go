@@ -61,10 +61,10 @@ var routeTable = []struct {
 	{"GET", "/notifications", "/notifications", rep, 200, 0},
 	{"POST", "/notifications/read", "/notifications/read", rep, 303, 0},
 	// Escalation 999 does not exist: seniors and up get 404, reps are refused first.
-	{"POST", "/escalations/{id}/accept", "/escalations/999/accept", senior, 404, 0},
-	{"POST", "/escalations/{id}/return", "/escalations/999/return", senior, 404, 0},
-	{"POST", "/escalations/{id}/further", "/escalations/999/further", senior, 404, 0},
-	{"GET", "/escalations", "/escalations", senior, 200, 0},
+	{"POST", "/escalations/{id}/accept", "/escalations/999/accept", rep, 404, 0},
+	{"POST", "/escalations/{id}/return", "/escalations/999/return", rep, 404, 0},
+	{"POST", "/escalations/{id}/further", "/escalations/999/further", rep, 404, 0},
+	{"GET", "/escalations", "/escalations", rep, 200, 0},
 	{"GET", "/supervisor", "/supervisor", supervisor, 200, 0},
 	{"GET", "/admin", "/admin", admin, 200, 0},
 	// --- api routes ---

@@ -349,8 +349,13 @@ func canWork(u staff.User, e Escalation) bool {
 	if u.Role.AtLeast(staff.RoleSupervisor) {
 		return true
 	}
-	if e.Level == 3 || !u.Role.AtLeast(staff.RoleSenior) {
+	if e.Level == 3 {
 		return false
+	}
+	if !u.Role.AtLeast(staff.RoleSenior) {
+		// A rep works a transfer handed to their own department (that is
+		// one-stop service between departments), never an escalation.
+		return e.Kind == "transfer" && e.ToTeamID != 0 && u.InTeam(e.ToTeamID)
 	}
 	return e.ToUserID == u.ID || (e.ToTeamID != 0 && u.InTeam(e.ToTeamID))
 }
@@ -560,14 +565,16 @@ func (s *Service) ForTicket(ctx context.Context, ticketID int64) ([]Escalation, 
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Escalation, error) { return scanEscalation(r) })
 }
 
-// Mine lists the open escalations u may work: to u, to u's teams, and for
-// supervisors the tier-3 ones. Oldest first: nobody should wait longest.
+// Mine lists the open escalations u may work: to u, to u's teams (for reps
+// only transfers), and for supervisors the tier-3 ones. Oldest first: nobody
+// should wait longest.
 func (s *Service) Mine(ctx context.Context, u staff.User) ([]Escalation, error) {
 	rows, err := s.db.Query(ctx, sqlSelectEscalation+`
 WHERE e.status IN ('requested', 'accepted')
-  AND (e.to_user_id = $1 OR e.holder_id = $1 OR (e.level = 2 AND e.to_team_id = ANY($2)) OR (e.level = 3 AND $3))
+  AND (e.to_user_id = $1 OR e.holder_id = $1 OR (e.level = 2 AND e.to_team_id = ANY($2) AND ($4 OR e.kind = 'transfer'))
+       OR (e.level = 3 AND $3))
 ORDER BY e.requested_at, e.id
-LIMIT 200`, u.ID, u.TeamIDs, u.Role.AtLeast(staff.RoleSupervisor))
+LIMIT 200`, u.ID, u.TeamIDs, u.Role.AtLeast(staff.RoleSupervisor), u.Role.AtLeast(staff.RoleSenior))
 	if err != nil {
 		return nil, fmt.Errorf("my escalations: %w", err)
 	}

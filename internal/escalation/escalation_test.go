@@ -486,6 +486,35 @@ func TestEscalateToSupervisorsAndTransfer(t *testing.T) {
 	if _, err := e.ts.Get(e.ctx, escalation.ActorOf(e.clerk), b.ID); err != nil {
 		t.Fatalf("the department cannot see the transferred ticket: %v", err)
 	}
+	// A rep of the department works the transfer: it is on their list, they
+	// accept it and hand it back; the loop owner gets the follow-up.
+	mine, err := e.svc.Mine(e.ctx, e.clerk)
+	if err != nil || len(mine) != 1 || mine[0].ID != tid {
+		t.Fatalf("the department rep's list = %+v, %v", mine, err)
+	}
+	if !escalation.CanWork(e.clerk, esc) {
+		t.Fatal("the department rep may not work the transfer")
+	}
+	if err := e.svc.Accept(e.ctx, e.clerk, tid); err != nil {
+		t.Fatalf("the department rep accepts the transfer: %v", err)
+	}
+	if err := e.svc.Return(e.ctx, e.clerk, tid, "Found the parcel; it ships today."); err != nil {
+		t.Fatalf("the department rep returns the transfer: %v", err)
+	}
+	if fu, _ := e.svc.OpenFollowUp(e.ctx, b.ID); fu == nil || fu.OwnerID != e.rep.ID || fu.EscalationID != tid {
+		t.Fatalf("follow-up after the transfer came back = %+v", fu)
+	}
+	// A rep never works an escalation, not even one to a team they are in.
+	c := e.newTicket(t, tickets.PriorityNormal)
+	if _, err := e.db.Exec(e.ctx, `INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)`, e.seniors, e.clerk.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.clerk.TeamIDs = append(e.clerk.TeamIDs, e.seniors)
+	eid := e.escalate(t, e.rep, c.ID, escalation.Request{Target: "team:" + itoa(e.seniors), Reason: "needs_expertise", Note: "Help"})
+	wantErr(t, "rep accepts an escalation", e.svc.Accept(e.ctx, e.clerk, eid), apperr.Forbidden, "error_escalation_not_yours")
+	if mine, _ := e.svc.Mine(e.ctx, e.clerk); len(mine) != 0 {
+		t.Fatalf("a rep's list shows escalations: %+v", mine)
+	}
 }
 
 // TestEscalateValidation: the form's mistakes come back beside their fields, and nothing is

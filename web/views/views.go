@@ -42,7 +42,7 @@ var Nav = []NavItem{
 	{"new", "/tickets/new", "nav_new_ticket", staff.RoleRep},
 	{"mine", "/queue/mine", "nav_my_queue", staff.RoleRep},
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
-	{"escalations", "/escalations", "nav_escalations", staff.RoleSenior},
+	{"escalations", "/escalations", "nav_escalations", staff.RoleRep}, // reps: transfers to their department
 	{"supervisor", "/supervisor", "nav_supervisor", staff.RoleSupervisor},
 	{"dashboard", "/supervisor/dashboard", "nav_dashboard", staff.RoleSupervisor},
 	{"admin", "/admin", "nav_admin", staff.RoleAdmin},
