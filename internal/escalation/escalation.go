@@ -409,19 +409,9 @@ func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance s
 		if !(e.HolderID == u.ID || u.Role.AtLeast(staff.RoleSupervisor)) {
 			return apperr.New(apperr.Forbidden, "error_escalation_not_yours")
 		}
-		now := s.now()
-		if _, err := tx.Exec(ctx, `
-UPDATE escalations SET status = 'returned', returned_at = $2, outcome = $3, holder_id = coalesce(holder_id, $4)
-WHERE id = $1`, id, now, guidance, u.ID); err != nil {
-			return fmt.Errorf("return escalation: %w", err)
-		}
-		if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {
-			return err
-		}
-		if err := s.tickets.AddNoteTx(ctx, tx, e.TicketID, u.ID, guidance); err != nil {
-			return err
-		}
-		if err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_returned", map[string]any{"escalation_id": id}); err != nil {
+		// Whoever returns it without having accepted it becomes its holder.
+		now, err := s.handBackTx(ctx, tx, e, u.ID, "returned", guidance, u.ID)
+		if err != nil {
 			return err
 		}
 		if e.OwnerID == 0 {
@@ -536,17 +526,7 @@ func (s *Service) Deescalate(ctx context.Context, u staff.User, id int64, note s
 		if !e.Open() {
 			return apperr.New(apperr.Conflict, "error_escalation_not_open")
 		}
-		now := s.now()
-		if _, err := tx.Exec(ctx, `UPDATE escalations SET status = 'deescalated', returned_at = $2, outcome = $3 WHERE id = $1`, id, now, note); err != nil {
-			return fmt.Errorf("de-escalate: %w", err)
-		}
-		if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {
-			return err
-		}
-		if err := s.tickets.AddNoteTx(ctx, tx, e.TicketID, u.ID, note); err != nil {
-			return err
-		}
-		if err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, u.ID, "ticket.escalation_deescalated", map[string]any{"escalation_id": id}); err != nil {
+		if _, err := s.handBackTx(ctx, tx, e, u.ID, "deescalated", note, 0); err != nil {
 			return err
 		}
 		if e.OwnerID == 0 {
@@ -554,6 +534,27 @@ func (s *Service) Deescalate(ctx context.Context, u staff.User, id int64, note s
 		}
 		return s.notifyTx(ctx, tx, []int64{e.OwnerID}, e.TicketID, "escalation_deescalated", map[string]any{"escalation_id": id})
 	})
+}
+
+// handBackTx ends open escalation e with status (returned or deescalated)
+// and the actor's note: the escalation records the outcome (holder set to
+// holderID when nobody held it and holderID is not 0), the ticket leaves the
+// holder's hands, the note goes on the thread, and the event is written.
+func (s *Service) handBackTx(ctx context.Context, tx pgx.Tx, e Escalation, actorID int64, status, note string, holderID int64) (time.Time, error) {
+	now := s.now()
+	if _, err := tx.Exec(ctx, `
+UPDATE escalations SET status = $2, returned_at = $3, outcome = $4, holder_id = coalesce(holder_id, $5)
+WHERE id = $1`, e.ID, status, now, note, nullID(holderID)); err != nil {
+		return now, fmt.Errorf("%s escalation: %w", status, err)
+	}
+	if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {
+		return now, err
+	}
+	if err := s.tickets.AddNoteTx(ctx, tx, e.TicketID, actorID, note); err != nil {
+		return now, err
+	}
+	err := tickets.RecordEventTx(ctx, tx, now, e.TicketID, actorID, "ticket.escalation_"+status, map[string]any{"escalation_id": e.ID})
+	return now, err
 }
 
 // ForTicket lists a ticket's escalations, oldest first.
