@@ -417,7 +417,7 @@ func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance s
 		if e.OwnerID == 0 {
 			return nil
 		}
-		if err := s.createFollowUpTx(ctx, tx, e.TicketID, e.OwnerID, id, "escalation_returned", now); err != nil {
+		if _, err := s.createFollowUpTx(ctx, tx, e.TicketID, e.OwnerID, id, "escalation_returned", now); err != nil {
 			return err
 		}
 		return s.notifyTx(ctx, tx, []int64{e.OwnerID}, e.TicketID, "escalation_returned", map[string]any{"escalation_id": id})

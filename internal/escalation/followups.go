@@ -43,10 +43,10 @@ var ContactMethods = []string{"phone", "email", "chat", "in_person"}
 
 // createFollowUpTx opens a follow-up for the loop owner, due in the
 // configured business hours of the ticket team's calendar.
-func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID, escalationID int64, reason string, now time.Time) error {
+func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID, escalationID int64, reason string, now time.Time) (created bool, err error) {
 	cal, err := s.ticketCalendarTx(ctx, tx, ticketID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	due, err := cal.Deadline(now, s.followUpHours, nil)
 	if err != nil {
@@ -62,12 +62,12 @@ INSERT INTO follow_ups (ticket_id, owner_id, escalation_id, reason, due_at, crea
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (ticket_id) WHERE done_at IS NULL DO NOTHING`, ticketID, ownerID, esc, reason, due, now)
 	if err != nil {
-		return fmt.Errorf("create follow-up: %w", err)
+		return false, fmt.Errorf("create follow-up: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil // nothing was created: the history must not say otherwise
+		return false, nil // nothing was created: the history must not say otherwise
 	}
-	return tickets.RecordEventTx(ctx, tx, now, ticketID, 0, "ticket.follow_up_created", map[string]any{"owner_id": ownerID, "due_at": due, "reason": reason})
+	return true, tickets.RecordEventTx(ctx, tx, now, ticketID, 0, "ticket.follow_up_created", map[string]any{"owner_id": ownerID, "due_at": due, "reason": reason})
 }
 
 // CreateFollowUp opens a follow-up task outside an escalation (a bad CSAT
@@ -77,8 +77,9 @@ func (s *Service) CreateFollowUp(ctx context.Context, actorID, ticketID, ownerID
 		return apperr.InvalidFields(map[string]string{"reason": "error_invalid_choice"})
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		if err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now()); err != nil {
-			return err
+		created, err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())
+		if err != nil || !created {
+			return err // an open follow-up stays with its owner: nobody new to tell
 		}
 		return s.notifyTx(ctx, tx, []int64{ownerID}, ticketID, "follow_up_assigned", map[string]any{"by": actorID})
 	})

@@ -84,6 +84,9 @@ func TestCreateFollowUp(t *testing.T) {
 	if e.notified(t, e.rep, tk.ID, "follow_up_assigned") != 1 {
 		t.Fatal("the owner was not told of the follow-up")
 	}
+	if e.notified(t, e.rep2, tk.ID, "follow_up_assigned") != 0 {
+		t.Fatal("rep2 was told of a follow-up that was not made")
+	}
 	// Returning an escalation while a follow-up is open keeps the open one.
 	id := e.escalate(t, e.rep, tk.ID, escalation.Request{Target: "supervisors", Reason: "complaint", Note: "angry"})
 	if err := e.svc.Return(e.ctx, e.supervisor, id, "Apologise."); err != nil {

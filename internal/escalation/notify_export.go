@@ -26,5 +26,6 @@ func (s *Service) TeamLeadsTx(ctx context.Context, tx pgx.Tx, teamID int64) ([]i
 // it is. reason is "csat_bad" or "proactive". Unlike CreateFollowUp it sends
 // no notification: the caller says why in its own.
 func (s *Service) CreateFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID int64, reason string) error {
-	return s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())
+	_, err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())
+	return err
 }
