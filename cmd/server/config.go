@@ -9,6 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +30,11 @@ type config struct {
 	// FollowUpHours is the business hours a loop owner has to confirm with
 	// the customer after an escalation returns.
 	FollowUpHours int
+	// MailInAddr is the SMTP listen address for customer mail; empty: off.
+	MailInAddr string
+	// MailInTo lists the desk's addresses that the listener takes mail for,
+	// comma-separated; empty means LOOPDESK_SMTP_FROM's address.
+	MailInTo string
 }
 
 // bind registers the common flags on fs with environment defaults.
@@ -45,6 +52,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.LogLevel, "log-level", env("LOOPDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LOOPDESK_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOOPDESK_LOG_FORMAT", "text"), "text or json (LOOPDESK_LOG_FORMAT)")
 	fs.IntVar(&c.FollowUpHours, "follow-up-hours", envInt(getenv, "LOOPDESK_FOLLOW_UP_HOURS", 4), "business hours to confirm with the customer after an escalation returns (LOOPDESK_FOLLOW_UP_HOURS)")
+	fs.StringVar(&c.MailInAddr, "mail-in-addr", env("LOOPDESK_MAIL_IN_ADDR", ""), "SMTP listen address for customer mail, e.g. 0.0.0.0:2525; empty: off (LOOPDESK_MAIL_IN_ADDR)")
+	fs.StringVar(&c.MailInTo, "mail-in-to", env("LOOPDESK_MAIL_IN_TO", env("LOOPDESK_SMTP_FROM", "")), "comma-separated desk addresses the listener takes mail for; default LOOPDESK_SMTP_FROM (LOOPDESK_MAIL_IN_TO)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -78,6 +87,17 @@ func (c *config) validate() error {
 	}
 	if c.Secret != "" && len(c.Secret) < 32 {
 		return errors.New("LOOPDESK_SECRET must be at least 32 characters")
+	}
+	if c.MailInAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MailInAddr); err != nil || port == "" {
+			return fmt.Errorf("LOOPDESK_MAIL_IN_ADDR %q: want host:port, e.g. 0.0.0.0:2525", c.MailInAddr)
+		}
+		if strings.TrimSpace(c.MailInTo) == "" {
+			return errors.New("LOOPDESK_MAIL_IN_TO (or LOOPDESK_SMTP_FROM) must name the desk's address when LOOPDESK_MAIL_IN_ADDR is set")
+		}
+		if _, err := mail.ParseAddressList(c.MailInTo); err != nil {
+			return fmt.Errorf("LOOPDESK_MAIL_IN_TO %q is not a list of mail addresses: %v", c.MailInTo, err)
+		}
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

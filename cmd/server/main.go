@@ -1,9 +1,10 @@
-// Command server runs Loopdesk: serve (default), migrate, demo, user add.
+// Command server runs Loopdesk: serve (default), migrate, demo, user add, mailin.
 // It only wires: configuration, Postgres (or the embedded one), migrations, HTTP.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,10 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loopdesk:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -28,6 +33,7 @@ Commands:
   migrate    apply database migrations and exit
   demo       load demo staff and tickets (idempotent)
   user add   add a staff account
+  mailin     file one customer email read from stdin (loopdesk mailin < message.eml)
 
 Run "loopdesk <command> -h" for the flags of a command. Every flag can also be
 set with the environment variable shown in its help.
@@ -50,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return fmt.Errorf("unknown user command; use: loopdesk user add")
 		}
 		return runUserAdd(ctx, args[1:], getenv, stdin, stdout)
+	case "mailin":
+		return runMailIn(ctx, args, getenv, stdin, stdout)
 	case "help", "-h", "--help":
 		_, err := io.WriteString(stdout, usage)
 		return err

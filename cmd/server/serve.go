@@ -81,6 +81,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop background jobs", "err", err)
 		}
 	}()
+	stopMail, err := startMailIn(&cfg, getenv, ticketStore, log)
+	if err != nil {
+		return err
+	}
+	defer stopMail()
 	var demoLoaded bool
 	if *loadDemo {
 		n, err := staffStore.Count(ctx)
@@ -88,7 +93,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		if n == 0 {
-			if err := loadDemoData(ctx, pool, staffStore, escSvc); err != nil {
+			if err := loadDemoData(ctx, pool, staffStore, escSvc, cfg.BaseURL); err != nil {
 				return err
 			}
 			demoLoaded = true
@@ -191,7 +196,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	esc := escalation.NewService(pool, tickets.NewStore(pool, time.Now, cfg.BaseURL), jobs, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
-	if err := loadDemoData(ctx, pool, staff.NewStore(pool, time.Now), esc); err != nil {
+	if err := loadDemoData(ctx, pool, staff.NewStore(pool, time.Now), esc, cfg.BaseURL); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "demo data loaded")
@@ -200,12 +205,15 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 
 // loadDemoData loads the demo desk: staff, tickets, then tiers, SLA
 // policies and a few tickets at each stage of the loop.
-func loadDemoData(ctx context.Context, pool *pgxpool.Pool, st *staff.Store, esc *escalation.Service) error {
+func loadDemoData(ctx context.Context, pool *pgxpool.Pool, st *staff.Store, esc *escalation.Service, baseURL string) error {
 	if err := demo.Load(ctx, pool, st, time.Now); err != nil {
 		return fmt.Errorf("load demo data: %w", err)
 	}
 	if err := demo.LoadEscalation(ctx, pool, esc, st); err != nil {
 		return fmt.Errorf("load demo escalations: %w", err)
+	}
+	if err := demo.LoadFeedback(ctx, pool, esc, st, baseURL); err != nil {
+		return fmt.Errorf("load demo feedback: %w", err)
 	}
 	return nil
 }

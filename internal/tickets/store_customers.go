@@ -208,44 +208,55 @@ func (s *Store) CreatePublic(ctx context.Context, n NewPublicTicket) (Ticket, st
 	var id int64
 	var token string
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		now := s.now()
-		c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: n.Name, Email: n.Email, Locale: n.Locale}, now)
-		if err != nil {
-			return err
-		}
-		var team *int64
-		if err := tx.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&team); err != nil {
-			return fmt.Errorf("intake team: %w", err)
-		}
-		err = tx.QueryRow(ctx, sqlInsertTicket, n.Subject, PriorityNormal, "", "web", c.ID, team, nil, nil, "", nil, n.Message, now).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("insert ticket: %w", err)
-		}
-		msgID, err := insertMessageIDTx(ctx, tx, id, MessagePublic, 0, c.ID, n.Message, now)
-		if err != nil {
-			return err
-		}
-		if token, err = issueTokenTx(ctx, tx, id, now); err != nil {
-			return err
-		}
-		if err := RecordEventTx(ctx, tx, now, id, 0, "ticket.created", map[string]any{"channel": "web", "by": "customer"}); err != nil {
-			return err
-		}
-		if err := s.addAttachmentTx(ctx, tx, id, msgID, 0, n.Attachment); err != nil {
-			return err
-		}
-		if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
-			"Number": id, "Subject": n.Subject, "Link": s.statusLink(token),
-		}, now); err != nil {
-			return err
-		}
-		return s.afterChangeTx(ctx, tx, id)
+		var err error
+		id, _, token, err = s.createPublicTx(ctx, tx, n, "web")
+		return err
 	})
 	if err != nil {
 		return Ticket{}, "", err
 	}
 	t, err := s.get(ctx, id)
 	return t, token, err
+}
+
+// createPublicTx opens a validated customer ticket that came in on channel
+// (web form, email) inside the caller's transaction: the customer found or
+// made by email, the first message with n's attachment, a status-link token,
+// the ticket.created event and the confirmation mail. It returns the ticket,
+// its first message and the token.
+func (s *Store) createPublicTx(ctx context.Context, tx pgx.Tx, n NewPublicTicket, channel Channel) (id, msgID int64, token string, err error) {
+	now := s.now()
+	c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: n.Name, Email: n.Email, Locale: n.Locale}, now)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	var team *int64
+	if err := tx.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&team); err != nil {
+		return 0, 0, "", fmt.Errorf("intake team: %w", err)
+	}
+	err = tx.QueryRow(ctx, sqlInsertTicket, n.Subject, PriorityNormal, "", channel, c.ID, team, nil, nil, "", nil, n.Message, now).Scan(&id)
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("insert ticket: %w", err)
+	}
+	msgID, err = insertMessageIDTx(ctx, tx, id, MessagePublic, 0, c.ID, n.Message, now)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	if token, err = issueTokenTx(ctx, tx, id, now); err != nil {
+		return 0, 0, "", err
+	}
+	if err := RecordEventTx(ctx, tx, now, id, 0, "ticket.created", map[string]any{"channel": channel, "by": "customer"}); err != nil {
+		return 0, 0, "", err
+	}
+	if err := s.addAttachmentTx(ctx, tx, id, msgID, 0, n.Attachment); err != nil {
+		return 0, 0, "", err
+	}
+	if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
+		"Number": id, "Subject": n.Subject, "Link": s.statusLink(token),
+	}, now); err != nil {
+		return 0, 0, "", err
+	}
+	return id, msgID, token, s.afterChangeTx(ctx, tx, id)
 }
 
 func (s *Store) statusLink(token string) string { return s.baseURL + "/status/" + token }
@@ -267,59 +278,69 @@ func (s *Store) AddCustomerMessageWithAttachment(ctx context.Context, ticketID i
 	if err := f.Err(); err != nil {
 		return 0, err
 	}
-	target := ticketID
+	var target int64
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		t, err := getTx(ctx, tx, ticketID, true)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		if t.Status == StatusClosed {
-			err := tx.QueryRow(ctx, sqlInsertTicket, t.Subject, t.Priority, t.Category, t.Channel, t.Customer.ID,
-				nullID(t.TeamID), nullID(t.OwnerID), nil, t.OrderRef, nil, body, now).Scan(&target)
-			if err != nil {
-				return fmt.Errorf("follow-up ticket: %w", err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, 'related', $3)`, target, t.ID, now); err != nil {
-				return fmt.Errorf("link follow-up: %w", err)
-			}
-			// The customer's status link now shows the follow-up, which links back.
-			if _, err := tx.Exec(ctx, `UPDATE ticket_tokens SET ticket_id = $2 WHERE ticket_id = $1`, t.ID, target); err != nil {
-				return fmt.Errorf("move tokens: %w", err)
-			}
-			if err := RecordEventTx(ctx, tx, now, target, 0, "ticket.created", map[string]any{"follow_up_of": t.ID, "by": "customer"}); err != nil {
-				return err
-			}
-			msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)
-			if err != nil {
-				return err
-			}
-			if err := s.addAttachmentTx(ctx, tx, target, msgID, 0, file); err != nil {
-				return err
-			}
-			return s.afterChangeTx(ctx, tx, target)
-		}
-		msgID, err := insertMessageIDTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `
-UPDATE tickets SET search = search || setweight(to_tsvector('simple', ld_search_text($2)), 'B')
-WHERE id = $1`, t.ID, body); err != nil {
-			return fmt.Errorf("index message: %w", err)
-		}
-		if err := RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.customer_replied", nil); err != nil {
-			return err
-		}
-		if err := s.addAttachmentTx(ctx, tx, t.ID, msgID, 0, file); err != nil {
-			return err
-		}
-		if t.Status == StatusPending || t.Status == StatusOnHold || t.Status == StatusSolved {
-			if err := s.setStatusTx(ctx, tx, Actor{}, t, StatusOpen, now); err != nil {
-				return err
-			}
-		}
-		return s.touchTx(ctx, tx, t.ID, now)
+		var err error
+		target, _, err = s.addCustomerMessageTx(ctx, tx, ticketID, body, file)
+		return err
 	})
 	return target, err
+}
+
+// addCustomerMessageTx adds the customer's validated message (and file, when
+// not nil) to ticket ticketID inside the caller's transaction, with the rules
+// of AddCustomerMessage. It returns the ticket the message landed on (a new
+// follow-up when ticketID is closed) and the message's id.
+func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID int64, body string, file *NewAttachment) (target, msgID int64, err error) {
+	t, err := getTx(ctx, tx, ticketID, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	now := s.now()
+	if t.Status == StatusClosed {
+		err := tx.QueryRow(ctx, sqlInsertTicket, t.Subject, t.Priority, t.Category, t.Channel, t.Customer.ID,
+			nullID(t.TeamID), nullID(t.OwnerID), nil, t.OrderRef, nil, body, now).Scan(&target)
+		if err != nil {
+			return 0, 0, fmt.Errorf("follow-up ticket: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, 'related', $3)`, target, t.ID, now); err != nil {
+			return 0, 0, fmt.Errorf("link follow-up: %w", err)
+		}
+		// The customer's status link now shows the follow-up, which links back.
+		if _, err := tx.Exec(ctx, `UPDATE ticket_tokens SET ticket_id = $2 WHERE ticket_id = $1`, t.ID, target); err != nil {
+			return 0, 0, fmt.Errorf("move tokens: %w", err)
+		}
+		if err := RecordEventTx(ctx, tx, now, target, 0, "ticket.created", map[string]any{"follow_up_of": t.ID, "by": "customer"}); err != nil {
+			return 0, 0, err
+		}
+		msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := s.addAttachmentTx(ctx, tx, target, msgID, 0, file); err != nil {
+			return 0, 0, err
+		}
+		return target, msgID, s.afterChangeTx(ctx, tx, target)
+	}
+	msgID, err = insertMessageIDTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now)
+	if err != nil {
+		return 0, 0, err
+	}
+	if _, err := tx.Exec(ctx, `
+UPDATE tickets SET search = search || setweight(to_tsvector('simple', ld_search_text($2)), 'B')
+WHERE id = $1`, t.ID, body); err != nil {
+		return 0, 0, fmt.Errorf("index message: %w", err)
+	}
+	if err := RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.customer_replied", nil); err != nil {
+		return 0, 0, err
+	}
+	if err := s.addAttachmentTx(ctx, tx, t.ID, msgID, 0, file); err != nil {
+		return 0, 0, err
+	}
+	if t.Status == StatusPending || t.Status == StatusOnHold || t.Status == StatusSolved {
+		if err := s.setStatusTx(ctx, tx, Actor{}, t, StatusOpen, now); err != nil {
+			return 0, 0, err
+		}
+	}
+	return t.ID, msgID, s.touchTx(ctx, tx, t.ID, now)
 }

@@ -1,0 +1,239 @@
+package mailin
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// MaxMessageBytes is the largest mail taken in, headers and encoding
+// included: 25 MiB, the usual limit of the big mail providers.
+const MaxMessageBytes = 25 << 20
+
+// ErrTooLarge is a mail over MaxMessageBytes; the sender is told so.
+var ErrTooLarge = errors.New("mailin: message too large")
+
+// ErrNoSender is a mail without a usable From address: there is nobody to
+// file it for or answer.
+var ErrNoSender = errors.New("mailin: no sender address")
+
+// Message is a parsed mail: what the desk needs of it, nothing raw.
+type Message struct {
+	MessageID string // without angle brackets; "sha256:<hex of the raw mail>" when it has none
+	FromName  string
+	FromEmail string
+	Subject   string // decoded, with the ticket tag and reply prefixes removed
+	// TicketNumber is the ticket the subject's tag names ("[#123]", as the
+	// outbox writes subjects), 0 when there is none.
+	TicketNumber int64
+	Body         string // plain text: HTML converted, quoted tail stripped
+	Locale       string // a guess for a new customer: en, fi, vi or hi
+	Attachments  []tickets.NewAttachment
+	Skipped      []string // files not kept: not allowed by type or size, or too many
+	// Auto is why the mail was written by a machine (auto-reply, list, bounce),
+	// "" when a person wrote it. Automatic mail is never filed.
+	Auto string
+}
+
+var (
+	// ticketTag is the tag the outbox puts in front of every subject.
+	ticketTag = regexp.MustCompile(`\[#([0-9]{1,18})\]`)
+	// replyPrefix matches the "Re:" and "Fwd:" of common mail programs and
+	// languages at the start of a subject, repeated.
+	replyPrefix = regexp.MustCompile(`(?i)^\s*((re|aw|sv|vs|fw|fwd|wg|tr)(\[[0-9]+\])?\s*:\s*)+`)
+)
+
+// Parse reads a raw RFC 5322 message. It fails only when the message is too
+// large, cannot be parsed at all or has no sender address.
+func Parse(raw []byte) (Message, error) {
+	if len(raw) > MaxMessageBytes {
+		return Message{}, ErrTooLarge
+	}
+	env, err := enmime.NewParser(enmime.SkipMalformedParts(true)).ReadEnvelope(bytes.NewReader(raw))
+	if err != nil {
+		return Message{}, &permanentError{fmt.Errorf("mailin: parse: %w", err)}
+	}
+	var m Message
+	from, err := env.AddressList("From")
+	if err != nil || len(from) == 0 || from[0].Address == "" {
+		return Message{}, ErrNoSender
+	}
+	m.FromName, m.FromEmail = strings.TrimSpace(from[0].Name), strings.TrimSpace(from[0].Address)
+
+	m.MessageID = strings.Trim(strings.TrimSpace(env.GetHeader("Message-ID")), "<>")
+	if m.MessageID == "" || len(m.MessageID) > 900 {
+		sum := sha256.Sum256(raw)
+		m.MessageID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+
+	subject := env.GetHeader("Subject")
+	if sm := ticketTag.FindStringSubmatch(subject); sm != nil {
+		m.TicketNumber, _ = strconv.ParseInt(sm[1], 10, 64)
+		subject = ticketTag.ReplaceAllString(subject, " ")
+	}
+	m.Subject = strings.Join(strings.Fields(replyPrefix.ReplaceAllString(subject, "")), " ")
+
+	m.Body = StripQuoted(env.Text)
+	m.Auto = autoReason(env, m.FromEmail)
+	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
+	m.Attachments, m.Skipped = attachments(env)
+	return m, nil
+}
+
+// autoReason says why env looks machine-written (RFC 3834 Auto-Submitted,
+// Precedence of lists and vacation programs, bounce reports), "" otherwise.
+func autoReason(env *enmime.Envelope, from string) string {
+	if v := strings.ToLower(strings.TrimSpace(env.GetHeader("Auto-Submitted"))); v != "" && !strings.HasPrefix(v, "no") {
+		return "auto-submitted"
+	}
+	switch strings.ToLower(strings.TrimSpace(env.GetHeader("Precedence"))) {
+	case "bulk", "list", "junk", "auto_reply":
+		return "precedence"
+	}
+	if env.GetHeader("X-Autoreply") != "" || env.GetHeader("X-Autorespond") != "" {
+		return "auto-reply"
+	}
+	if strings.HasPrefix(strings.ToLower(env.Root.Header.Get("Content-Type")), "multipart/report") {
+		return "report"
+	}
+	local, _, _ := strings.Cut(strings.ToLower(from), "@")
+	if local == "mailer-daemon" || local == "postmaster" {
+		return "bounce"
+	}
+	return ""
+}
+
+// attachments takes the files of env that tickets accepts, up to
+// tickets.MaxEmailAttachments, and names the others. Inline parts count
+// when they have a file name (a pasted screenshot); inline text and HTML
+// bodies do not.
+func attachments(env *enmime.Envelope) (kept []tickets.NewAttachment, skipped []string) {
+	parts := append(append([]*enmime.Part{}, env.Attachments...), env.Inlines...)
+	for _, p := range env.OtherParts {
+		if p.FileName != "" {
+			parts = append(parts, p)
+		}
+	}
+	for _, p := range parts {
+		if p.Disposition == "inline" && p.FileName == "" {
+			continue
+		}
+		name := p.FileName
+		if name == "" {
+			name = "attachment"
+		}
+		a := tickets.NewAttachment{Filename: name, Data: p.Content}
+		if len(kept) >= tickets.MaxEmailAttachments || a.Validate() != nil {
+			if s := tickets.SanitizeFilename(name); s != "" {
+				name = s
+			}
+			skipped = append(skipped, name)
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return kept, skipped
+}
+
+// quoteHeaders start the quoted original in the reply styles of common mail
+// programs, in the desk's four languages: Gmail and Apple Mail's
+// "On <date>, <name> wrote:", Outlook's "-----Original Message-----".
+var (
+	attribution = regexp.MustCompile(`(?i)^(on\s.+\swrote|.+@.+\s(wrote|kirjoitti|đã viết|ने लिखा))\s*:$`)
+	outlookRule = regexp.MustCompile(`(?i)^-{2,}\s*(original message|alkuperäinen viesti|thư gốc|मूल संदेश)\s*-{2,}$`)
+)
+
+// StripQuoted removes what a reply quotes: lines starting with ">", and
+// everything from the attribution line ("On ... wrote:", also split over two
+// lines as Gmail does) or Outlook's "Original Message" rule on. When that
+// would leave nothing, the text is kept whole: better a long message than a
+// lost one.
+func StripQuoted(text string) string {
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(text, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		line := strings.TrimSpace(lines[i])
+		if outlookRule.MatchString(line) || attribution.MatchString(line) {
+			break
+		}
+		if i+1 < len(lines) && strings.HasPrefix(strings.ToLower(line), "on ") &&
+			attribution.MatchString(line+" "+strings.TrimSpace(lines[i+1])) {
+			break
+		}
+		if strings.HasPrefix(line, ">") {
+			continue
+		}
+		out = append(out, strings.TrimRightFunc(lines[i], unicode.IsSpace))
+	}
+	stripped := collapseBlankLines(out)
+	if stripped == "" {
+		return collapseBlankLines(strings.Split(text, "\n"))
+	}
+	return stripped
+}
+
+// collapseBlankLines joins lines, keeping at most one blank line in a row
+// and none at either end.
+func collapseBlankLines(lines []string) string {
+	var b strings.Builder
+	blank := false
+	for _, l := range lines {
+		if strings.TrimSpace(l) == "" {
+			blank = b.Len() > 0
+			continue
+		}
+		if blank {
+			b.WriteString("\n")
+			blank = false
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(strings.TrimRightFunc(l, unicode.IsSpace))
+	}
+	return b.String()
+}
+
+// guessLocale picks a new customer's language: the mail's Content-Language
+// when the desk speaks it, else the script or letters of the text
+// (Devanagari for Hindi, Vietnamese's own letters, Finnish ä and ö), else en.
+func guessLocale(contentLanguage, text string) string {
+	for _, tag := range strings.Split(contentLanguage, ",") {
+		lang, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		switch lang {
+		case "en", "fi", "vi", "hi":
+			return lang
+		}
+	}
+	var deva, viet, fin int
+	for _, r := range text {
+		switch {
+		case unicode.Is(unicode.Devanagari, r):
+			deva++
+		case strings.ContainsRune("ăâđêôơưĂÂĐÊÔƠƯ", r) || (r >= 0x1EA0 && r <= 0x1EF9):
+			viet++
+		case strings.ContainsRune("äöÄÖ", r):
+			fin++
+		}
+	}
+	switch {
+	case deva > 0 && deva >= viet:
+		return "hi"
+	case viet > 0:
+		return "vi"
+	case fin > 0:
+		return "fi"
+	}
+	return "en"
+}
