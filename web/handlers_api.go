@@ -363,6 +363,16 @@ type apiMessage struct {
 	FromCustomer bool                `json:"from_customer"`
 	Body         string              `json:"body"`
 	CreatedAt    time.Time           `json:"created_at"`
+	Attachments  []apiAttachment     `json:"attachments"`
+}
+
+// apiAttachment is a file on a message; url downloads it with the same token.
+type apiAttachment struct {
+	ID          int64  `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	URL         string `json:"url"`
 }
 
 // apiTicketDetail is one ticket with its whole thread, internal notes included.
@@ -415,11 +425,24 @@ func (s *Server) ticketDetail(ctx context.Context, t tickets.Ticket) (apiTicketD
 	if err != nil {
 		return apiTicketDetail{}, err
 	}
+	files, err := s.tickets.Attachments(ctx, t.ID, true)
+	if err != nil {
+		return apiTicketDetail{}, err
+	}
+	byMessage := map[int64][]apiAttachment{}
+	for _, a := range files {
+		byMessage[a.MessageID] = append(byMessage[a.MessageID], apiAttachment{ID: a.ID, Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size, URL: apiTicketURL(t.ID) + "/attachments/" + strconv.FormatInt(a.ID, 10)})
+	}
 	d := apiTicketDetail{apiTicket: toAPITicket(t), Messages: make([]apiMessage, 0, len(msgs))}
 	for _, m := range msgs {
+		am := byMessage[m.ID]
+		if am == nil {
+			am = []apiAttachment{}
+		}
 		d.Messages = append(d.Messages, apiMessage{
 			ID: m.ID, Kind: m.Kind, AuthorID: idOrNull(m.AuthorID), AuthorName: m.AuthorName,
-			FromCustomer: m.FromCustomer, Body: m.Body, CreatedAt: m.CreatedAt.UTC(),
+			FromCustomer: m.FromCustomer, Body: m.Body, CreatedAt: m.CreatedAt.UTC(), Attachments: am,
 		})
 	}
 	return d, nil
@@ -588,6 +611,32 @@ func (s *Server) teamExists(ctx context.Context, id int64) (bool, error) {
 
 // apiGetTicket returns a ticket the caller may see, with its whole thread.
 // Tickets the caller may not see are 404, exactly like missing ones.
+// apiGetAttachment downloads a file of a ticket the caller may see, with the
+// same headers as the web download (attachment disposition, nosniff).
+func (s *Server) apiGetAttachment(w http.ResponseWriter, r *http.Request) {
+	id, err := apiPathID(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	t, err := s.tickets.Get(r.Context(), actorOf(currentUser(r.Context())), id)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	aid, err := attachmentID(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	a, err := s.tickets.Attachment(r.Context(), t.ID, aid, true)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	serveAttachment(w, a)
+}
+
 func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request) {
 	id, err := apiPathID(r)
 	if err != nil {

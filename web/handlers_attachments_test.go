@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -141,6 +142,35 @@ func TestAttachmentOnTheWebFormAndStatusPage(t *testing.T) {
 		t.Fatalf("ticket page links = %v", staffLinks)
 	}
 	wantDownload(t, e, rep, staffLinks[0], "image/png", "attachment; filename*=UTF-8''h%E1%BB%99p%20b%E1%BB%8B%20m%C3%B3p.png", testPNG)
+
+	// The JSON API lists the files on their messages and downloads them with the token.
+	token2 := e.apiToken(staff.RoleRep)
+	res2 := e.api(token2, http.MethodGet, "/api/v1/tickets/"+strconv.FormatInt(tk.ID, 10), nil)
+	var detail apiTicketDetail
+	if err := json.Unmarshal([]byte(res2.Body), &detail); err != nil {
+		t.Fatalf("API ticket: %v\n%s", err, res2.Body)
+	}
+	var files []apiAttachment
+	for _, m := range detail.Messages {
+		if m.Attachments == nil {
+			t.Errorf("message %d: attachments is null, want a list", m.ID)
+		}
+		files = append(files, m.Attachments...)
+	}
+	if len(files) != 2 || files[0].Filename != "hộp bị móp.png" || files[0].ContentType != "image/png" || files[0].Size != int64(len(testPNG)) ||
+		files[1].Filename != "note.txt" {
+		t.Fatalf("API attachments = %+v", files)
+	}
+	req, _ := http.NewRequest(http.MethodGet, e.http.URL+files[1].URL, nil)
+	req.Header.Set("Authorization", "Bearer "+token2)
+	dl := e.do(http.DefaultClient, req)
+	if dl.StatusCode != http.StatusOK || dl.Body != string(text) || dl.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment;") {
+		t.Errorf("API download: status %d, headers %v", dl.StatusCode, dl.Header)
+	}
+	if other := e.api(token2, http.MethodGet, "/api/v1/tickets/"+strconv.FormatInt(tk.ID, 10)+"/attachments/999999", nil); other.StatusCode != http.StatusNotFound {
+		t.Errorf("API download of no such file: status %d", other.StatusCode)
+	}
 }
 
 func TestRefusedUploadKeepsTheForm(t *testing.T) {

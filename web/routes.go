@@ -30,6 +30,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/tickets", s.apiCreateTicket)
 		r.Get("/tickets", s.apiListTickets)
 		r.Get("/tickets/{id}", s.apiGetTicket)
+		r.Get("/tickets/{id}/attachments/{aid}", s.apiGetAttachment)
 		r.Patch("/tickets/{id}", s.apiUpdateTicket)
 		r.Post("/tickets/{id}/messages", s.apiAddMessage)
 	})

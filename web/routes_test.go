@@ -72,6 +72,7 @@ var routeTable = []struct {
 	{"POST", "/api/v1/tickets", "/api/v1/tickets", api, 400, 0}, // empty body
 	{"GET", "/api/v1/tickets", "/api/v1/tickets", api, 200, 0},
 	{"GET", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 200, 0},
+	{"GET", "/api/v1/tickets/{id}/attachments/{aid}", "/api/v1/tickets/1/attachments/999", api, 404, 0}, // no such file
 	{"PATCH", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 400, 0},                  // empty body
 	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0}, // empty body
 	// --- end api routes ---
