@@ -342,7 +342,11 @@ FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.categ
 	if _, err := tx.Exec(ctx, `
 UPDATE tickets SET sla_policy_id = $2, first_response_due = $3, next_response_due = $4, resolution_due = $5,
                    next_due = $6, paused_since = $7, awaiting_reply_since = $8
-WHERE id = $1`, ticketID, policyID, fr, nr, res, next, c.pausedSince, awaiting); err != nil {
+WHERE id = $1
+  -- Write only a change: an unchanged clock (most events, and every ticket
+  -- without a policy) would otherwise add a row version and index entries.
+  AND (sla_policy_id, first_response_due, next_response_due, resolution_due, next_due, paused_since, awaiting_reply_since)
+      IS DISTINCT FROM ($2::bigint, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7::timestamptz, $8::timestamptz)`, ticketID, policyID, fr, nr, res, next, c.pausedSince, awaiting); err != nil {
 		return fmt.Errorf("store sla clock: %w", err)
 	}
 	if c.pausedSince != nil || !ok {

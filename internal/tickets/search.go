@@ -41,20 +41,40 @@ var ticketNumber = regexp.MustCompile(`^#?\s*([0-9]{1,18})$`)
 // sqlSearch ranks the newest matching tickets visible to the actor. Only the
 // 400 newest matches are ranked, so a very common word cannot make search
 // rank the whole desk.
+//
+// The tsquery is written inline, not in a CTE, and the statement is run with
+// a custom plan (see searchMode): the planner then sees the folded query as a
+// constant, estimates how many tickets it matches from the search column's
+// statistics, and picks the plan per query. A common word ("refund") walks
+// tickets_pkey backwards and stops at the 400th visible match; a rare one
+// reads its few matches from tickets_search_idx. Behind a CTE, or with a
+// generic plan, the selectivity is unknown and every match was read from the
+// heap and sorted (2.8 s at a million tickets for "refund").
 const sqlSearch = `
-WITH q AS (SELECT plainto_tsquery('simple', ld_search_text($1)) AS q),
-cand AS (
-    SELECT t.id
-    FROM tickets t, q
-    WHERE t.search @@ q.q AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
-                                 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+SELECT c.id
+FROM (
+    SELECT t.id, t.search
+    FROM tickets t
+    WHERE t.search @@ plainto_tsquery('simple', ld_search_text($1))
+      AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
+                OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
     ORDER BY t.id DESC
     LIMIT 400
-)
-SELECT t.id
-FROM cand JOIN tickets t USING (id), q
-ORDER BY ts_rank_cd(t.search, q.q) DESC, t.id DESC
+) c
+ORDER BY ts_rank_cd(c.search, plainto_tsquery('simple', ld_search_text($1))) DESC, c.id DESC
 LIMIT $5`
+
+// searchMode runs the search statements as unnamed statements, which
+// Postgres plans afresh with the actual parameter values (a custom plan) on
+// every execution: the tsquery is folded to a constant, so its selectivity is
+// known and it is computed once rather than per row. pgx's default caches a
+// named prepared statement per connection, and after five executions
+// Postgres may switch it to a generic plan that knows neither. The
+// alternative, SET LOCAL plan_cache_mode = force_custom_plan, needs a
+// transaction around the search: three more round trips for nothing else.
+// QueryExecModeExec sends the statement in one round trip, with parameter
+// types taken from the Go arguments (text, bool, []int64, int).
+const searchMode = pgx.QueryExecModeExec
 
 // Search runs the one search box: a ticket number jumps to the ticket, an
 // email or phone finds the customer, anything else is accent-insensitive
@@ -89,7 +109,7 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 	}
 	res.Customers = customers
 
-	rows, err := s.db.Query(ctx, sqlSearch, query, a.SeeAll, a.TeamIDs, a.UserID, limit)
+	rows, err := s.db.Query(ctx, sqlSearch, searchMode, query, a.SeeAll, a.TeamIDs, a.UserID, limit)
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
@@ -104,13 +124,13 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 	if err != nil {
 		return res, err
 	}
+	hits, err := getManyTx(ctx, s.db, ids)
+	if err != nil {
+		return res, err
+	}
 	terms := Terms(query)
-	for _, id := range ids {
-		t, err := s.get(ctx, id)
-		if err != nil {
-			return res, err
-		}
-		res.Hits = append(res.Hits, Hit{Ticket: t, Subject: Highlight(t.Subject, terms), Snippet: Highlight(excerpt(snippets[id], terms, 200), terms)})
+	for _, t := range hits {
+		res.Hits = append(res.Hits, Hit{Ticket: t, Subject: Highlight(t.Subject, terms), Snippet: Highlight(excerpt(snippets[t.ID], terms, 200), terms)})
 	}
 	return res, nil
 }
@@ -126,12 +146,14 @@ func (s *Store) findCustomers(ctx context.Context, q string) ([]Customer, error)
 	case isPhone:
 		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE phone = $1 LIMIT 10`, phone)
 	default:
+		// searchMode: with a generic plan ld_search_text($1) is not folded
+		// to a constant and the plan cannot tell a rare name from a common one.
 		rows, err = s.db.Query(ctx, `
 SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
 FROM customers
 WHERE ld_search_text(name) % ld_search_text($1)
 ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
-LIMIT 5`, q)
+LIMIT 5`, searchMode, q)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find customers: %w", err)
@@ -142,28 +164,43 @@ LIMIT 5`, q)
 	})
 }
 
+// sqlSnippets finds, per hit, its first message that matches. The lateral
+// subquery walks each ticket's messages in order (messages_ticket_idx) and
+// stops at the first match, so a long thread is not tokenised whole; a hit
+// that matched on its subject alone still reads all of its messages.
+const sqlSnippets = `
+SELECT h.id, m.body
+FROM unnest($1::bigint[]) AS h(id)
+CROSS JOIN LATERAL (
+    SELECT m.body
+    FROM messages m
+    WHERE m.ticket_id = h.id AND m.kind <> 'system'
+      AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
+    ORDER BY m.id
+    LIMIT 1
+) m`
+
 // snippetSources returns, per ticket, the first message that matches.
 func (s *Store) snippetSources(ctx context.Context, ids []int64, q string) (map[int64]string, error) {
-	rows, err := s.db.Query(ctx, `
-SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.body
-FROM messages m
-WHERE m.ticket_id = ANY($1) AND m.kind <> 'system'
-  AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
-ORDER BY m.ticket_id, m.id`, ids, q)
+	// searchMode: the tsquery folded to a constant once, not built per message.
+	rows, err := s.db.Query(ctx, sqlSnippets, searchMode, ids, q)
 	if err != nil {
 		return nil, fmt.Errorf("snippets: %w", err)
 	}
 	defer rows.Close()
-	out := map[int64]string{}
+	out := make(map[int64]string, len(ids))
 	for rows.Next() {
 		var id int64
 		var body string
 		if err := rows.Scan(&id, &body); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("snippets: %w", err)
 		}
 		out[id] = body
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("snippets: %w", err)
+	}
+	return out, nil
 }
 
 // Fold lower-cases s and removes Latin diacritics ("Nguyễn" -> "nguyen",
