@@ -150,9 +150,11 @@ func (w *worker) newTicket() tickets.NewTicket {
 
 // crews are the bench's closed-loop clients: the mixed crew is spread over
 // every front-line team; searches in a language are typed by the reps of
-// that language's team (an English rep sees no Vietnamese tickets).
+// that language's team (an English rep sees no Vietnamese tickets); the
+// dashboard crew are supervisors (see dashboard.go).
 type crews struct {
-	mixed, en, vi []*worker
+	mixed, en, vi, dash []*worker
+	plan                dashPlan // the dashboard crew's sessions and ranges
 }
 
 func (c crews) of(name string) []*worker {
@@ -161,13 +163,15 @@ func (c crews) of(name string) []*worker {
 		return c.en
 	case "vi":
 		return c.vi
+	case "dashboard":
+		return c.dash
 	}
 	return c.mixed
 }
 
 // prepareCrews samples the tickets (by team) and customers the workers
-// use, then logs the crews in.
-func prepareCrews(ctx context.Context, pool *pgxpool.Pool, c *client, g *generator, desk benchDesk, n int, maxTicket int64, seed uint64) (crews, error) {
+// use, then logs the crews in: n workers a crew, dashClients supervisors.
+func prepareCrews(ctx context.Context, pool *pgxpool.Pool, c *client, g *generator, desk benchDesk, n, dashClients int, maxTicket int64, seed uint64) (crews, error) {
 	// Sample ids across the loaded tickets and bucket them by team.
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	probe := make([]int64, 0, 40000)
@@ -256,6 +260,27 @@ func prepareCrews(ctx context.Context, pool *pgxpool.Pool, c *client, g *generat
 			return out, err
 		}
 	}
+	// The dashboard's supervisors, every one signed in: a request picks
+	// the session of the zone its filter needs.
+	out.plan = dashPlan{today: time.Date(g.now.Year(), g.now.Month(), g.now.Day(), 0, 0, 0, 0, time.UTC),
+		teamID: desk.teams[0].id, team: desk.teams[0].name}
+	for k, u := range desk.supervisors {
+		loc, err := time.LoadLocation(dashboardZones[k])
+		if err != nil {
+			return out, err
+		}
+		cookie, err := c.login(ctx, u.email)
+		if err != nil {
+			return out, err
+		}
+		out.plan.zones = append(out.plan.zones, loc)
+		out.plan.cookies = append(out.plan.cookies, cookie)
+	}
+	for i := range dashClients {
+		k := i % len(desk.supervisors)
+		out.dash = append(out.dash, &worker{n: i, user: desk.supervisors[k], cookie: out.plan.cookies[k], c: c, g: g,
+			rng: rand.New(rand.NewPCG(seed, uint64(1000+i)))})
+	}
 	return out, nil
 }
 
@@ -267,6 +292,9 @@ type scenario struct {
 	request func(ctx context.Context, w *worker) (*http.Request, error)
 	check   func(body []byte) string // optional: a note from the first response
 	floor   floorSpec
+	// explain, when set, prints the plans with -explain instead of the
+	// floor's hot statements.
+	explain func(ctx context.Context, pool *pgxpool.Pool, out io.Writer, w *worker) error
 }
 
 // result is what one scenario measured.
@@ -447,10 +475,12 @@ func queueRows(body []byte) string {
 	return fmt.Sprintf("%d rows on the first page", strings.Count(string(body), `<td class="num"><a href="/tickets/`))
 }
 
-// scenarios are the pages the issue asks about, each with the SQL it runs.
-func scenarios(st *floorStores) []scenario {
+// scenarios are the pages the issues ask about, each with the SQL it runs;
+// the dashboard views come before ticket create, whose new tickets the facts
+// job would refresh while they ran.
+func scenarios(st *floorStores, plan dashPlan) []scenario {
 	frame := frameStatements()
-	return []scenario{
+	list := []scenario{
 		{
 			name: "queue page", expect: http.StatusOK, check: queueRows,
 			request: func(ctx context.Context, w *worker) (*http.Request, error) {
@@ -503,18 +533,19 @@ func scenarios(st *floorStores) []scenario {
 				}}, frame[:2]...),
 			},
 		},
-		{
-			name: "ticket create", expect: http.StatusSeeOther,
-			request: func(ctx context.Context, w *worker) (*http.Request, error) {
-				return w.post(ctx, "/tickets", w.newTicketForm())
-			},
-			floor: floorSpec{custom: &floorStmt{name: "tickets.Store.Create (one transaction)",
-				run: func(ctx context.Context, w *worker) error {
-					_, _, err := st.tickets.Create(ctx, w.user.actor(), w.newTicket())
-					return err
-				}}},
-		},
 	}
+	list = append(list, dashboardScenarios(plan, st.reports, frame)...)
+	return append(list, scenario{
+		name: "ticket create", expect: http.StatusSeeOther,
+		request: func(ctx context.Context, w *worker) (*http.Request, error) {
+			return w.post(ctx, "/tickets", w.newTicketForm())
+		},
+		floor: floorSpec{custom: &floorStmt{name: "tickets.Store.Create (one transaction)",
+			run: func(ctx context.Context, w *worker) error {
+				_, _, err := st.tickets.Create(ctx, w.user.actor(), w.newTicket())
+				return err
+			}}},
+	})
 }
 
 func searchScenario(name, crew, q string, frame []floorStmt) scenario {
@@ -529,7 +560,7 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 		floor: floorSpec{
 			prepare: func(_ *worker, s *iterState) { s.q, s.ids = q, s.ids[:0] },
 			stmts: append([]floorStmt{{
-				name: "full-text search (400 newest, ranked)", sql: sqlSearch, hot: true,
+				name: "full-text search (400 newest, ranked)", sql: sqlSearch, hot: true, custom: true,
 				args: func(w *worker, s *iterState) []any {
 					a := w.user.actor()
 					return []any{s.q, a.SeeAll, a.TeamIDs, a.UserID, 20}
@@ -540,14 +571,14 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 					}
 				},
 			}, {
-				name: "customer names (trigram)", sql: sqlFindCustomersByName, hot: true,
+				name: "customer names (trigram)", sql: sqlFindCustomersByName, hot: true, custom: true,
 				args: func(_ *worker, s *iterState) []any { return []any{s.q} },
 			}, {
-				name: "snippets", sql: sqlSnippets, hot: true,
+				name: "snippets", sql: sqlSnippets, hot: true, custom: true,
 				args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.q} },
 			}, {
-				name: "ticket by id, once per hit", sql: sqlSelectTicket + ` WHERE t.id = $1`, perID: true,
-				args: func(_ *worker, s *iterState) []any { return []any{s.id} },
+				name: "hits by id (one query)", sql: sqlSelectTicket + ` WHERE t.id = ANY($1)`,
+				args: func(_ *worker, s *iterState) []any { return []any{s.ids} },
 			}}, frame...),
 		},
 	}

@@ -216,7 +216,7 @@ func runBreach(ctx context.Context, pool *pgxpool.Pool, out io.Writer, g *genera
 	stop := make(chan struct{})
 	stopLoad := sync.OnceFunc(func() { close(stop) })
 	defer stopLoad()
-	queue := scenarios(nil)[0]
+	queue := scenarios(&floorStores{}, dashPlan{})[0]
 	window := time.Until(last.due) + o.timeout
 	type loadResult struct {
 		elapsed  time.Duration

@@ -16,6 +16,9 @@ import (
 // shown is the one the server's cached prepared statement runs (Postgres
 // picks between a generic and a custom plan at the sixth execution).
 func explainScenario(ctx context.Context, pool *pgxpool.Pool, out io.Writer, sc scenario, w *worker) error {
+	if sc.explain != nil {
+		return sc.explain(ctx, pool, out, w)
+	}
 	if sc.floor.custom != nil {
 		return nil
 	}
@@ -29,11 +32,11 @@ func explainScenario(ctx context.Context, pool *pgxpool.Pool, out io.Writer, sc 
 		sc.floor.prepare(w, &st)
 	}
 	for _, s := range sc.floor.stmts {
-		if s.perID {
+		if s.perID || s.run != nil {
 			continue
 		}
 		if s.hot {
-			plan, err := explain(ctx, conn.Conn(), s.sql, s.args(w, &st))
+			plan, err := explain(ctx, conn.Conn(), s.sql, s.args(w, &st), s.custom)
 			if err != nil {
 				return fmt.Errorf("explain %s: %w", s.name, err)
 			}
@@ -46,7 +49,10 @@ func explainScenario(ctx context.Context, pool *pgxpool.Pool, out io.Writer, sc 
 	return nil
 }
 
-func explain(ctx context.Context, conn *pgx.Conn, sql string, args []any) (string, error) {
+// explain shows the plan the app gets: a prepared statement's after five
+// runs (pgx caches statements), or for custom statements, which the app runs
+// unprepared, the plan for these values (plan_cache_mode force_custom_plan).
+func explain(ctx context.Context, conn *pgx.Conn, sql string, args []any, custom bool) (string, error) {
 	lits := make([]string, len(args))
 	for i, a := range args {
 		l, err := literal(a)
@@ -58,6 +64,12 @@ func explain(ctx context.Context, conn *pgx.Conn, sql string, args []any) (strin
 	exec := "EXECUTE loadbench_explain"
 	if len(lits) > 0 {
 		exec += "(" + strings.Join(lits, ", ") + ")"
+	}
+	if custom {
+		if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_custom_plan"); err != nil {
+			return "", err
+		}
+		defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "RESET plan_cache_mode") }()
 	}
 	if _, err := conn.Exec(ctx, "PREPARE loadbench_explain AS "+sql); err != nil {
 		return "", err

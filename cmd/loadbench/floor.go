@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -31,6 +32,7 @@ type floorStmt struct {
 	hot     bool // EXPLAINed with -explain
 	args    func(w *worker, s *iterState) []any
 	perID   bool                        // run once for each of s.ids, with s.id set
+	custom  bool                        // the app runs it unprepared, planned for its values (pgx.QueryExecModeExec)
 	collect func(v []any, s *iterState) // reads each result row
 	run     func(ctx context.Context, w *worker) error
 }
@@ -52,9 +54,10 @@ type stmtStats struct {
 	stats
 }
 
-// floorStores are the in-process stores the create floor calls.
+// floorStores are the in-process stores the create and dashboard floors call.
 type floorStores struct {
 	tickets *tickets.Store
+	reports *reports.Store
 }
 
 // runFloor times spec for about d (at most maxIter iterations), cycling
@@ -130,7 +133,11 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, spec floorSpec, workers [
 
 // query runs one statement and reads its rows.
 func query(ctx context.Context, conn *pgx.Conn, s floorStmt, w *worker, st *iterState) error {
-	rows, err := conn.Query(ctx, s.sql, s.args(w, st)...)
+	args := s.args(w, st)
+	if s.custom {
+		args = append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	rows, err := conn.Query(ctx, s.sql, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", s.name, err)
 	}

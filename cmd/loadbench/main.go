@@ -6,11 +6,14 @@
 //	go run ./cmd/loadbench -small           # 20,000 tickets, 3 s per page
 //	go run ./cmd/loadbench -explain -breach # plus the plans and the SLA breach storm
 //	go run ./cmd/loadbench -breach -scenarios=false
+//	go run ./cmd/loadbench -only dashboard  # the dashboard views alone
 //	go run ./cmd/loadbench -database-url $URL -keep -rate 50
 //
 // Pages: the queue (a team's open tickets, 50 rows), a ticket, search (an
 // English word, Vietnamese typed without diacritics, a ticket number) and
-// the rep's intake form. Each gets p50/p95/p99 and req/s, the CPU it cost the
+// the rep's intake form, and the supervisor dashboard (30 days, 30 days of
+// one team, 90 and 365 days, the CSV download) over the report facts, which
+// the load builds as the facts job does. Each gets p50/p95/p99 and req/s, the CPU it cost the
 // server and Postgres per request, where Postgres spent its time
 // (pg_stat_statements), and its SQL timed alone (the floor). The breach
 // storm makes 10,000 SLA deadlines pass within one minute and reports how
@@ -29,7 +32,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -41,6 +46,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/devpg"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -73,6 +79,9 @@ type options struct {
 	repsPerTeam   int
 	tune          bool
 	floorDuration time.Duration
+	dashClients   int
+	only          *regexp.Regexp
+	facts         bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -105,8 +114,18 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.repsPerTeam, "reps", 25, "reps per front-line team")
 	fs.BoolVar(&o.tune, "tune", true, "size the throwaway cluster's memory for the machine (shared_buffers, effective_cache_size, WAL) and load pg_stat_statements")
 	fs.DurationVar(&o.floorDuration, "floor-duration", 0, "how long to time each page's SQL alone (default: duration / 4, at most 3 s)")
+	fs.IntVar(&o.dashClients, "dashboard-clients", 2, "supervisors (HTTP clients) loading the dashboard views at once")
+	only := fs.String("only", "", "run only the scenarios whose name matches this regular expression")
+	fs.BoolVar(&o.facts, "facts", true, "bring the report facts up to date after the load, as the facts job does (the dashboard reads them)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return o, fmt.Errorf("-only: %w", err)
+		}
+		o.only = re
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -152,6 +171,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-breach-tickets must be positive and the breach times not negative")
 	case o.repsPerTeam < 1 || o.repsPerTeam > 200:
 		return o, errors.New("-reps must be 1..200")
+	case o.dashClients < 1 || o.dashClients > 256:
+		return o, errors.New("-dashboard-clients must be 1..256")
 	}
 	return o, nil
 }
@@ -224,6 +245,14 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 		return err
 	}
 	printLoad(out, rep)
+	if o.facts {
+		log.Info("loadbench: refreshing the report facts")
+		facts, err := buildFacts(ctx, pool, !reuse, log)
+		if err != nil {
+			return err
+		}
+		printFacts(out, facts)
+	}
 	if o.verify {
 		to := int64(min(o.load.tickets, 20_000))
 		checked, differ, example, err := verifyVectors(ctx, pool, 1, to)
@@ -259,7 +288,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	}()
 	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
 	c := newClient(srv.baseURL, o.concurrency)
-	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, int64(o.load.tickets), o.load.seed)
+	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, o.dashClients, int64(o.load.tickets), o.load.seed)
 	if err != nil {
 		return err
 	}
@@ -479,7 +508,13 @@ ORDER BY array_position($1, c.relname::text)`, loadedTables)
 func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, meter *cpuMeter, pgss *pgStatements, log *slog.Logger) error {
 	store := tickets.NewStore(pool, time.Now, "http://127.0.0.1")
 	escalation.NewService(pool, store, nil, time.Now, quietLogger(), escalation.Config{}) // installs the SLA hooks, as the server does
-	list := scenarios(&floorStores{tickets: store})
+	list := scenarios(&floorStores{tickets: store, reports: reports.NewStore(pool, time.Now, quietLogger())}, crew.plan)
+	if o.only != nil {
+		list = slices.DeleteFunc(list, func(sc scenario) bool { return !o.only.MatchString(sc.name) })
+		if len(list) == 0 {
+			return fmt.Errorf("-only %q matches no scenario", o.only)
+		}
+	}
 	var results []result
 	var plans bytes.Buffer
 	for _, sc := range list {
@@ -491,6 +526,13 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 			return fmt.Errorf("%s floor: %w", sc.name, r.floor.err)
 		}
 		r.load = loadAverage()
+		if sc.crew == "dashboard" {
+			who := "supervisors"
+			if len(workers) == 1 {
+				who = "supervisor"
+			}
+			r.note = strings.TrimPrefix(fmt.Sprintf("%d %s; %s", len(workers), who, r.note), "; ")
+		}
 		if o.explain {
 			// Now, before later scenarios (ticket create) change the data.
 			if err := explainScenario(ctx, pool, &plans, sc, workers[0]); err != nil {
@@ -599,6 +641,11 @@ func printTargets(out io.Writer, results []result) {
 	for _, name := range []string{"search word", "search vi, no diacritics", "search ticket number"} {
 		if r, ok := by[name]; ok {
 			fmt.Fprintf(out, "  %s p95 < 50 ms: %s (%s)\n", name, verdict(r.lat.p95 < 50*time.Millisecond && r.errors == 0), ms(r.lat.p95))
+		}
+	}
+	for _, v := range dashboardViews {
+		if r, ok := by[v.name]; ok {
+			fmt.Fprintf(out, "  %s p95 < %s: %s (%s)\n", v.name, ms(dashboardTarget), verdict(r.lat.p95 < dashboardTarget && r.errors == 0 && r.lat.n > 0), ms(r.lat.p95))
 		}
 	}
 	if r, ok := by["ticket create"]; ok {

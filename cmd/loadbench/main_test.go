@@ -15,7 +15,8 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // TestSmallRun runs the whole bench with tiny numbers: load, vector check,
-// the real server, every scenario, the plans, and a small breach storm.
+// the report facts, the real server, every scenario (the dashboard views as
+// a supervisor), the plans, and a small breach storm.
 // LOADBENCH_SERVER_BIN names a prebuilt cmd/server to save the build.
 func TestSmallRun(t *testing.T) {
 	t.Parallel()
@@ -23,7 +24,7 @@ func TestSmallRun(t *testing.T) {
 	args := []string{
 		"-database-url", pgtest.NewConnString(t),
 		"-tickets", "2000", "-messages", "4", "-reps", "1", "-concurrency", "2",
-		"-duration", "400ms", "-floor-duration", "100ms", "-verify", "-explain",
+		"-duration", "300ms", "-floor-duration", "80ms", "-verify", "-explain",
 		"-breach", "-breach-tickets", "20", "-breach-lead", "200ms", "-breach-spread", "200ms", "-breach-timeout", "20s",
 	}
 	if bin := os.Getenv("LOADBENCH_SERVER_BIN"); bin != "" {
@@ -41,7 +42,11 @@ func TestSmallRun(t *testing.T) {
 		"copy tickets   2,000 rows",
 		"Search vectors checked against SQL: 2,000 tickets, 0 differ",
 		"queue page", "ticket page", "search word", "search vi, no diacritics", "search ticket number", "ticket create",
+		"full rebuild of 2,000 tickets in 1 run: ",
+		"dashboard 30 days: 2 supervisors; ", "tickets created in the first range", "CSV lines;",
+		"dashboard 365 days p95 < 200.00 ms: ",
 		"Index Cond", // the plans were printed
+		"Index Only Scan using ticket_facts_created_idx",
 		"breached firings: 20 of 20",
 		"SLA escalations:  20 of 20",
 	} {
@@ -49,15 +54,23 @@ func TestSmallRun(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	// Every scenario row ends with its error count and floors: all zero errors.
-	row := regexp.MustCompile(`(?m)^\s+(queue page|ticket page|search word|search vi, no diacritics|search ticket number|ticket create)\s+[\d,]+\s+\d+\s.*\s(\d+)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.?]+\s*$`)
+	if strings.Contains(text, "no summary figures") {
+		t.Error("a dashboard page had no summary figures")
+	}
+	// Every scenario row ends with its error count and floors: all zero errors
+	// (and every request was answered with the status it expects: 200 for
+	// the dashboard views).
+	names := []string{"queue page", "ticket page", "search word", "search vi, no diacritics", "search ticket number",
+		"dashboard 30 days", "dashboard 30 days, one team", "dashboard 90 days", "dashboard 365 days", "dashboard CSV 30 days",
+		"ticket create"}
+	row := regexp.MustCompile(`(?m)^\s+(` + strings.Join(names, "|") + `)\s+([\d,]+)\s+\d+\s.*\s(\d+)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.?]+\s*$`)
 	rows := row.FindAllStringSubmatch(text, -1)
-	if len(rows) != 6 {
-		t.Fatalf("found %d scenario rows, want 6", len(rows))
+	if len(rows) != len(names) {
+		t.Fatalf("found %d scenario rows, want %d", len(rows), len(names))
 	}
 	for _, r := range rows {
-		if r[2] != "0" {
-			t.Errorf("%s: %s errors", r[1], r[2])
+		if r[3] != "0" || r[2] == "0" {
+			t.Errorf("%s: %s requests, %s errors", r[1], r[2], r[3])
 		}
 	}
 }

@@ -80,20 +80,20 @@ const sqlCustomerTickets = sqlSelectTicket + `
 WHERE t.customer_id = $1 AND t.id <> $2
 ORDER BY t.id DESC LIMIT $3`
 
-// sqlSearch mirrors sqlSearch in internal/tickets/search.go.
+// sqlSearch mirrors sqlSearch in internal/tickets/search.go (run with a
+// custom plan: see floorStmt.custom).
 const sqlSearch = `
-WITH q AS (SELECT plainto_tsquery('simple', ld_search_text($1)) AS q),
-cand AS (
-    SELECT t.id
-    FROM tickets t, q
-    WHERE t.search @@ q.q AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
-                                 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+SELECT c.id
+FROM (
+    SELECT t.id, t.search
+    FROM tickets t
+    WHERE t.search @@ plainto_tsquery('simple', ld_search_text($1))
+      AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
+                OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
     ORDER BY t.id DESC
     LIMIT 400
-)
-SELECT t.id
-FROM cand JOIN tickets t USING (id), q
-ORDER BY ts_rank_cd(t.search, q.q) DESC, t.id DESC
+) c
+ORDER BY ts_rank_cd(c.search, plainto_tsquery('simple', ld_search_text($1))) DESC, c.id DESC
 LIMIT $5`
 
 // sqlFindCustomersByName mirrors findCustomers' name branch in internal/tickets/search.go.
@@ -104,10 +104,15 @@ WHERE ld_search_text(name) % ld_search_text($1)
 ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
 LIMIT 5`
 
-// sqlSnippets mirrors snippetSources in internal/tickets/search.go.
+// sqlSnippets mirrors sqlSnippets in internal/tickets/search.go.
 const sqlSnippets = `
-SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.body
-FROM messages m
-WHERE m.ticket_id = ANY($1) AND m.kind <> 'system'
-  AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
-ORDER BY m.ticket_id, m.id`
+SELECT h.id, m.body
+FROM unnest($1::bigint[]) AS h(id)
+CROSS JOIN LATERAL (
+    SELECT m.body
+    FROM messages m
+    WHERE m.ticket_id = h.id AND m.kind <> 'system'
+      AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
+    ORDER BY m.id
+    LIMIT 1
+) m`

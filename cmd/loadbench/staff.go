@@ -48,7 +48,8 @@ type benchDesk struct {
 	teams       []benchTeam
 	reps        []benchUser // the reps of the tier-1 teams, team by team
 	admin       benchUser
-	specialists benchTeam // the tier-2 team SLA breaches escalate to
+	specialists benchTeam   // the tier-2 team SLA breaches escalate to
+	supervisors []benchUser // the dashboard's viewers, one per dashboardZones entry
 }
 
 // benchTeams are the bench's teams: front line per language, two by topic,
@@ -68,11 +69,11 @@ const benchEmailDomain = "@loadbench.example"
 func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *slog.Logger) (benchDesk, error) {
 	st := staff.NewStore(pool, time.Now)
 	var d benchDesk
-	ensure := func(email, name string, role staff.Role, team, locale string) (benchUser, error) {
+	ensureIn := func(email, name string, role staff.Role, team, locale, zone string) (benchUser, error) {
 		u := benchUser{email: email, role: role}
 		err := pool.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, email).Scan(&u.id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			created, err := st.Create(ctx, d.admin.id, staff.NewUser{Email: email, Name: name, Role: role, Team: team, Locale: locale, TimeZone: "UTC", Password: benchPassword})
+			created, err := st.Create(ctx, d.admin.id, staff.NewUser{Email: email, Name: name, Role: role, Team: team, Locale: locale, TimeZone: zone, Password: benchPassword})
 			if err != nil {
 				return u, fmt.Errorf("create %s: %w", email, err)
 			}
@@ -89,6 +90,9 @@ func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *s
 			u.teamID = u.teamIDs[0]
 		}
 		return u, nil
+	}
+	ensure := func(email, name string, role staff.Role, team, locale string) (benchUser, error) {
+		return ensureIn(email, name, role, team, locale, "UTC")
 	}
 	var err error
 	if d.admin, err = ensure("admin"+benchEmailDomain, "Bench Admin", staff.RoleAdmin, "", "en"); err != nil {
@@ -126,6 +130,17 @@ func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *s
 			staff.RoleSupervisor, "Support EN", "en"); err != nil {
 			return d, err
 		}
+	}
+	// The dashboard's supervisors, each in another time zone: the server's
+	// dashboard cache is keyed by the viewer's zone, so cycling through them
+	// makes every request a cache miss without changing the work (see dashboard.go).
+	for k, zone := range dashboardZones {
+		u, err := ensureIn(fmt.Sprintf("dashboard-%d%s", k+1, benchEmailDomain), fmt.Sprintf("Bench Dashboard %d", k+1),
+			staff.RoleSupervisor, "Support EN", "en", zone)
+		if err != nil {
+			return d, err
+		}
+		d.supervisors = append(d.supervisors, u)
 	}
 	// The specialists are the tier-2 team SLA breaches escalate to.
 	var tier int

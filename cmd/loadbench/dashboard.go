@@ -1,0 +1,353 @@
+package main
+
+// The supervisor dashboard at a million tickets: the report facts are built
+// as the facts job builds them, then each dashboard view is driven over HTTP
+// by signed-in supervisors, every request with a filter the server's
+// dashboard cache has not seen, and timed beside reports.Store.Dashboard
+// called alone in the bench's process (its floor).
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	_ "time/tzdata" // the supervisors' zones, even without the system's zoneinfo
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/reports"
+)
+
+// dashboardZones are the time zones of the dashboard's supervisors, one
+// account each. reports.Store keeps its last 64 dashboards (first in, first
+// out) keyed by range, team, zone, facts and minute; a viewer's zone moves
+// the range by hours, not the work. Cycling through the zones times
+// dashboardShifts ranges is 72 filters per view, more than the cache holds,
+// so every request computes its dashboard afresh: the figures are cache
+// misses, a supervisor's first look at a range.
+var dashboardZones = []string{
+	"UTC", "Europe/Helsinki", "Asia/Ho_Chi_Minh", "Asia/Kolkata",
+	"America/New_York", "Europe/London", "Asia/Tokyo", "America/Los_Angeles",
+}
+
+// dashboardShifts is how many end days each view's range cycles through
+// (today and the days before): at most 8 days back moves a 365-day range
+// off at most 2% of the year's tickets.
+const dashboardShifts = 9
+
+// dashView is one dashboard view the bench drives.
+type dashView struct {
+	name   string
+	days   int  // the range: the last days days
+	team   bool // one team (else every team)
+	csv    bool // the CSV download (summary section) instead of the page
+	offset int  // first shift of its cycle: keeps its filters apart from another view's
+}
+
+var dashboardViews = []dashView{
+	{name: "dashboard 30 days", days: 30},
+	{name: "dashboard 30 days, one team", days: 30, team: true},
+	{name: "dashboard 90 days", days: 90},
+	{name: "dashboard 365 days", days: 365},
+	// The same range as the first view, ending a cycle earlier: not its cached ones.
+	{name: "dashboard CSV 30 days", days: 30, csv: true, offset: dashboardShifts},
+}
+
+// dashboardTarget is the issue's budget for every dashboard view at 1M tickets.
+const dashboardTarget = 200 * time.Millisecond
+
+// dashPlan is what the dashboard scenarios share: the supervisors'
+// sessions and zones (same order as dashboardZones), today, and the team of
+// the one-team view.
+type dashPlan struct {
+	cookies []string
+	zones   []*time.Location
+	today   time.Time // midnight UTC of the generated data's last day
+	teamID  int64
+	team    string
+}
+
+// filter is the k-th filter of v's cycle: the supervisor (zone) k mod
+// zones, the range ending v.offset + (k / zones) mod dashboardShifts days
+// before today.
+func (p dashPlan) filter(v dashView, k int64) (account int, f reports.Filter) {
+	n := int64(len(p.zones))
+	account = int(k % n)
+	to := p.today.AddDate(0, 0, -(v.offset + int((k/n)%dashboardShifts)))
+	f = reports.Filter{From: to.AddDate(0, 0, 1-v.days), To: to, Zone: p.zones[account]}
+	if v.team {
+		f.TeamID = p.teamID
+	}
+	return account, f
+}
+
+// path is the URL of f, as the dashboard's filter form submits it.
+func (p dashPlan) path(v dashView, f reports.Filter) string {
+	path := "/supervisor/dashboard"
+	if v.csv {
+		path += ".csv"
+	}
+	q := url.Values{"from": {f.From.Format(time.DateOnly)}, "to": {f.To.Format(time.DateOnly)}}
+	if f.TeamID != 0 {
+		q.Set("team", strconv.FormatInt(f.TeamID, 10))
+	}
+	return path + "?" + q.Encode()
+}
+
+// dashboardScenarios are the dashboard views; st is the floor's store, its
+// own cache missed the same way.
+func dashboardScenarios(plan dashPlan, st *reports.Store, frame []floorStmt) []scenario {
+	var out []scenario
+	for _, v := range dashboardViews {
+		var sent atomic.Int64 // the HTTP requests' place in the cycle
+		var timed int64       // the floor's (one goroutine)
+		sc := scenario{
+			name: v.name, crew: "dashboard", expect: http.StatusOK, check: dashboardFigure,
+			request: func(ctx context.Context, w *worker) (*http.Request, error) {
+				account, f := plan.filter(v, sent.Add(1)-1)
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.c.base+plan.path(v, f), nil)
+				if err != nil {
+					return nil, err
+				}
+				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: plan.cookies[account]})
+				return req, nil
+			},
+			floor: floorSpec{stmts: append([]floorStmt{{
+				name: "reports.Store.Dashboard (a filter not cached)",
+				run: func(ctx context.Context, _ *worker) error {
+					_, f := plan.filter(v, timed)
+					timed++
+					d, err := st.Dashboard(ctx, f)
+					if err == nil && d.AsOf == nil {
+						err = fmt.Errorf("the facts were never refreshed")
+					}
+					return err
+				},
+			}}, frame...)},
+		}
+		if v.csv {
+			sc.check = csvRows
+			sc.explain = func(context.Context, *pgxpool.Pool, io.Writer, *worker) error { return nil } // the page's plans
+		} else {
+			sc.explain = func(ctx context.Context, pool *pgxpool.Pool, out io.Writer, _ *worker) error {
+				_, f := plan.filter(v, 0)
+				return explainDashboard(ctx, pool, out, v.name, f)
+			}
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// statValue is the first figure of the dashboard's summary (tickets created).
+var statValue = regexp.MustCompile(`class="stat-value" data-value="([^"]*)"`)
+
+func dashboardFigure(body []byte) string {
+	m := statValue.FindSubmatch(body)
+	if m == nil {
+		return "no summary figures on the page"
+	}
+	return fmt.Sprintf("%s tickets created in the first range; every request a filter not in the server's dashboard cache", m[1])
+}
+
+func csvRows(body []byte) string {
+	return fmt.Sprintf("%d CSV lines; every request a filter not in the server's dashboard cache", strings.Count(string(body), "\n"))
+}
+
+// factsReport is how the report facts were brought up to date.
+type factsReport struct {
+	rebuild bool
+	runs    int
+	tickets int
+	refresh time.Duration
+	vacuum  time.Duration
+	size    string
+}
+
+// buildFacts brings ticket_facts up to date as production does: the facts
+// job's reports.Store.Refresh, run back to back until it reports done (a
+// fresh load first asks it for a full rebuild). The job gives a rebuild at
+// most its budget (45 s) a minute, so production spreads the same work over
+// more wall time. Then VACUUM (ANALYZE), which autovacuum does soon after in
+// production (ticket_facts is vacuumed after 1% of it changed): the
+// dashboard's index-only scans need the visibility map.
+func buildFacts(ctx context.Context, pool *pgxpool.Pool, rebuild bool, log *slog.Logger) (factsReport, error) {
+	st := reports.NewStore(pool, time.Now, quietLogger())
+	var fr factsReport
+	if rebuild {
+		if err := st.Rebuild(ctx); err != nil {
+			return fr, err
+		}
+	}
+	start := time.Now()
+	for skipped := 0; ; {
+		res, err := st.Refresh(ctx)
+		if err != nil {
+			return fr, err
+		}
+		if res.Skipped { // another runner (a server on -database-url) holds the lock
+			if skipped++; skipped > 600 {
+				return fr, fmt.Errorf("refresh facts: another run held the lock for a minute")
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		fr.runs++
+		fr.rebuild = fr.rebuild || res.Rebuild
+		fr.tickets += res.Tickets
+		log.Info("loadbench: facts refreshed", "run", fr.runs, "tickets", res.Tickets, "rebuild", res.Rebuild, "done", res.Done,
+			"took", round(res.Duration))
+		if res.Done {
+			break
+		}
+	}
+	fr.refresh = time.Since(start)
+	t := time.Now()
+	if _, err := pool.Exec(ctx, `VACUUM (ANALYZE) ticket_facts`); err != nil {
+		return fr, fmt.Errorf("vacuum ticket_facts: %w", err)
+	}
+	fr.vacuum = time.Since(t)
+	if err := pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_table_size('ticket_facts')) || ', indexes ' ||
+       pg_size_pretty(pg_indexes_size('ticket_facts'))`).Scan(&fr.size); err != nil {
+		return fr, err
+	}
+	return fr, nil
+}
+
+func printFacts(out io.Writer, fr factsReport) {
+	kind := "incremental refresh"
+	if fr.rebuild {
+		kind = "full rebuild"
+	}
+	rate := ""
+	if fr.tickets > 0 {
+		rate = fmt.Sprintf(", %s tickets/s", thousands(int64(float64(fr.tickets)/fr.refresh.Seconds())))
+	}
+	fmt.Fprintf(out, "\nReport facts (reports.Store.Refresh, the facts job's work, run back to back until done):\n")
+	runs := "runs"
+	if fr.runs == 1 {
+		runs = "run"
+	}
+	fmt.Fprintf(out, "  %s of %s tickets in %d %s: %s%s\n", kind, thousands(int64(fr.tickets)), fr.runs, runs, round(fr.refresh), rate)
+	fmt.Fprintf(out, "  vacuum analyze ticket_facts: %s; ticket_facts table %s\n", round(fr.vacuum), fr.size)
+}
+
+// The dashboard's heaviest statements, copied for EXPLAIN as sql.go does for
+// the tickets' (change the copy when the original changes).
+
+// sqlDashboardSettings mirrors sqlDashboardSettings in internal/reports/store.go.
+const sqlDashboardSettings = `
+SET LOCAL plan_cache_mode = force_custom_plan;
+SET LOCAL jit = off;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SET LOCAL work_mem = '32MB'`
+
+// sqlCreatedCohort mirrors sqlCreatedCohort in internal/reports/store.go.
+const sqlCreatedCohort = `
+SELECT count(*),
+       count(first_response_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_s),
+       count(*) FILTER (WHERE escalations > 0),
+       count(escalation_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY escalation_s),
+       coalesce(sum(reopens), 0),
+       coalesce(sum(solves), 0),
+       count(*) FILTER (WHERE sla_first_response = 'met'),
+       count(*) FILTER (WHERE sla_first_response = 'breached'),
+       count(*) FILTER (WHERE sla_next_response = 'met'),
+       count(*) FILTER (WHERE sla_next_response = 'breached'),
+       count(*) FILTER (WHERE sla_resolution = 'met'),
+       count(*) FILTER (WHERE sla_resolution = 'breached')
+FROM ticket_facts
+WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)`
+
+// sqlCreatedPerOwner mirrors sqlCreatedPerOwner in internal/reports/store.go.
+const sqlCreatedPerOwner = `
+SELECT owner_id, percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_s)
+FROM ticket_facts
+WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3) AND owner_id IS NOT NULL
+GROUP BY owner_id`
+
+// sqlSolvedCohort mirrors sqlSolvedCohort in internal/reports/store.go.
+const sqlSolvedCohort = `
+SELECT grouping(owner_id) = 0,
+       coalesce(owner_id, 0),
+       count(*),
+       count(lead_s),
+       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY lead_s)
+FROM ticket_facts
+WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
+GROUP BY GROUPING SETS ((), (owner_id))`
+
+// sqlDaily mirrors sqlDaily in internal/reports/store.go.
+const sqlDaily = `
+SELECT day, sum(created)::int, sum(solved)::int
+FROM (
+    SELECT (created_at AT TIME ZONE $4)::date AS day, 1 AS created, 0 AS solved
+    FROM ticket_facts
+    WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)
+    UNION ALL
+    SELECT (solved_at AT TIME ZONE $4)::date, 0, 1
+    FROM ticket_facts
+    WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
+) AS d
+GROUP BY day`
+
+// sqlBacklog mirrors sqlBacklog in internal/reports/store.go.
+const sqlBacklog = `
+SELECT b.status, b.priority, coalesce(b.team_id, 0), coalesce(tm.name, ''), b.n
+FROM (
+    SELECT status, priority, team_id, count(*) AS n
+    FROM ticket_facts
+    WHERE status IN ('new', 'open', 'pending', 'on_hold') AND ($1::bigint = 0 OR team_id = $1)
+    GROUP BY status, priority, team_id
+) b
+LEFT JOIN teams tm ON tm.id = b.team_id`
+
+// explainDashboard prints EXPLAIN (ANALYZE, BUFFERS) of the dashboard's
+// heaviest statements for f, in a transaction with the dashboard's settings
+// (custom plans, no JIT, its work_mem), as reports.Store runs them.
+func explainDashboard(ctx context.Context, pool *pgxpool.Pool, out io.Writer, view string, f reports.Filter) error {
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, sqlDashboardSettings); err != nil {
+		return fmt.Errorf("dashboard settings: %w", err)
+	}
+	start := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, f.Zone)
+	end := time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, f.Zone)
+	rangeArgs := []any{start, end, f.TeamID}
+	for _, q := range []struct {
+		name string
+		sql  string
+		args []any
+	}{
+		{"created cohort", sqlCreatedCohort, rangeArgs},
+		{"created, per owner", sqlCreatedPerOwner, rangeArgs},
+		{"solved cohort", sqlSolvedCohort, rangeArgs},
+		{"daily", sqlDaily, append(rangeArgs[:3:3], f.Zone.String())},
+		{"backlog", sqlBacklog, []any{f.TeamID}},
+	} {
+		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, q.args...)
+		if err != nil {
+			return fmt.Errorf("explain %s: %w", q.name, err)
+		}
+		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("explain %s: %w", q.name, err)
+		}
+		fmt.Fprintf(out, "\n--- %s: %s (%s..%s, %s, team %d)\n%s\n", view, q.name, f.From.Format(time.DateOnly),
+			f.To.Format(time.DateOnly), f.Zone, f.TeamID, strings.Join(plan, "\n"))
+	}
+	return nil
+}
