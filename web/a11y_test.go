@@ -56,6 +56,7 @@ type a11yData struct {
 	ticket, escalated int64  // a ticket with a thread and a returned escalation; one awaiting a senior
 	token             string // the status link of an open web-form ticket
 	solvedToken       string // the status link (and survey) of a solved one
+	canned            int64  // a canned reply offered on ticket
 }
 
 // seedA11y fills the database so that queue, ticket, escalation, supervisor,
@@ -120,7 +121,23 @@ func seedA11y(t *testing.T, e *env) a11yData {
 	if err := e.staff.SetAway(ctx, 0, e.addSenior("Away Senior").ID, true); err != nil {
 		t.Fatal(err)
 	}
-	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token, solvedToken: solvedToken}
+	// Canned replies in two languages, one for the ticket's team.
+	tk, err := e.tickets.Get(ctx, actorOf(&sup), x.ticketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var canned int64
+	for _, d := range []tickets.CannedDraft{
+		{Locale: "en", Title: "Delivery times", Body: "Hello {{customer_name}}, deliveries take 2–4 days. {{agent_name}}"},
+		{TeamID: tk.TeamID, Locale: "fi", Title: "Palautus", Body: "Hei {{customer_name}}, palautus on ilmainen."},
+	} {
+		c, err := e.tickets.CreateCanned(ctx, actorOf(&sup), d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canned = c.ID
+	}
+	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token, solvedToken: solvedToken, canned: canned}
 }
 
 // a11yDownloads are GET routes that serve files, not pages.
@@ -176,6 +193,9 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 		a11yPage{"/tickets/" + strconv.FormatInt(d.escalated, 10), string(staff.RoleSenior), 200},
 		a11yPage{"/tickets/" + tk, string(staff.RoleSupervisor), 200},
 		a11yPage{"/notifications", string(staff.RoleSenior), 200},
+		// Canned replies: the supervisors' form, a reply inserted without JavaScript.
+		a11yPage{"/canned", string(staff.RoleSupervisor), 200},
+		a11yPage{"/tickets/" + tk + "?canned=" + strconv.FormatInt(d.canned, 10), string(staff.RoleRep), 200},
 		// A solved ticket's status page, with its survey.
 		a11yPage{"/status/" + d.solvedToken, "anonymous", 200},
 		// The error page (one template for every error), signed out and in.

@@ -180,6 +180,10 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	}
 	v.Clock = clocks[t.ID]
 	v.CSAT = s.csatSurvey(r, t) // feedback: the CSAT answer for the sidebar
+	// canned replies: the reply box's picker
+	if v.Canned, err = s.cannedPicker(r, t); err != nil {
+		return v, err
+	}
 	v.Esc, err = s.escalationPanel(r, t)
 	return v, err
 }
@@ -205,6 +209,12 @@ func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, status int
 func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.loadTicket(w, r)
 	if !ok {
+		return
+	}
+	// canned replies: the reply box's Insert button without JavaScript (a GET
+	// of this page with ?canned=ID and the text typed so far).
+	if q := r.URL.Query(); q.Has("canned") {
+		s.renderTicketWithCanned(w, r, t, q.Get("canned"), q.Get("body"), q.Get("kind"))
 		return
 	}
 	v, err := s.ticketView(r, t)

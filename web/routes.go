@@ -97,6 +97,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
 			r.Get("/tickets/{id}/attachments/{aid}", s.handleAttachment)
 			// --- end rep ticket routes ---
+			// --- canned replies (reps read and insert them) ---
+			r.Get("/canned", s.handleCanned)
+			r.Post("/tickets/{id}/canned", s.handleCannedInsert) // htmx: the filled reply text area
+			// --- end canned replies ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))
@@ -113,6 +117,11 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/customers/{id}/follow-up", s.handleAtRiskFollowUp)
 			r.Get("/supervisor/announcements", s.handleAnnouncements)
 			r.Post("/supervisor/announcements", s.handleAnnouncementPost)
+			// --- canned replies (supervisors and admins write, edit, archive) ---
+			r.Post("/canned", s.handleCannedCreate)
+			r.Post("/canned/{id}", s.handleCannedUpdate)
+			r.Post("/canned/{id}/archive", s.handleCannedArchive)
+			// --- end canned replies ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleAdmin))

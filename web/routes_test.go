@@ -73,8 +73,8 @@ var routeTable = []struct {
 	{"GET", "/api/v1/tickets", "/api/v1/tickets", api, 200, 0},
 	{"GET", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 200, 0},
 	{"GET", "/api/v1/tickets/{id}/attachments/{aid}", "/api/v1/tickets/1/attachments/999", api, 404, 0}, // no such file
-	{"PATCH", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 400, 0},                  // empty body
-	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0}, // empty body
+	{"PATCH", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 400, 0},                                 // empty body
+	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0},                // empty body
 	// --- end api routes ---
 	// --- public routes ---
 	{"GET", "/help", "/help", public, 200, 0},
@@ -99,6 +99,15 @@ var routeTable = []struct {
 	// attachments: no such attachment (the download of a real one is in handlers_attachments_test.go)
 	{"GET", "/tickets/{id}/attachments/{aid}", "/tickets/1/attachments/999999", rep, 404, 0},
 	// --- end rep ticket routes ---
+	// --- canned replies ---
+	// Reps read the list and insert into a reply (an empty choice is 422);
+	// supervisors and admins write (an empty form is 422; 999999 does not exist).
+	{"GET", "/canned", "/canned", rep, 200, 0},
+	{"POST", "/tickets/{id}/canned", "/tickets/1/canned", rep, 422, 0},
+	{"POST", "/canned", "/canned", supervisor, 422, 0},
+	{"POST", "/canned/{id}", "/canned/999999", supervisor, 422, 0},
+	{"POST", "/canned/{id}/archive", "/canned/999999/archive", supervisor, 404, 0},
+	// --- end canned replies ---
 	// Supervisor and admin pages. Escalation 999 does not exist; ticket 1 and
 	// user 1 do. Empty forms are 422 for those allowed.
 	{"POST", "/supervisor/escalations/{id}/accept", "/supervisor/escalations/999/accept", supervisor, 404, 0},

@@ -215,6 +215,9 @@ func loadDemoData(ctx context.Context, pool *pgxpool.Pool, st *staff.Store, esc 
 	if err := demo.LoadFeedback(ctx, pool, esc, st, baseURL); err != nil {
 		return fmt.Errorf("load demo feedback: %w", err)
 	}
+	if err := demo.LoadCanned(ctx, pool); err != nil {
+		return fmt.Errorf("load demo canned replies: %w", err)
+	}
 	return nil
 }
 

@@ -43,6 +43,7 @@ var Nav = []NavItem{
 	{"mine", "/queue/mine", "nav_my_queue", staff.RoleRep},
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
 	{"escalations", "/escalations", "nav_escalations", staff.RoleRep}, // reps: transfers to their department
+	{"canned", "/canned", "nav_canned", staff.RoleRep},
 	{"supervisor", "/supervisor", "nav_supervisor", staff.RoleSupervisor},
 	{"dashboard", "/supervisor/dashboard", "nav_dashboard", staff.RoleSupervisor},
 	{"admin", "/admin", "nav_admin", staff.RoleAdmin},
