@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,6 +62,39 @@ func byLabel(text string) string {
 // button selects a button by its accessible name.
 func button(name string) string {
 	return fmt.Sprintf(`//button[normalize-space(.)=%q]`, name)
+}
+
+// clickTo clicks sel (a link, or a form's submit button) and waits until the
+// new page's address contains part. Waiting for an element alone could find
+// it on the old page while the new one loads. A click that started no page
+// (it landed while the old page was still settling) is tried again, at most
+// three times in all.
+func clickTo(sel, part string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		var none chromedp.Void
+		for attempt := 1; ; attempt++ {
+			if _, err := chromedp.Click(sel)(ctx, tg); err != nil {
+				return none, err
+			}
+			for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait); {
+				at, err := chromedp.Location()(ctx, tg)
+				if err != nil {
+					return none, err
+				}
+				if strings.Contains(at, part) {
+					return chromedp.WaitReady(`body`)(ctx, tg)
+				}
+				select {
+				case <-ctx.Done():
+					return none, ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			if attempt == 3 {
+				return none, fmt.Errorf("clicking %s opened no page at %q", sel, part)
+			}
+		}
+	}
 }
 
 // heading selects a level-1 heading by its text.

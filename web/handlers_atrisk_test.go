@@ -168,7 +168,7 @@ func TestBrowserSupervisorAssignsProactiveFollowUp(t *testing.T) {
 	}
 	// The history link opens the customer's tickets.
 	err = chromedp.Do(ctx,
-		chromedp.Click(`//a[@aria-label="`+en.T("atrisk_history_label", "Name", "Anna Virtanen")+`"]`),
+		clickTo(`//a[@aria-label="`+en.T("atrisk_history_label", "Name", "Anna Virtanen")+`"]`, "customer="+strconv.FormatInt(d.anna, 10)),
 		chromedp.WaitVisible(`//a[contains(., "Refund missing")]`),
 	)
 	if err != nil {

@@ -320,7 +320,7 @@ func TestBrowserDashboard(t *testing.T) {
 		chromedp.WaitVisible(heading(en.T("dash_title"))),
 		chromedp.SetValue(byLabel(en.T("dash_from")), reportstest.From.Format(time.DateOnly)),
 		chromedp.SetValue(byLabel(en.T("dash_to")), reportstest.To.Format(time.DateOnly)),
-		chromedp.Click(button(en.T("filter_apply"))),
+		clickTo(button(en.T("filter_apply")), "to="+reportstest.To.Format(time.DateOnly)),
 		chromedp.WaitVisible(`//h2[starts-with(normalize-space(.), "`+en.T("dash_backlog_heading", "N", 3)+`")]`),
 	)
 	if err != nil {
@@ -330,7 +330,7 @@ func TestBrowserDashboard(t *testing.T) {
 	axeCheck(t, ctx)
 	err = chromedp.Do(ctx,
 		chromedp.SetValue(byLabel(en.T("dash_team")), strconv.FormatInt(data.TeamB, 10)),
-		chromedp.Click(button(en.T("filter_apply"))),
+		clickTo(button(en.T("filter_apply")), "team="+strconv.FormatInt(data.TeamB, 10)),
 		chromedp.WaitVisible(`//h2[starts-with(normalize-space(.), "`+en.T("dash_backlog_heading", "N", 1)+`")]`),
 	)
 	if err != nil {
