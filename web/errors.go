@@ -39,7 +39,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "err", err)
 	}
-	s.render(w, r, status, views.ErrorPage(s.page(r, "error_title", ""), msg))
+	title := "error_title"
+	switch kind {
+	case apperr.NotFound:
+		title = "error_title_not_found"
+	case apperr.Forbidden:
+		title = "error_title_forbidden"
+	}
+	s.render(w, r, status, views.ErrorPage(s.page(r, title, ""), title, msg))
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

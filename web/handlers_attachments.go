@@ -44,7 +44,7 @@ func (s *Server) parseUploadForm(w http.ResponseWriter, r *http.Request) (file *
 	}
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 		s.log.InfoContext(r.Context(), "form body too large", "request_id", requestID(r.Context()), "limit", mbe.Limit)
-		s.render(w, r, http.StatusRequestEntityTooLarge, views.ErrorPage(s.page(r, "error_title", ""), "attachment_error_body_too_large"))
+		s.render(w, r, http.StatusRequestEntityTooLarge, views.ErrorPage(s.page(r, "error_title", ""), "error_title", "attachment_error_body_too_large"))
 		return nil, false
 	}
 	if err != nil {

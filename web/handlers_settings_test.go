@@ -29,6 +29,13 @@ func TestAdminEditsStaff(t *testing.T) {
 		}
 	}
 
+	// No such member: a translated "not found" page, not a generic error.
+	res = e.get(adm, "/admin/staff/999999")
+	wantCode(t, res, http.StatusNotFound)
+	if !strings.Contains(res.Body, "<h1>"+en.T("error_title_not_found")+"</h1>") || !strings.Contains(res.Body, en.T("error_user_not_found")) {
+		t.Error("the not-found page lacks its heading or message")
+	}
+
 	res = e.post(adm, path, url.Values{"name": {"Renamed Rep"}, "role": {"senior"}, "locale": {"fi"},
 		"time_zone": {"Moon/Crater"}, "active": {"1"}, "team_id": {"abc"}, "password": {"short"}})
 	wantCode(t, res, http.StatusUnprocessableEntity)
