@@ -560,7 +560,7 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 		floor: floorSpec{
 			prepare: func(_ *worker, s *iterState) { s.q, s.ids = q, s.ids[:0] },
 			stmts: append([]floorStmt{{
-				name: "full-text search (400 newest, ranked)", sql: sqlSearch, hot: true, custom: true,
+				name: "full-text search (400 newest, ranked)", sql: tickets.SearchStatements.Search, hot: true, custom: true,
 				args: func(w *worker, s *iterState) []any {
 					a := w.user.actor()
 					return []any{s.q, a.SeeAll, a.TeamIDs, a.UserID, 20}
@@ -571,10 +571,10 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 					}
 				},
 			}, {
-				name: "customer names (trigram)", sql: sqlFindCustomersByName, hot: true, custom: true,
+				name: "customer names (trigram)", sql: tickets.SearchStatements.CustomersByName, hot: true, custom: true,
 				args: func(_ *worker, s *iterState) []any { return []any{s.q} },
 			}, {
-				name: "snippets", sql: sqlSnippets, hot: true, custom: true,
+				name: "snippets", sql: tickets.SearchStatements.Snippets, hot: true, custom: true,
 				args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.q} },
 			}, {
 				name: "hits by id (one query)", sql: sqlSelectTicket + ` WHERE t.id = ANY($1)`,

@@ -240,78 +240,6 @@ func printFacts(out io.Writer, fr factsReport) {
 	fmt.Fprintf(out, "  vacuum analyze ticket_facts: %s; ticket_facts table %s\n", round(fr.vacuum), fr.size)
 }
 
-// The dashboard's heaviest statements, copied for EXPLAIN as sql.go does for
-// the tickets' (change the copy when the original changes).
-
-// sqlDashboardSettings mirrors sqlDashboardSettings in internal/reports/store.go.
-const sqlDashboardSettings = `
-SET LOCAL plan_cache_mode = force_custom_plan;
-SET LOCAL jit = off;
-SET LOCAL max_parallel_workers_per_gather = 0;
-SET LOCAL work_mem = '32MB'`
-
-// sqlCreatedCohort mirrors sqlCreatedCohort in internal/reports/store.go.
-const sqlCreatedCohort = `
-SELECT count(*),
-       count(first_response_s),
-       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_response_s),
-       count(*) FILTER (WHERE escalations > 0),
-       count(escalation_s),
-       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY escalation_s),
-       coalesce(sum(reopens), 0),
-       coalesce(sum(solves), 0),
-       count(*) FILTER (WHERE sla_first_response = 'met'),
-       count(*) FILTER (WHERE sla_first_response = 'breached'),
-       count(*) FILTER (WHERE sla_next_response = 'met'),
-       count(*) FILTER (WHERE sla_next_response = 'breached'),
-       count(*) FILTER (WHERE sla_resolution = 'met'),
-       count(*) FILTER (WHERE sla_resolution = 'breached')
-FROM ticket_facts
-WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)`
-
-// sqlCreatedPerOwner mirrors sqlCreatedPerOwner in internal/reports/store.go.
-const sqlCreatedPerOwner = `
-SELECT owner_id, percentile_disc(0.5) WITHIN GROUP (ORDER BY first_response_s)
-FROM ticket_facts
-WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3) AND owner_id IS NOT NULL
-GROUP BY owner_id`
-
-// sqlSolvedCohort mirrors sqlSolvedCohort in internal/reports/store.go.
-const sqlSolvedCohort = `
-SELECT grouping(owner_id) = 0,
-       coalesce(owner_id, 0),
-       count(*),
-       count(lead_s),
-       percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY lead_s)
-FROM ticket_facts
-WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
-GROUP BY GROUPING SETS ((), (owner_id))`
-
-// sqlDaily mirrors sqlDaily in internal/reports/store.go.
-const sqlDaily = `
-SELECT day, sum(created)::int, sum(solved)::int
-FROM (
-    SELECT (created_at AT TIME ZONE $4)::date AS day, 1 AS created, 0 AS solved
-    FROM ticket_facts
-    WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint = 0 OR team_id = $3)
-    UNION ALL
-    SELECT (solved_at AT TIME ZONE $4)::date, 0, 1
-    FROM ticket_facts
-    WHERE solved_at >= $1 AND solved_at < $2 AND ($3::bigint = 0 OR team_id = $3)
-) AS d
-GROUP BY day`
-
-// sqlBacklog mirrors sqlBacklog in internal/reports/store.go.
-const sqlBacklog = `
-SELECT b.status, b.priority, coalesce(b.team_id, 0), coalesce(tm.name, ''), b.n
-FROM (
-    SELECT status, priority, team_id, count(*) AS n
-    FROM ticket_facts
-    WHERE status IN ('new', 'open', 'pending', 'on_hold') AND ($1::bigint = 0 OR team_id = $1)
-    GROUP BY status, priority, team_id
-) b
-LEFT JOIN teams tm ON tm.id = b.team_id`
-
 // explainDashboard prints EXPLAIN (ANALYZE, BUFFERS) of the dashboard's
 // heaviest statements for f, in a transaction with the dashboard's settings
 // (custom plans, no JIT, its work_mem), as reports.Store runs them.
@@ -321,7 +249,7 @@ func explainDashboard(ctx context.Context, pool *pgxpool.Pool, out io.Writer, vi
 		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if _, err := tx.Exec(ctx, sqlDashboardSettings); err != nil {
+	if _, err := tx.Exec(ctx, reports.Statements.Settings); err != nil {
 		return fmt.Errorf("dashboard settings: %w", err)
 	}
 	start := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, f.Zone)
@@ -332,11 +260,11 @@ func explainDashboard(ctx context.Context, pool *pgxpool.Pool, out io.Writer, vi
 		sql  string
 		args []any
 	}{
-		{"created cohort", sqlCreatedCohort, rangeArgs},
-		{"created, per owner", sqlCreatedPerOwner, rangeArgs},
-		{"solved cohort", sqlSolvedCohort, rangeArgs},
-		{"daily", sqlDaily, append(rangeArgs[:3:3], f.Zone.String())},
-		{"backlog", sqlBacklog, []any{f.TeamID}},
+		{"created cohort", reports.Statements.CreatedCohort, rangeArgs},
+		{"created, per owner", reports.Statements.CreatedPerOwner, rangeArgs},
+		{"solved cohort", reports.Statements.SolvedCohort, rangeArgs},
+		{"daily", reports.Statements.Daily, append(rangeArgs[:3:3], f.Zone.String())},
+		{"backlog", reports.Statements.Backlog, []any{f.TeamID}},
 	} {
 		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, q.args...)
 		if err != nil {

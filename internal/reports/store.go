@@ -161,6 +161,13 @@ const sqlNames = `SELECT id, name FROM users WHERE id = ANY($1)`
 // the same as long as both are.
 const sqlAsOf = `SELECT watermark, backfill_after FROM report_refresh WHERE name = 'ticket_facts'`
 
+// Statements are the dashboard's settings and heaviest statements by name,
+// for tools that EXPLAIN them as the store runs them (cmd/loadbench), so
+// that they never time a stale copy.
+var Statements = struct {
+	Settings, CreatedCohort, CreatedPerOwner, SolvedCohort, Daily, Backlog string
+}{sqlDashboardSettings, sqlCreatedCohort, sqlCreatedPerOwner, sqlSolvedCohort, sqlDaily, sqlBacklog}
+
 // dashboardCache keeps recent dashboards. The facts only change when the job
 // runs, so a dashboard is reused for the same filter, facts and minute (open
 // and overdue loops are counted at now): the page's CSV downloads, reloads and

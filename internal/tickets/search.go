@@ -148,12 +148,7 @@ func (s *Store) findCustomers(ctx context.Context, q string) ([]Customer, error)
 	default:
 		// searchMode: with a generic plan ld_search_text($1) is not folded
 		// to a constant and the plan cannot tell a rare name from a common one.
-		rows, err = s.db.Query(ctx, `
-SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
-FROM customers
-WHERE ld_search_text(name) % ld_search_text($1)
-ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
-LIMIT 5`, searchMode, q)
+		rows, err = s.db.Query(ctx, sqlCustomersByName, searchMode, q)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find customers: %w", err)
@@ -163,6 +158,20 @@ LIMIT 5`, searchMode, q)
 		return c, r.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale)
 	})
 }
+
+// sqlCustomersByName finds customers whose folded name is like the query's
+// (pg_trgm similarity), best first.
+const sqlCustomersByName = `
+SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
+FROM customers
+WHERE ld_search_text(name) % ld_search_text($1)
+ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
+LIMIT 5`
+
+// SearchStatements are the search box's statements, for tools that time and
+// EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
+// for its values.
+var SearchStatements = struct{ Search, CustomersByName, Snippets string }{sqlSearch, sqlCustomersByName, sqlSnippets}
 
 // sqlSnippets finds, per hit, its first message that matches. The lateral
 // subquery walks each ticket's messages in order (messages_ticket_idx) and
