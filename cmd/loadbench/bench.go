@@ -572,7 +572,8 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 				},
 			}, {
 				name: "customer names (trigram)", sql: tickets.SearchStatements.CustomersByName, hot: true, custom: true,
-				args: func(_ *worker, s *iterState) []any { return []any{s.q} },
+				setting: "pg_trgm.similarity_threshold = " + tickets.NameThreshold(q),
+				args:    func(_ *worker, s *iterState) []any { return []any{s.q} },
 			}, {
 				name: "snippets", sql: tickets.SearchStatements.Snippets, hot: true, custom: true,
 				args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.q} },

@@ -36,7 +36,17 @@ func explainScenario(ctx context.Context, pool *pgxpool.Pool, out io.Writer, sc 
 			continue
 		}
 		if s.hot {
+			if s.setting != "" {
+				if _, err := conn.Exec(ctx, "SET "+s.setting); err != nil {
+					return fmt.Errorf("explain %s: %w", s.name, err)
+				}
+			}
 			plan, err := explain(ctx, conn.Conn(), s.sql, s.args(w, &st), s.custom)
+			if s.setting != "" {
+				if _, err := conn.Exec(ctx, "RESET "+strings.SplitN(s.setting, " ", 2)[0]); err != nil {
+					return fmt.Errorf("explain %s: %w", s.name, err)
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("explain %s: %w", s.name, err)
 			}

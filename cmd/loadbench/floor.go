@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,7 @@ type floorStmt struct {
 	args    func(w *worker, s *iterState) []any
 	perID   bool                        // run once for each of s.ids, with s.id set
 	custom  bool                        // the app runs it unprepared, planned for its values (pgx.QueryExecModeExec)
+	setting string                      // "name = value" the app sets (SET LOCAL) for this statement
 	collect func(v []any, s *iterState) // reads each result row
 	run     func(ctx context.Context, w *worker) error
 }
@@ -133,6 +135,12 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, spec floorSpec, workers [
 
 // query runs one statement and reads its rows.
 func query(ctx context.Context, conn *pgx.Conn, s floorStmt, w *worker, st *iterState) error {
+	if s.setting != "" {
+		if _, err := conn.Exec(ctx, "SET "+s.setting); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "RESET "+strings.SplitN(s.setting, " ", 2)[0]) }()
+	}
 	args := s.args(w, st)
 	if s.custom {
 		args = append([]any{pgx.QueryExecModeExec}, args...)

@@ -180,6 +180,8 @@ func TestSearch(t *testing.T) {
 		"nguyen van":           "Nguyễn Văn An",
 		"aino virtanen":        "Aino Virtanen",
 		"virtanen aino":        "Aino Virtanen",
+		"nguyen vann an":       "Nguyễn Văn An", // a misspelt whole name
+		"nguyen":               "Nguyễn Văn An", // one word: part of a name
 	} {
 		if got := customers(q); len(got) == 0 || got[0] != want {
 			t.Errorf("Search(%q) customers = %q, want %q first", q, got, want)
