@@ -609,8 +609,6 @@ func (s *Server) teamExists(ctx context.Context, id int64) (bool, error) {
 	return slices.ContainsFunc(teams, func(t staff.Team) bool { return t.ID == id }), nil
 }
 
-// apiGetTicket returns a ticket the caller may see, with its whole thread.
-// Tickets the caller may not see are 404, exactly like missing ones.
 // apiGetAttachment downloads a file of a ticket the caller may see, with the
 // same headers as the web download (attachment disposition, nosniff).
 func (s *Server) apiGetAttachment(w http.ResponseWriter, r *http.Request) {
@@ -637,6 +635,8 @@ func (s *Server) apiGetAttachment(w http.ResponseWriter, r *http.Request) {
 	serveAttachment(w, a)
 }
 
+// apiGetTicket returns a ticket the caller may see, with its whole thread.
+// Tickets the caller may not see are 404, exactly like missing ones.
 func (s *Server) apiGetTicket(w http.ResponseWriter, r *http.Request) {
 	id, err := apiPathID(r)
 	if err != nil {

@@ -61,9 +61,9 @@ func (s *Server) handleCanned(w http.ResponseWriter, r *http.Request) {
 	v := views.CannedView{Locale: q.Get("lang"), Archived: q.Get("archived") == "1",
 		Form: views.CannedForm{Locale: u.Locale}}
 	if raw := q.Get("edit"); raw != "" && canManageCanned(u) {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || id <= 0 {
-			s.fail(w, r, apperr.New(apperr.NotFound, "canned_error_not_found"))
+		id, err := parseCannedID(raw)
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		c, err := s.tickets.GetCanned(r.Context(), actorOf(u), id)
@@ -177,8 +177,11 @@ func (s *Server) handleCannedArchive(w http.ResponseWriter, r *http.Request) {
 }
 
 // cannedID reads {id}; anything but a positive number is a 404.
-func cannedID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+func cannedID(r *http.Request) (int64, error) { return parseCannedID(chi.URLParam(r, "id")) }
+
+// parseCannedID reads a canned reply's id; anything but a positive number is a 404.
+func parseCannedID(raw string) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
 		return 0, apperr.New(apperr.NotFound, "canned_error_not_found")
 	}
@@ -199,8 +202,8 @@ func (s *Server) cannedText(r *http.Request, t tickets.Ticket, raw string) (text
 	if raw == "" {
 		return "", "canned_error_choose", nil
 	}
-	id, perr := strconv.ParseInt(raw, 10, 64)
-	if perr != nil || id <= 0 {
+	id, perr := parseCannedID(raw)
+	if perr != nil {
 		return "", "canned_error_not_found", nil
 	}
 	text, err = s.tickets.FillCanned(r.Context(), actorOf(currentUser(r.Context())), t, id)

@@ -42,13 +42,7 @@ func (s *Server) dashboardFilter(r *http.Request, q url.Values) (views.Dashboard
 	if f.To, err = time.Parse(time.DateOnly, form.To); err != nil {
 		errs.Add("to", "dash_error_date")
 	}
-	if form.TeamID != "" {
-		id, err := strconv.ParseInt(form.TeamID, 10, 64)
-		if err != nil || id <= 0 {
-			errs.Add("team", "error_invalid_choice")
-		}
-		f.TeamID = id
-	}
+	f.TeamID = parseID(&errs, "team", form.TeamID)
 	if errs.Err() == nil {
 		switch err := f.Validate(); {
 		case errors.Is(err, reports.ErrRangeReversed):

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
-	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -69,7 +68,9 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 				s.fail(w, r, err)
 				return
 			}
-			v.Owners = []views.Option{{Value: "", Label: i18n.FromContext(r.Context()).T("filter_any")}}
+			// Not views.UserOptions: a deactivated member's tickets are still
+			// theirs (the staff page links here to reassign them).
+			v.Owners = []views.Option{{Value: "", Label: views.T(r.Context(), "filter_any")}}
 			for _, m := range members {
 				v.Owners = append(v.Owners, views.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
 			}

@@ -252,8 +252,7 @@ func explainDashboard(ctx context.Context, pool *pgxpool.Pool, out io.Writer, vi
 	if _, err := tx.Exec(ctx, reports.Statements.Settings); err != nil {
 		return fmt.Errorf("dashboard settings: %w", err)
 	}
-	start := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, f.Zone)
-	end := time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, f.Zone)
+	start, end := f.Bounds()
 	rangeArgs := []any{start, end, f.TeamID}
 	for _, q := range []struct {
 		name string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -54,22 +55,13 @@ func LoadCanned(ctx context.Context, db *pgxpool.Pool) error {
 	if err != nil || supID == 0 {
 		return err
 	}
-	rows, err := db.Query(ctx, `SELECT name, id FROM teams`)
+	all, err := staff.NewStore(db, time.Now).Teams(ctx)
 	if err != nil {
 		return fmt.Errorf("demo canned teams: %w", err)
 	}
 	teams := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var id int64
-		if err := rows.Scan(&name, &id); err != nil {
-			rows.Close()
-			return fmt.Errorf("demo canned teams: %w", err)
-		}
-		teams[name] = id
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("demo canned teams: %w", err)
+	for _, t := range all {
+		teams[t.Name] = t.ID
 	}
 	ts := tickets.NewStore(db, time.Now, "")
 	sup := tickets.Actor{UserID: supID, SeeAll: true}

@@ -62,6 +62,8 @@ ORDER BY t.id`)
 		return fmt.Errorf("demo solved tickets: %w", err)
 	}
 	r := rand.New(rand.NewPCG(7, 11)) // the same desk every time
+	var answered time.Time            // the store's clock: each answer's own time
+	store := csat.NewStore(db, esc, func() time.Time { return answered }, baseURL)
 	bad := 0
 	for _, t := range list {
 		if r.IntN(100) >= 55 {
@@ -78,11 +80,10 @@ ORDER BY t.id`)
 		} else if r.IntN(2) == 0 {
 			a.Reason = pickOf(r, []string{"speed", "solution", "staff"})
 		}
-		answered := t.at.Add(time.Duration(1+r.IntN(20)) * time.Hour)
+		answered = t.at.Add(time.Duration(1+r.IntN(20)) * time.Hour)
 		if answered.After(time.Now()) {
 			answered = time.Now()
 		}
-		store := csat.NewStore(db, esc, func() time.Time { return answered }, baseURL)
 		if _, err := store.Answer(ctx, t.id, a); err != nil {
 			return fmt.Errorf("demo csat answer of ticket %d: %w", t.id, err)
 		}
@@ -93,7 +94,7 @@ ORDER BY t.id`)
 func postAnnouncements(ctx context.Context, db *pgxpool.Pool, st *staff.Store) error {
 	var supID, deliveryID int64
 	if err := db.QueryRow(ctx, `
-SELECT (SELECT id FROM users WHERE email = 'sam@loopdesk.test'), (SELECT id FROM teams WHERE name = 'Delivery')`).Scan(&supID, &deliveryID); err != nil {
+SELECT (SELECT id FROM users WHERE email = $1), (SELECT id FROM teams WHERE name = 'Delivery')`, supervisorEmail).Scan(&supID, &deliveryID); err != nil {
 		return fmt.Errorf("demo announcement author: %w", err)
 	}
 	sup, err := st.Get(ctx, supID)

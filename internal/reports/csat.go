@@ -31,12 +31,10 @@ func (s *Store) csat(ctx context.Context, tx pgx.Tx, from, to time.Time, team in
 	var owner int64
 	var c CSAT
 	_, err = pgx.ForEachRow(rows, []any{&perOwner, &owner, &c.Good, &c.Bad}, func() error {
-		switch {
-		case !perOwner:
+		if perOwner {
+			reps.update(owner, func(r *RepRow) { r.CSAT = c })
+		} else {
 			d.CSAT = c
-		default:
-			answers := c
-			reps.update(owner, func(r *RepRow) { r.CSAT = answers })
 		}
 		return nil
 	})

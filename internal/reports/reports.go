@@ -68,6 +68,10 @@ func (f Filter) end() time.Time {
 	return time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, f.zone())
 }
 
+// Bounds are the instants the dashboard's queries take as $1 and $2: start
+// (inclusive) and end (exclusive), for tools that run them (cmd/loadbench).
+func (f Filter) Bounds() (start, end time.Time) { return f.start(), f.end() }
+
 // Days is the number of calendar days in the range.
 func (f Filter) Days() int {
 	a := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)

@@ -214,8 +214,8 @@ func (c *dashboardCache) put(k cacheKey, d Dashboard) {
 
 // Dashboard computes every figure for f. The queries see one snapshot (a
 // read-only transaction, exported to the parallel parts: see runParts), so
-// the figures agree with each other even while the facts job runs. The result may be shared with
-// other callers: do not modify it.
+// the figures agree with each other even while the facts job runs. The
+// result may be shared with other callers: do not modify it.
 func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 	if err := f.Validate(); err != nil {
 		return Dashboard{}, err
@@ -336,7 +336,8 @@ type repRows struct {
 	rows map[int64]*RepRow
 }
 
-// update changes id's row, made on first use; id 0 (no owner) has none.
+// update changes id's row, made on first use; id 0 (no owner) has none. fn
+// runs before update returns, so it may read its caller's scan variables.
 func (r *repRows) update(id int64, fn func(*RepRow)) {
 	if id == 0 {
 		return
@@ -398,8 +399,7 @@ func (s *Store) createdPerOwner(ctx context.Context, tx pgx.Tx, from, to time.Ti
 	var owner int64
 	var median *int32
 	_, err = pgx.ForEachRow(rows, []any{&owner, &median}, func() error {
-		fr := secondsPtr(median)
-		reps.update(owner, func(r *RepRow) { r.FirstResponse = fr })
+		reps.update(owner, func(r *RepRow) { r.FirstResponse = secondsPtr(median) })
 		return nil
 	})
 	return err
@@ -420,8 +420,7 @@ func (s *Store) solvedCohort(ctx context.Context, tx pgx.Tx, from, to time.Time,
 			if len(lead) == 2 {
 				median = secondsPtr(lead[0])
 			}
-			handled := solved
-			reps.update(owner, func(r *RepRow) { r.Handled, r.LeadTime = handled, median })
+			reps.update(owner, func(r *RepRow) { r.Handled, r.LeadTime = solved, median })
 			return nil
 		}
 		d.Solved, d.LeadTime = solved, spreadOf(leadN, lead)
@@ -518,8 +517,7 @@ func (s *Store) escalations(ctx context.Context, tx pgx.Tx, from, to time.Time, 
 		if byReason {
 			d.Reasons = append(d.Reasons, ReasonCount{Reason: reason, N: n})
 		} else {
-			raised := n
-			reps.update(user, func(r *RepRow) { r.EscalationsRaised = raised })
+			reps.update(user, func(r *RepRow) { r.EscalationsRaised = n })
 		}
 		return nil
 	}); err != nil {
@@ -537,8 +535,7 @@ func (s *Store) followUps(ctx context.Context, tx pgx.Tx, from, to time.Time, te
 	var id int64
 	var due, onTime int
 	_, err = pgx.ForEachRow(rows, []any{&id, &due, &onTime}, func() error {
-		dueN, onTimeN := due, onTime
-		reps.update(id, func(r *RepRow) { r.FollowUpsDue, r.FollowUpsOnTime = dueN, onTimeN })
+		reps.update(id, func(r *RepRow) { r.FollowUpsDue, r.FollowUpsOnTime = due, onTime })
 		d.FollowUpsDue += due
 		d.FollowUpsOnTime += onTime
 		return nil

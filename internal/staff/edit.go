@@ -39,16 +39,29 @@ func (e Edit) Validate() error {
 	if !e.Role.Valid() {
 		f.Add("role", "error_role_invalid")
 	}
-	if !slices.Contains([]string{"en", "fi", "vi", "hi"}, e.Locale) {
+	if !validLocale(e.Locale) {
 		f.Add("locale", "error_locale_invalid")
 	}
-	if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "" {
+	if !validTimeZone(e.TimeZone) {
 		f.Add("time_zone", "error_time_zone_invalid")
 	}
 	if e.Password != "" && utf8.RuneCountInString(e.Password) < minPasswordLen {
 		f.Add("password", "error_password_short")
 	}
 	return f.Err()
+}
+
+// validLocale reports whether lang is one of the interface languages.
+func validLocale(lang string) bool { return slices.Contains([]string{"en", "fi", "vi", "hi"}, lang) }
+
+// validTimeZone reports whether tz names a time zone; the forms allow 64
+// characters.
+func validTimeZone(tz string) bool {
+	if tz == "" || utf8.RuneCountInString(tz) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
 }
 
 // Update applies an admin's edit to user id, recording what changed (never
@@ -211,10 +224,10 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, next stri
 func (s *Store) SetPreferences(ctx context.Context, id int64, locale, timeZone string) error {
 	timeZone = strings.TrimSpace(timeZone)
 	f := map[string]string{}
-	if !slices.Contains([]string{"en", "fi", "vi", "hi"}, locale) {
+	if !validLocale(locale) {
 		f["locale"] = "error_locale_invalid"
 	}
-	if _, err := time.LoadLocation(timeZone); err != nil || timeZone == "" || utf8.RuneCountInString(timeZone) > 64 {
+	if !validTimeZone(timeZone) {
 		f["time_zone"] = "error_time_zone_invalid"
 	}
 	if len(f) > 0 {

@@ -66,7 +66,6 @@ type Attachment struct {
 type checkedAttachment struct {
 	filename    string
 	contentType string
-	sum         [sha256.Size]byte
 	data        []byte
 }
 
@@ -105,7 +104,7 @@ func (n *NewAttachment) check() (checkedAttachment, error) {
 	case !containsString(exts, ext):
 		return fail("attachment_error_mismatch")
 	}
-	return checkedAttachment{filename: name, contentType: ct, sum: sha256.Sum256(n.Data), data: n.Data}, nil
+	return checkedAttachment{filename: name, contentType: ct, data: n.Data}, nil
 }
 
 // DetectAttachmentType names the allowlisted type of data from its content
@@ -258,9 +257,12 @@ func (s *Store) AddAttachmentTx(ctx context.Context, tx pgx.Tx, ticketID, messag
 		return 0, err
 	}
 	now := s.now()
+	// Hashed here, not in check: Validate runs on every file that is offered
+	// (an inbound mail's files more than once) and needs no hash.
+	sum := sha256.Sum256(c.data)
 	var id int64
 	err = tx.QueryRow(ctx, sqlInsertAttachment, ticketID, nullID(messageID), c.filename, c.contentType,
-		len(c.data), c.sum[:], c.data, nullID(userID), now).Scan(&id)
+		len(c.data), sum[:], c.data, nullID(userID), now).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("attach to message %d: not a message of ticket %d", messageID, ticketID)
 	}

@@ -157,10 +157,7 @@ func (s *Store) emailThreadTx(ctx context.Context, tx pgx.Tx, m InboundEmail) (i
 	if m.TicketNumber <= 0 {
 		return 0, nil
 	}
-	t, err := getTx(ctx, tx, m.TicketNumber, false)
-	for i := 0; err == nil && t.MergedInto != 0 && i < 10; i++ {
-		t, err = getTx(ctx, tx, t.MergedInto, false)
-	}
+	t, err := getSurvivorTx(ctx, tx, m.TicketNumber)
 	if apperr.Is(err, apperr.NotFound) {
 		return 0, nil
 	}

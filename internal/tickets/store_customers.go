@@ -24,7 +24,7 @@ func findOrCreateCustomerTx(ctx context.Context, tx pgx.Tx, c Customer, now time
 		c.Locale = "en"
 	}
 	if c.Email != "" {
-		err := tx.QueryRow(ctx, `SELECT id FROM customers WHERE email = $1`, c.Email).Scan(&c.ID)
+		err := tx.QueryRow(ctx, sqlCustomerByEmail, c.Email).Scan(&c.ID)
 		if err == nil {
 			return c, nil
 		}
@@ -158,9 +158,16 @@ func (s *Store) TicketByToken(ctx context.Context, token string) (Ticket, error)
 	if err != nil {
 		return Ticket{}, fmt.Errorf("find token: %w", err)
 	}
-	t, err := s.get(ctx, id)
+	return getSurvivorTx(ctx, s.db, id)
+}
+
+// getSurvivorTx reads ticket id through q, following merges to the ticket it
+// was merged into. It gives up after ten hops (a chain that long, or a cycle,
+// is a data fault): the ticket it stopped at still has MergedInto set.
+func getSurvivorTx(ctx context.Context, q postgres.Querier, id int64) (Ticket, error) {
+	t, err := getTx(ctx, q, id, false)
 	for i := 0; err == nil && t.MergedInto != 0 && i < 10; i++ {
-		t, err = s.get(ctx, t.MergedInto)
+		t, err = getTx(ctx, q, t.MergedInto, false)
 	}
 	return t, err
 }
