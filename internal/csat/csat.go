@@ -209,7 +209,7 @@ func (s *Store) Answer(ctx context.Context, ticketID int64, a Answer) (Response,
 		case first && now.After(solved.Add(OpenFor)):
 			return apperr.New(apperr.Conflict, "csat_error_expired")
 		case first:
-			if _, err := tx.Exec(ctx, sqlInsertResponse, ticketID, a.Rating, a.Reason, a.Comment, nullID(t.OwnerID), now); err != nil {
+			if _, err := tx.Exec(ctx, sqlInsertResponse, ticketID, a.Rating, a.Reason, a.Comment, postgres.NullID(t.OwnerID), now); err != nil {
 				return fmt.Errorf("insert csat response: %w", err)
 			}
 		case err != nil:
@@ -262,11 +262,4 @@ func (s *Store) badAnswerTx(ctx context.Context, tx pgx.Tx, t tickets.Ticket, a 
 		return fmt.Errorf("mark csat notified: %w", err)
 	}
 	return nil
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }

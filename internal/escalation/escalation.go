@@ -250,7 +250,7 @@ func (s *Service) insertTx(ctx context.Context, tx pgx.Tx, t tickets.Ticket, fro
 	}
 	now := s.now()
 	var id int64
-	err := tx.QueryRow(ctx, sqlInsertEscalation, t.ID, r.Kind, level, nullID(fromID), nullID(tg.teamID), nullID(tg.userID),
+	err := tx.QueryRow(ctx, sqlInsertEscalation, t.ID, r.Kind, level, postgres.NullID(fromID), postgres.NullID(tg.teamID), postgres.NullID(tg.userID),
 		r.Reason, r.Note, r.Urgency, now).Scan(&id)
 	if _, dup := postgres.IsUniqueViolation(err); dup {
 		return 0, apperr.New(apperr.Conflict, "error_escalation_open")
@@ -294,13 +294,6 @@ WHERE m.team_id = $1 AND u.active`, tg.teamID)
 		return nil, fmt.Errorf("escalation recipients: %w", err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
-}
-
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
 }
 
 const sqlSelectEscalation = `
@@ -544,7 +537,7 @@ func (s *Service) handBackTx(ctx context.Context, tx pgx.Tx, e Escalation, actor
 	now := s.now()
 	if _, err := tx.Exec(ctx, `
 UPDATE escalations SET status = $2, returned_at = $3, outcome = $4, holder_id = coalesce(holder_id, $5)
-WHERE id = $1`, e.ID, status, now, note, nullID(holderID)); err != nil {
+WHERE id = $1`, e.ID, status, now, note, postgres.NullID(holderID)); err != nil {
 		return now, fmt.Errorf("%s escalation: %w", status, err)
 	}
 	if err := s.tickets.SetHolderTx(ctx, tx, e.TicketID, 0, 0); err != nil {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/postgres"
 )
 
 // Notification is one line of a staff member's in-app inbox (the bell).
@@ -30,7 +32,7 @@ func (s *Service) notifyTx(ctx context.Context, tx pgx.Tx, userIDs []int64, tick
 	if _, err := tx.Exec(ctx, `
 INSERT INTO notifications (user_id, ticket_id, kind, data, created_at)
 SELECT DISTINCT u, $2::bigint, $3, $4::jsonb, $5::timestamptz FROM unnest($1::bigint[]) AS u`,
-		userIDs, nullID(ticketID), kind, data, s.now()); err != nil {
+		userIDs, postgres.NullID(ticketID), kind, data, s.now()); err != nil {
 		return fmt.Errorf("notify %s: %w", kind, err)
 	}
 	return nil

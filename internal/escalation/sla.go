@@ -90,7 +90,7 @@ ON CONFLICT (priority, category) DO UPDATE SET name = EXCLUDED.name,
     resolution_minutes = EXCLUDED.resolution_minutes, at_risk_percent = EXCLUDED.at_risk_percent,
     breach_team_id = EXCLUDED.breach_team_id, supervisor_delay_minutes = EXCLUDED.supervisor_delay_minutes
 RETURNING id`, p.Name, p.Priority, p.Category, int(p.FirstResponse/time.Minute), int(p.NextResponse/time.Minute),
-			int(p.Resolution/time.Minute), p.AtRiskPercent, nullID(p.BreachTeamID), int(p.SupervisorDelay/time.Minute)).Scan(&id)
+			int(p.Resolution/time.Minute), p.AtRiskPercent, postgres.NullID(p.BreachTeamID), int(p.SupervisorDelay/time.Minute)).Scan(&id)
 		if c, ok := postgres.IsForeignKeyViolation(err); ok {
 			return apperr.InvalidFields(map[string]string{"breach_team_id": "error_invalid_choice"})
 		} else if err != nil {

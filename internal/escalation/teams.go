@@ -90,7 +90,7 @@ func (s *Service) SetTeamProfile(ctx context.Context, actorID, teamID int64, tie
 		if oldTier == tier && oldSkill == skill && oldCal == calendarID {
 			return nil
 		}
-		_, err = tx.Exec(ctx, sqlSetTeamProfile, teamID, tier, skill, nullID(calendarID))
+		_, err = tx.Exec(ctx, sqlSetTeamProfile, teamID, tier, skill, postgres.NullID(calendarID))
 		if _, fk := postgres.IsForeignKeyViolation(err); fk {
 			return apperr.InvalidFields(map[string]string{"calendar_id": "error_invalid_choice"})
 		}
@@ -131,7 +131,7 @@ func (s *Service) CreateTeam(ctx context.Context, actorID int64, name string, ti
 	}
 	var id int64
 	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, sqlInsertTeam, name, tier, skill, nullID(calendarID)).Scan(&id)
+		err := tx.QueryRow(ctx, sqlInsertTeam, name, tier, skill, postgres.NullID(calendarID)).Scan(&id)
 		if _, dup := postgres.IsUniqueViolation(err); dup {
 			return apperr.InvalidFields(map[string]string{"name": "error_name_taken"})
 		}

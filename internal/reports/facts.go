@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -544,18 +545,11 @@ type factColumns struct {
 	escalations, reopens, solves     []int16
 }
 
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 func (c *factColumns) add(f fact) {
 	t := f.ticket
 	c.id = append(c.id, t.id)
-	c.team = append(c.team, nullID(t.teamID))
-	c.owner = append(c.owner, nullID(t.ownerID))
+	c.team = append(c.team, postgres.NullID(t.teamID))
+	c.owner = append(c.owner, postgres.NullID(t.ownerID))
 	c.status = append(c.status, string(t.status))
 	c.priority = append(c.priority, int16(t.priority))
 	c.created = append(c.created, t.createdAt)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 )
 
 // Attachments are files on ticket messages: a customer's on the web form and
@@ -228,10 +229,10 @@ const sqlInsertMessageID = sqlInsertMessage + ` RETURNING id`
 func insertMessageIDTx(ctx context.Context, tx pgx.Tx, ticketID int64, kind MessageKind, userID, customerID int64, body string, at time.Time) (int64, error) {
 	var cust *int64
 	if userID == 0 {
-		cust = nullID(customerID)
+		cust = postgres.NullID(customerID)
 	}
 	var id int64
-	if err := tx.QueryRow(ctx, sqlInsertMessageID, ticketID, kind, nullID(userID), cust, body, at).Scan(&id); err != nil {
+	if err := tx.QueryRow(ctx, sqlInsertMessageID, ticketID, kind, postgres.NullID(userID), cust, body, at).Scan(&id); err != nil {
 		return 0, fmt.Errorf("insert message: %w", err)
 	}
 	return id, nil
@@ -261,8 +262,8 @@ func (s *Store) AddAttachmentTx(ctx context.Context, tx pgx.Tx, ticketID, messag
 	// (an inbound mail's files more than once) and needs no hash.
 	sum := sha256.Sum256(c.data)
 	var id int64
-	err = tx.QueryRow(ctx, sqlInsertAttachment, ticketID, nullID(messageID), c.filename, c.contentType,
-		len(c.data), sum[:], c.data, nullID(userID), now).Scan(&id)
+	err = tx.QueryRow(ctx, sqlInsertAttachment, ticketID, postgres.NullID(messageID), c.filename, c.contentType,
+		len(c.data), sum[:], c.data, postgres.NullID(userID), now).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("attach to message %d: not a message of ticket %d", messageID, ticketID)
 	}

@@ -190,7 +190,7 @@ func (s *Store) CreateCanned(ctx context.Context, a Actor, d CannedDraft) (Canne
 	var id int64
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		now := s.now()
-		err := tx.QueryRow(ctx, sqlInsertCanned, nullID(d.TeamID), d.Locale, d.Title, d.Body, a.UserID, now).Scan(&id)
+		err := tx.QueryRow(ctx, sqlInsertCanned, postgres.NullID(d.TeamID), d.Locale, d.Title, d.Body, a.UserID, now).Scan(&id)
 		if fk := teamFK(err); fk != nil {
 			return fk
 		}
@@ -244,7 +244,7 @@ func (s *Store) UpdateCanned(ctx context.Context, a Actor, id int64, d CannedDra
 			return nil
 		}
 		now := s.now()
-		if _, err := tx.Exec(ctx, sqlUpdateCanned, id, nullID(d.TeamID), d.Locale, d.Title, d.Body, now); err != nil {
+		if _, err := tx.Exec(ctx, sqlUpdateCanned, id, postgres.NullID(d.TeamID), d.Locale, d.Title, d.Body, now); err != nil {
 			if fk := teamFK(err); fk != nil {
 				return fk
 			}

@@ -194,7 +194,7 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 		}
 		event := map[string]any{"channel": n.Channel, "priority": n.Priority.String(), "owner_id": a.UserID, "team_id": n.TeamID}
 		err := tx.QueryRow(ctx, sqlCreateTicket, n.Subject, n.Priority, n.Category, n.Channel, customerID,
-			nullID(n.TeamID), a.UserID, n.OrderRef, key, n.Body, now, nullID(a.UserID), event).Scan(&id)
+			postgres.NullID(n.TeamID), a.UserID, n.OrderRef, key, n.Body, now, postgres.NullID(a.UserID), event).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The key was used before: return the first ticket, change nothing.
 			return tx.QueryRow(ctx, sqlTicketByIdempotencyKey, n.IdempotencyKey).Scan(&id)
@@ -215,13 +215,6 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 	return t, created, err
 }
 
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 const sqlInsertMessage = `
 INSERT INTO messages (ticket_id, kind, author_user_id, author_customer_id, body, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)`
@@ -229,9 +222,9 @@ VALUES ($1, $2, $3, $4, $5, $6)`
 func insertMessageTx(ctx context.Context, tx pgx.Tx, ticketID int64, kind MessageKind, userID, customerID int64, body string, at time.Time) error {
 	var cust *int64
 	if userID == 0 {
-		cust = nullID(customerID)
+		cust = postgres.NullID(customerID)
 	}
-	if _, err := tx.Exec(ctx, sqlInsertMessage, ticketID, kind, nullID(userID), cust, body, at); err != nil {
+	if _, err := tx.Exec(ctx, sqlInsertMessage, ticketID, kind, postgres.NullID(userID), cust, body, at); err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
 	return nil

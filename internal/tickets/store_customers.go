@@ -306,7 +306,7 @@ func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID in
 	now := s.now()
 	if t.Status == StatusClosed {
 		err := tx.QueryRow(ctx, sqlInsertTicket, t.Subject, t.Priority, t.Category, t.Channel, t.Customer.ID,
-			nullID(t.TeamID), nullID(t.OwnerID), nil, t.OrderRef, nil, body, now).Scan(&target)
+			postgres.NullID(t.TeamID), postgres.NullID(t.OwnerID), nil, t.OrderRef, nil, body, now).Scan(&target)
 		if err != nil {
 			return 0, 0, fmt.Errorf("follow-up ticket: %w", err)
 		}

@@ -119,12 +119,12 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 			}
 		}
 		if c.OwnerID != nil && *c.OwnerID != t.OwnerID {
-			if err := set("owner_id", "ticket.owner_changed", nullID(*c.OwnerID), t.OwnerID, nullID(*c.OwnerID)); err != nil {
+			if err := set("owner_id", "ticket.owner_changed", postgres.NullID(*c.OwnerID), t.OwnerID, postgres.NullID(*c.OwnerID)); err != nil {
 				return err
 			}
 		}
 		if c.TeamID != nil && *c.TeamID != t.TeamID {
-			if err := set("team_id", "ticket.team_changed", nullID(*c.TeamID), t.TeamID, nullID(*c.TeamID)); err != nil {
+			if err := set("team_id", "ticket.team_changed", postgres.NullID(*c.TeamID), t.TeamID, postgres.NullID(*c.TeamID)); err != nil {
 				return err
 			}
 		}
@@ -168,7 +168,7 @@ func (s *Store) SetStatusTx(ctx context.Context, tx pgx.Tx, a Actor, id int64, t
 // SetHolderTx records who holds an escalated ticket (0, 0 when it returns).
 func (s *Store) SetHolderTx(ctx context.Context, tx pgx.Tx, id, teamID, userID int64) error {
 	if _, err := tx.Exec(ctx, `UPDATE tickets SET holder_team_id = $2, holder_user_id = $3 WHERE id = $1`,
-		id, nullID(teamID), nullID(userID)); err != nil {
+		id, postgres.NullID(teamID), postgres.NullID(userID)); err != nil {
 		return fmt.Errorf("set holder of %d: %w", id, err)
 	}
 	return nil
@@ -184,7 +184,7 @@ func (s *Store) SetOwnerTx(ctx context.Context, tx pgx.Tx, actorID, id, ownerID 
 		return nil
 	}
 	now := s.now()
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET owner_id = $2 WHERE id = $1`, id, nullID(ownerID)); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE tickets SET owner_id = $2 WHERE id = $1`, id, postgres.NullID(ownerID)); err != nil {
 		return fmt.Errorf("set owner of %d: %w", id, err)
 	}
 	if err := RecordEventTx(ctx, tx, now, id, actorID, "ticket.owner_changed", map[string]any{"old": t.OwnerID, "new": ownerID}); err != nil {
