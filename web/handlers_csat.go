@@ -76,7 +76,7 @@ func (s *Server) handleCSATAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	form := views.CSATForm{Rating: r.PostForm.Get("rating"), Reason: r.PostForm.Get("reason"), Comment: r.PostForm.Get("comment")}
 	ip := clientIP(r)
-	allowed, err := s.rateAllowed(r.Context(), limitCSAT, ip)
+	hit, allowed, err := s.rateTake(r.Context(), limitCSAT, ip)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -86,6 +86,9 @@ func (s *Server) handleCSATAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err = s.csat.Answer(r.Context(), t.ID, csat.Answer{Rating: form.Rating, Reason: form.Reason, Comment: form.Comment})
+	if err != nil {
+		s.rateGiveBack(r.Context(), hit)
+	}
 	switch {
 	case err == nil:
 	case apperr.Is(err, apperr.Invalid):
@@ -98,9 +101,6 @@ func (s *Server) handleCSATAnswer(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 		return
-	}
-	if err := s.rateHit(r.Context(), limitCSAT, ip); err != nil {
-		s.log.WarnContext(r.Context(), "csat: count rate hit", "request_id", requestID(r.Context()), "err", err)
 	}
 	s.log.InfoContext(r.Context(), "csat answered", "request_id", requestID(r.Context()), "ticket_id", t.ID, "rating", form.Rating)
 	s.flash(r, "success", "csat_flash_thanks")

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -12,9 +14,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -111,21 +115,15 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, views.HelpPage(s.page(r, "public_help_title", ""), f))
 	}
 	ip := clientIP(r)
-	ok, err := s.rateAllowed(r.Context(), limitHelp, ip)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !ok {
-		f.Error = "public_error_rate_limited"
-		again(http.StatusTooManyRequests)
-		return
-	}
 	if f.Honeypot != "" {
 		// A bot filled the field people cannot see. It counts towards the
 		// limit, and the answer says what to do in case a person did it.
-		if err := s.rateHit(r.Context(), limitHelp, ip); err != nil {
+		if _, ok, err := s.rateTake(r.Context(), limitHelp, ip); err != nil {
 			s.fail(w, r, err)
+			return
+		} else if !ok {
+			f.Error = "public_error_rate_limited"
+			again(http.StatusTooManyRequests)
 			return
 		}
 		s.log.InfoContext(r.Context(), "public form: honeypot filled", "request_id", requestID(r.Context()))
@@ -149,8 +147,22 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusUnprocessableEntity)
 		return
 	}
+	// The hit is taken before the ticket is made, in one locked step, so
+	// parallel posts cannot all pass the check; a post that then makes no
+	// ticket gives its hit back.
+	hit, ok, err := s.rateTake(r.Context(), limitHelp, ip)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		f.Error = "public_error_rate_limited"
+		again(http.StatusTooManyRequests)
+		return
+	}
 	t, token, err := s.tickets.CreatePublic(r.Context(), n)
 	if err != nil {
+		s.rateGiveBack(r.Context(), hit)
 		if apperr.Is(err, apperr.Invalid) {
 			f.Errors = askFileAgain(publicFields(apperr.FieldsOf(err)), file)
 			f.Error = "error_invalid_form"
@@ -159,9 +171,6 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		}
 		s.fail(w, r, err)
 		return
-	}
-	if err := s.rateHit(r.Context(), limitHelp, ip); err != nil {
-		s.log.WarnContext(r.Context(), "public form: count rate hit", "request_id", requestID(r.Context()), "err", err)
 	}
 	s.log.InfoContext(r.Context(), "public ticket created", "request_id", requestID(r.Context()), "ticket_id", t.ID)
 	privateHeaders(w)
@@ -230,7 +239,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	}
 	form := views.CustomerReplyForm{Message: r.PostForm.Get("message")}
 	ip := clientIP(r)
-	allowed, err := s.rateAllowed(r.Context(), limitReply, ip)
+	hit, allowed, err := s.rateTake(r.Context(), limitReply, ip)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -241,6 +250,9 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	target, err := s.tickets.AddCustomerMessageWithAttachment(r.Context(), t.ID, form.Message, file)
+	if err != nil {
+		s.rateGiveBack(r.Context(), hit)
+	}
 	if apperr.Is(err, apperr.Invalid) {
 		form.Errors = publicFields(apperr.FieldsOf(err))
 		if len(form.Errors) == 0 {
@@ -253,9 +265,6 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	if err := s.rateHit(r.Context(), limitReply, ip); err != nil {
-		s.log.WarnContext(r.Context(), "status reply: count rate hit", "request_id", requestID(r.Context()), "err", err)
 	}
 	s.log.InfoContext(r.Context(), "customer replied", "request_id", requestID(r.Context()), "ticket_id", target)
 	if target != t.ID {
@@ -304,7 +313,7 @@ func (s *Server) handleFind(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ip := clientIP(r)
-	ok, err := s.rateAllowed(r.Context(), limitFind, ip)
+	_, ok, err := s.rateTake(r.Context(), limitFind, ip)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -312,10 +321,6 @@ func (s *Server) handleFind(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		f.Error = "public_error_rate_limited"
 		again(http.StatusTooManyRequests)
-		return
-	}
-	if err := s.rateHit(r.Context(), limitFind, ip); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	if err := s.tickets.SendStatusLink(r.Context(), number, f.Email); err != nil {
@@ -347,31 +352,53 @@ func rateKey(bucket, ip string) []byte {
 	return h[:]
 }
 
-// sqlRateCount counts a key's hits in the window (rate_hits_key_idx).
-const sqlRateCount = `SELECT count(*) FROM rate_hits WHERE bucket = $1 AND key_hash = $2 AND at > $3`
+// sqlRateLock serialises the hits of one key until the transaction ends, so
+// counting and recording a hit is one step: of parallel requests from one
+// address exactly max get through. The two-key form keeps clear of the
+// bigint advisory locks (migrations); a hash clash of two keys only makes
+// them wait for each other.
+const sqlRateLock = `SELECT pg_advisory_xact_lock(hashtext('rate_hits'), hashtext($1))`
 
-// sqlRateHit records one hit and drops hits older than a day, which no limit
-// looks at, so the table stays small without a separate cleaner.
-const sqlRateHit = `
-WITH old AS (DELETE FROM rate_hits WHERE at < $4)
-INSERT INTO rate_hits (bucket, key_hash, at) VALUES ($1, $2, $3)`
+// sqlRateTake records a hit when the key has fewer than $5 in the window, and
+// returns its id (no row: the limit is reached). Under sqlRateLock it runs
+// as its own statement, so its snapshot sees every hit committed before the
+// lock was granted. Hits older than a day, which no limit looks at, are
+// dropped on the way, so the table stays small without a separate cleaner.
+const sqlRateTake = `
+WITH old AS (DELETE FROM rate_hits WHERE at < $4),
+n AS (SELECT count(*) AS hits FROM rate_hits WHERE bucket = $1 AND key_hash = $2 AND at > $3)
+INSERT INTO rate_hits (bucket, key_hash, at)
+SELECT $1, $2, $6 FROM n WHERE n.hits < $5
+RETURNING id`
 
-// rateAllowed reports whether ip may do one more l-limited action now.
-// Check and count are two statements: concurrent requests may overshoot the
-// limit by a request or two, which is harmless here.
-func (s *Server) rateAllowed(ctx context.Context, l rateLimit, ip string) (bool, error) {
-	var n int
-	if err := s.db.QueryRow(ctx, sqlRateCount, l.bucket, rateKey(l.bucket, ip), s.now().Add(-l.window)).Scan(&n); err != nil {
-		return false, fmt.Errorf("count rate hits: %w", err)
+// rateTake takes one l-limited action of ip now: ok is false when the limit
+// is reached (nothing is recorded then). hit identifies the recorded hit for
+// rateGiveBack.
+func (s *Server) rateTake(ctx context.Context, l rateLimit, ip string) (hit int64, ok bool, err error) {
+	key := rateKey(l.bucket, ip)
+	now := s.now()
+	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, sqlRateLock, l.bucket+":"+hex.EncodeToString(key)); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, sqlRateTake, l.bucket, key, now.Add(-l.window), now.Add(-24*time.Hour), l.max, now).Scan(&hit)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("take rate hit: %w", err)
 	}
-	return n < l.max, nil
+	return hit, ok, nil
 }
 
-// rateHit counts one l-limited action of ip.
-func (s *Server) rateHit(ctx context.Context, l rateLimit, ip string) error {
-	now := s.now()
-	if _, err := s.db.Exec(ctx, sqlRateHit, l.bucket, rateKey(l.bucket, ip), now, now.Add(-24*time.Hour)); err != nil {
-		return fmt.Errorf("record rate hit: %w", err)
+// rateGiveBack removes a hit whose action did not happen (the store refused
+// it), so a failed attempt does not count. A failure is only logged: at
+// worst the customer waits a little longer.
+func (s *Server) rateGiveBack(ctx context.Context, hit int64) {
+	if _, err := s.db.Exec(context.WithoutCancel(ctx), `DELETE FROM rate_hits WHERE id = $1`, hit); err != nil {
+		s.log.WarnContext(ctx, "public form: give back rate hit", "request_id", requestID(ctx), "err", err)
 	}
-	return nil
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -220,6 +222,53 @@ func TestHelpFormRateLimited(t *testing.T) {
 	}
 	if n := e.countTickets(); n != limitHelp.max {
 		t.Fatalf("%d tickets, want %d", n, limitHelp.max)
+	}
+}
+
+// TestHelpFormRateLimitHoldsForParallelPosts sends three times the limit at
+// once from one address: the check and the count are one locked step, so
+// exactly the limit of tickets is made and the rest are told to wait.
+func TestHelpFormRateLimitHoldsForParallelPosts(t *testing.T) {
+	e := setup(t)
+	const posts = 3 * 5
+	if limitHelp.max != 5 {
+		t.Fatalf("the test assumes a limit of 5, not %d", limitHelp.max)
+	}
+	statuses := make(chan int, posts)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range posts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := helpForm()
+			f.Set("subject", fmt.Sprintf("Parallel request %d", i))
+			req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/help", strings.NewReader(f.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			<-start
+			res, err := e.client().Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for st := range statuses {
+		got[st]++
+	}
+	if got[http.StatusSeeOther] != limitHelp.max || got[http.StatusTooManyRequests] != posts-limitHelp.max {
+		t.Fatalf("answers %v: want %d redirects and %d refusals", got, limitHelp.max, posts-limitHelp.max)
+	}
+	if n := e.countTickets(); n != limitHelp.max {
+		t.Fatalf("%d tickets from %d parallel posts, want the limit %d", n, posts, limitHelp.max)
 	}
 }
 
