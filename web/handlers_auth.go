@@ -6,19 +6,20 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/returnto"
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	if currentUser(r.Context()) != nil {
-		http.Redirect(w, r, safeReturn(r.URL.Query().Get("return")), http.StatusSeeOther)
+		http.Redirect(w, r, returnto.Path(r.URL.Query().Get("return")), http.StatusSeeOther)
 		return
 	}
 	p := s.page(r, "login_title", "")
 	if r.URL.Query().Get("logged_out") == "1" && p.Flash == nil {
 		p.Flash = &views.Flash{Kind: "info", MsgID: "flash_logged_out"}
 	}
-	s.render(w, r, http.StatusOK, views.LoginPage(p, views.LoginForm{Return: r.URL.Query().Get("return")}))
+	s.render(w, r, http.StatusOK, views.LoginPage(p, views.LoginForm{Return: returnto.Path(r.URL.Query().Get("return"))}))
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -48,7 +49,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(r.Context(), sessionUserKey, u.ID)
 	s.log.InfoContext(r.Context(), "login", "request_id", requestID(r.Context()), "user_id", u.ID)
-	http.Redirect(w, r, safeReturn(form.Return), http.StatusSeeOther)
+	http.Redirect(w, r, returnto.Path(form.Return), http.StatusSeeOther)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -77,7 +78,7 @@ func (s *Server) handleLocale(w http.ResponseWriter, r *http.Request) {
 		Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.baseURL.Scheme == "https",
 	})
-	http.Redirect(w, r, safeReturn(r.PostFormValue("return")), http.StatusSeeOther)
+	http.Redirect(w, r, returnto.Path(r.PostFormValue("return")), http.StatusSeeOther)
 }
 
 // clientIP is the peer address; proxies' X-Forwarded-For is not trusted, so

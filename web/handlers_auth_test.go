@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,13 +72,77 @@ func TestLoginThrottled(t *testing.T) {
 	}
 }
 
-func TestLoginReturnIsSameSiteOnly(t *testing.T) {
+// hostileReturns are "return to" values that must never leave the site,
+// each with what a browser would make of it.
+var hostileReturns = []string{
+	"//evil.example",        // scheme-relative
+	"https://evil.example",  // absolute
+	"/\\evil.example",       // backslash reads as a slash
+	"\\\\evil.example",      // two backslashes
+	"/\t/evil.example",      // TAB dropped by the browser: //evil.example
+	"/\n/evil.example",      // newline dropped too
+	"/\r\n/evil.example",    // and CR LF (header injection besides)
+	"\t//evil.example",      // leading control characters are stripped
+	" //evil.example",       // so are leading spaces
+	"/%2F/evil.example",     // an encoded slash makes "//" once decoded
+	"/%5C/evil.example",     // an encoded backslash
+	"/%09/evil.example",     // an encoded TAB (sent encoded twice)
+	"/\x00/evil.example",    // NUL
+	"/\u0085/evil.example",  // C1 next line
+	"javascript:alert(1)",   // a scheme
+	"http:/evil.example",    // a scheme without slashes
+	"evil.example",          // not path-absolute
+	"//user@evil.example/x", // userinfo
+	"",                      // nothing
+}
+
+// The "return to" address of the login page, the login form and the language
+// form is always a local path: hostile ones go to "/", local ones are kept.
+func TestReturnAddressesStayLocal(t *testing.T) {
 	e := setup(t)
-	for ret, want := range map[string]string{"/queue/team": "/queue/team", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/"} {
-		res := e.post(e.client(), "/login", url.Values{"email": {"rep@example.com"}, "password": {testPassword}, "return": {ret}})
-		if got := res.Header.Get("Location"); got != want {
-			t.Errorf("return %q: redirected to %q, want %q", ret, got, want)
+	signedIn := e.login(staff.RoleRep)
+	type sender struct {
+		name string
+		send func(ret string) *response
+	}
+	senders := []sender{
+		{"GET /login signed in", func(ret string) *response { return e.get(signedIn, "/login?return="+url.QueryEscape(ret)) }},
+		{"POST /login", func(ret string) *response {
+			return e.post(e.client(), "/login", url.Values{"email": {"rep@example.com"}, "password": {testPassword}, "return": {ret}})
+		}},
+		{"POST /locale", func(ret string) *response {
+			return e.post(e.client(), "/locale", url.Values{"lang": {"fi"}, "return": {ret}})
+		}},
+	}
+	cases := map[string]string{
+		"/queue/team":                  "/queue/team",
+		"/tickets/1?tab=thread":        "/tickets/1?tab=thread",
+		"/search?q=order+42&scope=all": "/search?q=order+42&scope=all",
+		"/status/abc-DEF_123":          "/status/abc-DEF_123",
+		"/@evil.example":               "/@evil.example",
+	}
+	for _, h := range hostileReturns {
+		if _, ok := cases[h]; !ok {
+			cases[h] = "/"
 		}
+	}
+	for _, sd := range senders {
+		for ret, want := range cases {
+			t.Run(sd.name+" "+strconv.Quote(ret), func(t *testing.T) {
+				res := sd.send(ret)
+				if res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("status %d, want 303", res.StatusCode)
+				}
+				if got := res.Header.Get("Location"); got != want {
+					t.Errorf("redirected to %q, want %q", got, want)
+				}
+			})
+		}
+	}
+	// The login page never puts a hostile value into its form either.
+	res := e.get(e.client(), "/login?return="+url.QueryEscape("/\t/evil.example"))
+	if !strings.Contains(res.Body, `<input type="hidden" name="return" value="/">`) {
+		t.Error("the login form carries the hostile return address")
 	}
 }
 

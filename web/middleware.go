@@ -225,12 +225,3 @@ func (s *Server) require(min staff.Role) func(http.Handler) http.Handler {
 		})
 	}
 }
-
-// safeReturn keeps only same-site relative paths, so ?return= cannot send a
-// user to another site after login.
-func safeReturn(p string) string {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
-		return "/"
-	}
-	return p
-}
