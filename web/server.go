@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -66,10 +65,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	sm := scs.New()
-	sm.Store = pgxstore.NewWithCleanupInterval(d.DB, 30*time.Minute)
-	sm.Lifetime = 12 * time.Hour
-	sm.IdleTimeout = 4 * time.Hour
+	sm := newSessions(d.DB)
 	sm.Cookie.Name = "loopdesk_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
