@@ -48,6 +48,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(r.Context(), sessionUserKey, u.ID)
+	s.sessions.Put(r.Context(), sessionEpochKey, u.SessionEpoch)
 	s.log.InfoContext(r.Context(), "login", "request_id", requestID(r.Context()), "user_id", u.ID)
 	http.Redirect(w, r, returnto.Path(form.Return), http.StatusSeeOther)
 }

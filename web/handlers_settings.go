@@ -107,8 +107,20 @@ func (s *Server) handleAdminStaffSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	msg := "staff_edit_saved"
+	if edit.Password != "" {
+		// A reset ends every session of the member; an admin resetting their
+		// own password stays signed in here.
+		msg = "trust_staff_password_reset_signed_out"
+		if id == currentUser(r.Context()).ID {
+			if err := s.continueSession(r, id); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+	}
 	s.log.InfoContext(r.Context(), "staff account updated", "request_id", requestID(r.Context()), "user_id", id)
-	s.flash(r, "success", "staff_edit_saved")
+	s.flash(r, "success", msg)
 	redirect(w, r, "/admin/staff")
 }
 
@@ -159,12 +171,27 @@ func (s *Server) handleSettingsPassword(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
-	// A new password starts a new session token: a stolen cookie stops here.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	// The change ended every session of the member; this one goes on under
+	// a new token, so a stolen cookie stops here.
+	if err := s.continueSession(r, u.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	s.log.InfoContext(r.Context(), "password changed", "request_id", requestID(r.Context()), "user_id", u.ID)
-	s.flash(r, "success", "settings_password_saved")
+	s.flash(r, "success", "trust_password_changed_elsewhere_out")
 	redirect(w, r, "/settings")
+}
+
+// continueSession keeps the current session of staff member id after their
+// sessions were ended: a new token and the member's new session epoch.
+func (s *Server) continueSession(r *http.Request, id int64) error {
+	u, err := s.staff.Get(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessionEpochKey, u.SessionEpoch)
+	return nil
 }

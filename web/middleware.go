@@ -155,9 +155,9 @@ func actorOf(u *staff.User) tickets.Actor {
 	return tickets.Actor{UserID: u.ID, TeamIDs: u.TeamIDs, SeeAll: u.Role.AtLeast(staff.RoleSupervisor)}
 }
 
-const sessionUserKey = "user_id"
-
-// loadUser puts the signed-in, active staff member into the context.
+// loadUser puts the signed-in, active staff member into the context. A
+// session from before the member's sessions were ended (password changed or
+// reset, deactivated: the epoch moved on) is destroyed.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessions.GetInt64(r.Context(), sessionUserKey)
@@ -166,7 +166,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		u, err := s.staff.Get(r.Context(), id)
-		if apperr.Is(err, apperr.NotFound) || (err == nil && !u.Active) {
+		if apperr.Is(err, apperr.NotFound) || (err == nil && (!u.Active || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessionEpochKey))) {
 			_ = s.sessions.Destroy(r.Context())
 			next.ServeHTTP(w, r)
 			return

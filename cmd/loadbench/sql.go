@@ -42,7 +42,8 @@ const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_t
 // sqlSelectUser mirrors sqlSelectUser in internal/staff/staff.go (loadUser, every request).
 const sqlSelectUser = `
 SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}'),
+       u.session_epoch
 FROM users u
 LEFT JOIN team_members m ON m.user_id = u.id
 WHERE u.id = $1

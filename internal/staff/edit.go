@@ -94,7 +94,7 @@ func (s *Store) Update(ctx context.Context, actorID, id int64, e Edit) (User, er
 			return fmt.Errorf("lock admins: %w", err)
 		}
 		var old User
-		err := tx.QueryRow(ctx, sqlSelectUser, id).Scan(&old.ID, &old.Email, &old.Name, &old.Role, &old.Locale, &old.TimeZone, &old.Active, &old.TeamIDs)
+		err := tx.QueryRow(ctx, sqlSelectUser, id).Scan(&old.ID, &old.Email, &old.Name, &old.Role, &old.Locale, &old.TimeZone, &old.Active, &old.TeamIDs, &old.SessionEpoch)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "error_user_not_found")
 		}
@@ -173,6 +173,15 @@ ON CONFLICT DO NOTHING`, id, e.TeamIDs); err != nil {
 				return fmt.Errorf("revoke tokens: %w", err)
 			}
 		}
+		if hash != "" || (!e.Active && old.Active) {
+			// A reset password or a deactivation ends every session of the
+			// member: whoever held one must sign in again.
+			n, err := endSessionsTx(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			changes["sessions_ended"] = n
+		}
 		return recordEventTx(ctx, tx, s.now(), "user", id, actorID, "user.updated", changes)
 	})
 	if err != nil {
@@ -216,8 +225,28 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, next stri
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`, id, newHash, s.now()); err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
-		return recordEventTx(ctx, tx, s.now(), "user", id, id, "user.password_changed", map[string]any{})
+		n, err := endSessionsTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return recordEventTx(ctx, tx, s.now(), "user", id, id, "user.password_changed", map[string]any{"sessions_ended": n})
 	})
+}
+
+// endSessionsTx ends every session of user id: their rows go, and the
+// session epoch moves on, so a session whose row an in-flight request writes
+// back afterwards is still refused. The caller's own session, when it is
+// one of them, must take the new epoch and a new token (web does both). It
+// returns how many sessions were signed in.
+func endSessionsTx(ctx context.Context, tx pgx.Tx, id int64) (int64, error) {
+	if _, err := tx.Exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`, id); err != nil {
+		return 0, fmt.Errorf("bump session epoch: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, id)
+	if err != nil {
+		return 0, fmt.Errorf("end sessions: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // SetPreferences changes a staff member's own language and time zone.

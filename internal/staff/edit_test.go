@@ -107,7 +107,7 @@ func TestUpdateStaff(t *testing.T) {
 WHERE subject_type = 'user' AND subject_id = $1 AND action = 'user.updated' AND actor_id = $2`, rep.ID, admin.ID).Scan(&n, &data); err != nil {
 		t.Fatal(err)
 	}
-	if n != 4 || data != `{"password": "reset"}` {
+	if n != 4 || data != `{"password": "reset", "sessions_ended": 0}` {
 		t.Errorf("events = %d, password event %s", n, data)
 	}
 	// A no-op edit records nothing.

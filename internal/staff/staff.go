@@ -51,6 +51,10 @@ type User struct {
 	TimeZone string
 	Active   bool
 	TeamIDs  []int64
+	// SessionEpoch changes whenever the member's sessions must end (password
+	// changed or reset, deactivated); a session signed in under another
+	// value is refused.
+	SessionEpoch int
 }
 
 // InTeam reports whether u belongs to team id.
@@ -215,7 +219,8 @@ func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 
 const sqlSelectUser = `
 SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}'),
+       u.session_epoch
 FROM users u
 LEFT JOIN team_members m ON m.user_id = u.id
 WHERE u.id = $1
@@ -224,7 +229,7 @@ GROUP BY u.id`
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	var u User
-	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs)
+	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, apperr.New(apperr.NotFound, "error_user_not_found")
 	}
