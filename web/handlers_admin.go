@@ -304,56 +304,6 @@ func calendarFormOf(c escalation.CalendarDef) views.CalendarForm {
 	return f
 }
 
-// parseCalendarForm reads the calendar form: each weekday's intervals
-// ("08:00-16:00, 17:00-20:00"), holidays as comma-separated dates. Each bad
-// part is an error beside its own field.
-func parseCalendarForm(f views.CalendarForm) (escalation.CalendarDef, error) {
-	var errs apperr.Fields
-	d := escalation.CalendarDef{Name: f.Name, TimeZone: strings.TrimSpace(f.TimeZone), Hours: map[int][]string{}, Holidays: []string{}}
-	tooLong(&errs, "name", f.Name, 100, "error_too_long")
-	if d.TimeZone == "" {
-		errs.Add("time_zone", "error_required")
-	} else if _, err := time.LoadLocation(d.TimeZone); err != nil || d.TimeZone == "Local" {
-		errs.Add("time_zone", "error_time_zone_invalid")
-	}
-	for day := 1; day <= 7; day++ {
-		field := "hours_" + strconv.Itoa(day)
-		var ivs []escalation.Interval
-		for _, part := range strings.Split(f.Hours[day-1], ",") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			iv, err := escalation.ParseInterval(part)
-			if err != nil {
-				errs.Add(field, "admin_error_interval")
-				continue
-			}
-			ivs = append(ivs, iv)
-			d.Hours[day] = append(d.Hours[day], iv.String())
-		}
-		// Overlaps are the calendar's rule; check this day alone to name it.
-		if _, err := escalation.NewCalendar("UTC", map[time.Weekday][]escalation.Interval{time.Weekday(day % 7): ivs}, nil); err != nil {
-			errs.Add(field, "admin_error_overlap")
-		}
-	}
-	for _, part := range strings.Split(f.Holidays, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		if _, err := time.Parse(time.DateOnly, part); err != nil {
-			errs.Add("holidays", "admin_error_holiday")
-			continue
-		}
-		if !slices.Contains(d.Holidays, part) {
-			d.Holidays = append(d.Holidays, part)
-		}
-	}
-	slices.Sort(d.Holidays)
-	return d, errs.Err()
-}
-
 // handleAdminCalendarSave adds a calendar (id empty) or changes one.
 func (s *Server) handleAdminCalendarSave(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
@@ -370,15 +320,16 @@ func (s *Server) handleAdminCalendarSave(w http.ResponseWriter, r *http.Request)
 		s.fail(w, r, err)
 		return
 	}
-	def, err := parseCalendarForm(form)
+	in := escalation.CalendarInput{Name: form.Name, TimeZone: form.TimeZone, Hours: form.Hours, Holidays: form.Holidays}
 	if form.ID != "" {
 		c, ok := findCalendar(cals, form.ID)
 		if !ok {
 			s.fail(w, r, apperr.New(apperr.NotFound, "admin_error_calendar_not_found"))
 			return
 		}
-		def.ID = c.ID
+		in.ID = c.ID
 	}
+	def, err := in.Validate()
 	if err == nil {
 		_, err = s.esc.SaveCalendar(r.Context(), currentUser(r.Context()).ID, def)
 	}

@@ -58,7 +58,11 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			Tickets: page.Tickets, Next: page.Next, HasPrev: q.Get("after") != "",
 			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved, Now: s.now(),
 		}
-		if v.Clocks, err = s.esc.Clocks(r.Context(), page.Tickets); err != nil {
+		ids := make([]int64, len(page.Tickets))
+		for i, t := range page.Tickets {
+			ids[i] = t.ID
+		}
+		if v.Clocks, err = s.esc.Clocks(r.Context(), ids); err != nil {
 			s.fail(w, r, err)
 			return
 		}

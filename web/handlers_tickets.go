@@ -174,7 +174,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		v.Props.TeamID = ""
 	}
 	v.Link.Kind = "related"
-	clocks, err := s.esc.Clocks(ctx, []tickets.Ticket{t})
+	clocks, err := s.esc.Clocks(ctx, []int64{t.ID})
 	if err != nil {
 		return v, err
 	}

@@ -42,7 +42,7 @@ func newOutbox(getenv func(string) string, pool *pgxpool.Pool, cat *i18n.Catalog
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
 func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, escalation.NewSLAWorker(esc))
+	esc.AddWorkers(workers) // SLA checks and recomputes
 	mail.AddWorkers(workers)
 	river.AddWorker(workers, csat.NewSurveyWorker(survey))
 	river.AddWorker(workers, reports.NewWorker(rep))

@@ -186,6 +186,10 @@ func AlwaysOpen() *Calendar {
 	return c
 }
 
+// HasHours reports whether some weekday has business hours. A calendar without any gives
+// no deadline for a positive target (spec section 7): the UI says "no deadline".
+func (c *Calendar) HasHours() bool { return c.open }
+
 // Location returns the calendar's time zone, for showing deadlines in calendar time.
 func (c *Calendar) Location() *time.Location {
 	if c.loc == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -81,6 +82,13 @@ func (s *Service) scheduleTx(ctx context.Context, tx pgx.Tx, ticketID int64, tar
 	return nil
 }
 
+// AddWorkers registers the escalation package's River workers: SLA checks
+// and SLA recomputes.
+func (s *Service) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, NewSLAWorker(s))
+	river.AddWorker(w, NewRecomputeWorker(s))
+}
+
 // SLAWorker runs SLA checks.
 type SLAWorker struct {
 	river.WorkerDefaults[SLAArgs]
@@ -106,11 +114,23 @@ type EarlyError struct{ Wait time.Duration }
 
 func (e *EarlyError) Error() string { return fmt.Sprintf("sla check is early by %s", e.Wait) }
 
+// levelOrder is the order in which one deadline's levels fire.
+var levelOrder = []string{LevelAtRisk, LevelBreached, LevelSupervisors}
+
 // FireSLA carries out one SLA check at the service's now. It reports whether
-// it fired: false when the deadline moved or was met, the clock is paused,
-// or this level already fired (the sla_firings key makes each level fire
-// exactly once, whichever instance or retry gets there first).
+// it fired a level: not when the deadline moved or was met, the clock is
+// paused, or the levels due already fired (the sla_firings key makes each
+// level fire exactly once, whichever instance or retry gets there first).
+//
+// A check that runs late (after an outage, or River running one deadline's
+// checks in any order) fires every level due by now that has not fired, in
+// order — at risk, breached, supervisors — each once, in one transaction
+// holding the ticket's lock: checks of the same deadline racing each other
+// wait for it, then find their levels fired.
 func (s *Service) FireSLA(ctx context.Context, a SLAArgs) (bool, error) {
+	if !slices.Contains(levelOrder, a.Level) {
+		return false, fmt.Errorf("sla check of ticket %d: unknown level %q", a.TicketID, a.Level)
+	}
 	fired := false
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		t, err := tickets.GetTx(ctx, tx, a.TicketID, true)
@@ -127,48 +147,64 @@ func (s *Service) FireSLA(ctx context.Context, a SLAArgs) (bool, error) {
 		if err != nil || !ok {
 			return err
 		}
-		if a.Level == LevelBreached && now.Before(a.Due) {
-			return &EarlyError{Wait: a.Due.Sub(now)}
+		// The instant each level comes due. The at-risk point lies before the
+		// deadline; its own check is scheduled there, and any later level's
+		// check finds it past.
+		dueAt := map[string]time.Time{LevelAtRisk: time.Time{}, LevelBreached: a.Due, LevelSupervisors: a.Due.Add(p.SupervisorDelay)}
+		if now.Before(dueAt[a.Level]) {
+			return &EarlyError{Wait: dueAt[a.Level].Sub(now)}
 		}
-		if a.Level == LevelSupervisors && now.Before(a.Due.Add(p.SupervisorDelay)) {
-			return &EarlyError{Wait: a.Due.Add(p.SupervisorDelay).Sub(now)}
-		}
-		tag, err := tx.Exec(ctx, `
-INSERT INTO sla_firings (ticket_id, target, due_at, level, fired_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT DO NOTHING`, a.TicketID, a.Target, a.Due, a.Level, now)
-		if err != nil {
-			return fmt.Errorf("record sla firing: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return nil // another instance or an earlier try fired this level
-		}
-		fired = true
-		data := map[string]any{"target": a.Target, "due": a.Due, "level": a.Level}
-		if err := tickets.RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.sla_"+a.Level, data); err != nil {
-			return err
-		}
-		switch a.Level {
-		case LevelAtRisk:
-			return s.notifyTx(ctx, tx, nonZero(t.OwnerID), t.ID, "sla_at_risk", data)
-		case LevelBreached:
-			leads, err := s.teamLeadsTx(ctx, tx, t.TeamID)
+		for _, level := range levelOrder {
+			if now.Before(dueAt[level]) {
+				break
+			}
+			ok, err := s.fireLevelTx(ctx, tx, t, p, a, level, now)
 			if err != nil {
 				return err
 			}
-			if err := s.notifyTx(ctx, tx, append(nonZero(t.OwnerID), leads...), t.ID, "sla_breached", data); err != nil {
-				return err
-			}
-			tg := target{teamID: p.BreachTeamID}
-			if p.BreachTeamID == 0 {
-				tg = target{supervisors: true}
-			}
-			return s.autoEscalateTx(ctx, tx, t, tg, a.Target)
-		case LevelSupervisors:
-			return s.autoEscalateTx(ctx, tx, t, target{supervisors: true}, a.Target)
+			fired = fired || ok
 		}
 		return nil
 	})
 	return fired, err
+}
+
+// fireLevelTx fires one level of one deadline unless it already fired: the
+// firing row, the ticket event, the notifications and escalations.
+func (s *Service) fireLevelTx(ctx context.Context, tx pgx.Tx, t tickets.Ticket, p Policy, a SLAArgs, level string, now time.Time) (bool, error) {
+	tag, err := tx.Exec(ctx, `
+INSERT INTO sla_firings (ticket_id, target, due_at, level, fired_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT DO NOTHING`, a.TicketID, a.Target, a.Due, level, now)
+	if err != nil {
+		return false, fmt.Errorf("record sla firing: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return false, nil // another instance or an earlier try fired this level
+	}
+	data := map[string]any{"target": a.Target, "due": a.Due, "level": level}
+	if err := tickets.RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.sla_"+level, data); err != nil {
+		return false, err
+	}
+	switch level {
+	case LevelAtRisk:
+		return true, s.notifyTx(ctx, tx, nonZero(t.OwnerID), t.ID, "sla_at_risk", data)
+	case LevelBreached:
+		leads, err := s.teamLeadsTx(ctx, tx, t.TeamID)
+		if err != nil {
+			return false, err
+		}
+		if err := s.notifyTx(ctx, tx, append(nonZero(t.OwnerID), leads...), t.ID, "sla_breached", data); err != nil {
+			return false, err
+		}
+		tg := target{teamID: p.BreachTeamID}
+		if p.BreachTeamID == 0 {
+			tg = target{supervisors: true}
+		}
+		return true, s.autoEscalateTx(ctx, tx, t, tg, a.Target)
+	case LevelSupervisors:
+		return true, s.autoEscalateTx(ctx, tx, t, target{supervisors: true}, a.Target)
+	}
+	return true, nil
 }
 
 // autoEscalateTx escalates for the SLA clock: a new escalation when none is
@@ -269,4 +305,124 @@ WHERE t.next_due IS NOT NULL AND t.next_due <= $1 AND x.due IS NOT NULL AND x.du
 		return nil
 	})
 	return n, err
+}
+
+// What a recompute covers: the open tickets of the teams using a calendar,
+// of one team, or of one priority.
+const (
+	RecomputeCalendar = "calendar"
+	RecomputeTeam     = "team"
+	RecomputePriority = "priority"
+)
+
+// sqlRecomputeBatch picks a recompute's next open tickets, in id order after
+// $1 (keyset), and locks them: a ticket being changed right now is
+// recomputed after that change commits, not over it. The open-status list is
+// inlined for the partial index tickets_open_id_idx.
+var sqlRecomputeBatch = map[string]string{
+	RecomputeCalendar: `
+SELECT t.id FROM tickets t
+WHERE t.status IN ('new', 'open', 'pending', 'on_hold') AND t.id > $1
+  AND t.team_id IN (SELECT tm.id FROM teams tm WHERE tm.calendar_id = $2)
+ORDER BY t.id LIMIT $3
+FOR UPDATE OF t`,
+	RecomputeTeam: `
+SELECT t.id FROM tickets t
+WHERE t.status IN ('new', 'open', 'pending', 'on_hold') AND t.id > $1 AND t.team_id = $2
+ORDER BY t.id LIMIT $3
+FOR UPDATE OF t`,
+	RecomputePriority: `
+SELECT t.id FROM tickets t
+WHERE t.status IN ('new', 'open', 'pending', 'on_hold') AND t.id > $1 AND t.priority = $2
+ORDER BY t.id LIMIT $3
+FOR UPDATE OF t`,
+}
+
+// RecomputeArgs is one batch of an SLA recompute after a calendar, a team's
+// calendar or a policy changed: the open tickets in scope with ids above
+// After. Each batch enqueues the next in its own transaction, so a long
+// recompute keeps its progress and no transaction holds many tickets.
+type RecomputeArgs struct {
+	Scope string `json:"scope"` // RecomputeCalendar, RecomputeTeam or RecomputePriority
+	ID    int64  `json:"id"`    // the calendar, the team, or the priority
+	After int64  `json:"after"` // the last ticket id done
+}
+
+// Kind names the job for River.
+func (RecomputeArgs) Kind() string { return "sla_recompute" }
+
+// InsertOpts puts recomputes on the SLA queue. They are not unique: a second
+// save while the first recompute runs needs its own pass over the tickets.
+func (RecomputeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSLA, MaxAttempts: 25}
+}
+
+// enqueueRecomputeTx schedules the recompute of the open tickets in scope,
+// in the admin's transaction: it runs once that commits. Without a job
+// client (tools, tests of other parts) nothing is scheduled.
+func (s *Service) enqueueRecomputeTx(ctx context.Context, tx pgx.Tx, scope string, id int64) error {
+	if s.jobs == nil {
+		return nil
+	}
+	args := RecomputeArgs{Scope: scope, ID: id}
+	opts := args.InsertOpts()
+	if _, err := s.jobs.InsertTx(ctx, tx, args, &opts); err != nil {
+		return fmt.Errorf("schedule sla recompute of %s %d: %w", scope, id, err)
+	}
+	return nil
+}
+
+// DefaultRecomputeBatch is how many tickets one recompute transaction does.
+const DefaultRecomputeBatch = 300
+
+// RecomputeWorker runs SLA recompute batches.
+type RecomputeWorker struct {
+	river.WorkerDefaults[RecomputeArgs]
+	svc *Service
+	// Batch is how many tickets one transaction recomputes
+	// (DefaultRecomputeBatch; tests set a small one to cross batches).
+	Batch int
+}
+
+// NewRecomputeWorker returns the worker for s.
+func NewRecomputeWorker(s *Service) *RecomputeWorker {
+	return &RecomputeWorker{svc: s, Batch: DefaultRecomputeBatch}
+}
+
+// Work recomputes one batch and, when the batch was full, enqueues the next.
+func (w *RecomputeWorker) Work(ctx context.Context, job *river.Job[RecomputeArgs]) error {
+	a := job.Args
+	sql, ok := sqlRecomputeBatch[a.Scope]
+	if !ok {
+		return river.JobCancel(fmt.Errorf("sla recompute: unknown scope %q", a.Scope))
+	}
+	batch := max(w.Batch, 1)
+	s := w.svc
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sql, a.After, a.ID, batch)
+		if err != nil {
+			return fmt.Errorf("sla recompute of %s %d: %w", a.Scope, a.ID, err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("sla recompute of %s %d: %w", a.Scope, a.ID, err)
+		}
+		for _, id := range ids {
+			if err := s.recomputeTx(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if len(ids) < batch {
+			return nil
+		}
+		if s.jobs == nil {
+			return errors.New("sla recompute: no job client to schedule the next batch")
+		}
+		next := RecomputeArgs{Scope: a.Scope, ID: a.ID, After: ids[len(ids)-1]}
+		opts := next.InsertOpts()
+		if _, err := s.jobs.InsertTx(ctx, tx, next, &opts); err != nil {
+			return fmt.Errorf("schedule the next sla recompute batch: %w", err)
+		}
+		return nil
+	})
 }

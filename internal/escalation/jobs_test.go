@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ import (
 func (e *deskEnv) newRiver(t *testing.T, svc *escalation.Service) *river.Client[pgx.Tx] {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, escalation.NewSLAWorker(svc))
+	svc.AddWorkers(workers)
 	client, err := river.NewClient(riverpgxv5.New(e.db), &river.Config{
 		Queues: map[string]river.QueueConfig{
 			escalation.QueueSLA: {MaxWorkers: 5},
@@ -507,8 +508,9 @@ func TestSLAWorker(t *testing.T) {
 	if err := w.Work(e.ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	if n := ticketstest.Count(e.ctx, t, e.db, "sla_firings"); n != 1 {
-		t.Fatalf("%d firings, want 1", n)
+	// The late breach check fired the at-risk level first.
+	if n := ticketstest.Count(e.ctx, t, e.db, "sla_firings"); n != 2 {
+		t.Fatalf("%d firings, want 2", n)
 	}
 }
 
@@ -571,7 +573,7 @@ SELECT count(*) FILTER (WHERE state <> 'completed'),
 FROM river_job`).Scan(&unfinished, &errs); err != nil {
 			return false, err.Error()
 		}
-		return firings == 10 && unfinished == 0, fmt.Sprintf("%d firings, %d jobs unfinished, errors %s", firings, unfinished, strings.Join(errs, "; "))
+		return firings == 15 && unfinished == 0, fmt.Sprintf("%d firings, %d jobs unfinished, errors %s", firings, unfinished, strings.Join(errs, "; "))
 	})
 
 	for _, c := range []struct {
@@ -579,10 +581,23 @@ FROM river_job`).Scan(&unfinished, &errs); err != nil {
 		targets []string
 	}{{a, []string{"first_response", "resolution"}}, {b, []string{"first_response", "resolution"}}, {answered, []string{"resolution"}}} {
 		for _, target := range c.targets {
-			for _, level := range []string{escalation.LevelBreached, escalation.LevelSupervisors} {
+			for _, level := range []string{escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors} {
 				if n := e.count(t, `SELECT count(*) FROM sla_firings WHERE ticket_id = $1 AND target = $2 AND level = $3`, c.tk.ID, target, level); n != 1 {
 					t.Errorf("ticket %d %s %s fired %d times, want once", c.tk.ID, target, level, n)
 				}
+			}
+			// However River ordered the checks, each deadline's levels fired in order.
+			rows, err := e.db.Query(e.ctx, `SELECT data->>'level' FROM events WHERE subject_type = 'ticket' AND subject_id = $1
+AND action LIKE 'ticket.sla_%' AND data->>'target' = $2 ORDER BY id`, c.tk.ID, target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			order, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(order, []string{escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors}) {
+				t.Errorf("ticket %d %s: levels fired in the order %v", c.tk.ID, target, order)
 			}
 		}
 		if got := len(e.events(t, c.tk.ID, "ticket.sla_breached")); got != len(c.targets) {

@@ -1,13 +1,14 @@
 package escalation
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,8 +58,9 @@ func (s *Service) Policies(ctx context.Context) ([]Policy, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Policy, error) { return scanPolicy(r) })
 }
 
-// SavePolicy creates or replaces the policy of (priority, category) and
-// recomputes the clocks of the open tickets it governs.
+// SavePolicy creates or replaces the policy of (priority, category). The open
+// tickets of that priority get their clocks recomputed by a River job, in
+// batches after this transaction: the save itself stays fast.
 func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error {
 	var f apperr.Fields
 	p.Name = strings.TrimSpace(p.Name)
@@ -70,8 +72,17 @@ func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error
 	if !p.Priority.Valid() {
 		f.Add("priority", "error_priority_invalid")
 	}
-	if p.FirstResponse < 0 || p.NextResponse < 0 || p.Resolution < 0 || p.SupervisorDelay < 0 {
-		f.Add("resolution_minutes", "error_minutes_invalid")
+	// A target of 0 would put every ticket in breach the moment it opens.
+	for _, tg := range []struct {
+		field  string
+		target time.Duration
+	}{{"first_response_minutes", p.FirstResponse}, {"next_response_minutes", p.NextResponse}, {"resolution_minutes", p.Resolution}} {
+		if tg.target < time.Minute {
+			f.Add(tg.field, "sla_error_target_min")
+		}
+	}
+	if p.SupervisorDelay < 0 {
+		f.Add("supervisor_delay_minutes", "error_minutes_invalid")
 	}
 	if p.AtRiskPercent < 1 || p.AtRiskPercent > 99 {
 		f.Add("at_risk_percent", "error_percent_invalid")
@@ -99,21 +110,10 @@ RETURNING id`, p.Name, p.Priority, p.Category, int(p.FirstResponse/time.Minute),
 		if err := postgres.RecordEvent(ctx, tx, s.now(), "sla_policy", id, actorID, "sla_policy.saved", map[string]any{"name": p.Name}); err != nil {
 			return err
 		}
-		// A policy change mid-ticket applies to open tickets from now on.
-		rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE priority = $1 AND status NOT IN ('solved', 'closed')`, p.Priority)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		for _, tid := range ids {
-			if err := s.recomputeTx(ctx, tx, tid); err != nil {
-				return err
-			}
-		}
-		return nil
+		// A policy change mid-ticket applies to open tickets from now on. A
+		// category's own policy and the priority's general one both govern
+		// tickets of this priority only.
+		return s.enqueueRecomputeTx(ctx, tx, RecomputePriority, int64(p.Priority))
 	})
 }
 
@@ -160,27 +160,116 @@ func (d CalendarDef) Build() (*Calendar, error) {
 	return NewCalendar(d.TimeZone, week, d.Holidays)
 }
 
-// SaveCalendar validates and stores a calendar (new when ID is 0).
-func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef) (int64, error) {
-	d.Name = strings.TrimSpace(d.Name)
-	if d.Holidays == nil {
-		d.Holidays = []string{}
+// CalendarInput is the calendar form as typed: each weekday's intervals
+// separated by commas ("08:00-12:00, 13:00-17:00"), Hours[0] being Monday,
+// and holidays as comma-separated dates.
+type CalendarInput struct {
+	ID       int64
+	Name     string
+	TimeZone string
+	Hours    [7]string
+	Holidays string
+}
+
+// Validate reads the input into a calendar definition, normalised (intervals
+// as HH:MM-HH:MM, holidays sorted once each). Each bad part is a field error
+// beside its own field: name, time_zone, hours_1 (Monday) .. hours_7, holidays.
+func (in CalendarInput) Validate() (CalendarDef, error) {
+	d := CalendarDef{ID: in.ID, Name: in.Name, TimeZone: in.TimeZone, Hours: map[int][]string{}, Holidays: splitList(in.Holidays)}
+	for day := 1; day <= 7; day++ {
+		if parts := splitList(in.Hours[day-1]); len(parts) > 0 {
+			d.Hours[day] = parts
+		}
 	}
+	return d.validate()
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// validate checks a definition and returns it normalised, or field errors
+// named as the calendar form's fields.
+func (d CalendarDef) validate() (CalendarDef, error) {
 	var f apperr.Fields
-	if d.Name == "" {
+	out := CalendarDef{ID: d.ID, Name: strings.TrimSpace(d.Name), TimeZone: strings.TrimSpace(d.TimeZone),
+		Hours: map[int][]string{}, Holidays: []string{}}
+	if out.Name == "" {
 		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(d.Name) > 100 {
+	} else if utf8.RuneCountInString(out.Name) > 100 {
 		f.Add("name", "error_too_long")
 	}
-	if _, err := d.Build(); err != nil {
-		f.Add("hours", "error_calendar_invalid")
+	if out.TimeZone == "" {
+		f.Add("time_zone", "error_required")
+	} else if _, err := NewCalendar(out.TimeZone, nil, nil); err != nil {
+		f.Add("time_zone", "error_time_zone_invalid")
 	}
+	for day, list := range d.Hours {
+		field := "hours_" + strconv.Itoa(day)
+		if day < 1 || day > 7 {
+			f.Add("hours", "error_calendar_invalid")
+			continue
+		}
+		var ivs []Interval
+		for _, s := range list {
+			iv, err := ParseInterval(strings.TrimSpace(s))
+			if err != nil {
+				f.Add(field, "admin_error_interval")
+				continue
+			}
+			ivs = append(ivs, iv)
+		}
+		// Overlaps are the calendar's own rule; check this day alone to name it.
+		if _, err := NewCalendar("UTC", map[time.Weekday][]Interval{time.Weekday(day % 7): ivs}, nil); err != nil {
+			f.Add(field, "admin_error_overlap")
+		}
+		slices.SortFunc(ivs, func(a, b Interval) int { return cmp.Compare(a.Start, b.Start) })
+		for _, iv := range ivs {
+			out.Hours[day] = append(out.Hours[day], iv.String())
+		}
+	}
+	for _, h := range d.Holidays {
+		h = strings.TrimSpace(h)
+		if _, err := time.Parse(time.DateOnly, h); err != nil {
+			f.Add("holidays", "admin_error_holiday")
+			continue
+		}
+		if !slices.Contains(out.Holidays, h) {
+			out.Holidays = append(out.Holidays, h)
+		}
+	}
+	slices.Sort(out.Holidays)
 	if err := f.Err(); err != nil {
+		return out, err
+	}
+	// Whatever the checks above missed, the calendar itself must build.
+	if _, err := out.Build(); err != nil {
+		return out, apperr.InvalidFields(map[string]string{"hours": "error_calendar_invalid"})
+	}
+	return out, nil
+}
+
+// SaveCalendar validates and stores a calendar (new when ID is 0). When an
+// existing calendar changes, the open tickets of the teams using it get their
+// clocks recomputed by a River job, in batches after this transaction.
+func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef) (int64, error) {
+	d, err := d.validate()
+	if err != nil {
 		return 0, err
 	}
-	hours, _ := json.Marshal(d.Hours)
+	hours, err := json.Marshal(d.Hours)
+	if err != nil {
+		return 0, fmt.Errorf("save calendar: %w", err)
+	}
 	var id int64
-	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var err error
 		if d.ID == 0 {
 			err = tx.QueryRow(ctx, `INSERT INTO calendars (name, time_zone, hours, holidays) VALUES ($1, $2, $3, $4::date[]) RETURNING id`,
@@ -200,8 +289,17 @@ func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef
 		if err != nil {
 			return fmt.Errorf("save calendar: %w", err)
 		}
-		return postgres.RecordEvent(ctx, tx, s.now(), "calendar", id, actorID, "calendar.saved", map[string]any{"name": d.Name})
+		if err := postgres.RecordEvent(ctx, tx, s.now(), "calendar", id, actorID, "calendar.saved", map[string]any{"name": d.Name}); err != nil {
+			return err
+		}
+		if d.ID == 0 {
+			return nil // no team uses a new calendar yet
+		}
+		return s.enqueueRecomputeTx(ctx, tx, RecomputeCalendar, id)
 	})
+	if err == nil {
+		s.forgetCalendars()
+	}
 	return id, err
 }
 
@@ -217,37 +315,55 @@ func (s *Service) Calendars(ctx context.Context) ([]CalendarDef, error) {
 		if err := r.Scan(&d.ID, &d.Name, &d.TimeZone, &raw, &d.Holidays); err != nil {
 			return d, err
 		}
-		d.Hours = map[int][]string{}
-		for k, v := range raw {
-			n, _ := strconv.Atoi(k)
-			d.Hours[n] = v
-		}
+		d.Hours = hoursOf(raw)
 		return d, nil
 	})
+}
+
+// hoursOf reads the stored hours column; a key that is not a number becomes
+// weekday 0, which Build refuses.
+func hoursOf(raw map[string][]string) map[int][]string {
+	out := make(map[int][]string, len(raw))
+	for k, v := range raw {
+		n, err := strconv.Atoi(k)
+		if err != nil {
+			n = 0
+		}
+		out[n] = append(out[n], v...)
+	}
+	return out
+}
+
+// storedCalendar builds a calendar read from the database. One that no longer
+// builds (edited by hand, a time zone gone from the system's zone data) is
+// taken as having no business hours, the same on every path: deadlines, breach
+// jobs and badges all say "no deadline" instead of failing.
+func (s *Service) storedCalendar(d CalendarDef) *Calendar {
+	cal, err := d.Build()
+	if err != nil {
+		s.log.Warn("stored calendar is invalid: its tickets have no SLA deadline", "calendar_id", d.ID, "err", err)
+		return &Calendar{}
+	}
+	return cal
 }
 
 // ticketCalendarTx is the business-hours calendar of a ticket's team, or
 // round the clock when the team has none.
 func (s *Service) ticketCalendarTx(ctx context.Context, tx pgx.Tx, ticketID int64) (*Calendar, error) {
-	var tz *string
+	var d CalendarDef
 	var raw map[string][]string
-	var holidays []string
 	err := tx.QueryRow(ctx, `
-SELECT c.time_zone, c.hours, c.holidays::text[]
+SELECT c.id, c.time_zone, c.hours, c.holidays::text[]
 FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN calendars c ON c.id = tm.calendar_id
-WHERE t.id = $1`, ticketID).Scan(&tz, &raw, &holidays)
+WHERE t.id = $1`, ticketID).Scan(&d.ID, &d.TimeZone, &raw, &d.Holidays)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AlwaysOpen(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("ticket calendar: %w", err)
 	}
-	d := CalendarDef{TimeZone: *tz, Holidays: holidays, Hours: map[int][]string{}}
-	for k, v := range raw {
-		n, _ := strconv.Atoi(k)
-		d.Hours[n] = v
-	}
-	return d.Build()
+	d.Hours = hoursOf(raw)
+	return s.storedCalendar(d), nil
 }
 
 // clockRow is what the SLA clock reads of a ticket.
@@ -314,9 +430,12 @@ FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.categ
 			return err
 		}
 		deadline := func(start time.Time, target time.Duration) *time.Time {
+			if !cal.HasHours() {
+				return nil // even a 0 target: the page says "no deadline" (spec section 7)
+			}
 			d, err := cal.Deadline(start, target, pauses)
 			if err != nil {
-				return nil // no business hours: no deadline (the page says so)
+				return nil // beyond the search horizon: no deadline either
 			}
 			return &d
 		}
@@ -387,142 +506,8 @@ func pausesTx(ctx context.Context, tx pgx.Tx, ticketID int64, now time.Time) ([]
 	})
 }
 
-// State is what a timer badge shows.
-type State string
-
-// The SLA states.
-const (
-	StateNone     State = ""
-	StateOK       State = "ok"
-	StateAtRisk   State = "at_risk"
-	StateBreached State = "breached"
-	StatePaused   State = "paused"
-)
-
-// Clock summarises a ticket's SLA for a badge: its state and the business
-// time left until (or past) the soonest deadline.
-type Clock struct {
-	State State
-	Due   time.Time
-	Left  time.Duration // negative when breached
-}
-
-// ClockOf reads a ticket's badge at now. The at-risk threshold is the
-// default 75% of the time from now's perspective: when less than a quarter
-// of the wall time between creation and the deadline remains.
-func ClockOf(t tickets.Ticket, now time.Time) Clock {
-	if !t.HasSLA || t.Status == tickets.StatusSolved || t.Status == tickets.StatusClosed {
-		return Clock{}
-	}
-	if t.PausedSince != nil {
-		return Clock{State: StatePaused}
-	}
-	if t.NextDue == nil {
-		return Clock{}
-	}
-	c := Clock{Due: *t.NextDue, Left: t.NextDue.Sub(now)}
-	total := t.NextDue.Sub(t.CreatedAt)
-	switch {
-	case c.Left < 0:
-		c.State = StateBreached
-	case total > 0 && c.Left*4 < total:
-		c.State = StateAtRisk
-	default:
-		c.State = StateOK
-	}
-	return c
-}
-
 // Recompute refreshes one ticket's SLA clock (after data was loaded or
 // changed outside the tickets store, e.g. demo data and imports).
 func (s *Service) Recompute(ctx context.Context, ticketID int64) error {
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error { return s.recomputeTx(ctx, tx, ticketID) })
-}
-
-// calendarCache keeps each team's calendar briefly, so a queue page of 50
-// rows reads calendars once rather than per row.
-type calendarCache struct {
-	mu     sync.Mutex
-	loaded time.Time
-	byTeam map[int64]*Calendar
-}
-
-const calendarCacheTTL = 30 * time.Second
-
-// teamCalendars returns team id -> calendar (teams without one are absent).
-func (s *Service) teamCalendars(ctx context.Context) (map[int64]*Calendar, error) {
-	s.cals.mu.Lock()
-	defer s.cals.mu.Unlock()
-	if s.cals.byTeam != nil && time.Since(s.cals.loaded) < calendarCacheTTL {
-		return s.cals.byTeam, nil
-	}
-	rows, err := s.db.Query(ctx, `
-SELECT tm.id, c.time_zone, c.hours, c.holidays::text[]
-FROM teams tm JOIN calendars c ON c.id = tm.calendar_id`)
-	if err != nil {
-		return nil, fmt.Errorf("team calendars: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]*Calendar{}
-	for rows.Next() {
-		var id int64
-		var raw map[string][]string
-		d := CalendarDef{Hours: map[int][]string{}}
-		if err := rows.Scan(&id, &d.TimeZone, &raw, &d.Holidays); err != nil {
-			return nil, err
-		}
-		for k, v := range raw {
-			n, _ := strconv.Atoi(k)
-			d.Hours[n] = v
-		}
-		if cal, err := d.Build(); err == nil {
-			out[id] = cal
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	s.cals.byTeam, s.cals.loaded = out, time.Now()
-	return out, nil
-}
-
-// Clocks computes the timer badges of tickets in business time: the time
-// left until the soonest deadline (or past it) in each ticket team's
-// calendar. At risk means less than a quarter of the business time between
-// creation and the deadline is left.
-func (s *Service) Clocks(ctx context.Context, list []tickets.Ticket) (map[int64]Clock, error) {
-	cals, err := s.teamCalendars(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	out := make(map[int64]Clock, len(list))
-	for _, t := range list {
-		c := ClockOf(t, now)
-		if c.State == StateOK || c.State == StateAtRisk || c.State == StateBreached {
-			cal, ok := cals[t.TeamID]
-			if !ok {
-				cal = AlwaysOpen()
-			}
-			var left, total time.Duration
-			if now.Before(c.Due) {
-				left, _ = cal.Elapsed(now, c.Due, nil)
-			} else {
-				over, _ := cal.Elapsed(c.Due, now, nil)
-				left = -over
-			}
-			total, _ = cal.Elapsed(t.CreatedAt, c.Due, nil)
-			c.Left = left
-			switch {
-			case !now.Before(c.Due):
-				c.State = StateBreached
-			case total > 0 && left*4 < total:
-				c.State = StateAtRisk
-			default:
-				c.State = StateOK
-			}
-		}
-		out[t.ID] = c
-	}
-	return out, nil
 }

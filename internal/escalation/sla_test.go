@@ -58,20 +58,22 @@ func TestSLAClock(t *testing.T) {
 	if tk.NextResponseDue != nil || tk.PausedSince != nil {
 		t.Fatalf("next_response_due %v, paused_since %v; want none", fmtTime(tk.NextResponseDue), fmtTime(tk.PausedSince))
 	}
-	// The badge: 18 wall hours to the first response deadline.
+	// The badge counts business time: 2 hours to the first response deadline, over a night.
 	for _, c := range []struct {
 		at   time.Time
 		want escalation.State
+		left time.Duration
 	}{
-		{created, escalation.StateOK},
-		{hel(6, 4, 0), escalation.StateOK},       // 5h of 18h left
-		{hel(6, 5, 0), escalation.StateAtRisk},   // 4h left: under a quarter
-		{hel(6, 8, 59), escalation.StateAtRisk},  // a minute left
-		{hel(6, 9, 1), escalation.StateBreached}, // past the deadline
+		{created, escalation.StateOK, 2 * time.Hour},
+		{hel(5, 20, 0), escalation.StateOK, time.Hour},            // closed: the evening counts nothing
+		{hel(6, 8, 29), escalation.StateOK, 31 * time.Minute},     // 89 of 120 minutes used
+		{hel(6, 8, 30), escalation.StateAtRisk, 30 * time.Minute}, // 75%, when the at-risk job fires
+		{hel(6, 8, 59), escalation.StateAtRisk, time.Minute},
+		{hel(6, 9, 0), escalation.StateBreached, 0},
+		{hel(6, 9, 1), escalation.StateBreached, -time.Minute}, // past the deadline
 	} {
-		if got := escalation.ClockOf(tk, c.at); got.State != c.want || !got.Due.Equal(frDue) || got.Left != frDue.Sub(c.at) {
-			t.Errorf("ClockOf at %v = %+v, want %s, due %v", c.at, got, c.want, frDue)
-		}
+		e.clock.Set(c.at)
+		wantBadge(t, c.at.Format(time.DateTime), e.badge(t, tk.ID), c.want, "first_response", frDue, c.left)
 	}
 
 	// Friday 08:45 the rep answers: the first response is met.
@@ -108,9 +110,11 @@ func TestSLAClock(t *testing.T) {
 	}
 	wantTime(t, "paused_since", tk.PausedSince, pauseStart)
 	wantTime(t, "resolution_due while paused", tk.ResolutionDue, resDue)
-	if c := escalation.ClockOf(tk, hel(9, 16, 0)); c.State != escalation.StatePaused {
-		t.Fatalf("ClockOf while pending = %+v, want paused", c)
+	e.clock.Set(hel(9, 16, 0))
+	if c := e.badge(t, tk.ID); c.State != escalation.StatePaused {
+		t.Fatalf("badge while pending = %+v, want paused", c)
 	}
+	e.clock.Set(pauseStart)
 	// On hold is still a pause: it does not restart it.
 	e.clock.Set(hel(6, 12, 0))
 	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusOnHold); err != nil {
@@ -142,16 +146,19 @@ func TestSLAClock(t *testing.T) {
 	if err := e.db.QueryRow(e.ctx, `SELECT ended_at FROM sla_pauses WHERE ticket_id = $1 AND started_at = $2`, tk.ID, pauseStart).Scan(&ended); err != nil || !ended.Equal(pauseEnd) {
 		t.Fatalf("pause row ends %v (%v), want %v", ended, err, pauseEnd)
 	}
-	if c := escalation.ClockOf(tk, pauseEnd); c.State == escalation.StatePaused || c.State == escalation.StateNone || !c.Due.Equal(newRes) {
-		t.Fatalf("ClockOf after reopening = %+v, want running to %v", c, newRes)
+	if c := e.badge(t, tk.ID); c.State != escalation.StateOK || !c.Due.Equal(newRes) {
+		t.Fatalf("badge after reopening = %+v, want running to %v", c, newRes)
 	}
 
-	// Monday 10:00 the policy changes: open tickets get the new targets, pauses still count.
+	// Monday 10:00 the policy changes: once the recompute job ran, open tickets have the
+	// new targets, pauses still counting.
 	e.clock.Set(hel(9, 10, 0))
+	e.svc.SetJobs(e.newRiver(t, e.svc))
 	other := e.newTicket(t, tickets.PriorityNormal) // no policy for normal tickets
 	p := e.highPolicy()
 	p.Resolution = 24 * time.Hour
 	e.savePolicy(t, p)
+	e.runRecomputes(t, 0)
 	tk = e.ticket(t, tk.ID)
 	newRes = e.deadline(t, created, 24*time.Hour, pause)
 	if !newRes.Equal(hel(11, 14, 0)) {
@@ -172,12 +179,14 @@ func TestSLAClock(t *testing.T) {
 		t.Fatalf("solved ticket keeps a clock: %v %v %v %v %v", fmtTime(tk.FirstResponseDue), fmtTime(tk.NextResponseDue),
 			fmtTime(tk.ResolutionDue), fmtTime(tk.NextDue), fmtTime(tk.PausedSince))
 	}
-	if c := escalation.ClockOf(tk, hel(20, 0, 0)); c.State != escalation.StateNone {
-		t.Fatalf("ClockOf a solved ticket = %+v", c)
+	e.clock.Set(hel(20, 0, 0))
+	if c := e.badge(t, tk.ID); c.State != escalation.StateNone {
+		t.Fatalf("badge of a solved ticket = %+v", c)
 	}
 	// A policy change leaves solved tickets alone.
 	p.Resolution = 8 * time.Hour
 	e.savePolicy(t, p)
+	e.runRecomputes(t, 0)
 	if tk := e.ticket(t, tk.ID); tk.ResolutionDue != nil {
 		t.Fatalf("the policy change gave a solved ticket a deadline %v", fmtTime(tk.ResolutionDue))
 	}
@@ -209,8 +218,8 @@ func TestSLAPriorityChange(t *testing.T) {
 	if tk.HasSLA || tk.FirstResponseDue != nil || tk.ResolutionDue != nil || tk.NextDue != nil {
 		t.Fatalf("a low ticket without a policy keeps a clock: %+v", tk)
 	}
-	if c := escalation.ClockOf(tk, created); c.State != escalation.StateNone {
-		t.Fatalf("ClockOf without a policy = %+v", c)
+	if c := e.badge(t, tk.ID); c.State != escalation.StateNone {
+		t.Fatalf("badge without a policy = %+v", c)
 	}
 }
 
@@ -228,9 +237,11 @@ func TestSLAAroundTheClock(t *testing.T) {
 // TestSavePolicyValidation: a bad policy form names its fields and changes nothing.
 func TestSavePolicyValidation(t *testing.T) {
 	e := newDeskEnv(t)
-	err := e.svc.SavePolicy(e.ctx, e.supervisor.ID, escalation.Policy{Name: " ", Priority: 9, FirstResponse: -time.Minute, AtRiskPercent: 100})
+	err := e.svc.SavePolicy(e.ctx, e.supervisor.ID, escalation.Policy{Name: " ", Priority: 9, FirstResponse: -time.Minute,
+		NextResponse: time.Hour, Resolution: time.Hour, SupervisorDelay: -time.Minute, AtRiskPercent: 100})
 	wantFields(t, "bad policy", err, map[string]string{"name": "error_required", "priority": "error_priority_invalid",
-		"resolution_minutes": "error_minutes_invalid", "at_risk_percent": "error_percent_invalid"})
+		"first_response_minutes": "sla_error_target_min", "supervisor_delay_minutes": "error_minutes_invalid",
+		"at_risk_percent": "error_percent_invalid"})
 	p := e.highPolicy()
 	p.BreachTeamID = 999999
 	wantFields(t, "no such breach team", e.svc.SavePolicy(e.ctx, e.supervisor.ID, p), map[string]string{"breach_team_id": "error_invalid_choice"})
@@ -267,36 +278,4 @@ func TestSaveCalendarWithoutHolidays(t *testing.T) {
 		}
 	}
 	t.Fatalf("calendars = %+v", list)
-}
-
-// TestClockOf checks the badge states on tickets built in the test.
-func TestClockOf(t *testing.T) {
-	created := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
-	due := created.Add(8 * time.Hour)
-	at := func(d time.Time) *time.Time { return &d }
-	base := tickets.Ticket{Status: tickets.StatusOpen, HasSLA: true, CreatedAt: created, NextDue: &due}
-	with := func(f func(*tickets.Ticket)) tickets.Ticket { tk := base; f(&tk); return tk }
-	cases := []struct {
-		name string
-		tk   tickets.Ticket
-		now  time.Time
-		want escalation.State
-		left time.Duration
-	}{
-		{"fresh", base, created, escalation.StateOK, 8 * time.Hour},
-		{"a quarter left", base, created.Add(6 * time.Hour), escalation.StateOK, 2 * time.Hour},
-		{"under a quarter left", base, created.Add(6*time.Hour + time.Second), escalation.StateAtRisk, 2*time.Hour - time.Second},
-		{"past the deadline", base, due.Add(time.Minute), escalation.StateBreached, -time.Minute},
-		{"paused", with(func(tk *tickets.Ticket) { tk.PausedSince = at(created); tk.NextDue = nil }), due.Add(time.Hour), escalation.StatePaused, 0},
-		{"no policy", with(func(tk *tickets.Ticket) { tk.HasSLA = false }), due.Add(time.Hour), escalation.StateNone, 0},
-		{"solved", with(func(tk *tickets.Ticket) { tk.Status = tickets.StatusSolved }), due.Add(time.Hour), escalation.StateNone, 0},
-		{"closed", with(func(tk *tickets.Ticket) { tk.Status = tickets.StatusClosed }), due.Add(time.Hour), escalation.StateNone, 0},
-		{"no deadline", with(func(tk *tickets.Ticket) { tk.NextDue = nil }), due, escalation.StateNone, 0},
-	}
-	for _, c := range cases {
-		got := escalation.ClockOf(c.tk, c.now)
-		if got.State != c.want || got.Left != c.left {
-			t.Errorf("%s: ClockOf = %+v, want %s with %v left", c.name, got, c.want, c.left)
-		}
-	}
 }

@@ -70,12 +70,14 @@ const sqlLockTeamProfile = `SELECT tier, skill, coalesce(calendar_id, 0) FROM te
 const sqlSetTeamProfile = `UPDATE teams SET tier = $2, skill = $3, calendar_id = $4 WHERE id = $1`
 
 // SetTeamProfile sets a team's tier, skill and calendar (0: none, round the
-// clock). A new calendar moves the SLA deadlines of the team's open tickets.
+// clock). A new calendar moves the SLA deadlines of the team's open tickets:
+// a River job recomputes them in batches after this transaction.
 func (s *Service) SetTeamProfile(ctx context.Context, actorID, teamID int64, tier int, skill string, calendarID int64) error {
 	skill, err := validateProfile(tier, skill)
 	if err != nil {
 		return err
 	}
+	defer s.forgetCalendars()
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var oldTier int
 		var oldSkill string
@@ -107,7 +109,7 @@ func (s *Service) SetTeamProfile(ctx context.Context, actorID, teamID int64, tie
 		if oldCal == calendarID {
 			return nil
 		}
-		return s.recomputeTeamTx(ctx, tx, teamID)
+		return s.enqueueRecomputeTx(ctx, tx, RecomputeTeam, teamID)
 	})
 }
 
@@ -145,23 +147,4 @@ func (s *Service) CreateTeam(ctx context.Context, actorID int64, name string, ti
 			map[string]any{"name": name, "tier": tier, "skill": skill, "calendar_id": calendarID})
 	})
 	return id, err
-}
-
-// recomputeTeamTx refreshes the SLA clocks of a team's open tickets, after
-// its business hours changed.
-func (s *Service) recomputeTeamTx(ctx context.Context, tx pgx.Tx, teamID int64) error {
-	rows, err := tx.Query(ctx, `SELECT id FROM tickets WHERE team_id = $1 AND status NOT IN ('solved', 'closed')`, teamID)
-	if err != nil {
-		return fmt.Errorf("open tickets of team %d: %w", teamID, err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := s.recomputeTx(ctx, tx, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
