@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"net/http"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
@@ -80,14 +79,4 @@ func (s *Server) handleLocale(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.baseURL.Scheme == "https",
 	})
 	http.Redirect(w, r, returnto.Path(r.PostFormValue("return")), http.StatusSeeOther)
-}
-
-// clientIP is the peer address; proxies' X-Forwarded-For is not trusted, so
-// a client cannot dodge the login throttle by inventing addresses.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -41,6 +41,12 @@ type env struct {
 // setup starts a server on a fresh database with one user per role.
 func setup(t *testing.T) *env {
 	t.Helper()
+	return setupWith(t, nil)
+}
+
+// setupWith is setup with changes to the server's dependencies.
+func setupWith(t *testing.T, tweak func(*Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	db := pgtest.New(t)
 	cat, err := i18n.Load()
@@ -51,9 +57,13 @@ func setup(t *testing.T) *env {
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
 	esc := escalation.NewService(db, ts, nil, time.Now, log, escalation.Config{})
-	srv, err := New(Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
+	deps := Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
 		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
-		Reports: reports.NewStore(db, time.Now, log)}) // dashboard
+		Reports: reports.NewStore(db, time.Now, log)} // dashboard
+	if tweak != nil {
+		tweak(&deps)
+	}
+	srv, err := New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // table of routes_test.go.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.recoverer, s.observe, securityHeaders, s.crossOriginProtection)
+	r.Use(s.withRequestID, s.withClientAddr, s.recoverer, s.observe, s.securityHeaders, s.crossOriginProtection)
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)

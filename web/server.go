@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -29,7 +30,10 @@ type Deps struct {
 	Tickets *tickets.Store
 	Esc     *escalation.Service
 	BaseURL string // public base URL, e.g. https://desk.example.com
-	Now     func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (LOOPDESK_TRUSTED_PROXIES); empty: none.
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
 	// feedback: CSAT surveys and at-risk customers; team announcements.
 	CSAT    *csat.Store
 	News    *announce.Store
@@ -52,7 +56,9 @@ type Server struct {
 	metrics  *metrics
 	baseURL  *url.URL
 	now      func() time.Time
-	handler  http.Handler
+	// trustedProxies: whose X-Forwarded-For names the client (clientIP).
+	trustedProxies []netip.Prefix
+	handler        http.Handler
 }
 
 // New builds the server and its route table.
@@ -69,7 +75,13 @@ func New(d Deps) (*Server, error) {
 	sm.Cookie.Name = "loopdesk_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = base.Scheme == "https"
+	sm.Cookie.Path = "/"
+	if base.Scheme == "https" {
+		// __Host-: the browser takes the cookie only over https, for this
+		// host alone (no Domain), for every path.
+		sm.Cookie.Name = "__Host-loopdesk_session"
+		sm.Cookie.Secure = true
+	}
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		d.Log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -89,6 +101,8 @@ func New(d Deps) (*Server, error) {
 		metrics:  newMetrics(d.DB),
 		baseURL:  base,
 		now:      d.Now,
+
+		trustedProxies: d.TrustedProxies,
 	}
 	s.handler = s.routes()
 	return s, nil

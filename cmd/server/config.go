@@ -11,11 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/loopdesk/loopdesk/web"
 )
 
 // config is read once, here, from the environment with flag overrides.
@@ -35,6 +38,10 @@ type config struct {
 	// MailInTo lists the desk's addresses that the listener takes mail for,
 	// comma-separated; empty means LOOPDESK_SMTP_FROM's address.
 	MailInTo string
+	// TrustedProxies lists the reverse proxies (comma-separated CIDRs) whose
+	// X-Forwarded-For names the client; parsed into trustedProxies.
+	TrustedProxies string
+	trustedProxies []netip.Prefix
 }
 
 // bind registers the common flags on fs with environment defaults.
@@ -54,6 +61,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.FollowUpHours, "follow-up-hours", envInt(getenv, "LOOPDESK_FOLLOW_UP_HOURS", 4), "business hours to confirm with the customer after an escalation returns (LOOPDESK_FOLLOW_UP_HOURS)")
 	fs.StringVar(&c.MailInAddr, "mail-in-addr", env("LOOPDESK_MAIL_IN_ADDR", ""), "SMTP listen address for customer mail, e.g. 0.0.0.0:2525; empty: off (LOOPDESK_MAIL_IN_ADDR)")
 	fs.StringVar(&c.MailInTo, "mail-in-to", env("LOOPDESK_MAIL_IN_TO", env("LOOPDESK_SMTP_FROM", "")), "comma-separated desk addresses the listener takes mail for; default LOOPDESK_SMTP_FROM (LOOPDESK_MAIL_IN_TO)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -98,6 +106,9 @@ func (c *config) validate() error {
 		if _, err := mail.ParseAddressList(c.MailInTo); err != nil {
 			return fmt.Errorf("LOOPDESK_MAIL_IN_TO %q is not a list of mail addresses: %v", c.MailInTo, err)
 		}
+	}
+	if c.trustedProxies, err = web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("LOOPDESK_TRUSTED_PROXIES %q: want comma-separated CIDRs, e.g. 10.0.0.0/8,192.168.1.5/32: %v", c.TrustedProxies, err)
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

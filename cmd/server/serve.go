@@ -101,7 +101,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
-		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now})
+		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
+		TrustedProxies: cfg.trustedProxies})
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 const (
 	throttleWindow     = 15 * time.Minute
 	maxAccountFailures = 5
-	maxIPFailures      = 20
+	MaxAddressFailures = 20 // failed logins from one client address in the window, any accounts
 )
 
 // Authenticate checks email and password from ip. Wrong credentials and unknown
@@ -44,7 +44,7 @@ SELECT (SELECT count(*) FROM login_failures WHERE email = $1 AND failed_at > $3)
 	if err != nil {
 		return User{}, fmt.Errorf("count login failures: %w", err)
 	}
-	if byAccount >= maxAccountFailures || byIP >= maxIPFailures {
+	if byAccount >= maxAccountFailures || byIP >= MaxAddressFailures {
 		return User{}, apperr.New(apperr.TooMany, "error_login_throttled")
 	}
 

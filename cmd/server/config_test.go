@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestConfigTrustedProxies(t *testing.T) {
+	tests := []struct {
+		value   string
+		wantErr bool
+		want    int // prefixes
+	}{
+		{"", false, 0},
+		{"10.0.0.0/8", false, 1},
+		{"10.0.0.0/8, 192.168.1.5 ,fd00::/8", false, 3},
+		{"10.0.0.0/33", true, 0},
+		{"proxy.example", true, 0},
+	}
+	for _, tc := range tests {
+		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), TrustedProxies: tc.value}
+		err := c.validate()
+		if (err != nil) != tc.wantErr {
+			t.Errorf("%q: error %v, want error %v", tc.value, err, tc.wantErr)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), "LOOPDESK_TRUSTED_PROXIES") {
+			t.Errorf("%q: the error does not name the setting: %v", tc.value, err)
+		}
+		if err == nil && len(c.trustedProxies) != tc.want {
+			t.Errorf("%q: %d proxies, want %d", tc.value, len(c.trustedProxies), tc.want)
+		}
+	}
+}
