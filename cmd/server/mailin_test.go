@@ -158,6 +158,15 @@ func TestMailInCommand(t *testing.T) {
 	if !errors.As(err, &ee) || ee.code != exitDataErr {
 		t.Errorf("no sender: err = %v, want exit %d", err, exitDataErr)
 	}
+	// A nesting bomb: exit 65 at once, not minutes of parsing.
+	var bomb bytes.Buffer
+	bomb.WriteString("From: bomb@example.com\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n")
+	for i := range 5000 {
+		fmt.Fprintf(&bomb, "--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n", i, i+1)
+	}
+	if _, err := mailin(bomb.Bytes()); !errors.As(err, &ee) || ee.code != exitDataErr || !strings.Contains(err.Error(), "too complex") {
+		t.Errorf("nesting bomb: err = %v, want exit %d", err, exitDataErr)
+	}
 	_, err = mailin(bytes.Repeat([]byte("x"), 25<<20+1))
 	if !errors.As(err, &ee) || ee.code != exitDataErr || !strings.Contains(err.Error(), "25 MB") {
 		t.Errorf("too large: err = %v, want exit %d naming the limit", err, exitDataErr)

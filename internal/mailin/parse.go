@@ -1,7 +1,6 @@
 package mailin
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -54,12 +53,13 @@ var (
 )
 
 // Parse reads a raw RFC 5322 message. It fails only when the message is too
-// large, cannot be parsed at all or has no sender address.
+// large, too deeply nested or with too many parts (ErrTooComplex), cannot be
+// parsed at all or has no sender address.
 func Parse(raw []byte) (Message, error) {
 	if len(raw) > MaxMessageBytes {
 		return Message{}, ErrTooLarge
 	}
-	env, err := enmime.NewParser(enmime.SkipMalformedParts(true)).ReadEnvelope(bytes.NewReader(raw))
+	env, err := parseEnvelope(raw)
 	if err != nil {
 		return Message{}, &permanentError{fmt.Errorf("mailin: parse: %w", err)}
 	}

@@ -101,6 +101,11 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 var errTooLarge = &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4},
 	Message: fmt.Sprintf("Sorry, your message is larger than %d MB and was not delivered; please send large files another way or split them over several messages", MaxMessageBytes>>20)}
 
+// errTooComplex refuses, for good, a mail nested too deeply or with too
+// many parts to read safely (see checkStructure).
+var errTooComplex = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
+	Message: fmt.Sprintf("Sorry, your message is nested more than %d levels deep or has more than %d parts and was not delivered; please send it as a simpler email", MaxMIMEDepth, MaxMIMEParts)}
+
 func (ss *session) Data(r io.Reader) error {
 	raw, err := ReadMessage(r)
 	if errors.Is(err, ErrTooLarge) || errors.Is(err, smtp.ErrDataTooLarge) {
@@ -123,6 +128,8 @@ func (ss *session) Data(r io.Reader) error {
 		return nil
 	case errors.Is(err, ErrTooLarge):
 		return errTooLarge
+	case errors.Is(err, ErrTooComplex):
+		return errTooComplex
 	case Permanent(err):
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0},
 			Message: "Sorry, this message could not be read as an email with a sender address and was not delivered"}

@@ -103,6 +103,16 @@ func TestSMTPListenerFilesMail(t *testing.T) {
 	if n := b.count(t); n != 1 {
 		t.Errorf("tickets after a refused mail = %d", n)
 	}
+
+	// A nesting bomb (8,000 levels) is refused for good with 554 at once,
+	// so the sending server bounces it instead of retrying forever.
+	err = smtp.SendMail(addr, nil, "bomb@example.com", []string{deskAddress}, nestingBomb(8000))
+	if smtpCode(err) != 554 || !strings.Contains(err.Error(), "levels deep") {
+		t.Errorf("nesting bomb: err = %v, want 554 naming the limit", err)
+	}
+	if n := b.count(t); n != 1 {
+		t.Errorf("tickets after a nesting bomb = %d", n)
+	}
 }
 
 func (b *bundle) count(t *testing.T) int {
