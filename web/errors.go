@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
@@ -27,12 +28,24 @@ func statusOf(k apperr.Kind) int {
 	}
 }
 
+// classify returns err's kind and message id. Errors that no store
+// classified are looked at once more: a value Postgres refused for what it
+// is (NUL, invalid UTF-8, too long for its index) is the sender's fault, so
+// Invalid (the field checks should have caught it: logged as a warning).
+func (s *Server) classify(r *http.Request, err error) (apperr.Kind, string) {
+	kind, msg := apperr.KindOf(err), apperr.MsgIDOf(err)
+	if kind == apperr.Internal && postgres.IsBadInput(err) {
+		s.log.WarnContext(r.Context(), "input reached the database unchecked", "request_id", requestID(r.Context()), "err", err)
+		return apperr.Invalid, "error_input_rejected"
+	}
+	return kind, msg
+}
+
 // fail renders err as a translated error page. Internal errors are logged with
 // the request id and shown only as a generic message.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	kind := apperr.KindOf(err)
+	kind, msg := s.classify(r, err)
 	status := statusOf(kind)
-	msg := apperr.MsgIDOf(err)
 	if kind == apperr.Internal || msg == "" {
 		msg = "error_internal"
 	}

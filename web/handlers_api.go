@@ -128,9 +128,8 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 		status, d.Code, fields = re.status, re.code, re.fields
 		d.Message = l.T(re.msgID, re.args...)
 	} else {
-		kind := apperr.KindOf(err)
+		kind, msgID := s.classify(r, err)
 		status, d.Code, fields = statusOf(kind), kind.String(), apperr.FieldsOf(err)
-		msgID := apperr.MsgIDOf(err)
 		switch {
 		case kind == apperr.Internal || status >= 500:
 			msgID = "error_internal"

@@ -136,12 +136,16 @@ func parseFilter(q url.Values, form views.QueueFilterForm) (tickets.Filter, erro
 func (s *Server) handleSaveView(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	scope := tickets.Scope(r.PostFormValue("scope"))
-	query := r.PostFormValue("query")
-	if vals, err := url.ParseQuery(query); err == nil {
-		vals.Del("after") // a view is a filter, not a position
-		query = vals.Encode()
+	// The query is kept in its encoded form (escaped, one line); one that
+	// does not even parse is no filter to keep.
+	vals, err := url.ParseQuery(r.PostFormValue("query"))
+	vals.Del("after") // a view is a filter, not a position
+	query := vals.Encode()
+	if err != nil {
+		err = apperr.InvalidFields(map[string]string{"view_name": "error_invalid_form"})
+	} else {
+		err = s.tickets.SaveView(r.Context(), u.ID, tickets.SavedView{Name: r.PostFormValue("view_name"), Scope: scope, Query: query})
 	}
-	err := s.tickets.SaveView(r.Context(), u.ID, tickets.SavedView{Name: r.PostFormValue("view_name"), Scope: scope, Query: query})
 	meta, ok := queuePages[scope]
 	if !ok {
 		meta = queuePages[tickets.ScopeMine]

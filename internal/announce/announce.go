@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,6 +15,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Limits, mirrored by the schema's CHECK constraints.
@@ -60,18 +60,21 @@ type Draft struct {
 // Validate returns field -> message id failures.
 func (d *Draft) Validate() error {
 	var f apperr.Fields
-	check := func(field, v string, max int) {
-		switch n := utf8.RuneCountInString(v); {
-		case !utf8.ValidString(v) || strings.ContainsRune(v, 0):
-			f.Add(field, "announce_error_text_invalid")
-		case n == 0:
+	check := func(field, v string, k textcheck.Kind, max int) {
+		switch textcheck.Check(v, k, true, max) {
+		case textcheck.OK:
+		case textcheck.Blank:
 			f.Add(field, "error_required")
-		case n > max:
+		case textcheck.TooLong:
 			f.Add(field, "announce_error_"+field+"_long")
+		case textcheck.LineBreak:
+			f.Add(field, textcheck.LineBreak.MsgID())
+		default:
+			f.Add(field, "announce_error_text_invalid")
 		}
 	}
-	check("title", d.Title, MaxTitle)
-	check("body", d.Body, MaxBody)
+	check("title", d.Title, textcheck.Line, MaxTitle)
+	check("body", d.Body, textcheck.Lines, MaxBody)
 	if d.TeamID < 0 {
 		f.Add("team_id", "error_invalid_choice")
 	}

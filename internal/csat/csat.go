@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -17,6 +16,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -157,11 +157,12 @@ func (a *Answer) Validate() error {
 	if a.Reason != "" && !slices.Contains(Reasons, a.Reason) {
 		f.Add("reason", "csat_error_reason")
 	}
-	switch {
-	case !utf8.ValidString(a.Comment) || strings.ContainsRune(a.Comment, 0):
-		f.Add("comment", "csat_error_comment_invalid")
-	case utf8.RuneCountInString(a.Comment) > MaxComment:
+	switch textcheck.Check(a.Comment, textcheck.Lines, false, MaxComment) {
+	case textcheck.OK:
+	case textcheck.TooLong:
 		f.Add("comment", "csat_error_comment_long")
+	default:
+		f.Add("comment", "csat_error_comment_invalid")
 	}
 	return f.Err()
 }

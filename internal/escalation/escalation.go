@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -166,11 +165,7 @@ func (r *Request) validate() (target, error) {
 		f.Add("reason", "error_escalation_reason")
 	}
 	r.Note = strings.TrimSpace(r.Note)
-	if r.Note == "" {
-		f.Add("note", "error_required")
-	} else if utf8.RuneCountInString(r.Note) > 4000 {
-		f.Add("note", "error_too_long")
-	}
+	checkNote(&f, "note", r.Note, true)
 	if r.Urgency == "" {
 		r.Urgency = "normal"
 	}
@@ -385,11 +380,8 @@ func (s *Service) Accept(ctx context.Context, u staff.User, id int64) error {
 // Supervisors may return any open escalation (coaching guidance).
 func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance string) error {
 	guidance = strings.TrimSpace(guidance)
-	if guidance == "" {
-		return apperr.InvalidFields(map[string]string{"guidance": "error_required"})
-	}
-	if utf8.RuneCountInString(guidance) > 4000 {
-		return apperr.InvalidFields(map[string]string{"guidance": "error_too_long"})
+	if err := noteError("guidance", guidance); err != nil {
+		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		e, err := s.getTx(ctx, tx, id, true)
@@ -420,8 +412,8 @@ func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance s
 // EscalateFurther sends an open escalation on to supervisors (tier 3).
 func (s *Service) EscalateFurther(ctx context.Context, u staff.User, id int64, note string) error {
 	note = strings.TrimSpace(note)
-	if note == "" {
-		return apperr.InvalidFields(map[string]string{"note": "error_required"})
+	if err := noteError("note", note); err != nil {
+		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		e, err := s.getTx(ctx, tx, id, true)
@@ -508,8 +500,8 @@ func (s *Service) Deescalate(ctx context.Context, u staff.User, id int64, note s
 		return apperr.New(apperr.Forbidden, "error_forbidden")
 	}
 	note = strings.TrimSpace(note)
-	if note == "" {
-		return apperr.InvalidFields(map[string]string{"note": "error_required"})
+	if err := noteError("note", note); err != nil {
+		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		e, err := s.getTx(ctx, tx, id, true)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -115,9 +114,7 @@ func (s *Service) RecordFollowUp(ctx context.Context, u staff.User, ticketID int
 		f.Add("confirmed", "error_confirmed_required")
 	}
 	r.Note = strings.TrimSpace(r.Note)
-	if utf8.RuneCountInString(r.Note) > 4000 {
-		f.Add("followup_note", "error_too_long")
-	}
+	checkNote(&f, "followup_note", r.Note, false)
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -64,11 +63,7 @@ func (s *Service) Policies(ctx context.Context) ([]Policy, error) {
 func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error {
 	var f apperr.Fields
 	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" {
-		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(p.Name) > 100 {
-		f.Add("name", "error_too_long")
-	}
+	checkName(&f, "name", p.Name, true, 100)
 	if !p.Priority.Valid() {
 		f.Add("priority", "error_priority_invalid")
 	}
@@ -201,11 +196,7 @@ func (d CalendarDef) validate() (CalendarDef, error) {
 	var f apperr.Fields
 	out := CalendarDef{ID: d.ID, Name: strings.TrimSpace(d.Name), TimeZone: strings.TrimSpace(d.TimeZone),
 		Hours: map[int][]string{}, Holidays: []string{}}
-	if out.Name == "" {
-		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(out.Name) > 100 {
-		f.Add("name", "error_too_long")
-	}
+	checkName(&f, "name", out.Name, true, 100)
 	if out.TimeZone == "" {
 		f.Add("time_zone", "error_required")
 	} else if _, err := NewCalendar(out.TimeZone, nil, nil); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -56,9 +55,7 @@ func validateProfile(tier int, skill string) (string, error) {
 		f.Add("tier", "error_tier_invalid")
 	}
 	skill = strings.TrimSpace(skill)
-	if utf8.RuneCountInString(skill) > maxSkillLen {
-		f.Add("skill", "error_skill_too_long")
-	}
+	checkSkill(&f, skill)
 	return skill, f.Err()
 }
 
@@ -123,11 +120,7 @@ func (s *Service) CreateTeam(ctx context.Context, actorID int64, name string, ti
 	name = strings.TrimSpace(name)
 	skill, err := validateProfile(tier, skill)
 	f := apperr.Fields(apperr.FieldsOf(err))
-	if name == "" {
-		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(name) > 100 {
-		f.Add("name", "error_too_long")
-	}
+	checkName(&f, "name", name, true, 100)
 	if err := f.Err(); err != nil {
 		return 0, err
 	}

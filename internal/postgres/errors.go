@@ -36,3 +36,27 @@ func violation(err error, code string) (string, bool) {
 	}
 	return "", false
 }
+
+// SQLSTATE codes of values Postgres refuses for what they are: input that
+// should have been checked before it reached the database.
+const (
+	codeStringDataRightTruncation = "22001" // too long for a varchar(n)
+	codeCharacterNotInRepertoire  = "22021" // invalid UTF-8, or a NUL byte in text
+	codeUntranslatableCharacter   = "22P05" // \u0000 in jsonb
+	codeProgramLimitExceeded      = "54000" // e.g. a value too large for its index
+)
+
+// IsBadInput reports whether err is Postgres refusing a value itself (a NUL
+// byte, invalid UTF-8, a value too long for its column or index), rather
+// than a fault of the server or the query.
+func IsBadInput(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case codeStringDataRightTruncation, codeCharacterNotInRepertoire, codeUntranslatableCharacter, codeProgramLimitExceeded:
+		return true
+	}
+	return false
+}

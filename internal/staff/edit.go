@@ -13,6 +13,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Edit is an admin's change to a staff account: who they are, their tier,
@@ -31,11 +32,7 @@ type Edit struct {
 // Validate returns field -> message id failures.
 func (e Edit) Validate() error {
 	var f apperr.Fields
-	if strings.TrimSpace(e.Name) == "" {
-		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(e.Name) > 200 {
-		f.Add("name", "error_too_long")
-	}
+	textcheck.Field(&f, "name", e.Name, textcheck.Line, true, 200)
 	if !e.Role.Valid() {
 		f.Add("role", "error_role_invalid")
 	}

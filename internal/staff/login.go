@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Login throttling: failures counted per account and per client IP over a
@@ -25,15 +26,15 @@ const (
 // account or the IP give TooMany before the password is even checked.
 func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
 	email = strings.TrimSpace(email)
-	if email == "" || password == "" {
-		var f apperr.Fields
-		if email == "" {
-			f.Add("email", "error_required")
-		}
-		if password == "" {
-			f.Add("password", "error_required")
-		}
-		return User{}, f.Err()
+	var f apperr.Fields
+	// An address is at most 254 characters of one line: anything else is
+	// refused here, before it reaches the failures table and its index.
+	textcheck.Field(&f, "email", email, textcheck.Line, true, 254)
+	if password == "" {
+		f.Add("password", "error_required")
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
 	}
 	since := s.now().Add(-throttleWindow)
 	var byAccount, byIP int

@@ -10,13 +10,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Role is a staff member's tier. Roles are ordered: rep < senior < supervisor < admin.
@@ -101,17 +101,11 @@ const minPasswordLen = 10
 // Validate returns field -> message id failures.
 func (n NewUser) Validate() error {
 	var f apperr.Fields
-	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 || !textcheck.Valid(n.Email, textcheck.Line) {
 		f.Add("email", "error_email_invalid")
 	}
-	if strings.TrimSpace(n.Name) == "" {
-		f.Add("name", "error_required")
-	} else if utf8.RuneCountInString(n.Name) > 200 {
-		f.Add("name", "error_too_long")
-	}
-	if utf8.RuneCountInString(n.Team) > 100 {
-		f.Add("team", "error_too_long")
-	}
+	textcheck.Field(&f, "name", n.Name, textcheck.Line, true, 200)
+	textcheck.Field(&f, "team", n.Team, textcheck.Line, false, 100)
 	if !n.Role.Valid() {
 		f.Add("role", "error_role_invalid")
 	}

@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Personal API tokens look like "ldk_" + 43 base64url characters (32 random
@@ -66,12 +66,12 @@ RETURNING id`
 func (s *Store) CreateToken(ctx context.Context, userID int64, name string) (plaintext string, t Token, err error) {
 	name = strings.TrimSpace(name)
 	var f apperr.Fields
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
+	switch textcheck.Check(name, textcheck.Line, true, maxTokenName) {
+	case textcheck.Blank:
 		f.Add("name", "error_required")
-	case n > maxTokenName:
+	case textcheck.TooLong:
 		f.Add("name", "error_token_name_too_long")
-	case !utf8.ValidString(name) || strings.ContainsRune(name, 0):
+	case textcheck.Invalid, textcheck.LineBreak:
 		f.Add("name", "error_token_name_invalid")
 	}
 	if err := f.Err(); err != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -135,9 +137,17 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		where = append(where, "t.channel = "+arg(f.Channel))
 	}
 	if f.Tag != "" {
+		// Any text may be typed (or sent) here; one that no tag can be is
+		// refused, rather than sent to Postgres, which fails on NUL or bad UTF-8.
+		if utf8.RuneCountInString(f.Tag) > maxTag || !tagValid.MatchString(f.Tag) {
+			return "", nil, apperr.InvalidFields(map[string]string{"tag": "error_tag_invalid"})
+		}
 		where = append(where, arg(strings.ToLower(f.Tag))+" = ANY(t.tags)")
 	}
 	if f.Category != "" {
+		if !slices.Contains(Categories, f.Category) {
+			return "", nil, apperr.InvalidFields(map[string]string{"category": "error_category_invalid"})
+		}
 		where = append(where, "t.category = "+arg(f.Category))
 	}
 	if !f.CreatedFrom.IsZero() {
@@ -203,6 +213,13 @@ func cursorOf(sort string, t Ticket) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
+// cursorTimeOK reports whether us (microseconds since 1970) is a time a
+// cursor can hold: from year 1 to the infinity of unclocked tickets.
+// Postgres refuses times far outside (a crafted cursor would fail the query).
+func cursorTimeOK(us int64) bool {
+	return us >= time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro() && us <= infinity.UnixMicro()
+}
+
 func parseCursor(s string) (*cursor, error) {
 	if s == "" {
 		return nil, nil
@@ -220,7 +237,8 @@ func parseCursor(s string) (*cursor, error) {
 	id, err2 := strconv.ParseInt(parts[1], 10, 64)
 	prio, err3 := strconv.ParseInt(parts[2], 10, 16)
 	due, err4 := strconv.ParseInt(parts[3], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+	if err1 != nil || err2 != nil || err3 != nil || err4 != nil ||
+		!cursorTimeOK(us) || !cursorTimeOK(due) || id <= 0 {
 		return nil, bad
 	}
 	return &cursor{at: time.UnixMicro(us), id: id, prio: int16(prio), due: time.UnixMicro(due)}, nil

@@ -7,12 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // SearchResult is what the one search box finds.
@@ -76,25 +76,57 @@ LIMIT $5`
 // types taken from the Go arguments (text, bool, []int64, int).
 const searchMode = pgx.QueryExecModeExec
 
+// maxQuery is the longest search box entry, in characters.
+const maxQuery = 200
+
+// Query is a search box entry, read: what it may be and the words to match.
+type Query struct {
+	Text   string   // trimmed; "" searches nothing
+	Number int64    // a ticket number was typed ("123", "#123"): 0 when not
+	Email  bool     // it holds an @: customers by exact email
+	Phone  string   // it is a phone number, normalised: customers by phone
+	Terms  []string // its folded words, for highlighting
+}
+
+// ParseQuery reads a search box entry. Too long, or text Postgres cannot
+// hold (NUL, invalid UTF-8) or with control characters, is a field error on
+// "q"; line breaks and tabs only separate words.
+func ParseQuery(raw string) (Query, error) {
+	q := Query{Text: strings.TrimSpace(raw)}
+	if q.Text == "" {
+		return q, nil
+	}
+	switch textcheck.Check(q.Text, textcheck.Lines, false, maxQuery) {
+	case textcheck.OK:
+	case textcheck.TooLong:
+		return Query{}, apperr.InvalidFields(map[string]string{"q": "error_too_long"})
+	default:
+		return Query{}, apperr.InvalidFields(map[string]string{"q": "error_text_invalid"}) // Postgres text cannot hold it
+	}
+	if m := ticketNumber.FindStringSubmatch(q.Text); m != nil {
+		q.Number, _ = strconv.ParseInt(m[1], 10, 64) // at most 18 digits: always fits
+	}
+	q.Email = strings.Contains(q.Text, "@")
+	if p, ok := NormalizePhone(q.Text); ok && !q.Email {
+		q.Phone = p
+	}
+	q.Terms = Terms(q.Text)
+	return q, nil
+}
+
 // Search runs the one search box: a ticket number jumps to the ticket, an
 // email or phone finds the customer, anything else is accent-insensitive
 // full text over subjects and messages plus fuzzy customer names.
-func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (SearchResult, error) {
-	query = strings.TrimSpace(query)
+func (s *Store) Search(ctx context.Context, a Actor, raw string, limit int) (SearchResult, error) {
 	var res SearchResult
-	if query == "" {
-		return res, nil
+	q, err := ParseQuery(raw)
+	if err != nil || q.Text == "" {
+		return res, err
 	}
-	if len([]rune(query)) > 200 {
-		return res, apperr.InvalidFields(map[string]string{"q": "error_too_long"})
-	}
-	if !utf8.ValidString(query) || strings.ContainsRune(query, 0) {
-		return res, apperr.InvalidFields(map[string]string{"q": "error_text_invalid"}) // Postgres text cannot hold it
-	}
-	if m := ticketNumber.FindStringSubmatch(query); m != nil {
-		id, _ := strconv.ParseInt(m[1], 10, 64)
-		if _, err := s.Get(ctx, a, id); err == nil {
-			res.JumpTo = id
+	query := q.Text
+	if q.Number != 0 {
+		if _, err := s.Get(ctx, a, q.Number); err == nil {
+			res.JumpTo = q.Number
 			return res, nil
 		} else if !apperr.Is(err, apperr.NotFound) {
 			return res, err
@@ -103,7 +135,7 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 	if limit <= 0 || limit > 50 {
 		limit = 20
 	}
-	customers, err := s.findCustomers(ctx, query)
+	customers, err := s.findCustomers(ctx, q)
 	if err != nil {
 		return res, err
 	}
@@ -128,7 +160,7 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 	if err != nil {
 		return res, err
 	}
-	terms := Terms(query)
+	terms := q.Terms
 	for _, t := range hits {
 		res.Hits = append(res.Hits, Hit{Ticket: t, Subject: Highlight(t.Subject, terms), Snippet: Highlight(excerpt(snippets[t.ID], terms, 200), terms)})
 	}
@@ -136,17 +168,16 @@ func (s *Store) Search(ctx context.Context, a Actor, query string, limit int) (S
 }
 
 // findCustomers matches an email or phone exactly, else names fuzzily.
-func (s *Store) findCustomers(ctx context.Context, q string) ([]Customer, error) {
+func (s *Store) findCustomers(ctx context.Context, q Query) ([]Customer, error) {
 	var rows pgx.Rows
 	var err error
-	phone, isPhone := NormalizePhone(q)
 	switch {
-	case strings.Contains(q, "@"):
-		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE email = $1`, q)
-	case isPhone:
-		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE phone = $1 LIMIT 10`, phone)
+	case q.Email:
+		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE email = $1`, q.Text)
+	case q.Phone != "":
+		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE phone = $1 LIMIT 10`, q.Phone)
 	default:
-		return s.customersByName(ctx, q)
+		return s.customersByName(ctx, q.Text)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find customers: %w", err)

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // Field limits, mirrored by the schema's CHECK constraints.
@@ -40,16 +41,19 @@ func validEmail(s string) bool {
 	return err == nil && a.Address == s && strings.Contains(s, ".")
 }
 
+// multiLineFields are the text fields that hold several lines (a message, a
+// canned reply's text); every other text field is one line.
+var multiLineFields = map[string]bool{"body": true, "message": true}
+
+// checkText checks a text field with the one text rule (internal/textcheck):
+// required, at most max characters, no NUL, invalid UTF-8 or control
+// characters, and no line breaks outside bodies and messages.
 func checkText(f *apperr.Fields, field, value string, required bool, max int) {
-	n := utf8.RuneCountInString(strings.TrimSpace(value))
-	switch {
-	case n == 0 && required:
-		f.Add(field, "error_required")
-	case n > max:
-		f.Add(field, "error_too_long")
-	case !utf8.ValidString(value) || strings.ContainsRune(value, 0):
-		f.Add(field, "error_text_invalid")
+	kind := textcheck.Line
+	if multiLineFields[field] {
+		kind = textcheck.Lines
 	}
+	textcheck.Field(f, field, value, kind, required, max)
 }
 
 // ParseTags splits a comma- or space-separated tag list, lower-cased and

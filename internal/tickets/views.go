@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
 // SavedView is a named queue filter of one user.
@@ -25,16 +25,14 @@ type SavedView struct {
 func (s *Store) SaveView(ctx context.Context, userID int64, v SavedView) error {
 	v.Name = strings.TrimSpace(v.Name)
 	var f apperr.Fields
-	if v.Name == "" {
-		f.Add("view_name", "error_required")
-	} else if utf8.RuneCountInString(v.Name) > 80 {
-		f.Add("view_name", "error_too_long")
-	}
+	textcheck.Field(&f, "view_name", v.Name, textcheck.Line, true, 80)
 	if v.Scope != ScopeMine && v.Scope != ScopeTeamUnassigned && v.Scope != ScopeAll {
 		f.Add("view_name", "error_invalid_choice")
 	}
 	if len(v.Query) > 2000 {
 		f.Add("view_name", "error_too_long")
+	} else if !textcheck.Valid(v.Query, textcheck.Line) {
+		f.Add("view_name", "error_text_invalid")
 	}
 	if err := f.Err(); err != nil {
 		return err
