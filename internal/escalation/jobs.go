@@ -47,27 +47,18 @@ func (SLAArgs) InsertOpts() river.InsertOpts {
 // QueueSLA is the River queue of SLA checks.
 const QueueSLA = "sla"
 
-// scheduleTx schedules the three levels of one deadline, in the transaction
-// that moved it: a job at the at-risk point, at the deadline, and at the
-// deadline plus the supervisor delay.
-func (s *Service) scheduleTx(ctx context.Context, tx pgx.Tx, ticketID int64, target string, due time.Time, p Policy, start time.Time, length time.Duration) error {
-	if s.jobs == nil {
-		return nil
-	}
+// slaChecks are the checks of one deadline's three levels, for the
+// transaction that moved it: at the at-risk point (the instant the policy's
+// share of the target is used, counting the same pauses as the deadline), at
+// the deadline, and the supervisor delay after it.
+func slaChecks(ticketID int64, target string, due time.Time, p Policy, cal *Calendar, pauses []Pause, start time.Time, length time.Duration) []river.InsertManyParams {
 	atRisk := due
 	if !start.IsZero() && length > 0 {
-		cal, err := s.ticketCalendarTx(ctx, tx, ticketID)
-		if err != nil {
-			return err
-		}
-		pauses, err := pausesTx(ctx, tx, ticketID, s.now())
-		if err != nil {
-			return err
-		}
 		if d, err := cal.Deadline(start, length*time.Duration(p.AtRiskPercent)/100, pauses); err == nil {
 			atRisk = d
 		}
 	}
+	out := make([]river.InsertManyParams, 0, 3)
 	for _, j := range []struct {
 		level string
 		at    time.Time
@@ -75,8 +66,32 @@ func (s *Service) scheduleTx(ctx context.Context, tx pgx.Tx, ticketID int64, tar
 		args := SLAArgs{TicketID: ticketID, Target: target, Due: due.UTC(), Level: j.level}
 		opts := args.InsertOpts()
 		opts.ScheduledAt = j.at
-		if _, err := s.jobs.InsertTx(ctx, tx, args, &opts); err != nil {
-			return fmt.Errorf("schedule sla %s/%s: %w", target, j.level, err)
+		out = append(out, river.InsertManyParams{Args: args, InsertOpts: &opts})
+	}
+	return out
+}
+
+// manyInserter is the River client's batch insert: a ticket's checks go in
+// one round trip.
+type manyInserter interface {
+	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// insertJobsTx inserts jobs in the caller's transaction, in one round trip
+// when the client can. Without a job client nothing is scheduled.
+func (s *Service) insertJobsTx(ctx context.Context, tx pgx.Tx, jobs []river.InsertManyParams) error {
+	if s.jobs == nil || len(jobs) == 0 {
+		return nil
+	}
+	if m, ok := s.jobs.(manyInserter); ok {
+		if _, err := m.InsertManyTx(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("schedule %d jobs: %w", len(jobs), err)
+		}
+		return nil
+	}
+	for _, j := range jobs {
+		if _, err := s.jobs.InsertTx(ctx, tx, j.Args, j.InsertOpts); err != nil {
+			return fmt.Errorf("schedule %s job: %w", j.Args.Kind(), err)
 		}
 	}
 	return nil

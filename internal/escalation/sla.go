@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/riverqueue/river"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
@@ -411,13 +412,13 @@ FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.categ
 	open := c.status != tickets.StatusSolved && c.status != tickets.StatusClosed
 	var fr, nr, res, next *time.Time
 	var awaiting *time.Time
+	var pauses []Pause
+	var cal *Calendar
 	if ok && open {
-		pauses, err := pausesTx(ctx, tx, ticketID, now)
-		if err != nil {
+		if pauses, err = pausesTx(ctx, tx, ticketID, now); err != nil {
 			return err
 		}
-		cal, err := s.ticketCalendarTx(ctx, tx, ticketID)
-		if err != nil {
+		if cal, err = s.ticketCalendarTx(ctx, tx, ticketID); err != nil {
 			return err
 		}
 		deadline := func(start time.Time, target time.Duration) *time.Time {
@@ -459,9 +460,10 @@ WHERE id = $1
       IS DISTINCT FROM ($2::bigint, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6::timestamptz, $7::timestamptz, $8::timestamptz)`, ticketID, policyID, fr, nr, res, next, c.pausedSince, awaiting); err != nil {
 		return fmt.Errorf("store sla clock: %w", err)
 	}
-	if c.pausedSince != nil || !ok {
+	if c.pausedSince != nil || !ok || !open {
 		return nil // a paused clock fires nothing; resuming reschedules
 	}
+	var checks []river.InsertManyParams
 	for _, tg := range []struct {
 		name     string
 		old, new *time.Time
@@ -471,11 +473,9 @@ WHERE id = $1
 		if tg.new == nil || (!resumed && tg.old != nil && tg.old.Equal(*tg.new)) {
 			continue
 		}
-		if err := s.scheduleTx(ctx, tx, ticketID, tg.name, *tg.new, p, tg.start, tg.target); err != nil {
-			return err
-		}
+		checks = append(checks, slaChecks(ticketID, tg.name, *tg.new, p, cal, pauses, tg.start, tg.target)...)
 	}
-	return nil
+	return s.insertJobsTx(ctx, tx, checks)
 }
 
 func deref(t *time.Time) time.Time {
