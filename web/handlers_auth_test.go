@@ -58,7 +58,8 @@ func TestLoginThrottled(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		e.post(c, "/login", url.Values{"email": {"rep@example.com"}, "password": {"wrong password"}})
 	}
-	// Even the right password is refused while the account is throttled.
+	// Even the right password is refused from this address while it waits
+	// out its delay on the account.
 	res := e.post(c, "/login", url.Values{"email": {"rep@example.com"}, "password": {testPassword}})
 	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.Body, "Too many failed attempts") {
 		t.Fatalf("throttle: status %d", res.StatusCode)
@@ -98,6 +99,29 @@ var hostileReturns = []string{
 
 // The "return to" address of the login page, the login form and the language
 // form is always a local path: hostile ones go to "/", local ones are kept.
+// Failed guesses from one address do not lock the account for everyone:
+// the rep signs in from another address at once (finding 8 of issue #10).
+func TestLoginThrottleDoesNotLockOthersOut(t *testing.T) {
+	trusted, _ := ParseTrustedProxies("127.0.0.1")
+	e := setupWith(t, func(d *Deps) { d.TrustedProxies = trusted })
+	from := func(addr, password string) int {
+		req, _ := http.NewRequest(http.MethodPost, e.http.URL+"/login", strings.NewReader(url.Values{"email": {"rep@example.com"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.Header.Set("X-Forwarded-For", addr)
+		return e.do(e.client(), req).StatusCode
+	}
+	for range 10 {
+		from("203.0.113.66", "not the password")
+	}
+	if got := from("203.0.113.66", testPassword); got != http.StatusTooManyRequests {
+		t.Fatalf("the guessing address: status %d, want 429", got)
+	}
+	if got := from("198.51.100.7", testPassword); got != http.StatusSeeOther {
+		t.Fatalf("the rep from their own address: status %d, want 303", got)
+	}
+}
+
 func TestReturnAddressesStayLocal(t *testing.T) {
 	e := setup(t)
 	signedIn := e.login(staff.RoleRep)
