@@ -97,7 +97,7 @@ func validAddress(s string) bool {
 // --- GET/POST /help: the web form ---
 
 func (s *Server) handleHelpForm(w http.ResponseWriter, r *http.Request) {
-	f := views.HelpForm{Locale: i18n.FromContext(r.Context()).Lang}
+	f := views.HelpForm{Locale: i18n.FromContext(r.Context()).Lang, Key: tickets.NewFormKey()}
 	s.render(w, r, http.StatusOK, views.HelpPage(s.page(r, "public_help_title", ""), f))
 }
 
@@ -110,6 +110,10 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		Name: r.PostForm.Get("name"), Email: strings.TrimSpace(r.PostForm.Get("email")),
 		Subject: r.PostForm.Get("subject"), Message: r.PostForm.Get("message"),
 		Locale: r.PostForm.Get("locale"), Honeypot: r.PostForm.Get("website"),
+		Key: r.PostForm.Get("form_key"),
+	}
+	if f.Key == "" {
+		f.Key = tickets.NewFormKey() // a page from before the forms had keys
 	}
 	again := func(status int) {
 		s.render(w, r, status, views.HelpPage(s.page(r, "public_help_title", ""), f))
@@ -134,7 +138,8 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 	}
 	// The domain validates the ticket; the handler adds what the form knows
 	// better: the address length the table allows, and that a language was chosen.
-	n := tickets.NewPublicTicket{Name: f.Name, Email: f.Email, Subject: f.Subject, Message: f.Message, Locale: f.Locale, Attachment: file}
+	n := tickets.NewPublicTicket{Name: f.Name, Email: f.Email, Subject: f.Subject, Message: f.Message, Locale: f.Locale, Attachment: file,
+		IdempotencyKey: f.Key}
 	errs := publicFields(apperr.FieldsOf(n.Validate()))
 	if f.Email != "" && errs["email"] == "" && !validAddress(f.Email) {
 		errs["email"] = "error_email_invalid"
@@ -160,9 +165,12 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusTooManyRequests)
 		return
 	}
-	t, token, err := s.tickets.CreatePublic(r.Context(), n)
-	if err != nil {
+	p, err := s.tickets.CreatePublicOnce(r.Context(), n)
+	if err != nil || p.Repeat {
+		// A repeat (the same post sent twice) made no new ticket.
 		s.rateGiveBack(r.Context(), hit)
+	}
+	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			f.Errors = askFileAgain(publicFields(apperr.FieldsOf(err)), file)
 			f.Error = "error_invalid_form"
@@ -172,9 +180,13 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.InfoContext(r.Context(), "public ticket created", "request_id", requestID(r.Context()), "ticket_id", t.ID)
+	if p.Repeat {
+		s.log.InfoContext(r.Context(), "public form sent again: same ticket", "request_id", requestID(r.Context()), "ticket_id", p.Ticket.ID)
+	} else {
+		s.log.InfoContext(r.Context(), "public ticket created", "request_id", requestID(r.Context()), "ticket_id", p.Ticket.ID)
+	}
 	privateHeaders(w)
-	redirect(w, r, "/status/"+token+"?new=1")
+	redirect(w, r, "/status/"+p.Token+"?new=1")
 }
 
 // --- GET /status/{token}, POST /status/{token}/reply: the status page ---
@@ -224,7 +236,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = s.inCustomerLocale(w, r, t.Customer.Locale)
-	s.renderStatus(w, r, http.StatusOK, t, token, views.CustomerReplyForm{})
+	s.renderStatus(w, r, http.StatusOK, t, token, views.CustomerReplyForm{Key: tickets.NewFormKey()})
 }
 
 func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +249,10 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	form := views.CustomerReplyForm{Message: r.PostForm.Get("message")}
+	form := views.CustomerReplyForm{Message: r.PostForm.Get("message"), Key: r.PostForm.Get("form_key")}
+	if form.Key == "" {
+		form.Key = tickets.NewFormKey()
+	}
 	ip := clientIP(r)
 	hit, allowed, err := s.rateTake(r.Context(), limitReply, ip)
 	if err != nil {
@@ -249,10 +264,12 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, http.StatusTooManyRequests, t, token, form)
 		return
 	}
-	target, err := s.tickets.AddCustomerMessageWithAttachment(r.Context(), t.ID, form.Message, file)
-	if err != nil {
+	replied, err := s.tickets.AddCustomerReply(r.Context(), tickets.CustomerReply{TicketID: t.ID, Body: form.Message, File: file, IdempotencyKey: form.Key})
+	if err != nil || replied.Repeat {
+		// A repeat (the same post sent twice) added nothing.
 		s.rateGiveBack(r.Context(), hit)
 	}
+	target := replied.TicketID
 	if apperr.Is(err, apperr.Invalid) {
 		form.Errors = publicFields(apperr.FieldsOf(err))
 		if len(form.Errors) == 0 {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -269,6 +270,60 @@ func TestHelpFormRateLimitHoldsForParallelPosts(t *testing.T) {
 	}
 	if n := e.countTickets(); n != limitHelp.max {
 		t.Fatalf("%d tickets from %d parallel posts, want the limit %d", n, posts, limitHelp.max)
+	}
+}
+
+// formKey returns the hidden form_key of the form on page.
+func formKey(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="form_key" value="([A-Za-z0-9_-]{22,64})"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the form has no form_key")
+	}
+	return m[1]
+}
+
+// TestHelpFormAndReplySentTwiceCountOnce posts the same /help form and the
+// same status-page reply twice, as a customer pressing Send again after an
+// error or a timeout would: one ticket, one reply, the same success page.
+func TestHelpFormAndReplySentTwiceCountOnce(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	f := helpForm()
+	f.Set("form_key", formKey(t, e.get(c, "/help").Body))
+	token1, token2 := e.submitHelp(c, f), e.submitHelp(c, f)
+	if n := e.countTickets(); n != 1 {
+		t.Fatalf("%d tickets from one form sent twice", n)
+	}
+	t1, err1 := e.tickets.TicketByToken(t.Context(), token1)
+	t2, err2 := e.tickets.TicketByToken(t.Context(), token2)
+	if err1 != nil || err2 != nil || t1.ID != t2.ID {
+		t.Fatalf("the two answers lead to %d and %d (%v, %v)", t1.ID, t2.ID, err1, err2)
+	}
+	if page := e.get(c, "/status/"+token2+"?new=1"); !strings.Contains(page.Body, `id="confirm-heading"`) {
+		t.Fatal("the repeat does not show the confirmation")
+	}
+	// A fresh form is a new request.
+	g := helpForm()
+	g.Set("form_key", formKey(t, e.get(c, "/help").Body))
+	e.submitHelp(c, g)
+	if n := e.countTickets(); n != 2 {
+		t.Fatalf("%d tickets after a second form, want 2", n)
+	}
+
+	reply := url.Values{"message": {"Tôi gửi ảnh."}, "form_key": {formKey(t, e.get(c, "/status/"+token1).Body)}}
+	for range 2 {
+		res := e.post(c, "/status/"+token1+"/reply", reply)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/status/"+token1 {
+			t.Fatalf("reply: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	var n int
+	if err := e.srv.db.QueryRow(t.Context(), `SELECT count(*) FROM messages WHERE ticket_id = $1 AND body = 'Tôi gửi ảnh.'`, t1.ID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d replies from one reply sent twice (%v)", n, err)
+	}
+	if page := e.get(c, "/status/"+token1); !strings.Contains(page.Body, "Tôi gửi ảnh.") {
+		t.Fatal("the reply is not on the status page")
 	}
 }
 

@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -181,6 +183,10 @@ type NewPublicTicket struct {
 	Locale  string
 
 	Attachment *NewAttachment // optional: one file on the first message
+
+	// IdempotencyKey is the random key the form was rendered with
+	// (NewFormKey); "" for none. See CreatePublicOnce.
+	IdempotencyKey string
 }
 
 // Validate returns field -> message id failures.
@@ -207,23 +213,111 @@ func (n *NewPublicTicket) Validate() error {
 // (the first team), unowned until a rep takes it. It returns the status-link
 // token, and queues a confirmation mail with that link.
 func (s *Store) CreatePublic(ctx context.Context, n NewPublicTicket) (Ticket, string, error) {
+	p, err := s.CreatePublicOnce(ctx, n)
+	return p.Ticket, p.Token, err
+}
+
+// PublicTicket is what CreatePublicOnce made, or found.
+type PublicTicket struct {
+	Ticket Ticket // as committed
+	Token  string // a status-link token for it
+	// Repeat is true when n.IdempotencyKey was sent with the same form
+	// before: Ticket is the one that post made, nothing new was stored but
+	// Token (a fresh status link for the same sender).
+	Repeat bool
+}
+
+// sqlLockPublicKey serialises posts of one form (same key and content), so
+// that a repeat waits for the first to commit and then finds its ticket.
+const sqlLockPublicKey = sqlLockIdempotencyKey
+
+// publicFormKey is how the idempotency key of a customer form is stored: a
+// SHA-256 of the random key the form was rendered with and what was typed
+// into it, so the same post sent twice is one ticket (or reply) while the
+// same form sent again with other words is a new one. A database copy holds
+// no key that could be replayed to get a status link. prefix keeps the
+// kinds of form apart; "" when the form had no key (an old page).
+func publicFormKey(prefix, key string, fields ...string) string {
+	if !validFormKey(key) {
+		return ""
+	}
+	h := sha256.New()
+	h.Write([]byte(key))
+	for _, f := range fields {
+		h.Write([]byte{0})
+		h.Write([]byte(f))
+	}
+	return prefix + hex.EncodeToString(h.Sum(nil))
+}
+
+// validFormKey accepts the keys NewFormKey makes (and any like them): 22 to
+// 64 URL-safe base64 characters.
+func validFormKey(key string) bool {
+	if len(key) < 22 || len(key) > 64 {
+		return false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// NewFormKey returns a random key for one rendering of a customer form
+// (its hidden field), for CreatePublicOnce and AddCustomerReply.
+func NewFormKey() string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreatePublicOnce is CreatePublic for a form post that may be sent twice
+// (a double click, a resubmit after a timeout): with n.IdempotencyKey set,
+// a repeat of the same post returns the first post's ticket with a fresh
+// status link instead of making a second ticket. The ticket returned is
+// read inside the transaction that made it: once this returns an error,
+// nothing was committed.
+func (s *Store) CreatePublicOnce(ctx context.Context, n NewPublicTicket) (PublicTicket, error) {
 	n.Name, n.Email = strings.TrimSpace(n.Name), strings.TrimSpace(n.Email)
 	n.Subject, n.Message = strings.TrimSpace(n.Subject), strings.TrimSpace(n.Message)
 	if err := n.Validate(); err != nil {
-		return Ticket{}, "", err
+		return PublicTicket{}, err
 	}
-	var id int64
-	var token string
+	key := publicFormKey("web-help:", n.IdempotencyKey, strings.ToLower(n.Email), n.Subject, n.Message)
+	n.IdempotencyKey = key
+	var p PublicTicket
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var id int64
+		if key != "" {
+			if _, err := tx.Exec(ctx, sqlLockPublicKey, key); err != nil {
+				return fmt.Errorf("lock form key: %w", err)
+			}
+			err := tx.QueryRow(ctx, sqlTicketByIdempotencyKey, key).Scan(&id)
+			switch {
+			case err == nil:
+				p.Repeat = true
+				if p.Token, err = issueTokenTx(ctx, tx, id, s.now()); err != nil {
+					return err
+				}
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("find form key: %w", err)
+			}
+		}
+		if !p.Repeat {
+			var err error
+			if id, _, p.Token, err = s.createPublicTx(ctx, tx, n, "web"); err != nil {
+				return err
+			}
+		}
 		var err error
-		id, _, token, err = s.createPublicTx(ctx, tx, n, "web")
+		p.Ticket, err = getTx(ctx, tx, id, false)
 		return err
 	})
 	if err != nil {
-		return Ticket{}, "", err
+		return PublicTicket{}, err
 	}
-	t, err := s.get(ctx, id)
-	return t, token, err
+	return p, nil
 }
 
 // createPublicTx opens a validated customer ticket that came in on channel
@@ -241,7 +335,11 @@ func (s *Store) createPublicTx(ctx context.Context, tx pgx.Tx, n NewPublicTicket
 	if err := tx.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&team); err != nil {
 		return 0, 0, "", fmt.Errorf("intake team: %w", err)
 	}
-	err = tx.QueryRow(ctx, sqlInsertTicket, n.Subject, PriorityNormal, "", channel, c.ID, team, nil, nil, "", nil, n.Message, now).Scan(&id)
+	var key *string // set by CreatePublicOnce: the stored form key
+	if n.IdempotencyKey != "" {
+		key = &n.IdempotencyKey
+	}
+	err = tx.QueryRow(ctx, sqlInsertTicket, n.Subject, PriorityNormal, "", channel, c.ID, team, nil, nil, "", key, n.Message, now).Scan(&id)
 	if err != nil {
 		return 0, 0, "", fmt.Errorf("insert ticket: %w", err)
 	}
@@ -278,20 +376,75 @@ func (s *Store) AddCustomerMessage(ctx context.Context, ticketID int64, body str
 // AddCustomerMessageWithAttachment is AddCustomerMessage with an optional
 // file (nil for none) on the message, whichever ticket it lands on.
 func (s *Store) AddCustomerMessageWithAttachment(ctx context.Context, ticketID int64, body string, file *NewAttachment) (int64, error) {
-	body = strings.TrimSpace(body)
+	r, err := s.AddCustomerReply(ctx, CustomerReply{TicketID: ticketID, Body: body, File: file})
+	return r.TicketID, err
+}
+
+// CustomerReply is a customer's reply from the status page.
+type CustomerReply struct {
+	TicketID int64
+	Body     string
+	File     *NewAttachment // optional
+	// IdempotencyKey is the random key the reply form was rendered with
+	// (NewFormKey); "" for none.
+	IdempotencyKey string
+}
+
+// CustomerReplied says where a reply landed.
+type CustomerReplied struct {
+	TicketID int64 // the ticket the message is on: the follow-up when the ticket was closed
+	// Repeat is true when the same post was taken before: nothing new was
+	// stored and TicketID is where the first one landed.
+	Repeat bool
+}
+
+// sqlMessageByIdempotencyKey finds the message a form post made before.
+const sqlMessageByIdempotencyKey = `SELECT ticket_id FROM messages WHERE idempotency_key = $1`
+
+// AddCustomerReply adds the customer's reply with the rules of
+// AddCustomerMessage. With r.IdempotencyKey set, the same post sent again
+// (same form key, same words) adds nothing and reports where the first one
+// landed.
+func (s *Store) AddCustomerReply(ctx context.Context, r CustomerReply) (CustomerReplied, error) {
+	body := strings.TrimSpace(r.Body)
 	var f apperr.Fields
 	checkText(&f, "message", body, true, maxBody)
-	checkAttachment(&f, file)
+	checkAttachment(&f, r.File)
 	if err := f.Err(); err != nil {
-		return 0, err
+		return CustomerReplied{}, err
 	}
-	var target int64
+	key := publicFormKey("web-reply:", r.IdempotencyKey, strconv.FormatInt(r.TicketID, 10), body)
+	var out CustomerReplied
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		var err error
-		target, _, err = s.addCustomerMessageTx(ctx, tx, ticketID, body, file)
-		return err
+		if key != "" {
+			if _, err := tx.Exec(ctx, sqlLockPublicKey, key); err != nil {
+				return fmt.Errorf("lock form key: %w", err)
+			}
+			err := tx.QueryRow(ctx, sqlMessageByIdempotencyKey, key).Scan(&out.TicketID)
+			if err == nil {
+				out.Repeat = true
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("find form key: %w", err)
+			}
+		}
+		target, msgID, err := s.addCustomerMessageTx(ctx, tx, r.TicketID, body, r.File)
+		if err != nil {
+			return err
+		}
+		out.TicketID = target
+		if key != "" {
+			if _, err := tx.Exec(ctx, `UPDATE messages SET idempotency_key = $2 WHERE id = $1`, msgID, key); err != nil {
+				return fmt.Errorf("record form key: %w", err)
+			}
+		}
+		return nil
 	})
-	return target, err
+	if err != nil {
+		return CustomerReplied{}, err
+	}
+	return out, nil
 }
 
 // addCustomerMessageTx adds the customer's validated message (and file, when
