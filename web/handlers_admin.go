@@ -413,8 +413,10 @@ func parsePolicyForm(f views.PolicyForm) (escalation.Policy, error) {
 			errs.Add(m.field, "error_required")
 			continue
 		}
+		// The lower bounds (a target of at least a minute, a delay of 0 or
+		// more) are the policy's own rules: SavePolicy names them.
 		n, err := strconv.Atoi(raw)
-		if err != nil || n < 0 || n > maxMinutes {
+		if err != nil || n < -maxMinutes || n > maxMinutes {
 			errs.Add(m.field, "admin_error_minutes")
 			continue
 		}

@@ -191,7 +191,14 @@ func TestAdminSLARefusesZeroTarget(t *testing.T) {
 	if list, err := e.esc.Policies(t.Context()); err != nil || len(list) != 0 {
 		t.Fatalf("policies after a refused save: %+v %v", list, err)
 	}
+	// A negative target gets the same message; a negative delay its own.
+	form.Set("first_response_minutes", "-5")
+	form.Set("supervisor_delay_minutes", "-1")
+	res = e.post(admin, "/admin/sla", form)
+	wantCode(t, res, http.StatusUnprocessableEntity)
+	wantHTML(t, res.Body, en.T("sla_error_target_min"), en.T("error_minutes_invalid"))
 	form.Set("first_response_minutes", "30")
+	form.Set("supervisor_delay_minutes", "0")
 	wantCode(t, e.post(admin, "/admin/sla", form), http.StatusSeeOther)
 }
 
