@@ -2,10 +2,8 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/tickets"
-	"github.com/loopdesk/loopdesk/web/views"
 )
 
 // Attachments: the forms that may carry one file (the web form, the status
@@ -27,30 +24,11 @@ import (
 // larger body is refused while it is read (413), not after.
 const maxUploadBody = 11 << 20
 
-// parseUploadForm reads a POST form that may carry one file in the field
-// "attachment": multipart up to maxUploadBody (kept in memory, so that no
-// customer file is left in a temporary directory), any other body up to
-// maxPublicForm. It returns the file, nil when none was chosen. When ok is
-// false it has answered: 413 for a body too large, 422 for a malformed one.
+// parseUploadForm returns the file of a form that may carry one in the field
+// "attachment", nil when none was chosen. The body itself was read before
+// the handler (readForm: 413 for a body too large, 400 for a malformed
+// one). When ok is false it has answered.
 func (s *Server) parseUploadForm(w http.ResponseWriter, r *http.Request) (file *tickets.NewAttachment, ok bool) {
-	limit := int64(maxPublicForm)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
-		limit = maxUploadBody
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	err := r.ParseMultipartForm(maxUploadBody)
-	if errors.Is(err, http.ErrNotMultipart) {
-		err = nil // a plain form: ParseMultipartForm has parsed it as one
-	}
-	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		s.log.InfoContext(r.Context(), "form body too large", "request_id", requestID(r.Context()), "limit", mbe.Limit)
-		s.render(w, r, http.StatusRequestEntityTooLarge, views.ErrorPage(s.page(r, "error_title", ""), "error_title", "attachment_error_body_too_large"))
-		return nil, false
-	}
-	if err != nil {
-		s.fail(w, r, apperr.Wrap(apperr.Invalid, "error_invalid_form", err))
-		return nil, false
-	}
 	if r.MultipartForm == nil || len(r.MultipartForm.File["attachment"]) == 0 {
 		return nil, true // no file chosen: browsers then send no file part
 	}

@@ -37,7 +37,7 @@ func (s *Server) routes() http.Handler {
 	// --- end api routes ---
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave, s.loadUser, s.withLocale)
+		r.Use(s.sessions.LoadAndSave, s.loadUser, s.withLocale, s.readForm)
 		r.NotFound(s.handleNotFound)
 
 		// Anyone.
