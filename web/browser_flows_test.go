@@ -178,7 +178,7 @@ func TestBrowserClosedLoop(t *testing.T) {
 		chromedp.SetValue(byLabel(fi.T("escalation_reason")), "billing_adjustment"),
 		chromedp.SendKeys(byLabel(fi.T("escalation_note")), "Hyvitys vaatii laskutuksen oikeudet."),
 		chromedp.Click(button(fi.T("escalation_submit"))),
-		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_escalated")+`")]`),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_escalated_owner", "Owner", rep.Name)+`")]`),
 	)
 	if err != nil {
 		t.Fatalf("rep creates and escalates: %v", err)
@@ -205,12 +205,9 @@ func TestBrowserClosedLoop(t *testing.T) {
 	err = chromedp.Do(repCtx,
 		chromedp.Navigate(ticketURL),
 		chromedp.WaitVisible(`//h2[normalize-space(.)="`+fi.T("follow_up_title")+`"]`),
-		// Solve it, then try to close before the follow-up: refused.
+		// Reply and solve before the follow-up: refused, the reply kept.
 		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Hyvitys on tehty."),
 		chromedp.Click(button(fi.T("reply_send_solved"))),
-		chromedp.WaitVisible(`//*[contains(@class,"flash-success")]`),
-		chromedp.SetValue(byLabel(fi.T("ticket_status")), "closed"),
-		chromedp.Click(button(fi.T("save"))),
 		chromedp.WaitVisible(`//*[contains(., "`+fi.T("error_follow_up_required")+`")]`),
 	)
 	if err != nil {
@@ -224,6 +221,9 @@ func TestBrowserClosedLoop(t *testing.T) {
 		chromedp.SendKeys(byLabel(fi.T("follow_up_note")), "Asiakas vahvisti hyvityksen."),
 		chromedp.Click(button(fi.T("follow_up_record"))),
 		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_follow_up_confirmed")+`")]`),
+		chromedp.SetValue(byLabel(fi.T("ticket_status")), "solved"),
+		chromedp.Click(button(fi.T("save"))),
+		chromedp.WaitVisible(`//*[contains(@class,"badge") and normalize-space(.)="`+fi.T("status_solved")+`"]`),
 		chromedp.SetValue(byLabel(fi.T("ticket_status")), "closed"),
 		chromedp.Click(button(fi.T("save"))),
 		chromedp.WaitVisible(`//*[contains(@class,"badge") and normalize-space(.)="`+fi.T("status_closed")+`"]`),

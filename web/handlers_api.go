@@ -115,6 +115,13 @@ type apiErrorDetail struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// OpenWork names what keeps a ticket from being solved or closed.
+	OpenWork []apiOpenWork `json:"open_work,omitempty"`
+}
+
+type apiOpenWork struct {
+	Kind string `json:"kind"` // escalation, transfer or follow_up
+	ID   int64  `json:"id"`
 }
 
 // apiFail answers err as a translated JSON error. Internal errors are logged
@@ -146,6 +153,9 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 		for f, id := range fields {
 			d.Fields[f] = apiFieldMessage(l, id)
 		}
+	}
+	for _, b := range tickets.BlockersOf(err) {
+		d.OpenWork = append(d.OpenWork, apiOpenWork{Kind: b.Kind, ID: b.ID})
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="loopdesk"`)
@@ -880,24 +890,11 @@ func (s *Server) apiUpdateTicket(w http.ResponseWriter, r *http.Request) {
 		}
 		c.Tags = &tags
 	}
+	// Who may own a ticket and which teams exist are the domain's rules.
 	if in.OwnerID.Set {
-		if ok, err := s.activeStaff(ctx, in.OwnerID.ID); err != nil {
-			s.apiFail(w, r, err)
-			return
-		} else if !ok {
-			f.Add("owner_id", "error_api_owner_invalid")
-		}
 		c.OwnerID = &in.OwnerID.ID
 	}
 	if in.TeamID.Set {
-		if in.TeamID.ID != 0 {
-			if ok, err := s.teamExists(ctx, in.TeamID.ID); err != nil {
-				s.apiFail(w, r, err)
-				return
-			} else if !ok {
-				f.Add("team_id", "error_api_team_not_found")
-			}
-		}
 		c.TeamID = &in.TeamID.ID
 	}
 	if err := f.Err(); err != nil {
@@ -912,22 +909,29 @@ func (s *Server) apiUpdateTicket(w http.ResponseWriter, r *http.Request) {
 	s.writeTicket(w, r, http.StatusOK, t)
 }
 
-// activeStaff reports whether id may own tickets (0 means "nobody": fine).
-func (s *Server) activeStaff(ctx context.Context, id int64) (bool, error) {
-	if id == 0 {
-		return true, nil
-	}
-	if id < 0 {
-		return false, nil
-	}
-	u, err := s.staff.Get(ctx, id)
-	if apperr.Is(err, apperr.NotFound) {
-		return false, nil
-	}
+// apiTake makes the token's owner the ticket's loop owner. A ticket someone
+// else owns needs {"confirm": true}; without it the answer is 409.
+func (s *Server) apiTake(w http.ResponseWriter, r *http.Request) {
+	id, err := apiPathID(r)
 	if err != nil {
-		return false, err
+		s.apiFail(w, r, err)
+		return
 	}
-	return u.Active, nil
+	var in struct {
+		Confirm bool `json:"confirm"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	t, err := s.tickets.Take(r.Context(), actorOf(currentUser(r.Context())), id, in.Confirm)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.writeTicket(w, r, http.StatusOK, t)
 }
 
 // ---------------------------------------------------------------------------

@@ -145,7 +145,11 @@ func TestAPIRouteTableWithTokens(t *testing.T) {
 			}
 			t.Run(rt.method+" "+rt.path+" as "+string(role), func(t *testing.T) {
 				res := e.api(token, rt.method, rt.path, nil)
-				wantStatus(t, res, rt.ok)
+				want := rt.ok
+				if rt.path == "/api/v1/tickets/1/take" && role == staff.RoleRep {
+					want = http.StatusOK // the rep made ticket 1: taking it changes nothing
+				}
+				wantStatus(t, res, want)
 			})
 		}
 	}
@@ -375,8 +379,19 @@ func TestAPIHappyPaths(t *testing.T) {
 		t.Fatalf("thread: %s %q", d.Status, kinds)
 	}
 
+	// A rep cannot give the ticket to someone else (supervisors can), and
+	// nobody can leave it without an owner.
+	res = e.api(token, "PATCH", path, map[string]any{"version": d.Version, "owner_id": senior.ID})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if res.Err.Fields["owner_id"] == "" {
+		t.Fatalf("owner refusal without the field: %+v", res.Err)
+	}
+	supToken := e.apiToken(staff.RoleSupervisor)
+	res = e.api(supToken, "PATCH", path, map[string]any{"version": d.Version, "owner_id": nil})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+
 	// Patch: priority, status, owner, tags, category; the version moves on.
-	res = e.api(token, "PATCH", path, map[string]any{
+	res = e.api(supToken, "PATCH", path, map[string]any{
 		"version": d.Version, "priority": "urgent", "status": "open", "owner_id": senior.ID,
 		"tags": []string{"VIP", "courier"}, "category": "complaint",
 	})
@@ -386,11 +401,13 @@ func TestAPIHappyPaths(t *testing.T) {
 		p.Category != "complaint" || p.Version <= d.Version {
 		t.Fatalf("patched: %+v", p.apiTicket)
 	}
-	// null clears the owner.
-	res = e.api(token, "PATCH", path, map[string]any{"version": p.Version, "owner_id": nil})
+	// Take it back: the senior owns it now, so the rep must confirm.
+	res = e.api(token, "POST", path+"/take", nil)
+	wantStatus(t, res, http.StatusConflict)
+	res = e.api(token, "POST", path+"/take", map[string]any{"confirm": true})
 	wantStatus(t, res, 200)
-	if q := res.ticket(t); q.OwnerID != nil || q.OwnerName != "" {
-		t.Fatalf("owner not cleared: %+v", q.apiTicket)
+	if q := res.ticket(t); q.OwnerID == nil || *q.OwnerID != rep.ID {
+		t.Fatalf("take: %+v", q.apiTicket)
 	}
 	// Solve, then close.
 	res = e.api(token, "PATCH", path, map[string]any{"version": res.ticket(t).Version, "status": "solved"})

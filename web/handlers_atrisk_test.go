@@ -54,7 +54,7 @@ func TestAtRiskListAndProactiveFollowUp(t *testing.T) {
 	wantCode(t, res, http.StatusOK)
 	wantHTML(t, res.Body, hi.T("atrisk_title"), "Anna Virtanen", "Bao Nguyen",
 		hi.T("atrisk_reason_repeat_contacts", "N", 2), hi.T("atrisk_reason_bad_csat", "N", 1), hi.T("atrisk_reason_sla_breaches", "N", 1),
-		hi.T("atrisk_reason_repeat_contacts", "N", 1), "<strong>12</strong>", "<strong>2</strong>", "+4", "+5", "+3",
+		hi.T("atrisk_reason_repeat_contacts", "N", 1), "<strong>14</strong>", "<strong>2</strong>", "+4", "+5", "+3",
 		`href="/queue/all?status=any&amp;customer=`+strconv.FormatInt(d.anna, 10)+`"`,
 		`href="/tickets/`+strconv.FormatInt(d.annaLatest, 10)+`"`)
 	if strings.Index(res.Body, "Anna Virtanen") > strings.Index(res.Body, "Bao Nguyen") {

@@ -82,7 +82,7 @@ func (s *Server) handleEscalate(w http.ResponseWriter, r *http.Request) {
 		Kind: r.PostFormValue("kind"), Target: r.PostFormValue("target"), Reason: r.PostFormValue("reason"),
 		Note: r.PostFormValue("note"), Urgency: r.PostFormValue("urgency"),
 	}
-	_, err := s.esc.Escalate(r.Context(), *currentUser(r.Context()), t.ID, escalation.Request{
+	escID, err := s.esc.Escalate(r.Context(), *currentUser(r.Context()), t.ID, escalation.Request{
 		Kind: form.Kind, Target: form.Target, Reason: form.Reason, Note: form.Note, Urgency: form.Urgency,
 	})
 	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
@@ -97,7 +97,13 @@ func (s *Server) handleEscalate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.flash(r, "success", "flash_escalated")
+	// The flash says who owns the loop: the escalation made the rep the
+	// owner of an unowned ticket.
+	owner := t.OwnerName
+	if e, err := s.esc.Get(r.Context(), escID); err == nil {
+		owner = e.OwnerName
+	}
+	s.flash(r, "success", "flash_escalated_owner", "Owner", owner)
 	redirect(w, r, ticketURLOf(t.ID))
 }
 
@@ -119,8 +125,10 @@ func (s *Server) rerenderTicket(w http.ResponseWriter, r *http.Request, t ticket
 
 func ticketURLOf(id int64) string { return "/tickets/" + strconv.FormatInt(id, 10) }
 
-// escalationAction runs one action on escalation {id} and returns to its ticket.
-func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int64) error, flashID string) http.HandlerFunc {
+// escalationAction runs one action on escalation {id} and returns to its
+// ticket, or with toQueue (a hand-back: the case has left the senior) to the
+// escalations queue, where the next case waits.
+func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int64) error, flashID string, toQueue bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -153,6 +161,11 @@ func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int6
 			return
 		}
 		s.flash(r, "success", flashID)
+		// A senior who may no longer see the ticket goes to the queue too.
+		if _, err := s.tickets.Get(r.Context(), escalation.ActorOf(*u), e.TicketID); toQueue || err != nil {
+			redirect(w, r, "/escalations")
+			return
+		}
 		redirect(w, r, ticketURLOf(e.TicketID))
 	}
 }
@@ -160,19 +173,19 @@ func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int6
 func (s *Server) handleAcceptEscalation() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.Accept(r.Context(), u, id)
-	}, "flash_escalation_accepted")
+	}, "flash_escalation_accepted", false)
 }
 
 func (s *Server) handleReturnEscalation() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.Return(r.Context(), u, id, r.PostFormValue("guidance"))
-	}, "flash_escalation_returned")
+	}, "flash_escalation_returned", true)
 }
 
 func (s *Server) handleEscalateFurther() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.EscalateFurther(r.Context(), u, id, r.PostFormValue("note"))
-	}, "flash_escalated")
+	}, "flash_escalated", false)
 }
 
 func (s *Server) handleFollowUp(w http.ResponseWriter, r *http.Request) {

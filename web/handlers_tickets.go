@@ -185,7 +185,29 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		return v, err
 	}
 	v.Esc, err = s.escalationPanel(r, t)
+	v.Owner.CanTake = t.OwnerID != currentUser(ctx).ID && t.Status != tickets.StatusClosed
 	return v, err
+}
+
+// handleTake makes the signed-in user the ticket's loop owner ("Take it").
+// Taking a ticket someone else owns shows the page again asking to confirm.
+func (s *Server) handleTake(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	u := currentUser(r.Context())
+	taken, err := s.tickets.Take(r.Context(), actorOf(u), t.ID, r.PostFormValue("confirm") == "yes")
+	if apperr.MsgIDOf(err) == "error_take_confirm" {
+		s.rerenderTicket(w, r, t, http.StatusConflict, func(v *views.TicketView) { v.Owner.Confirm = true })
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "flash_taken", "Owner", taken.OwnerName)
+	redirect(w, r, ticketURLOf(t.ID))
 }
 
 func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (tickets.Ticket, bool) {

@@ -3,7 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
-	"strings"
+	"net/url"
 
 	"github.com/a-h/templ"
 
@@ -54,15 +54,26 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		}
 	}
 	if f := s.sessions.PopString(r.Context(), "flash"); f != "" {
-		kind, id, _ := strings.Cut(f, ":")
-		p.Flash = &views.Flash{Kind: kind, MsgID: id}
+		if q, err := url.ParseQuery(f); err == nil {
+			p.Flash = &views.Flash{Kind: q.Get("kind"), MsgID: q.Get("msg")}
+			for _, name := range []string{"Owner"} {
+				if q.Has(name) {
+					p.Flash.Args = append(p.Flash.Args, name, q.Get(name))
+				}
+			}
+		}
 	}
 	return p
 }
 
 // flash stores a one-time message for the next page.
-func (s *Server) flash(r *http.Request, kind, msgID string) {
-	s.sessions.Put(r.Context(), "flash", kind+":"+msgID)
+// args are name/value pairs for the message (only the names page() knows).
+func (s *Server) flash(r *http.Request, kind, msgID string, args ...string) {
+	q := url.Values{"kind": {kind}, "msg": {msgID}}
+	for i := 0; i+1 < len(args); i += 2 {
+		q.Set(args[i], args[i+1])
+	}
+	s.sessions.Put(r.Context(), "flash", q.Encode())
 }
 
 // redirect answers a successful form post (PRG); htmx follows HX-Location.

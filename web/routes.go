@@ -33,6 +33,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/tickets/{id}/attachments/{aid}", s.apiGetAttachment)
 		r.Patch("/tickets/{id}", s.apiUpdateTicket)
 		r.Post("/tickets/{id}/messages", s.apiAddMessage)
+		r.Post("/tickets/{id}/take", s.apiTake)
 	})
 	// --- end api routes ---
 
@@ -74,6 +75,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/tickets", s.handleCreateTicket)
 			r.Get("/tickets/{id}", s.handleTicket)
 			r.Post("/tickets/{id}/replies", s.handleReply)
+			r.Post("/tickets/{id}/take", s.handleTake)
 			r.Post("/tickets/{id}/properties", s.handleProperties)
 			r.Post("/tickets/{id}/merge", s.handleMerge)
 			r.Post("/tickets/{id}/links", s.handleLink)

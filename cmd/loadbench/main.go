@@ -47,7 +47,6 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/reports"
-	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 func main() {
@@ -506,8 +505,7 @@ ORDER BY array_position($1, c.relname::text)`, loadedTables)
 // runScenarios drives each page, times its SQL alone, and prints the table,
 // the SQL by statement and (with -explain) the plans.
 func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, meter *cpuMeter, pgss *pgStatements, log *slog.Logger) error {
-	store := tickets.NewStore(pool, time.Now, "http://127.0.0.1")
-	escalation.NewService(pool, store, nil, time.Now, quietLogger(), escalation.Config{}) // installs the SLA hooks, as the server does
+	store, _ := escalation.Wire(pool, time.Now, "http://127.0.0.1", nil, quietLogger(), escalation.Config{}) // as the server does
 	list := scenarios(&floorStores{tickets: store, reports: reports.NewStore(pool, time.Now, quietLogger())}, crew.plan)
 	if o.only != nil {
 		list = slices.DeleteFunc(list, func(sc scenario) bool { return !o.only.MatchString(sc.name) })

@@ -148,7 +148,7 @@ func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *s
 		return d, fmt.Errorf("read tier: %w", err)
 	}
 	if tier != 2 {
-		esc := escalation.NewService(pool, tickets.NewStore(pool, time.Now, ""), nil, time.Now, log, escalation.Config{})
+		_, esc := escalation.Wire(pool, time.Now, "", nil, log, escalation.Config{})
 		if err := esc.SetTeamProfile(ctx, d.admin.id, d.specialists.id, 2, "technical", 0); err != nil {
 			return d, fmt.Errorf("make specialists tier 2: %w", err)
 		}

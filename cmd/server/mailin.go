@@ -124,8 +124,7 @@ func runMailIn(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return &exitError{exitTempFail, err}
 	}
-	store := tickets.NewStore(pool, time.Now, cfg.BaseURL)
-	escalation.NewService(pool, store, jobs, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	store, _ := escalation.Wire(pool, time.Now, cfg.BaseURL, jobs, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
 	desk, _, err := mailDesk(&cfg, getenv, store, log)
 	if err != nil {
 		return &exitError{exitTempFail, err}

@@ -23,7 +23,6 @@ import (
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
-	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web"
 )
 
@@ -61,8 +60,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	staffStore := staff.NewStore(pool, time.Now)
 
-	ticketStore := tickets.NewStore(pool, time.Now, cfg.BaseURL)
-	escSvc := escalation.NewService(pool, ticketStore, nil, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	// The tickets store and the escalation service come wired together:
+	// SLA upkeep and follow-ups that move with the loop owner are hooks of
+	// the store (the close guard is the store's own rule).
+	ticketStore, escSvc := escalation.Wire(pool, time.Now, cfg.BaseURL, nil, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
 	mail, err := newOutbox(getenv, pool, cat, log)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	esc := escalation.NewService(pool, tickets.NewStore(pool, time.Now, cfg.BaseURL), jobs, time.Now, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	_, esc := escalation.Wire(pool, time.Now, cfg.BaseURL, jobs, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
 	if err := loadDemoData(ctx, pool, staff.NewStore(pool, time.Now), esc, cfg.BaseURL); err != nil {
 		return err
 	}

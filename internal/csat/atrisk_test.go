@@ -105,7 +105,8 @@ func TestAtRiskScoreByHand(t *testing.T) {
 		reasons []string
 	}
 	want := []row{
-		{anna, 12, []string{"repeat_contacts 2 4", "bad_csat 1 5", "sla_breaches 1 3"}},
+		// Anna's bad answer reopened her solved ticket: that counts too.
+		{anna, 14, []string{"repeat_contacts 2 4", "bad_csat 1 5", "sla_breaches 1 3", "reopened 1 2"}},
 		{bao, 3, []string{"reopened 1 2", "long_waits 1 1"}},
 		{eero, 2, []string{"repeat_contacts 1 2"}}, // ties: newest customer first
 		{dung, 2, []string{"repeat_contacts 1 2"}},

@@ -108,6 +108,7 @@ func (s *Store) SurveyOf(ctx context.Context, t tickets.Ticket) (Survey, error) 
 	}
 	now := s.now()
 	if found {
+		sv.Open = true // an answer given stays changeable in its window
 		sv.Answered, sv.Response, sv.Until = true, r, r.ChangeableUntil()
 		sv.Locked = !r.Changeable(now)
 	} else if ok && now.After(solved.Add(OpenFor)) {
@@ -196,10 +197,10 @@ func (s *Store) Answer(ctx context.Context, ticketID int64, a Answer) (Response,
 		if err != nil {
 			return err
 		}
+		// A first answer needs a solved ticket; an answer already given
+		// stays changeable in its window even when a bad answer reopened
+		// the ticket (the customer may have clicked the wrong face).
 		solved, ok := solvedAt(t)
-		if !ok {
-			return apperr.New(apperr.Conflict, "csat_error_not_solved")
-		}
 		now := s.now()
 		var old Answer
 		var answeredAt time.Time
@@ -207,6 +208,8 @@ func (s *Store) Answer(ctx context.Context, ticketID int64, a Answer) (Response,
 		err = tx.QueryRow(ctx, sqlLockResponse, ticketID).Scan(&old.Rating, &old.Reason, &old.Comment, &answeredAt, &notified)
 		first := errors.Is(err, pgx.ErrNoRows)
 		switch {
+		case first && !ok:
+			return apperr.New(apperr.Conflict, "csat_error_not_solved")
 		case first && now.After(solved.Add(OpenFor)):
 			return apperr.New(apperr.Conflict, "csat_error_expired")
 		case first:

@@ -49,6 +49,7 @@ func setup(t *testing.T) *bundle {
 	b := &bundle{ctx: ctx, db: db, clock: escalationtest.NewClock(start)}
 	b.ts = tickets.NewStore(db, b.clock.Now, ticketstest.BaseURL)
 	b.esc = escalation.NewService(db, b.ts, nil, b.clock.Now, escalationtest.Discard(), escalation.Config{})
+	b.ts.SetHooks(b.esc.TicketHooks())
 	b.store = csat.NewStore(db, b.esc, b.clock.Now, ticketstest.BaseURL)
 	b.team = ticketstest.Team(ctx, t, db, "Front line")
 	other := ticketstest.Team(ctx, t, db, "Warehouse")
@@ -281,11 +282,16 @@ func TestBadAnswerNotifiesOwnerAndLeadAndOpensFollowUp(t *testing.T) {
 	if err != nil || f == nil || f.Reason != "csat_bad" || f.OwnerID != b.rep.ID {
 		t.Fatalf("follow-up: %+v, %v", f, err)
 	}
-	// The open follow-up keeps the ticket from closing until the owner calls back.
-	_, err = b.ts.Update(b.ctx, actor(b.rep), tk.ID, tickets.Changes{Version: b.ticket(t, tk.ID).Version, Status: ptr(tickets.StatusClosed)})
+	// A bad answer reopens the solved ticket, and the open follow-up keeps it
+	// from being solved again until the owner calls back.
+	if got := b.ticket(t, tk.ID); got.Status != tickets.StatusOpen {
+		t.Fatalf("status after a bad answer = %s, want open", got.Status)
+	}
+	_, err = b.ts.Update(b.ctx, actor(b.rep), tk.ID, tickets.Changes{Version: b.ticket(t, tk.ID).Version, Status: ptr(tickets.StatusSolved)})
 	wantErr(t, err, apperr.Conflict, "error_follow_up_required")
 
-	// Flipping to good and back to bad does not notify again.
+	// Flipping to good and back to bad (the reopened ticket's answer stays
+	// changeable) does not notify again.
 	for _, r := range []string{"good", "bad"} {
 		b.clock.Advance(time.Hour)
 		if _, err := b.store.Answer(b.ctx, tk.ID, csat.Answer{Rating: r}); err != nil {
@@ -321,6 +327,11 @@ func TestBadAnswerOnUnownedTicketTellsSupervisors(t *testing.T) {
 		t.Fatal(err)
 	}
 	ticketstest.Move(b.ctx, t, b.ts, actor(b.supervisor), tk.ID, tickets.StatusSolved)
+	// Solving made the supervisor the owner; a ticket solved with nobody
+	// owning it is one from before owners were set at the first touch.
+	if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET owner_id = NULL WHERE id = $1`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := b.store.Answer(b.ctx, tk.ID, csat.Answer{Rating: "bad"}); err != nil {
 		t.Fatal(err)
 	}

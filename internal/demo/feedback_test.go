@@ -8,7 +8,6 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/staff"
-	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 func TestLoadFeedback(t *testing.T) {
@@ -19,7 +18,7 @@ func TestLoadFeedback(t *testing.T) {
 	if err := Load(ctx, db, st, time.Now); err != nil {
 		t.Fatal(err)
 	}
-	esc := escalation.NewService(db, tickets.NewStore(db, time.Now, "http://x"), nil, time.Now, slog.New(slog.DiscardHandler), escalation.Config{})
+	_, esc := escalation.Wire(db, time.Now, "http://x", nil, slog.New(slog.DiscardHandler), escalation.Config{})
 	for range 2 {
 		if err := LoadFeedback(ctx, db, esc, st, "http://x"); err != nil {
 			t.Fatal(err)

@@ -69,6 +69,7 @@ type Escalation struct {
 	AcceptedAt    *time.Time
 	ReturnedAt    *time.Time
 	OwnerID       int64 // the ticket's loop owner
+	OwnerName     string
 	NextDue       *time.Time
 }
 
@@ -99,16 +100,31 @@ type Config struct {
 	FollowUpHours int
 }
 
-// NewService wires the service and installs its hooks into the tickets store
-// (the close guard and SLA upkeep). jobs may be nil: SLA timers are then not
-// scheduled (tests of other parts, tools).
+// NewService returns the service on ts. It changes nothing in ts: the
+// caller installs TicketHooks into ts while wiring (see Wire). jobs may be
+// nil: SLA timers are then not scheduled (tests of other parts, tools).
 func NewService(db *pgxpool.Pool, ts *tickets.Store, jobs JobInserter, now func() time.Time, log *slog.Logger, cfg Config) *Service {
 	if cfg.FollowUpHours <= 0 {
 		cfg.FollowUpHours = 4
 	}
-	s := &Service{db: db, tickets: ts, now: now, log: log, jobs: jobs, followUpHours: time.Duration(cfg.FollowUpHours) * time.Hour}
-	ts.SetHooks(tickets.Hooks{CloseGuard: s.closeGuard, AfterChange: s.recomputeTx})
-	return s
+	return &Service{db: db, tickets: ts, now: now, log: log, jobs: jobs, followUpHours: time.Duration(cfg.FollowUpHours) * time.Hour}
+}
+
+// TicketHooks are the parts of ticket changes this package keeps: the SLA
+// clock after every change, and the open follow-up that moves with the loop
+// owner. (The close guard is tickets' own rule and needs no hook.)
+func (s *Service) TicketHooks() tickets.Hooks {
+	return tickets.Hooks{AfterChange: s.recomputeTx, OwnerChanged: s.followUpOwnerTx}
+}
+
+// Wire returns a tickets store and the escalation service on it, with the
+// service's hooks installed in the store: the one way every entry point
+// (server, mail pipe, demo, bench) builds the desk.
+func Wire(db *pgxpool.Pool, now func() time.Time, baseURL string, jobs JobInserter, log *slog.Logger, cfg Config) (*tickets.Store, *Service) {
+	ts := tickets.NewStore(db, now, baseURL)
+	s := NewService(db, ts, jobs, now, log, cfg)
+	ts.SetHooks(s.TicketHooks())
+	return ts, s
 }
 
 // SetJobs sets the River client once it exists (it needs the workers first).
@@ -200,6 +216,11 @@ func (s *Service) Escalate(ctx context.Context, u staff.User, ticketID int64, r 
 			return apperr.New(apperr.Conflict, "error_ticket_closed")
 		}
 		if err := s.checkTargetTx(ctx, tx, r.Kind, tg); err != nil {
+			return err
+		}
+		// Whoever escalates or transfers an unowned ticket owns its loop:
+		// the case must come back to someone.
+		if t.OwnerID, err = s.tickets.ClaimTx(ctx, tx, ActorOf(u), t.ID); err != nil {
 			return err
 		}
 		id, err = s.insertTx(ctx, tx, t, u.ID, r, tg)
@@ -295,9 +316,10 @@ const sqlSelectEscalation = `
 SELECT e.id, e.ticket_id, t.subject, e.kind, e.level, coalesce(e.from_user_id, 0), coalesce(fu.name, ''),
        coalesce(e.to_team_id, 0), coalesce(tm.name, ''), coalesce(e.to_user_id, 0), coalesce(tu.name, ''),
        e.reason, e.note, e.urgency, e.status, coalesce(e.holder_id, 0), coalesce(hu.name, ''), e.outcome,
-       e.requested_at, e.accepted_at, e.returned_at, coalesce(t.owner_id, 0), t.next_due
+       e.requested_at, e.accepted_at, e.returned_at, coalesce(t.owner_id, 0), coalesce(ou.name, ''), t.next_due
 FROM escalations e
 JOIN tickets t ON t.id = e.ticket_id
+LEFT JOIN users ou ON ou.id = t.owner_id
 LEFT JOIN users fu ON fu.id = e.from_user_id
 LEFT JOIN teams tm ON tm.id = e.to_team_id
 LEFT JOIN users tu ON tu.id = e.to_user_id
@@ -307,8 +329,26 @@ func scanEscalation(r pgx.Row) (Escalation, error) {
 	var e Escalation
 	err := r.Scan(&e.ID, &e.TicketID, &e.TicketSubject, &e.Kind, &e.Level, &e.FromUserID, &e.FromName,
 		&e.ToTeamID, &e.ToTeamName, &e.ToUserID, &e.ToUserName, &e.Reason, &e.Note, &e.Urgency, &e.Status,
-		&e.HolderID, &e.HolderName, &e.Outcome, &e.RequestedAt, &e.AcceptedAt, &e.ReturnedAt, &e.OwnerID, &e.NextDue)
+		&e.HolderID, &e.HolderName, &e.Outcome, &e.RequestedAt, &e.AcceptedAt, &e.ReturnedAt, &e.OwnerID, &e.OwnerName, &e.NextDue)
 	return e, err
+}
+
+// lockTx locks escalation id for a change, after its ticket: every path
+// locks the ticket first, then the escalation (FireSLA does the same), so a
+// breach job racing a senior cannot deadlock.
+func (s *Service) lockTx(ctx context.Context, tx pgx.Tx, id int64) (Escalation, error) {
+	var ticketID int64
+	err := tx.QueryRow(ctx, `SELECT ticket_id FROM escalations WHERE id = $1`, id).Scan(&ticketID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Escalation{}, apperr.New(apperr.NotFound, "error_escalation_not_found")
+	}
+	if err != nil {
+		return Escalation{}, fmt.Errorf("find escalation %d: %w", id, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM tickets WHERE id = $1 FOR UPDATE`, ticketID); err != nil {
+		return Escalation{}, fmt.Errorf("lock ticket %d: %w", ticketID, err)
+	}
+	return s.getTx(ctx, tx, id, true)
 }
 
 func (s *Service) getTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (Escalation, error) {
@@ -354,7 +394,7 @@ func CanWork(u staff.User, e Escalation) bool { return canWork(u, e) }
 // Accept claims an open escalation for u.
 func (s *Service) Accept(ctx context.Context, u staff.User, id int64) error {
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		e, err := s.getTx(ctx, tx, id, true)
+		e, err := s.lockTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -384,7 +424,7 @@ func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance s
 		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		e, err := s.getTx(ctx, tx, id, true)
+		e, err := s.lockTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -395,17 +435,18 @@ func (s *Service) Return(ctx context.Context, u staff.User, id int64, guidance s
 			return apperr.New(apperr.Forbidden, "error_escalation_not_yours")
 		}
 		// Whoever returns it without having accepted it becomes its holder.
+		// The guidance note makes the returner the loop owner of a ticket
+		// nobody owned (one the SLA clock escalated): the loop always has
+		// someone to close it.
 		now, err := s.handBackTx(ctx, tx, e, u.ID, "returned", guidance, u.ID)
 		if err != nil {
 			return err
 		}
-		if e.OwnerID == 0 {
-			return nil
-		}
-		if _, err := s.createFollowUpTx(ctx, tx, e.TicketID, e.OwnerID, id, "escalation_returned", now); err != nil {
+		owner, err := s.createFollowUpTx(ctx, tx, e.TicketID, 0, id, "escalation_returned", now)
+		if err != nil || owner == 0 {
 			return err
 		}
-		return s.notifyTx(ctx, tx, []int64{e.OwnerID}, e.TicketID, "escalation_returned", map[string]any{"escalation_id": id})
+		return s.notifyTx(ctx, tx, []int64{owner}, e.TicketID, "escalation_returned", map[string]any{"escalation_id": id})
 	})
 }
 
@@ -416,7 +457,7 @@ func (s *Service) EscalateFurther(ctx context.Context, u staff.User, id int64, n
 		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		e, err := s.getTx(ctx, tx, id, true)
+		e, err := s.lockTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -460,12 +501,17 @@ func (s *Service) Reassign(ctx context.Context, u staff.User, ids []int64, toUse
 	if toUserID <= 0 {
 		return apperr.InvalidFields(map[string]string{"to_user": "error_escalation_target"})
 	}
+	// Lock in id order, so that two bulk reassigns of overlapping sets
+	// cannot deadlock.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		if err := s.checkTargetTx(ctx, tx, "escalation", target{userID: toUserID}); err != nil {
 			return apperr.InvalidFields(map[string]string{"to_user": "error_escalation_target"})
 		}
 		for _, id := range ids {
-			e, err := s.getTx(ctx, tx, id, true)
+			e, err := s.lockTx(ctx, tx, id)
 			if err != nil {
 				return err
 			}
@@ -504,7 +550,7 @@ func (s *Service) Deescalate(ctx context.Context, u staff.User, id int64, note s
 		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		e, err := s.getTx(ctx, tx, id, true)
+		e, err := s.lockTx(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -70,6 +70,7 @@ func newDeskEnv(t *testing.T) *deskEnv {
 	e := &deskEnv{ctx: ctx, db: db, clock: escalationtest.NewClock(hel(5, 10, 0))}
 	e.ts = tickets.NewStore(db, e.clock.Now, ticketstest.BaseURL)
 	e.svc = escalation.NewService(db, e.ts, nil, e.clock.Now, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
+	e.ts.SetHooks(e.svc.TicketHooks())
 
 	e.front = ticketstest.Team(ctx, t, db, "Front line")
 	e.seniors = ticketstest.Team(ctx, t, db, "Seniors")
@@ -313,14 +314,11 @@ func TestClosedLoop(t *testing.T) {
 	}
 	wantErr(t, "return twice", e.svc.Return(e.ctx, e.senior, id, guidance), apperr.Conflict, "error_escalation_not_open")
 
-	// The closed loop: solved is fine, closed is not until the follow-up is recorded.
+	// The closed loop: neither solved nor closed until the follow-up is recorded.
 	e.clock.Set(hel(9, 9, 0))
-	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved); err != nil {
-		t.Fatal(err)
-	}
-	wantErr(t, "close with an open follow-up", e.setStatus(t, e.rep, tk.ID, tickets.StatusClosed), apperr.Conflict, "error_follow_up_required")
-	if got := e.ticket(t, tk.ID); got.Status != tickets.StatusSolved {
-		t.Fatalf("status after the refused close = %s", got.Status)
+	wantErr(t, "solve with an open follow-up", e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved), apperr.Conflict, "error_follow_up_required")
+	if got := e.ticket(t, tk.ID); got.Status == tickets.StatusSolved || got.Status == tickets.StatusClosed {
+		t.Fatalf("status after the refused solve = %s", got.Status)
 	}
 	wantErr(t, "another rep records", e.svc.RecordFollowUp(e.ctx, e.rep2, tk.ID, escalation.FollowUpResult{Method: "phone", Confirmed: "yes"}),
 		apperr.Forbidden, "error_follow_up_not_yours")
@@ -335,11 +333,14 @@ func TestClosedLoop(t *testing.T) {
 		list[0].Confirmed == nil || !*list[0].Confirmed || list[0].Note != "Credit accepted." {
 		t.Fatalf("follow-ups = %+v, %v", list, err)
 	}
-	if got := e.ticket(t, tk.ID); got.Status != tickets.StatusSolved {
+	if got := e.ticket(t, tk.ID); got.Status == tickets.StatusSolved || got.Status == tickets.StatusClosed {
 		t.Fatalf("a confirmed follow-up changed the status to %s", got.Status)
 	}
 	wantErr(t, "record twice", e.svc.RecordFollowUp(e.ctx, e.rep, tk.ID, escalation.FollowUpResult{Method: "phone", Confirmed: "yes"}),
 		apperr.Conflict, "error_no_open_follow_up")
+	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved); err != nil {
+		t.Fatalf("solve after the follow-up: %v", err)
+	}
 	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusClosed); err != nil {
 		t.Fatalf("close after the follow-up: %v", err)
 	}
@@ -377,7 +378,8 @@ func TestFollowUpNotSolvedReopens(t *testing.T) {
 	if err := e.svc.Return(e.ctx, e.senior2, id, "Factory reset, then firmware 2.1."); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved); err != nil {
+	// The rep marks it pending while waiting to reach the customer.
+	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusPending); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)
@@ -388,8 +390,8 @@ func TestFollowUpNotSolvedReopens(t *testing.T) {
 	if got.Status != tickets.StatusOpen || got.SolvedAt != nil {
 		t.Fatalf("status = %s (solved at %v), want open again", got.Status, got.SolvedAt)
 	}
-	if len(e.events(t, tk.ID, "ticket.reopened")) != 1 {
-		t.Fatal("no reopened event")
+	if evs := e.events(t, tk.ID, "ticket.status_changed"); len(evs) == 0 || evs[len(evs)-1].Data["new"] != "open" {
+		t.Fatal("no event of the ticket going back to open")
 	}
 	list, _ := e.svc.FollowUps(e.ctx, tk.ID)
 	if len(list) != 1 || list[0].Confirmed == nil || *list[0].Confirmed || list[0].DoneAt == nil {
@@ -755,7 +757,7 @@ func TestReassignLoop(t *testing.T) {
 	}
 	wantErr(t, "rep reassigns the loop", e.svc.ReassignLoop(e.ctx, e.rep, tk.ID, e.rep2.ID), apperr.Forbidden, "error_forbidden")
 	wantErr(t, "senior reassigns the loop", e.svc.ReassignLoop(e.ctx, e.senior, tk.ID, e.rep2.ID), apperr.Forbidden, "error_forbidden")
-	wantFields(t, "to nobody", e.svc.ReassignLoop(e.ctx, e.supervisor, tk.ID, 999999), map[string]string{"owner_id": "error_invalid_choice"})
+	wantFields(t, "to nobody", e.svc.ReassignLoop(e.ctx, e.supervisor, tk.ID, 999999), map[string]string{"owner_id": "error_owner_inactive"})
 	if err := e.svc.ReassignLoop(e.ctx, e.supervisor, tk.ID, e.rep2.ID); err != nil {
 		t.Fatal(err)
 	}

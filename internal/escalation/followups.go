@@ -41,11 +41,39 @@ func (f FollowUp) Overdue(now time.Time) bool { return f.DoneAt == nil && now.Af
 var ContactMethods = []string{"phone", "email", "chat", "in_person"}
 
 // createFollowUpTx opens a follow-up for the loop owner, due in the
-// configured business hours of the ticket team's calendar.
-func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID, escalationID int64, reason string, now time.Time) (created bool, err error) {
-	cal, err := s.ticketCalendarTx(ctx, tx, ticketID)
+// configured business hours of the ticket team's calendar. ownerID 0 means
+// the ticket's loop owner; another owner becomes the loop owner first (the
+// follow-up is always the owner's). A solved ticket reopens and a closed one
+// gets a follow-up ticket first (tickets.PrepareFollowUpTx), so that no
+// solved or closed ticket carries open work. It returns the follow-up's
+// owner: 0 when the ticket has nobody to follow up, or when an open
+// follow-up already exists (nothing new was created).
+func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID, escalationID int64, reason string, now time.Time) (owner int64, err error) {
+	var open bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow_ups WHERE ticket_id = $1 AND done_at IS NULL)`, ticketID).Scan(&open); err != nil {
+		return 0, fmt.Errorf("check open follow-up: %w", err)
+	}
+	if open {
+		return 0, nil // one open loop per ticket: it stays with its owner
+	}
+	t, err := s.tickets.PrepareFollowUpTx(ctx, tx, ticketID)
 	if err != nil {
-		return false, err
+		return 0, err
+	}
+	if ownerID == 0 {
+		ownerID = t.OwnerID
+	}
+	if ownerID == 0 {
+		return 0, nil
+	}
+	if ownerID != t.OwnerID {
+		if err := s.tickets.SetOwnerTx(ctx, tx, 0, t.ID, ownerID); err != nil {
+			return 0, err
+		}
+	}
+	cal, err := s.ticketCalendarTx(ctx, tx, t.ID)
+	if err != nil {
+		return 0, err
 	}
 	due, err := cal.Deadline(now, s.followUpHours, nil)
 	if err != nil {
@@ -59,14 +87,26 @@ func (s *Service) createFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, own
 	tag, err := tx.Exec(ctx, `
 INSERT INTO follow_ups (ticket_id, owner_id, escalation_id, reason, due_at, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (ticket_id) WHERE done_at IS NULL DO NOTHING`, ticketID, ownerID, esc, reason, due, now)
+ON CONFLICT (ticket_id) WHERE done_at IS NULL DO NOTHING`, t.ID, ownerID, esc, reason, due, now)
 	if err != nil {
-		return false, fmt.Errorf("create follow-up: %w", err)
+		return 0, fmt.Errorf("create follow-up: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return false, nil // nothing was created: the history must not say otherwise
+		return 0, nil // nothing was created: the history must not say otherwise
 	}
-	return true, tickets.RecordEventTx(ctx, tx, now, ticketID, 0, "ticket.follow_up_created", map[string]any{"owner_id": ownerID, "due_at": due, "reason": reason})
+	return ownerID, tickets.RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.follow_up_created", map[string]any{"owner_id": ownerID, "due_at": due, "reason": reason})
+}
+
+// followUpOwnerTx moves a ticket's open follow-up to its new loop owner (the
+// tickets store calls it whenever the owner changes).
+func (s *Service) followUpOwnerTx(ctx context.Context, tx pgx.Tx, ticketID, _, newOwner int64) error {
+	if newOwner == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE follow_ups SET owner_id = $2 WHERE ticket_id = $1 AND done_at IS NULL`, ticketID, newOwner); err != nil {
+		return fmt.Errorf("move follow-up of %d: %w", ticketID, err)
+	}
+	return nil
 }
 
 // CreateFollowUp opens a follow-up task outside an escalation (a bad CSAT
@@ -76,24 +116,12 @@ func (s *Service) CreateFollowUp(ctx context.Context, actorID, ticketID, ownerID
 		return apperr.InvalidFields(map[string]string{"reason": "error_invalid_choice"})
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		created, err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())
-		if err != nil || !created {
+		owner, err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())
+		if err != nil || owner == 0 {
 			return err // an open follow-up stays with its owner: nobody new to tell
 		}
 		return s.notifyTx(ctx, tx, []int64{ownerID}, ticketID, "follow_up_assigned", map[string]any{"by": actorID})
 	})
-}
-
-// closeGuard is the closed-loop rule: a ticket with an open follow-up cannot close.
-func (s *Service) closeGuard(ctx context.Context, tx pgx.Tx, ticketID int64) error {
-	var open bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follow_ups WHERE ticket_id = $1 AND done_at IS NULL)`, ticketID).Scan(&open); err != nil {
-		return fmt.Errorf("check follow-up: %w", err)
-	}
-	if open {
-		return apperr.New(apperr.Conflict, "error_follow_up_required")
-	}
-	return nil
 }
 
 // FollowUpResult is what the loop owner records after contacting the customer.
@@ -214,19 +242,9 @@ func (s *Service) ReassignLoop(ctx context.Context, u staff.User, ticketID, newO
 		return apperr.New(apperr.Forbidden, "error_forbidden")
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		var active bool
-		err := tx.QueryRow(ctx, `SELECT active FROM users WHERE id = $1`, newOwner).Scan(&active)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
-			return apperr.InvalidFields(map[string]string{"owner_id": "error_invalid_choice"})
-		}
-		if err != nil {
-			return err
-		}
+		// The open follow-up moves with the owner (TicketHooks).
 		if err := s.tickets.SetOwnerTx(ctx, tx, u.ID, ticketID, newOwner); err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE follow_ups SET owner_id = $2 WHERE ticket_id = $1 AND done_at IS NULL`, ticketID, newOwner); err != nil {
-			return fmt.Errorf("reassign follow-up: %w", err)
 		}
 		return s.notifyTx(ctx, tx, []int64{newOwner}, ticketID, "loop_reassigned", map[string]any{"by": u.ID})
 	})

@@ -95,11 +95,11 @@ func TestCreateFollowUp(t *testing.T) {
 	if list, _ := e.svc.FollowUps(e.ctx, tk.ID); len(list) != 1 || list[0].Reason != "csat_bad" {
 		t.Fatalf("follow-ups after the return = %+v", list)
 	}
-	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved); err != nil {
+	wantErr(t, "solve", e.setStatus(t, e.rep, tk.ID, tickets.StatusSolved), apperr.Conflict, "error_follow_up_required")
+	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusOnHold); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "close", e.setStatus(t, e.rep, tk.ID, tickets.StatusClosed), apperr.Conflict, "error_follow_up_required")
-	// "Not solved" on a solved ticket reopens it.
+	// "Not solved" on a ticket on hold reopens it.
 	if err := e.svc.RecordFollowUp(e.ctx, e.rep, tk.ID, escalation.FollowUpResult{Method: "phone", Confirmed: "no"}); err != nil {
 		t.Fatal(err)
 	}

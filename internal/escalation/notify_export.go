@@ -21,9 +21,11 @@ func (s *Service) TeamLeadsTx(ctx context.Context, tx pgx.Tx, teamID int64) ([]i
 	return s.teamLeadsTx(ctx, tx, teamID)
 }
 
-// CreateFollowUpTx opens a follow-up for ownerID, due in the team's business
-// hours, inside the caller's transaction; a ticket's open follow-up stays as
-// it is. reason is "csat_bad" or "proactive". Unlike CreateFollowUp it sends
+// CreateFollowUpTx opens a follow-up for ownerID (0: the loop owner), who
+// becomes the loop owner, due in the team's business hours, inside the
+// caller's transaction; a ticket's open follow-up stays as it is. A solved
+// ticket reopens, a closed one gets a follow-up ticket. reason is "csat_bad"
+// or "proactive". Unlike CreateFollowUp it sends
 // no notification: the caller says why in its own.
 func (s *Service) CreateFollowUpTx(ctx context.Context, tx pgx.Tx, ticketID, ownerID int64, reason string) error {
 	_, err := s.createFollowUpTx(ctx, tx, ticketID, ownerID, 0, reason, s.now())

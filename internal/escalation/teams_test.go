@@ -37,6 +37,7 @@ func newTeamsService(t *testing.T) (*Service, *pgxpool.Pool, staff.User, staff.T
 	}
 	ts := tickets.NewStore(db, now, "http://127.0.0.1")
 	svc := NewService(db, ts, nil, now, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
+	ts.SetHooks(svc.TicketHooks())
 	return svc, db, admin, teams[0]
 }
 

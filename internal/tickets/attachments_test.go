@@ -297,7 +297,7 @@ func TestCustomerAttachments(t *testing.T) {
 func TestMergeMovesAttachments(t *testing.T) {
 	b := setup(t)
 	dup := b.create(t, b.repA, tickets.NewTicket{})
-	surv := b.create(t, b.repA, tickets.NewTicket{})
+	surv := b.create(t, b.repA, tickets.NewTicket{CustomerID: dup.Customer.ID})
 	if _, err := b.store.AddReply(b.ctx, b.repA, dup.ID, tickets.Reply{
 		Kind: tickets.MessagePublic, Body: "Photo.", Attachment: &tickets.NewAttachment{Filename: "p.png", Data: pngFile},
 	}); err != nil {

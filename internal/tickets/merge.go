@@ -13,6 +13,10 @@ import (
 // Merge folds duplicate dupID into survivorID: the duplicate's messages move
 // to the survivor, the duplicate closes pointing at it, and the customer's
 // status links of both keep working (TicketByToken follows merged_into).
+// Only tickets of the same customer merge (others can be linked as related),
+// and closing the duplicate passes the close guard: a duplicate with an open
+// escalation, transfer or follow-up is refused, so that work is finished
+// where it started rather than moved behind someone's back.
 func (s *Store) Merge(ctx context.Context, a Actor, dupID, survivorID int64) error {
 	if dupID == survivorID {
 		return apperr.InvalidFields(map[string]string{"target": "error_merge_self"})
@@ -40,6 +44,15 @@ func (s *Store) Merge(ctx context.Context, a Actor, dupID, survivorID int64) err
 		}
 		if dup.Status == StatusClosed || surv.Status == StatusClosed {
 			return apperr.InvalidFields(map[string]string{"target": "error_merge_closed"})
+		}
+		if dup.Customer.ID != surv.Customer.ID {
+			return apperr.InvalidFields(map[string]string{"target": "error_merge_other_customer"})
+		}
+		if err := guardTx(ctx, tx, dup.ID, StatusClosed); err != nil {
+			if bs := BlockersOf(err); bs != nil {
+				return apperr.InvalidFields(map[string]string{"target": "error_merge_open_work"})
+			}
+			return err
 		}
 		now := s.now()
 		if _, err := tx.Exec(ctx, `UPDATE messages SET ticket_id = $2 WHERE ticket_id = $1`, dup.ID, surv.ID); err != nil {

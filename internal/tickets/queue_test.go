@@ -27,11 +27,23 @@ func queueDesk(t *testing.T, b *bundle) map[string]tickets.Ticket {
 	add := func(name string, actor tickets.Actor, n tickets.NewTicket, c tickets.Changes, path ...tickets.Status) {
 		tk := b.create(t, actor, n)
 		c.Version = tk.Version
+		unowned := c.OwnerID != nil && *c.OwnerID == 0
+		if unowned {
+			c.OwnerID = nil // an owned ticket keeps an owner: unowned ones are made below
+		}
 		tk, err := b.store.Update(b.ctx, b.sup, tk.ID, c)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		desk[name] = ticketstest.Move(b.ctx, t, b.store, b.sup, tk.ID, path...)
+		tk = ticketstest.Move(b.ctx, t, b.store, b.sup, tk.ID, path...)
+		if unowned {
+			// As a web-form ticket nobody has touched would be.
+			if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET owner_id = NULL WHERE id = $1`, tk.ID); err != nil {
+				t.Fatal(err)
+			}
+			tk = b.get(t, tk.ID)
+		}
+		desk[name] = tk
 	}
 	none := ptr(int64(0))
 	add("t1", b.repA, tickets.NewTicket{Category: "order"}, tickets.Changes{})

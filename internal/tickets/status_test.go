@@ -182,7 +182,7 @@ func TestClosedTicketRefusesChanges(t *testing.T) {
 func TestUpdateFields(t *testing.T) {
 	b := setup(t)
 	tk := b.create(t, b.repA, tickets.NewTicket{})
-	got, err := b.store.Update(b.ctx, b.repA, tk.ID, tickets.Changes{
+	got, err := b.store.Update(b.ctx, b.sup, tk.ID, tickets.Changes{
 		Version:  tk.Version,
 		Priority: ptr(tickets.PriorityUrgent),
 		Category: ptr("billing"),
@@ -231,13 +231,12 @@ func TestUpdateFields(t *testing.T) {
 	}
 	tk.Version += 2
 
-	// Unassigning stores no owner; an unchanged value is no change at all.
-	got, err = b.store.Update(b.ctx, b.sup, tk.ID, tickets.Changes{Version: got.Version, OwnerID: ptr(int64(0)), Priority: ptr(tickets.PriorityUrgent)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.OwnerID != 0 || got.Version != tk.Version+2 {
-		t.Errorf("after unassign: owner %d version %d", got.OwnerID, got.Version)
+	// A ticket with a loop owner keeps one: unassigning is refused, and
+	// nothing of the edit is saved. An unchanged value is no change at all.
+	_, err = b.store.Update(b.ctx, b.sup, tk.ID, tickets.Changes{Version: got.Version, OwnerID: ptr(int64(0)), Priority: ptr(tickets.PriorityLow)})
+	wantField(t, err, "owner_id", "error_owner_required")
+	if after := b.get(t, tk.ID); after.OwnerID != b.repA2.UserID || after.Priority != tickets.PriorityUrgent || after.Version != got.Version {
+		t.Errorf("after refused unassign: owner %d priority %v version %d", after.OwnerID, after.Priority, after.Version)
 	}
 	if same, err := b.store.Update(b.ctx, b.sup, tk.ID, tickets.Changes{Version: got.Version, Priority: ptr(tickets.PriorityUrgent)}); err != nil || same.Version != got.Version {
 		t.Errorf("no-op update: version %d -> %d, err %v", got.Version, same.Version, err)

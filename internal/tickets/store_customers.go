@@ -166,10 +166,20 @@ func (s *Store) TicketByToken(ctx context.Context, token string) (Ticket, error)
 // getSurvivorTx reads ticket id through q, following merges to the ticket it
 // was merged into. It gives up after ten hops (a chain that long, or a cycle,
 // is a data fault): the ticket it stopped at still has MergedInto set.
+// A merge into another customer's ticket (made before merges were limited
+// to one customer) is not followed: a status link shows only its own
+// customer's thread.
 func getSurvivorTx(ctx context.Context, q postgres.Querier, id int64) (Ticket, error) {
 	t, err := getTx(ctx, q, id, false)
 	for i := 0; err == nil && t.MergedInto != 0 && i < 10; i++ {
-		t, err = getTx(ctx, q, t.MergedInto, false)
+		next, err := getTx(ctx, q, t.MergedInto, false)
+		if err != nil {
+			return Ticket{}, err
+		}
+		if next.Customer.ID != t.Customer.ID {
+			break
+		}
+		t = next
 	}
 	return t, err
 }
@@ -458,19 +468,7 @@ func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID in
 	}
 	now := s.now()
 	if t.Status == StatusClosed {
-		err := tx.QueryRow(ctx, sqlInsertTicket, t.Subject, t.Priority, t.Category, t.Channel, t.Customer.ID,
-			postgres.NullID(t.TeamID), postgres.NullID(t.OwnerID), nil, t.OrderRef, nil, body, now).Scan(&target)
-		if err != nil {
-			return 0, 0, fmt.Errorf("follow-up ticket: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO ticket_links (ticket_id, other_id, kind, created_at) VALUES ($1, $2, 'related', $3)`, target, t.ID, now); err != nil {
-			return 0, 0, fmt.Errorf("link follow-up: %w", err)
-		}
-		// The customer's status link now shows the follow-up, which links back.
-		if _, err := tx.Exec(ctx, `UPDATE ticket_tokens SET ticket_id = $2 WHERE ticket_id = $1`, t.ID, target); err != nil {
-			return 0, 0, fmt.Errorf("move tokens: %w", err)
-		}
-		if err := RecordEventTx(ctx, tx, now, target, 0, "ticket.created", map[string]any{"follow_up_of": t.ID, "by": "customer"}); err != nil {
+		if target, err = s.openFollowUpTicketTx(ctx, tx, t, body, now); err != nil {
 			return 0, 0, err
 		}
 		msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)

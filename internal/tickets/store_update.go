@@ -27,16 +27,18 @@ type Changes struct {
 }
 
 // Hooks let the escalation package take part in ticket changes without
-// tickets importing it: both run inside the change's transaction.
+// tickets importing it: both run inside the change's transaction. The close
+// guard is not a hook: it is tickets' own rule (loop.go) and always runs.
 type Hooks struct {
-	// CloseGuard decides whether a ticket may close (the closed-loop rule:
-	// an open follow-up blocks closing).
-	CloseGuard func(ctx context.Context, tx pgx.Tx, ticketID int64) error
 	// AfterChange runs after every change of a ticket (SLA clock upkeep).
 	AfterChange func(ctx context.Context, tx pgx.Tx, ticketID int64) error
+	// OwnerChanged runs when a ticket's loop owner changes (its open
+	// follow-up moves to the new owner).
+	OwnerChanged func(ctx context.Context, tx pgx.Tx, ticketID, oldOwner, newOwner int64) error
 }
 
-// SetHooks installs the hooks; call it once while wiring, before serving.
+// SetHooks installs the hooks; cmd/server calls it once while wiring the
+// stores, before serving.
 func (s *Store) SetHooks(h Hooks) { s.hooks = h }
 
 // afterChangeTx runs the AfterChange hook, if any.
@@ -85,7 +87,14 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 		}
 		now := s.now()
 		changed := false
+		// The owner the editor saw: an owner field equal to it asks for no
+		// change, even when this edit's status change makes the editor the
+		// owner of an unowned ticket.
+		seenOwner := t.OwnerID
 		if c.Status != nil && *c.Status != t.Status {
+			if err := s.claimTx(ctx, tx, a, &t, now); err != nil {
+				return err
+			}
 			if err := s.setStatusTx(ctx, tx, a, t, *c.Status, now); err != nil {
 				return err
 			}
@@ -118,10 +127,14 @@ func (s *Store) Update(ctx context.Context, a Actor, id int64, c Changes) (Ticke
 				return err
 			}
 		}
-		if c.OwnerID != nil && *c.OwnerID != t.OwnerID {
-			if err := set("owner_id", "ticket.owner_changed", postgres.NullID(*c.OwnerID), t.OwnerID, postgres.NullID(*c.OwnerID)); err != nil {
+		if c.OwnerID != nil && *c.OwnerID != seenOwner && *c.OwnerID != t.OwnerID {
+			if err := ownerRuleTx(ctx, tx, a, t, *c.OwnerID); err != nil {
 				return err
 			}
+			if err := s.setOwnerTx(ctx, tx, a.UserID, t, *c.OwnerID, "ticket.owner_changed", now); err != nil {
+				return err
+			}
+			changed = true
 		}
 		if c.TeamID != nil && *c.TeamID != t.TeamID {
 			if err := set("team_id", "ticket.team_changed", postgres.NullID(*c.TeamID), t.TeamID, postgres.NullID(*c.TeamID)); err != nil {
@@ -159,6 +172,9 @@ func (s *Store) SetStatusTx(ctx context.Context, tx pgx.Tx, a Actor, id int64, t
 		return nil
 	}
 	now := s.now()
+	if err := s.claimTx(ctx, tx, a, &t, now); err != nil {
+		return err
+	}
 	if err := s.setStatusTx(ctx, tx, a, t, to, now); err != nil {
 		return err
 	}
@@ -174,7 +190,8 @@ func (s *Store) SetHolderTx(ctx context.Context, tx pgx.Tx, id, teamID, userID i
 	return nil
 }
 
-// SetOwnerTx hands the loop of ticket id to another owner, with an event.
+// SetOwnerTx hands the loop of ticket id to another owner (an active staff
+// member), with an event; an open follow-up moves with it (OwnerChanged hook).
 func (s *Store) SetOwnerTx(ctx context.Context, tx pgx.Tx, actorID, id, ownerID int64) error {
 	t, err := getTx(ctx, tx, id, true)
 	if err != nil {
@@ -183,11 +200,11 @@ func (s *Store) SetOwnerTx(ctx context.Context, tx pgx.Tx, actorID, id, ownerID 
 	if t.OwnerID == ownerID {
 		return nil
 	}
-	now := s.now()
-	if _, err := tx.Exec(ctx, `UPDATE tickets SET owner_id = $2 WHERE id = $1`, id, postgres.NullID(ownerID)); err != nil {
-		return fmt.Errorf("set owner of %d: %w", id, err)
+	if err := checkOwnerTx(ctx, tx, ownerID); err != nil {
+		return err
 	}
-	if err := RecordEventTx(ctx, tx, now, id, actorID, "ticket.owner_changed", map[string]any{"old": t.OwnerID, "new": ownerID}); err != nil {
+	now := s.now()
+	if err := s.setOwnerTx(ctx, tx, actorID, t, ownerID, "ticket.owner_changed", now); err != nil {
 		return err
 	}
 	return s.touchTx(ctx, tx, id, now)
@@ -198,10 +215,8 @@ func (s *Store) setStatusTx(ctx context.Context, tx pgx.Tx, a Actor, t Ticket, t
 	if !t.Status.CanBecome(to) {
 		return apperr.InvalidFields(map[string]string{"status": "error_transition_invalid"})
 	}
-	if to == StatusClosed && s.hooks.CloseGuard != nil {
-		if err := s.hooks.CloseGuard(ctx, tx, t.ID); err != nil {
-			return err
-		}
+	if err := guardTx(ctx, tx, t.ID, to); err != nil {
+		return err
 	}
 	var extra string
 	switch to {
@@ -262,6 +277,9 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 			return apperr.New(apperr.Conflict, "error_ticket_closed")
 		}
 		now := s.now()
+		if err := s.claimTx(ctx, tx, a, &t, now); err != nil {
+			return err
+		}
 		msgID, err := insertMessageIDTx(ctx, tx, id, r.Kind, a.UserID, 0, r.Body, now)
 		if err != nil {
 			return err
@@ -310,8 +328,12 @@ WHERE id = $1`, id, r.Body); err != nil {
 
 // AddNoteTx adds an internal note by authorID inside the caller's
 // transaction (escalation guidance, supervisor coaching).
+// Like any note it makes its author the loop owner of an unowned ticket.
 func (s *Store) AddNoteTx(ctx context.Context, tx pgx.Tx, id, authorID int64, body string) error {
 	now := s.now()
+	if _, err := s.ClaimTx(ctx, tx, Actor{UserID: authorID}, id); err != nil {
+		return err
+	}
 	if err := insertMessageTx(ctx, tx, id, MessageInternal, authorID, 0, body, now); err != nil {
 		return err
 	}

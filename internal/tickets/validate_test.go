@@ -96,7 +96,7 @@ func TestValidation(t *testing.T) {
 		{"changes unknown category", mkChanges(tickets.Changes{Category: ptr("weather")}), "category", "error_category_invalid"},
 		{"changes bad tag", mkChanges(tickets.Changes{Tags: &[]string{"ok", "not ok!"}}), "tags", "error_tag_invalid"},
 		{"changes NUL tag", mkChanges(tickets.Changes{Tags: &[]string{"a\x00"}}), "tags", "error_tag_invalid"},
-		{"changes unknown owner", mkChanges(tickets.Changes{OwnerID: ptr(int64(999999))}), "owner_id", "error_invalid_choice"},
+		{"changes owner as a rep", mkChanges(tickets.Changes{OwnerID: ptr(int64(999999))}), "owner_id", "error_owner_use_take"},
 		{"changes unknown team", mkChanges(tickets.Changes{TeamID: ptr(int64(999999))}), "team_id", "error_invalid_choice"},
 
 		{"customer empty message", mkCustomer(" "), "message", "error_required"},

@@ -45,7 +45,7 @@ func TestVisibility(t *testing.T) {
 	inB := ticket(b.repB, tickets.NewTicket{})
 	// In team B but owned by a team A rep: the loop owner keeps seeing it.
 	ownedByA := ticket(b.repB, tickets.NewTicket{})
-	ownedByA, err := b.store.Update(b.ctx, b.repB, ownedByA.ID, tickets.Changes{Version: ownedByA.Version, OwnerID: &b.repA.UserID})
+	ownedByA, err := b.store.Update(b.ctx, b.sup, ownedByA.ID, tickets.Changes{Version: ownedByA.Version, OwnerID: &b.repA.UserID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,6 +117,9 @@ func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func eventText(ctx context.Context, e tickets.Event) string {
 	old, _ := e.Data["old"]
 	nw, _ := e.Data["new"]
+	if n, ok := e.Data["new_name"].(string); ok { // owner changes name the people
+		old, nw = e.Data["old_name"], n
+	}
 	return T(ctx, "event_"+strings.ReplaceAll(e.Action, ".", "_"), "Old", eventValue(ctx, e.Action, old), "New", eventValue(ctx, e.Action, nw))
 }
 

@@ -27,7 +27,11 @@ type Page struct {
 type Flash struct {
 	Kind  string // success, error, info
 	MsgID string
+	Args  []any // name/value pairs for the message
 }
+
+// Text is the flash message in the user's language.
+func (f Flash) Text(ctx context.Context) string { return T(ctx, f.MsgID, f.Args...) }
 
 // NavItem is one link of the role-based navigation.
 type NavItem struct {
