@@ -223,6 +223,13 @@ func (s *Service) Escalate(ctx context.Context, u staff.User, ticketID int64, r 
 		if t.OwnerID, err = s.tickets.ClaimTx(ctx, tx, ActorOf(u), t.ID); err != nil {
 			return err
 		}
+		// Escalating a solved ticket says it is not solved after all: it
+		// reopens, so that no solved ticket carries open work.
+		if t.Status == tickets.StatusSolved {
+			if err := s.tickets.SetStatusTx(ctx, tx, ActorOf(u), t.ID, tickets.StatusOpen); err != nil {
+				return err
+			}
+		}
 		id, err = s.insertTx(ctx, tx, t, u.ID, r, tg)
 		return err
 	})
