@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,27 @@ func TestConfigTrustedProxies(t *testing.T) {
 		}
 		if err == nil && len(c.trustedProxies) != tc.want {
 			t.Errorf("%q: %d proxies, want %d", tc.value, len(c.trustedProxies), tc.want)
+		}
+	}
+}
+
+// `loopdesk user add` applies the password policy before it touches the
+// database, and says what is wrong in words.
+func TestUserAddRefusesWeakPasswords(t *testing.T) {
+	for pw, want := range map[string]string{
+		"short":        "at least 12 characters",
+		"qwerty123456": "too common",
+		"aaaaaaaaaaaa": "repeated or sequential",
+	} {
+		getenv := func(k string) string {
+			if k == "LOOPDESK_DATA_DIR" {
+				return t.TempDir()
+			}
+			return ""
+		}
+		err := run(t.Context(), []string{"user", "add", "-email", "a@example.com", "-name", "A B", "-password", pw}, getenv, strings.NewReader(""), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "password: ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("password %q: error %v, want one saying %q", pw, err, want)
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/escalation"
@@ -253,7 +256,7 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 		n.Password = strings.TrimRight(line, "\r\n")
 	}
 	if err := n.Validate(); err != nil {
-		return fmt.Errorf("invalid user: %w", err)
+		return fmt.Errorf("invalid user: %s", explainFields(err))
 	}
 	log := cfg.logger(stdout)
 	pool, closeDB, err := openDB(ctx, &cfg, log)
@@ -267,4 +270,20 @@ func runUserAdd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "added %s (%s), id %d\n", u.Email, u.Role, u.ID)
 	return nil
+}
+
+// explainFields spells out a validation error's fields in English, e.g.
+// "password: This password is too common: ...".
+func explainFields(err error) string {
+	fields := apperr.FieldsOf(err)
+	cat, lerr := i18n.Load()
+	if len(fields) == 0 || lerr != nil {
+		return err.Error()
+	}
+	en := cat.Localizer("en")
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
+		parts = append(parts, f+": "+en.T(fields[f]))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -42,8 +42,10 @@ func (e Edit) Validate() error {
 	if !validTimeZone(e.TimeZone) {
 		f.Add("time_zone", "error_time_zone_invalid")
 	}
-	if e.Password != "" && utf8.RuneCountInString(e.Password) < minPasswordLen {
-		f.Add("password", "error_password_short")
+	if e.Password != "" {
+		if msg := PasswordProblem(e.Password, "", e.Name); msg != "" {
+			f.Add("password", msg)
+		}
 	}
 	return f.Err()
 }
@@ -97,6 +99,9 @@ func (s *Store) Update(ctx context.Context, actorID, id int64, e Edit) (User, er
 		}
 		if err != nil {
 			return fmt.Errorf("get user %d: %w", id, err)
+		}
+		if e.Password != "" && isPersonal(e.Password, old.Email, "") {
+			return apperr.InvalidFields(map[string]string{"password": "trust_error_password_personal"})
 		}
 		losesAdmin := old.Role == RoleAdmin && old.Active && (e.Role != RoleAdmin || !e.Active)
 		if losesAdmin && id == actorID {
@@ -190,8 +195,8 @@ ON CONFLICT DO NOTHING`, id, e.TeamIDs); err != nil {
 // ChangePassword lets a staff member replace their own password after proving
 // they know the current one.
 func (s *Store) ChangePassword(ctx context.Context, id int64, current, next string) error {
-	var hash string
-	err := s.db.QueryRow(ctx, `SELECT password_hash FROM users WHERE id = $1 AND active`, id).Scan(&hash)
+	var hash, email, name string
+	err := s.db.QueryRow(ctx, `SELECT password_hash, email, name FROM users WHERE id = $1 AND active`, id).Scan(&hash, &email, &name)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return apperr.New(apperr.NotFound, "error_user_not_found")
 	}
@@ -206,8 +211,8 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, next stri
 	if !ok {
 		f["current_password"] = "error_password_wrong"
 	}
-	if utf8.RuneCountInString(next) < minPasswordLen {
-		f["new_password"] = "error_password_short"
+	if msg := PasswordProblem(next, email, name); msg != "" {
+		f["new_password"] = msg
 	} else if next == current {
 		f["new_password"] = "error_password_same"
 	}

@@ -96,8 +96,6 @@ type NewUser struct {
 	Password string
 }
 
-const minPasswordLen = 10
-
 // Validate returns field -> message id failures.
 func (n NewUser) Validate() error {
 	var f apperr.Fields
@@ -117,8 +115,8 @@ func (n NewUser) Validate() error {
 			f.Add("time_zone", "error_time_zone_invalid")
 		}
 	}
-	if len([]rune(n.Password)) < minPasswordLen {
-		f.Add("password", "error_password_short")
+	if msg := PasswordProblem(n.Password, n.Email, n.Name); msg != "" {
+		f.Add("password", msg)
 	}
 	return f.Err()
 }
