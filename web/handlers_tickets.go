@@ -149,7 +149,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if v.Others, err = s.tickets.CustomerTickets(ctx, a, t.Customer.ID, t.ID, 10); err != nil {
 		return v, err
 	}
-	if v.Links, err = s.tickets.Links(ctx, t.ID); err != nil {
+	if v.Links, err = s.tickets.Links(ctx, a, t.ID); err != nil {
 		return v, err
 	}
 	users, err := s.staff.List(ctx)

@@ -97,12 +97,15 @@ const (
 	LinkRelated LinkKind = "related"
 )
 
-// Link is a relation to another ticket, seen from one ticket.
+// Link is a relation to another ticket, seen from one ticket. Subject and
+// Status are those of the other ticket, empty when Hidden: the viewer may
+// not open it (Actor.CanSee), so only its number and the relation are shown.
 type Link struct {
 	Kind    string // parent, child, related
 	Other   int64
 	Subject string
 	Status  Status
+	Hidden  bool
 }
 
 // AddLink records that otherID is the parent of id, or related to it.
@@ -134,20 +137,31 @@ ON CONFLICT (ticket_id, other_id) DO UPDATE SET kind = EXCLUDED.kind`, id, other
 	})
 }
 
-// Links lists ticket id's relations in both directions.
-func (s *Store) Links(ctx context.Context, id int64) ([]Link, error) {
-	rows, err := s.db.Query(ctx, `
-SELECT CASE WHEN l.kind = 'parent' THEN 'parent' ELSE 'related' END, t.id, t.subject, t.status
-FROM ticket_links l JOIN tickets t ON t.id = l.other_id WHERE l.ticket_id = $1
-UNION ALL
-SELECT CASE WHEN l.kind = 'parent' THEN 'child' ELSE 'related' END, t.id, t.subject, t.status
-FROM ticket_links l JOIN tickets t ON t.id = l.ticket_id WHERE l.other_id = $1
-ORDER BY 2`, id)
+// sqlLinks lists ticket $1's relations in both directions. The other
+// ticket's subject and status leave the database only when the actor ($2
+// SeeAll, $3 TeamIDs, $4 UserID) may see it: the rule of visibleSQL.
+var sqlLinks = `
+SELECT kind, id, CASE WHEN visible THEN subject ELSE '' END, CASE WHEN visible THEN status::text ELSE '' END, NOT visible
+FROM (
+    SELECT CASE WHEN l.kind = 'parent' THEN 'parent' ELSE 'related' END AS kind, t.id, t.subject, t.status,
+           coalesce(` + visibleSQL("$2", "$3", "$4") + `, false) AS visible
+    FROM ticket_links l JOIN tickets t ON t.id = l.other_id WHERE l.ticket_id = $1
+    UNION ALL
+    SELECT CASE WHEN l.kind = 'parent' THEN 'child' ELSE 'related' END, t.id, t.subject, t.status,
+           coalesce(` + visibleSQL("$2", "$3", "$4") + `, false)
+    FROM ticket_links l JOIN tickets t ON t.id = l.ticket_id WHERE l.other_id = $1
+) x
+ORDER BY id`
+
+// Links lists ticket id's relations in both directions, as a sees them:
+// a linked ticket a may not open is only a number (Link.Hidden).
+func (s *Store) Links(ctx context.Context, a Actor, id int64) ([]Link, error) {
+	rows, err := s.db.Query(ctx, sqlLinks, id, a.SeeAll, a.TeamIDs, a.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("links of %d: %w", id, err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
 		var l Link
-		return l, r.Scan(&l.Kind, &l.Other, &l.Subject, &l.Status)
+		return l, r.Scan(&l.Kind, &l.Other, &l.Subject, &l.Status, &l.Hidden)
 	})
 }
