@@ -42,6 +42,9 @@ type config struct {
 	// X-Forwarded-For names the client; parsed into trustedProxies.
 	TrustedProxies string
 	trustedProxies []netip.Prefix
+
+	// poolSize is the pgx pool size openDB uses; 0: postgres.DefaultMaxConns.
+	poolSize int32
 }
 
 // bind registers the common flags on fs with environment defaults.

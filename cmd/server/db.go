@@ -41,7 +41,11 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (pool *pgxpool.P
 		}
 		url = cluster.ConnString(embeddedDB)
 	}
-	pool, err = postgres.Open(ctx, url)
+	size := cfg.poolSize
+	if size == 0 {
+		size = postgres.DefaultMaxConns()
+	}
+	pool, err = postgres.OpenSized(ctx, url, size)
 	if err != nil {
 		stopCluster()
 		return nil, nil, fmt.Errorf("connect to postgres: %w", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/outbox"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/reports"
 )
 
@@ -38,6 +39,39 @@ func newOutbox(getenv func(string) string, pool *pgxpool.Pool, cat *i18n.Catalog
 	return outbox.New(pool, cat, sender, log, time.Now), nil
 }
 
+// riverQueues are the River queues of `serve` and their worker counts.
+func riverQueues() map[string]river.QueueConfig {
+	return map[string]river.QueueConfig{
+		river.QueueDefault:  {MaxWorkers: 10},
+		escalation.QueueSLA: {MaxWorkers: 20},
+		outbox.Queue:        {MaxWorkers: 5},
+	}
+}
+
+// riverOverheadConns are the connections River takes besides its workers:
+// the notifier's LISTEN connection, leader election and the maintenance
+// services (rescuer, cleaner, periodic enqueuer), which may run at once.
+const riverOverheadConns = 3
+
+// servePoolSize sizes the pgx pool of `serve` against River's worker counts,
+// so that busy jobs cannot starve the web pages of connections:
+//
+//	pool = web + Σ MaxWorkers + queues + riverOverheadConns
+//
+// web is what the pool would be without River (postgres.DefaultMaxConns:
+// a few connections per core). Each running job holds at most one
+// connection at a time (the outbox sends mail with none), and each queue's
+// producer fetches and completes jobs on its own. With 10+20+5 workers in 3
+// queues on 2 cores that is 8+35+3+3 = 49, under Postgres's default
+// max_connections of 100; each further instance needs as many again.
+func servePoolSize() int32 {
+	n := postgres.DefaultMaxConns() + riverOverheadConns
+	for _, q := range riverQueues() {
+		n += int32(q.MaxWorkers) + 1
+	}
+	return n
+}
+
 // startJobs starts River with Loopdesk's workers: SLA checks (scheduled at
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
 func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store) (*river.Client[pgx.Tx], error) {
@@ -49,11 +83,7 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *e
 	periodic := append(outbox.PeriodicJobs(), csat.PeriodicJobs()...)
 	periodic = append(periodic, reports.PeriodicJobs()...)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault:  {MaxWorkers: 10},
-			escalation.QueueSLA: {MaxWorkers: 20},
-			outbox.Queue:        {MaxWorkers: 5},
-		},
+		Queues:       riverQueues(),
 		PeriodicJobs: periodic,
 		Workers:      workers,
 		Logger:       quieter(log, slog.LevelWarn),

@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	_ = secret // used by token features as they land
 
+	cfg.poolSize = servePoolSize() // River's workers share the pool with the web pages
 	pool, closeDB, err := openDB(ctx, &cfg, log)
 	if err != nil {
 		return err

@@ -2,7 +2,10 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 
-	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 )
@@ -31,6 +33,22 @@ import (
 // DispatchInterval, but needs a trigger or a change in tickets, and still a
 // sweep for notifications missed while no listener was connected; for
 // customer mail a few seconds do not matter.
+//
+// How a send survives a crash: the send job claims its row in a short
+// transaction (status 'sending', claimed for claimLease), talks to the SMTP
+// server with no transaction open, and records the result in another short
+// transaction, so a slow mail server holds neither a row lock nor a pool
+// connection. When the process dies mid-send (kill -9), River would leave the
+// job 'running' until its rescuer, an hour later by default; instead the
+// dispatcher re-takes, on its next tick after the lease, a 'sending' row whose
+// claim ran out, and a queued or failed row whose River job has been
+// 'running' for longer than the lease (the process died before its claim),
+// and gives it a new job. The old job, if River ever runs it again, finds the
+// row is no longer its own and does nothing. Delivery is therefore at least
+// once: a mail whose SMTP server accepted it just before the crash is sent
+// again, with the same Message-ID (fixed at the first claim) so that
+// receivers can drop the copy. The lease is far longer than a send can take
+// (the job's timeout), so a live job is never overtaken.
 const (
 	// DispatchInterval is how often the dispatcher looks for queued rows.
 	DispatchInterval = 5 * time.Second
@@ -44,6 +62,12 @@ const (
 	dispatchBatch = 100
 	sendTimeout   = 45 * time.Second
 	maxErrorLen   = 500
+	// jobTimeout bounds one send attempt (SendWorker.Timeout): River cancels
+	// the job's context after it.
+	jobTimeout = sendTimeout + 15*time.Second
+	// claimLease is how long a claimed row is its job's: well past
+	// jobTimeout, so only a job whose process died loses its row.
+	claimLease = 2 * time.Minute
 )
 
 // Outbox dispatches and sends queued mail.
@@ -139,6 +163,21 @@ ORDER BY id
 LIMIT $1
 FOR UPDATE SKIP LOCKED`
 
+// sqlRetakeStuck puts back in the queue, without a job, the rows whose send
+// job died: 'sending' rows whose claim ran out ($1 is now), and queued or
+// failed rows whose River job has been running since before $2 (now minus
+// the lease: the process died between River's fetch and the claim). The
+// running outbox jobs are few, so the second half starts from river_job.
+const sqlRetakeStuck = `
+UPDATE outbox o SET status = 'queued', job_id = NULL, claimed_until = NULL
+WHERE o.id IN (
+    SELECT id FROM outbox WHERE status = 'sending' AND claimed_until < $1
+    UNION
+    SELECT x.id FROM river_job j JOIN outbox x ON x.id = (j.args->>'id')::bigint AND x.job_id = j.id
+    WHERE j.state = 'running' AND j.kind = 'outbox_send' AND j.attempted_at < $2
+      AND x.status IN ('queued', 'failed'))
+RETURNING o.id`
+
 // sqlHold parks rows for the admin page when there is no SMTP to send them.
 const sqlHold = `UPDATE outbox SET status = 'held' WHERE id = ANY($1)`
 
@@ -156,6 +195,19 @@ type insertJobs func(ctx context.Context, tx pgx.Tx, params []river.InsertManyPa
 func (o *Outbox) dispatch(ctx context.Context, insert insertJobs) (int, error) {
 	var n int
 	err := postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		now := o.now()
+		retaken, err := tx.Query(ctx, sqlRetakeStuck, now, now.Add(-claimLease))
+		if err != nil {
+			return fmt.Errorf("re-take stuck mail: %w", err)
+		}
+		stuck, err := pgx.CollectRows(retaken, pgx.RowTo[int64])
+		if err != nil {
+			return fmt.Errorf("re-take stuck mail: %w", err)
+		}
+		if len(stuck) > 0 {
+			o.log.WarnContext(ctx, "outbox: re-queued mail whose send job died (it may reach the customer twice, with one Message-ID)",
+				"outbox_ids", stuck)
+		}
 		rows, err := tx.Query(ctx, sqlLockUndispatched, dispatchBatch)
 		if err != nil {
 			return fmt.Errorf("lock queued mail: %w", err)
@@ -231,61 +283,116 @@ func (w *SendWorker) NextRetry(job *river.Job[SendArgs]) time.Time {
 }
 
 // Timeout bounds one attempt a little beyond the SMTP timeout.
-func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return sendTimeout + 15*time.Second }
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return jobTimeout }
 
+// sqlClaim takes row $1 for job $5 until $3: a queued or failed row of the
+// job, or one whose earlier claim by this job ran out (River ran the job
+// again after its process died). The attempt is counted here, so a crash
+// mid-send still counts. message_id is fixed at the first claim.
+const sqlClaim = `
+UPDATE outbox SET status = 'sending', claimed_until = $3, attempts = attempts + 1, last_attempt_at = $2,
+       message_id = coalesce(message_id, $4)
+WHERE id = $1 AND job_id = $5
+  AND (status IN ('queued', 'failed') OR (status = 'sending' AND claimed_until < $2))
+RETURNING id`
+
+// sqlHoldOwn parks a row of job $2 when there is no SMTP to send it.
+const sqlHoldOwn = `UPDATE outbox SET status = 'held' WHERE id = $1 AND job_id = $2 AND status IN ('queued', 'failed')`
+
+// sqlMarkSent and sqlMarkFailed record the result of job $3's claim; a row
+// re-taken meanwhile is left alone.
 const sqlMarkSent = `
-UPDATE outbox SET status = 'sent', sent_at = $2, last_attempt_at = $2, attempts = attempts + 1, last_error = ''
-WHERE id = $1`
+UPDATE outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = ''
+WHERE id = $1 AND job_id = $3 AND status = 'sending'`
 
 const sqlMarkFailed = `
-UPDATE outbox SET status = 'failed', last_attempt_at = $2, attempts = attempts + 1, last_error = $3
-WHERE id = $1`
+UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $2
+WHERE id = $1 AND job_id = $3 AND status = 'sending'`
 
-// send delivers row id for River job jobID. The row stays locked while it is
-// sent, so an admin's retry cannot start a second delivery of the same mail.
+// send delivers row id for River job jobID: claim (short transaction), send
+// (none), mark (short transaction). A job whose row is sent, gone or owned
+// by a newer job does nothing.
 func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
-	var sendErr error
-	err := postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		m, err := getTx(ctx, tx, id, true)
-		if apperr.Is(err, apperr.NotFound) {
-			o.log.WarnContext(ctx, "outbox: mail to send is gone", "outbox_id", id)
+	m, ok, err := o.claim(ctx, id, jobID)
+	if err != nil || !ok {
+		return err
+	}
+	r, err := Render(o.cat, m)
+	if err != nil {
+		// No attempt can fix the data: fail for the admin page, do not retry.
+		o.mark(ctx, m, jobID, err)
+		return river.JobCancel(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	sendErr := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body, MessageID: m.MessageID})
+	if sendErr != nil {
+		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
+			"kind", m.Kind, "attempt", m.Attempts, "err", sendErr)
+	} else {
+		o.log.InfoContext(ctx, "outbox: sent", "outbox_id", id, "ticket_id", m.TicketID, "kind", m.Kind)
+	}
+	if err := o.mark(ctx, m, jobID, sendErr); err != nil {
+		// Sent but not recorded: River retries the job, which finds its claim
+		// still running and leaves the row; the dispatcher re-takes it after
+		// the lease and it goes out again with the same Message-ID.
+		return errors.Join(sendErr, err)
+	}
+	return sendErr
+}
+
+// claim takes row id for jobID in a short transaction. ok is false when the
+// row is not this job's to send (sent, gone, requeued, or held now because
+// there is no SMTP).
+func (o *Outbox) claim(ctx context.Context, id, jobID int64) (m Mail, ok bool, err error) {
+	now := o.now()
+	err = postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		if o.sender == nil {
+			_, err := tx.Exec(ctx, sqlHoldOwn, id, jobID)
+			return err
+		}
+		err := tx.QueryRow(ctx, sqlClaim, id, now, now.Add(claimLease), newMessageID(), jobID).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if m.Status == StatusSent || m.JobID != jobID {
-			return nil // sent already, or requeued since: a newer job owns the row
-		}
-		now := o.now()
-		if o.sender == nil {
-			_, err := tx.Exec(ctx, sqlHold, []int64{id})
-			return err
-		}
-		r, err := Render(o.cat, m)
-		if err != nil {
-			// No attempt can fix the data: fail for the admin page, do not retry.
-			sendErr = river.JobCancel(err)
-			_, err = tx.Exec(ctx, sqlMarkFailed, id, now, truncate(err.Error()))
-			return err
-		}
-		sctx, cancel := context.WithTimeout(ctx, sendTimeout)
-		defer cancel()
-		if err := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body}); err != nil {
-			sendErr = err
-			o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
-				"kind", m.Kind, "attempt", m.Attempts+1, "err", err)
-			_, err = tx.Exec(ctx, sqlMarkFailed, id, now, truncate(err.Error()))
-			return err
-		}
-		o.log.InfoContext(ctx, "outbox: sent", "outbox_id", id, "ticket_id", m.TicketID, "kind", m.Kind)
-		_, err = tx.Exec(ctx, sqlMarkSent, id, now)
+		m, err = getTx(ctx, tx, id, false)
+		ok = err == nil
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("outbox send %d: %w", id, err)
+		return Mail{}, false, fmt.Errorf("outbox claim %d: %w", id, err)
 	}
-	return sendErr
+	return m, ok, nil
+}
+
+// mark records the result of m's send by jobID (sendErr nil: sent) in a
+// short transaction, on a context that outlives the job's: the mail has
+// gone out (or not) whatever happens to the job now.
+func (o *Outbox) mark(ctx context.Context, m Mail, jobID int64, sendErr error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var err error
+	if sendErr == nil {
+		_, err = o.db.Exec(ctx, sqlMarkSent, m.ID, o.now(), jobID)
+	} else {
+		_, err = o.db.Exec(ctx, sqlMarkFailed, m.ID, truncate(sendErr.Error()), jobID)
+	}
+	if err != nil {
+		o.log.ErrorContext(ctx, "outbox: could not record a send", "outbox_id", m.ID, "sent", sendErr == nil, "err", err)
+		return fmt.Errorf("outbox mark %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// newMessageID returns the left part of a new Message-ID: random, so two
+// desks sending from one domain never clash.
+func newMessageID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // truncate keeps last_error short and valid UTF-8.

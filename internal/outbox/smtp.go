@@ -22,6 +22,10 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string // plain text, UTF-8
+	// MessageID is the left part of the Message-ID header (the From domain
+	// is the right part): the same on every attempt of one outbox row, so a
+	// receiver can drop a copy sent twice. "" makes a random one.
+	MessageID string
 }
 
 // Sender delivers a message. A nil Sender means no SMTP is configured: mail
@@ -174,8 +178,12 @@ func (s *SMTPSender) send(ctx context.Context, m Message) error {
 // quoted-printable body, CRLF line ends.
 func compose(from, to *mail.Address, m Message, now time.Time) []byte {
 	var b bytes.Buffer
-	id := make([]byte, 12)
-	_, _ = rand.Read(id)
+	id := m.MessageID
+	if id == "" || strings.ContainsAny(id, "<>@ \r\n") {
+		raw := make([]byte, 12)
+		_, _ = rand.Read(raw)
+		id = hex.EncodeToString(raw)
+	}
 	domain := "loopdesk.invalid"
 	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
 		domain = from.Address[at+1:]
@@ -186,7 +194,7 @@ func compose(from, to *mail.Address, m Message, now time.Time) []byte {
 	hdr("To", to.String())
 	hdr("Subject", mime.QEncoding.Encode("utf-8", subject))
 	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
+	hdr("Message-ID", "<"+id+"@"+domain+">")
 	hdr("MIME-Version", "1.0")
 	hdr("Content-Type", "text/plain; charset=utf-8")
 	hdr("Content-Transfer-Encoding", "quoted-printable")

@@ -22,14 +22,15 @@ type Status string
 
 // The statuses (the outbox table's CHECK constraint).
 const (
-	StatusQueued Status = "queued" // waiting for its River job
-	StatusSent   Status = "sent"
-	StatusFailed Status = "failed" // the last attempt failed; River retries until its attempts run out
-	StatusHeld   Status = "held"   // no SMTP configured: an admin sends it by hand or retries later
+	StatusQueued  Status = "queued"  // waiting for its River job
+	StatusSending Status = "sending" // claimed by its job, which is talking to the SMTP server
+	StatusSent    Status = "sent"
+	StatusFailed  Status = "failed" // the last attempt failed; River retries until its attempts run out
+	StatusHeld    Status = "held"   // no SMTP configured: an admin sends it by hand or retries later
 )
 
 // Statuses lists every status, in the order the admin page shows them.
-var Statuses = []Status{StatusHeld, StatusFailed, StatusQueued, StatusSent}
+var Statuses = []Status{StatusHeld, StatusFailed, StatusQueued, StatusSending, StatusSent}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -56,6 +57,7 @@ type Mail struct {
 	SentAt        *time.Time
 	LastAttemptAt *time.Time
 	JobID         int64
+	MessageID     string // the Message-ID, fixed at the first claim; "" before
 }
 
 // Store runs the outbox SQL.
@@ -71,13 +73,13 @@ func NewStore(db *pgxpool.Pool, now func() time.Time) *Store {
 
 const sqlSelectMail = `
 SELECT id, coalesce(ticket_id, 0), to_address, kind, locale, data, status, attempts, last_error,
-       created_at, sent_at, last_attempt_at, coalesce(job_id, 0)
+       created_at, sent_at, last_attempt_at, coalesce(job_id, 0), coalesce(message_id, '')
 FROM outbox`
 
 func scanMail(row pgx.Row) (Mail, error) {
 	var m Mail
 	err := row.Scan(&m.ID, &m.TicketID, &m.To, &m.Kind, &m.Locale, &m.Data, &m.Status, &m.Attempts, &m.LastError,
-		&m.CreatedAt, &m.SentAt, &m.LastAttemptAt, &m.JobID)
+		&m.CreatedAt, &m.SentAt, &m.LastAttemptAt, &m.JobID, &m.MessageID)
 	return m, err
 }
 

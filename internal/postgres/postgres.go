@@ -30,14 +30,20 @@ var (
 )
 
 // Open connects a pool to connString and pings the server. Unless connString sets
-// pool_max_conns, the pool holds defaultMaxConns() connections.
+// pool_max_conns, the pool holds DefaultMaxConns() connections.
 func Open(ctx context.Context, connString string) (*pgxpool.Pool, error) {
+	return OpenSized(ctx, connString, DefaultMaxConns())
+}
+
+// OpenSized is Open with a pool of maxConns connections, unless connString
+// sets pool_max_conns.
+func OpenSized(ctx context.Context, connString string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(connString) // its errors redact any password
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse connection string: %w", err)
 	}
 	if !strings.Contains(connString, "pool_max_conns") {
-		cfg.MaxConns = defaultMaxConns()
+		cfg.MaxConns = maxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -50,11 +56,11 @@ func Open(ctx context.Context, connString string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// defaultMaxConns sizes the pool from the cores: Postgres throughput peaks at a few active
+// DefaultMaxConns sizes the pool from the cores: Postgres throughput peaks at a few active
 // connections per core (beyond that they queue inside the server), but some connections sit
 // idle in a transaction or are held by River (its LISTEN connection, its producers). pgx's
 // own default, max(4, cores), is too tight for that; 8 on 2 cores, capped for big hosts.
-func defaultMaxConns() int32 {
+func DefaultMaxConns() int32 {
 	return int32(max(8, min(4*runtime.GOMAXPROCS(0), 32)))
 }
 
