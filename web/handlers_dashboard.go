@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"net/http"
 	"net/url"
@@ -111,9 +110,7 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff") // a byte order mark, so spreadsheets read the UTF-8 headers right
-	cw := csv.NewWriter(&buf)
-	_ = cw.Write(t.CSVHeader(ctx))
-	_ = cw.WriteAll(t.CSVRows()) // writes to a buffer cannot fail
+	_ = writeCSV(&buf, t.CSVHeader(ctx), t.CSVRows()) // writes to a buffer cannot fail; formula cells neutralised
 	name := "loopdesk-" + section + "-" + f.From.Format(time.DateOnly) + "-" + f.To.Format(time.DateOnly)
 	if f.TeamID != 0 {
 		name += "-team-" + strconv.FormatInt(f.TeamID, 10)
