@@ -110,7 +110,8 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff") // a byte order mark, so spreadsheets read the UTF-8 headers right
-	_ = writeCSV(&buf, t.CSVHeader(ctx), t.CSVRows()) // writes to a buffer cannot fail; formula cells neutralised
+	// Formula cells are neutralised; writes to a buffer cannot fail.
+	_ = writeCSV(&buf, t.CSVHeader(ctx), t.CSVRows())
 	name := "loopdesk-" + section + "-" + f.From.Format(time.DateOnly) + "-" + f.To.Format(time.DateOnly)
 	if f.TeamID != 0 {
 		name += "-team-" + strconv.FormatInt(f.TeamID, 10)
