@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"time"
@@ -43,6 +45,40 @@ func (m *metrics) observe(route, method string, status int, d time.Duration) {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// MetricsHandler serves the Prometheus metrics for the separate metrics
+// listener (LOOPDESK_METRICS_ADDR); with LOOPDESK_METRICS_TOKEN set it wants
+// that bearer token there too.
+func (s *Server) MetricsHandler() http.Handler {
+	return s.metricsAuth(s.metrics.handler())
+}
+
+// handlePublicMetrics is /metrics on the public address: not there at all
+// without a metrics token, and only for its bearer with one.
+func (s *Server) handlePublicMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.metricsToken == "" {
+		http.NotFound(w, r)
+		return
+	}
+	s.MetricsHandler().ServeHTTP(w, r)
+}
+
+// metricsAuth lets through requests with "Authorization: Bearer <token>"
+// when a metrics token is set.
+func (s *Server) metricsAuth(next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte("Bearer " + s.metricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.metricsToken != "" {
+			got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+			if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="loopdesk metrics"`)
+				http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // poolCollector reports pgxpool.Stat at scrape time.

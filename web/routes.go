@@ -18,7 +18,7 @@ func (s *Server) routes() http.Handler {
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
-	r.Handle("/metrics", s.metrics.handler())
+	r.Get("/metrics", s.handlePublicMetrics) // 404 unless LOOPDESK_METRICS_TOKEN is set
 	r.Get("/static/{hash}/*", s.assets.serve)
 
 	// JSON API, authenticated by personal API tokens (no session, no cookies).

@@ -36,7 +36,7 @@ var routeTable = []struct {
 }{
 	{"GET", "/healthz", "/healthz", public, 200, 0},
 	{"GET", "/readyz", "/readyz", public, 200, 0},
-	{"GET", "/metrics", "/metrics", public, 200, 0},
+	{"GET", "/metrics", "/metrics", public, 404, 0}, // only with LOOPDESK_METRICS_TOKEN (TestMetricsAccess)
 	{"GET", "/static/{hash}/*", "/static/x/css/app.css", public, 200, 0},
 	{"GET", "/login", "/login", public, 200, 303}, // signed in: sent on to the start page
 	{"POST", "/login", "/login", public, 422, 0},

@@ -33,7 +33,10 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed (LOOPDESK_TRUSTED_PROXIES); empty: none.
 	TrustedProxies []netip.Prefix
-	Now            func() time.Time
+	// MetricsToken, when set, is the bearer token /metrics wants
+	// (LOOPDESK_METRICS_TOKEN); without it /metrics is not on this handler.
+	MetricsToken string
+	Now          func() time.Time
 	// feedback: CSAT surveys and at-risk customers; team announcements.
 	CSAT    *csat.Store
 	News    *announce.Store
@@ -58,6 +61,7 @@ type Server struct {
 	now      func() time.Time
 	// trustedProxies: whose X-Forwarded-For names the client (clientIP).
 	trustedProxies []netip.Prefix
+	metricsToken   string
 	handler        http.Handler
 }
 
@@ -103,6 +107,7 @@ func New(d Deps) (*Server, error) {
 		now:      d.Now,
 
 		trustedProxies: d.TrustedProxies,
+		metricsToken:   d.MetricsToken,
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -42,10 +42,19 @@ type config struct {
 	// X-Forwarded-For names the client; parsed into trustedProxies.
 	TrustedProxies string
 	trustedProxies []netip.Prefix
+	// MetricsAddr is the listen address of /metrics, apart from the public
+	// one; "off" for none.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics wants, on the
+	// metrics address and on the public one.
+	MetricsToken string
 
 	// poolSize is the pgx pool size openDB uses; 0: postgres.DefaultMaxConns.
 	poolSize int32
 }
+
+// defaultMetricsAddr keeps /metrics on the loopback interface.
+const defaultMetricsAddr = "127.0.0.1:9090"
 
 // bind registers the common flags on fs with environment defaults.
 func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
@@ -65,6 +74,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.MailInAddr, "mail-in-addr", env("LOOPDESK_MAIL_IN_ADDR", ""), "SMTP listen address for customer mail, e.g. 0.0.0.0:2525; empty: off (LOOPDESK_MAIL_IN_ADDR)")
 	fs.StringVar(&c.MailInTo, "mail-in-to", env("LOOPDESK_MAIL_IN_TO", env("LOOPDESK_SMTP_FROM", "")), "comma-separated desk addresses the listener takes mail for; default LOOPDESK_SMTP_FROM (LOOPDESK_MAIL_IN_TO)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("LOOPDESK_METRICS_ADDR", defaultMetricsAddr), "listen address of /metrics, apart from the public one; off: none (LOOPDESK_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -112,6 +123,14 @@ func (c *config) validate() error {
 	}
 	if c.trustedProxies, err = web.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("LOOPDESK_TRUSTED_PROXIES %q: want comma-separated CIDRs, e.g. 10.0.0.0/8,192.168.1.5/32: %v", c.TrustedProxies, err)
+	}
+	if c.MetricsAddr != "off" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return fmt.Errorf("LOOPDESK_METRICS_ADDR %q: want host:port, e.g. 127.0.0.1:9090, or off", c.MetricsAddr)
+		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
+		return errors.New("LOOPDESK_METRICS_TOKEN must be at least 24 characters")
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

@@ -19,7 +19,7 @@ func TestConfigTrustedProxies(t *testing.T) {
 		{"proxy.example", true, 0},
 	}
 	for _, tc := range tests {
-		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), TrustedProxies: tc.value}
+		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), TrustedProxies: tc.value, MetricsAddr: "off"}
 		err := c.validate()
 		if (err != nil) != tc.wantErr {
 			t.Errorf("%q: error %v, want error %v", tc.value, err, tc.wantErr)
@@ -51,6 +51,26 @@ func TestUserAddRefusesWeakPasswords(t *testing.T) {
 		err := run(t.Context(), []string{"user", "add", "-email", "a@example.com", "-name", "A B", "-password", pw}, getenv, strings.NewReader(""), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "password: ") || !strings.Contains(err.Error(), want) {
 			t.Errorf("password %q: error %v, want one saying %q", pw, err, want)
+		}
+	}
+}
+
+func TestConfigMetrics(t *testing.T) {
+	tests := []struct {
+		addr, token string
+		wantErr     string
+	}{
+		{defaultMetricsAddr, "", ""},
+		{"off", "", ""},
+		{"0.0.0.0:9100", "a-long-enough-metrics-token-123", ""},
+		{"9100", "", "LOOPDESK_METRICS_ADDR"},
+		{defaultMetricsAddr, "short", "LOOPDESK_METRICS_TOKEN"},
+	}
+	for _, tc := range tests {
+		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), MetricsAddr: tc.addr, MetricsToken: tc.token}
+		err := c.validate()
+		if (tc.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("addr %q token %q: error %v, want one naming %q", tc.addr, tc.token, err, tc.wantErr)
 		}
 	}
 }

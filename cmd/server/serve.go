@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -107,7 +108,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
 		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
-		TrustedProxies: cfg.trustedProxies})
+		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}
@@ -125,6 +126,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
+	stopMetrics, err := startMetrics(&cfg, srv.MetricsHandler(), log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 
 	log.Info("loopdesk is serving", "url", cfg.BaseURL, "addr", ln.Addr().String())
 	fmt.Fprintf(stdout, "\nLoopdesk is running at %s\n", cfg.BaseURL)
@@ -287,4 +293,36 @@ func explainFields(err error) string {
 		parts = append(parts, f+": "+en.T(fields[f]))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// startMetrics serves /metrics on its own address (LOOPDESK_METRICS_ADDR),
+// away from the public one. When the default address is taken (another
+// Loopdesk, a Prometheus on this host) it logs a warning and goes on
+// without; an address set on purpose that cannot be had is an error.
+func startMetrics(cfg *config, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	if cfg.MetricsAddr == "off" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		if cfg.MetricsAddr == defaultMetricsAddr {
+			log.Warn("metrics are off: their default address is taken; set LOOPDESK_METRICS_ADDR", "addr", cfg.MetricsAddr, "err", err)
+			return func() {}, nil
+		}
+		return nil, fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
