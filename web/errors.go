@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -23,17 +24,28 @@ func statusOf(k apperr.Kind) int {
 		return http.StatusUnauthorized
 	case apperr.TooMany:
 		return http.StatusTooManyRequests
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
 }
 
+// retryAfter is how long a visitor is asked to wait, in seconds, when the
+// database cannot be reached: long enough for a restart or a failover.
+const retryAfter = "30"
+
 // classify returns err's kind and message id. Errors that no store
-// classified are looked at once more: a value Postgres refused for what it
+// classified are looked at once more: a database that cannot be reached
+// (no connection, a connection lost, a server stopping) is Unavailable, a
+// passing state worth trying again; a value Postgres refused for what it
 // is (NUL, invalid UTF-8, too long for its index) is the sender's fault, so
 // Invalid (the field checks should have caught it: logged as a warning).
 func (s *Server) classify(r *http.Request, err error) (apperr.Kind, string) {
 	kind, msg := apperr.KindOf(err), apperr.MsgIDOf(err)
+	if kind == apperr.Internal && postgres.IsUnavailable(err) {
+		return apperr.Unavailable, "error_unavailable"
+	}
 	if kind == apperr.Internal && postgres.IsBadInput(err) {
 		s.log.WarnContext(r.Context(), "input reached the database unchecked", "request_id", requestID(r.Context()), "err", err)
 		return apperr.Invalid, "error_input_rejected"
@@ -45,6 +57,10 @@ func (s *Server) classify(r *http.Request, err error) (apperr.Kind, string) {
 // the request id and shown only as a generic message.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	kind, msg := s.classify(r, err)
+	if kind == apperr.Unavailable {
+		s.unavailable(w, r, err)
+		return
+	}
 	status := statusOf(kind)
 	if kind == apperr.Internal || msg == "" {
 		msg = "error_internal"
@@ -64,4 +80,38 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, apperr.New(apperr.NotFound, "error_not_found"))
+}
+
+// unavailable answers a request the database could not serve: 503 with
+// Retry-After and a page in the visitor's language that says to try again
+// shortly. The page needs nothing from the database (no session, no
+// counts): the language is the signed-in member's if already loaded, else
+// the switcher's cookie or the browser's.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "err", err)
+	var userLocale, cookie string
+	if u := currentUser(r.Context()); u != nil {
+		userLocale = u.Locale
+	}
+	if c, cerr := r.Cookie(langCookie); cerr == nil {
+		cookie = c.Value
+	}
+	l := s.cat.Localizer(i18n.Negotiate(userLocale, cookie, r.Header.Get("Accept-Language")))
+	r = r.WithContext(i18n.WithLocalizer(r.Context(), l))
+	p := views.Page{Title: l.T("error_title_unavailable"), Lang: l.Lang, Asset: s.assets.url, Path: r.URL.RequestURI()}
+	w.Header().Set("Content-Language", l.Lang)
+	w.Header().Set("Retry-After", retryAfter)
+	s.render(w, r, http.StatusServiceUnavailable, views.ErrorPage(p, "error_title_unavailable", "error_unavailable"))
+}
+
+// sessionError answers a failure of the session store (scs's ErrorFunc),
+// which runs before a page knows its visitor: the outage page when the
+// database is unavailable, else a plain 500.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	if postgres.IsUnavailable(err) {
+		s.unavailable(w, r, err)
+		return
+	}
+	s.log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }

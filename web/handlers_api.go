@@ -138,6 +138,8 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 		kind, msgID := s.classify(r, err)
 		status, d.Code, fields = statusOf(kind), kind.String(), apperr.FieldsOf(err)
 		switch {
+		case kind == apperr.Unavailable:
+			w.Header().Set("Retry-After", retryAfter)
 		case kind == apperr.Internal || status >= 500:
 			msgID = "error_internal"
 		case kind == apperr.Invalid && len(fields) > 0:

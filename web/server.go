@@ -86,10 +86,6 @@ func New(d Deps) (*Server, error) {
 		sm.Cookie.Name = "__Host-loopdesk_session"
 		sm.Cookie.Secure = true
 	}
-	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		d.Log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))
-		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-	}
 	s := &Server{
 		log:      d.Log,
 		db:       d.DB,
@@ -109,6 +105,7 @@ func New(d Deps) (*Server, error) {
 		trustedProxies: d.TrustedProxies,
 		metricsToken:   d.MetricsToken,
 	}
+	sm.ErrorFunc = s.sessionError // the outage page when the database is down
 	s.handler = s.routes()
 	return s, nil
 }

@@ -20,6 +20,7 @@ const (
 	Forbidden
 	Unauthorized
 	TooMany
+	Unavailable // a service the request needs (the database) cannot be reached now
 )
 
 func (k Kind) String() string {
@@ -36,6 +37,8 @@ func (k Kind) String() string {
 		return "unauthorized"
 	case TooMany:
 		return "too_many_requests"
+	case Unavailable:
+		return "unavailable"
 	default:
 		return "internal"
 	}

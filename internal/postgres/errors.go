@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"errors"
+	"io"
+	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -59,4 +62,38 @@ func IsBadInput(err error) bool {
 		return true
 	}
 	return false
+}
+
+// SQLSTATE codes of a server that cannot serve now: class 08 (connection
+// exceptions) by prefix, and these.
+const (
+	codeAdminShutdown      = "57P01" // the server is stopping: connections are ended
+	codeCrashShutdown      = "57P02"
+	codeCannotConnectNow   = "57P03" // starting up, shutting down, in recovery
+	codeTooManyConnections = "53300"
+)
+
+// IsUnavailable reports whether err means the database cannot be reached
+// right now, so that the same request may well succeed a little later: no
+// connection could be made (refused, timed out, unknown host, or the pool
+// found none), a connection broke in the middle of a request, or the server
+// is stopping, starting or full.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case codeAdminShutdown, codeCrashShutdown, codeCannotConnectNow, codeTooManyConnections:
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08")
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed)
 }

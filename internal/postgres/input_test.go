@@ -1,9 +1,14 @@
 package postgres_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
@@ -62,4 +67,45 @@ func randomText(n int) string {
 		b.WriteByte('a' + byte(x%26))
 	}
 	return b.String()
+}
+
+// TestIsUnavailable tells a database that cannot be reached (nothing
+// listening, a connection ended by the server) from errors of the request.
+func TestIsUnavailable(t *testing.T) {
+	ctx := t.Context()
+	// Nothing listens on a port just closed.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	_ = l.Close()
+	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://x@127.0.0.1:%d/x?sslmode=disable&connect_timeout=5", addr.Port))
+	if err == nil || !postgres.IsUnavailable(err) {
+		t.Errorf("connection refused: IsUnavailable(%v) = false", err)
+	}
+	// A connection the server ends (as when it stops).
+	conn, err := pgx.Connect(ctx, pgtest.NewConnString(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, `SELECT pg_terminate_backend(pg_backend_pid())`)
+	if err == nil {
+		_, err = conn.Exec(ctx, `SELECT 1`)
+	}
+	if !postgres.IsUnavailable(err) {
+		t.Errorf("terminated connection: IsUnavailable(%v) = false", err)
+	}
+	// Failures of the request itself are not outages.
+	db := pgtest.New(t)
+	_, syntax := db.Exec(ctx, `SELEC 1`)
+	var n int
+	noRows := db.QueryRow(ctx, `SELECT 1 WHERE false`).Scan(&n)
+	_, badInput := db.Exec(ctx, `SELECT $1::text`, "a\x00")
+	for _, err := range []error{nil, syntax, noRows, badInput, errors.New("plain"), context.Canceled} {
+		if postgres.IsUnavailable(err) {
+			t.Errorf("IsUnavailable(%v) = true", err)
+		}
+	}
 }
