@@ -58,7 +58,7 @@ func (s *Server) classify(r *http.Request, err error) (apperr.Kind, string) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	kind, msg := s.classify(r, err)
 	if kind == apperr.Unavailable {
-		s.unavailable(w, r, err)
+		s.unavailable(w, r, err, msg)
 		return
 	}
 	status := statusOf(kind)
@@ -82,13 +82,18 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, apperr.New(apperr.NotFound, "error_not_found"))
 }
 
-// unavailable answers a request the database could not serve: 503 with
-// Retry-After and a page in the visitor's language that says to try again
-// shortly. The page needs nothing from the database (no session, no
+// unavailable answers a request the database could not serve (or that the
+// server is too busy for: msg says which): 503 with Retry-After and a page
+// in the visitor's language that says to try again shortly. The page needs nothing from the database (no session, no
 // counts): the language is the signed-in member's if already loaded, else
 // the switcher's cookie or the browser's.
-func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.ErrorContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "err", err)
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error, msg string) {
+	if msg == "" || msg == "error_unavailable" {
+		msg = "error_unavailable"
+		s.log.ErrorContext(r.Context(), "database unavailable", "request_id", requestID(r.Context()), "err", err)
+	} else {
+		s.log.WarnContext(r.Context(), "too busy", "request_id", requestID(r.Context()), "err", err)
+	}
 	var userLocale, cookie string
 	if u := currentUser(r.Context()); u != nil {
 		userLocale = u.Locale
@@ -101,7 +106,7 @@ func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) 
 	p := views.Page{Title: l.T("error_title_unavailable"), Lang: l.Lang, Asset: s.assets.url, Path: r.URL.RequestURI()}
 	w.Header().Set("Content-Language", l.Lang)
 	w.Header().Set("Retry-After", retryAfter)
-	s.render(w, r, http.StatusServiceUnavailable, views.ErrorPage(p, "error_title_unavailable", "error_unavailable"))
+	s.render(w, r, http.StatusServiceUnavailable, views.ErrorPage(p, "error_title_unavailable", msg))
 }
 
 // sessionError answers a failure of the session store (scs's ErrorFunc),
@@ -109,7 +114,7 @@ func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) 
 // database is unavailable, else a plain 500.
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
 	if postgres.IsUnavailable(err) {
-		s.unavailable(w, r, err)
+		s.unavailable(w, r, err, "error_unavailable")
 		return
 	}
 	s.log.ErrorContext(r.Context(), "session", "err", err, "request_id", requestID(r.Context()))

@@ -30,7 +30,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, err := s.staff.Authenticate(r.Context(), form.Email, r.PostForm.Get("password"), clientIP(r))
 	if err != nil {
 		switch apperr.KindOf(err) {
-		case apperr.Invalid, apperr.Unauthorized, apperr.TooMany:
+		case apperr.Invalid, apperr.Unauthorized, apperr.TooMany, apperr.Unavailable:
+			if apperr.KindOf(err) == apperr.Unavailable {
+				w.Header().Set("Retry-After", "5")
+			}
 			form.Errors = apperr.FieldsOf(err)
 			if len(form.Errors) == 0 {
 				form.Error = apperr.MsgIDOf(err)

@@ -20,7 +20,7 @@ const (
 	Forbidden
 	Unauthorized
 	TooMany
-	Unavailable // a service the request needs (the database) cannot be reached now
+	Unavailable // a service the request needs (the database) cannot be reached now, or the server is too busy for it
 )
 
 func (k Kind) String() string {

@@ -77,9 +77,9 @@ func (s *Store) Update(ctx context.Context, actorID, id int64, e Edit) (User, er
 	}
 	var hash string
 	if e.Password != "" {
-		h, err := HashPassword(e.Password)
+		h, err := s.hashPassword(ctx, e.Password)
 		if err != nil {
-			return User{}, fmt.Errorf("hash password: %w", err)
+			return User{}, err
 		}
 		hash = h
 	}
@@ -203,7 +203,7 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, next stri
 	if err != nil {
 		return fmt.Errorf("get password: %w", err)
 	}
-	ok, err := CheckPassword(hash, current)
+	ok, err := s.checkPassword(ctx, hash, current)
 	if err != nil {
 		return fmt.Errorf("check password of user %d: %w", id, err)
 	}
@@ -219,9 +219,9 @@ func (s *Store) ChangePassword(ctx context.Context, id int64, current, next stri
 	if len(f) > 0 {
 		return apperr.InvalidFields(f)
 	}
-	newHash, err := HashPassword(next)
+	newHash, err := s.hashPassword(ctx, next)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`, id, newHash, s.now()); err != nil {

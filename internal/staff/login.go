@@ -72,6 +72,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	// The attempt is written down as a failure before the password is
 	// checked, under a lock per address, so parallel guesses each see the
 	// ones before them; a success deletes it again.
+	var attemptID int64
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('loopdesk.login:' || $1, 0))`, ip); err != nil {
 			return fmt.Errorf("lock login address: %w", err)
@@ -84,7 +85,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 		if byAddress >= MaxAddressFailures || (lastPair != nil && now.Before(lastPair.Add(LoginDelay(byPair)))) {
 			return apperr.New(apperr.TooMany, "error_login_throttled")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3)`, email, ip, now); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO login_failures (email, ip, failed_at) VALUES ($1, $2, $3) RETURNING id`, email, ip, now).Scan(&attemptID); err != nil {
 			return fmt.Errorf("record login attempt: %w", err)
 		}
 		return nil
@@ -102,7 +103,15 @@ func (s *Store) Authenticate(ctx context.Context, email, password, ip string) (U
 	} else if err != nil {
 		return User{}, fmt.Errorf("find user: %w", err)
 	}
-	ok, err := CheckPassword(hash, password)
+	ok, err := s.checkPassword(ctx, hash, password)
+	if apperr.Is(err, apperr.Unavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// Never checked: the attempt counts for nothing. A fresh context,
+		// as ctx may be the reason.
+		if _, derr := s.db.Exec(context.WithoutCancel(ctx), `DELETE FROM login_failures WHERE id = $1`, attemptID); derr != nil {
+			return User{}, fmt.Errorf("forget unchecked login attempt: %w", derr)
+		}
+		return User{}, err
+	}
 	if err != nil {
 		return User{}, fmt.Errorf("check password of user %d: %w", id, err)
 	}

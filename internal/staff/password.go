@@ -1,14 +1,18 @@
 package staff
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
 )
 
 // Argon2id parameters (RFC 9106's second recommended option, sized for a small server).
@@ -21,6 +25,56 @@ const (
 )
 
 var errBadHash = errors.New("staff: malformed password hash")
+
+// hashTurn waits for one of the store's hashing slots: at once when one is
+// free, else until one frees, ctx ends or hashWait passes; then the server
+// is too busy (Unavailable). Each argon2id hash takes 19 MiB, so an
+// unbounded number of parallel logins could exhaust memory.
+func (s *Store) hashTurn(ctx context.Context) (release func(), err error) {
+	release = func() { <-s.hashes }
+	select {
+	case s.hashes <- struct{}{}:
+		return release, nil
+	default:
+	}
+	if cap(s.hashes) == 0 || s.hashWait <= 0 {
+		return nil, apperr.New(apperr.Unavailable, "trust_error_busy")
+	}
+	t := time.NewTimer(s.hashWait)
+	defer t.Stop()
+	select {
+	case s.hashes <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, apperr.New(apperr.Unavailable, "trust_error_busy")
+	}
+}
+
+// hashPassword is HashPassword in turn with other hashes.
+func (s *Store) hashPassword(ctx context.Context, password string) (string, error) {
+	release, err := s.hashTurn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	h, err := HashPassword(password)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// checkPassword is CheckPassword in turn with other hashes.
+func (s *Store) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	release, err := s.hashTurn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return CheckPassword(hash, password)
+}
 
 // HashPassword returns a PHC-formatted argon2id hash of password.
 func HashPassword(password string) (string, error) {

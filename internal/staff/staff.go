@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -78,11 +79,26 @@ type Team struct {
 type Store struct {
 	db  *pgxpool.Pool
 	now func() time.Time
+	// hashes bounds the argon2id hashes running at once (19 MiB each);
+	// hashWait is how long a request waits for a free slot.
+	hashes   chan struct{}
+	hashWait time.Duration
 }
 
 // NewStore returns a Store on db; now is the clock (time.Now in production).
+// It runs as many password hashes at once as there are CPUs (at least two),
+// and a request waits up to five seconds for a turn.
 func NewStore(db *pgxpool.Pool, now func() time.Time) *Store {
-	return &Store{db: db, now: now}
+	s := &Store{db: db, now: now}
+	s.LimitHashing(max(2, runtime.GOMAXPROCS(0)), 5*time.Second)
+	return s
+}
+
+// LimitHashing sets how many password hashes may run at once and how long a
+// request waits for a turn before it is refused as Unavailable. Zero slots
+// refuse every hash (tests use it to show the refusal). Call it before use.
+func (s *Store) LimitHashing(slots int, wait time.Duration) {
+	s.hashes, s.hashWait = make(chan struct{}, max(slots, 0)), wait
 }
 
 // NewUser is the input to Create.
@@ -139,9 +155,9 @@ func (s *Store) Create(ctx context.Context, actorID int64, n NewUser) (User, err
 	if err := n.Validate(); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(n.Password)
+	hash, err := s.hashPassword(ctx, n.Password)
 	if err != nil {
-		return User{}, fmt.Errorf("hash password: %w", err)
+		return User{}, err
 	}
 	var id int64
 	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
