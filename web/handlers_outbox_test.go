@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -51,11 +52,34 @@ func TestAdminOutboxListsHeldMailAndRetries(t *testing.T) {
 		"minh.anh@example.com",
 		"Held",
 		fi.T("mail_confirmation_subject", "Number", tk.ID, "Subject", tk.Subject), // as the customer will get it
-		"http://127.0.0.1/status/" + token,                                        // so an admin can send it by hand
+		e.srv.cat.Localizer("en").T("outbox_link_at_send"),                        // the link is made only when it is sent
 	} {
 		if !strings.Contains(page.Body, htmlEscape(want)) {
 			t.Errorf("outbox page lacks %q", want)
 		}
+	}
+	if strings.Contains(page.Body, "/status/") {
+		t.Error("the outbox page shows a status link before anyone asked for one")
+	}
+	// To send it by hand, an admin asks for the mail with its link: a new
+	// link that opens the ticket, shown once, audited; the mail stays held.
+	shown := e.post(admin, fmt.Sprintf("/admin/outbox/%d/reveal", id), nil)
+	link := regexp.MustCompile(`http://127\.0\.0\.1/status/([A-Za-z0-9_-]{32})`).FindStringSubmatch(shown.Body)
+	if shown.StatusCode != 200 || link == nil || link[1] == token {
+		t.Fatalf("reveal: %d, link %v", shown.StatusCode, link)
+	}
+	if got, err := e.tickets.TicketByToken(t.Context(), link[1]); err != nil || got.ID != tk.ID {
+		t.Fatalf("revealed link opens %d, %v", got.ID, err)
+	}
+	if shown.Header.Get("Cache-Control") != "no-store" {
+		t.Error("a page with a status link may be cached")
+	}
+	var revealed int
+	if err := e.srv.db.QueryRow(t.Context(), `SELECT count(*) FROM events WHERE subject_type = 'outbox' AND subject_id = $1 AND action = 'outbox.link_revealed'`, id).Scan(&revealed); err != nil || revealed != 1 {
+		t.Fatalf("reveal events: %d, %v", revealed, err)
+	}
+	if again := e.get(admin, "/admin/outbox?status=held"); strings.Contains(again.Body, link[1]) || !strings.Contains(again.Body, "minh.anh@example.com") {
+		t.Error("the link is shown again, or the mail left the held list")
 	}
 	if !strings.Contains(page.Body, fmt.Sprintf(`action="/admin/outbox/%d/retry"`, id)) {
 		t.Error("no retry button for the held mail")

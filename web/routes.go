@@ -142,6 +142,7 @@ func (s *Server) routes() http.Handler {
 			// --- admin routes ---
 			r.Get("/admin/outbox", s.handleOutbox)
 			r.Post("/admin/outbox/{id}/retry", s.handleOutboxRetry)
+			r.Post("/admin/outbox/{id}/reveal", s.handleOutboxReveal)
 			// --- end admin routes ---
 		})
 	})

@@ -140,7 +140,8 @@ var routeTable = []struct {
 	{"GET", "/supervisor/dashboard.csv", "/supervisor/dashboard.csv", supervisor, 200, 0}, // dashboard: summary
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
-	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0}, // no such mail
+	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0},   // no such mail
+	{"POST", "/admin/outbox/{id}/reveal", "/admin/outbox/999999/reveal", admin, 404, 0}, // no such mail
 	// --- end admin routes ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},

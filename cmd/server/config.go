@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/loopdesk/loopdesk/web"
 )
@@ -49,6 +50,11 @@ type config struct {
 	// metrics address and on the public one.
 	MetricsToken string
 
+	// OutboxRetention is how long sent customer mail keeps its content
+	// ("7d" or a Go duration); parsed into outboxRetention.
+	OutboxRetention string
+	outboxRetention time.Duration
+
 	// poolSize is the pgx pool size openDB uses; 0: postgres.DefaultMaxConns.
 	poolSize int32
 }
@@ -76,6 +82,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("LOOPDESK_METRICS_ADDR", defaultMetricsAddr), "listen address of /metrics, apart from the public one; off: none (LOOPDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")
+	fs.StringVar(&c.OutboxRetention, "outbox-retention", env("LOOPDESK_OUTBOX_RETENTION", "7d"), "how long sent customer mail keeps its content on the Outbox page, e.g. 7d or 36h (LOOPDESK_OUTBOX_RETENTION)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -84,6 +91,24 @@ func envInt(getenv func(string) string, name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// parseDays reads a duration as whole days ("90d") or as a Go duration
+// ("36h"); it must not be negative.
+func parseDays(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("%q: want a number of days like 90d, or a duration like 36h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q: want a number of days like 90d, or a duration like 36h", s)
+	}
+	return d, nil
 }
 
 // validate checks the configuration and names the culprit.
@@ -131,6 +156,12 @@ func (c *config) validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
 		return errors.New("LOOPDESK_METRICS_TOKEN must be at least 24 characters")
+	}
+	if c.OutboxRetention == "" {
+		c.OutboxRetention = "7d"
+	}
+	if c.outboxRetention, err = parseDays(c.OutboxRetention); err != nil {
+		return fmt.Errorf("LOOPDESK_OUTBOX_RETENTION %w", err)
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

@@ -73,6 +73,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	mail.SetRetention(cfg.outboxRetention)
 	csatStore := csat.NewStore(pool, escSvc, time.Now, cfg.BaseURL)
 	newsStore := announce.NewStore(pool, time.Now)
 	reportStore := reports.NewStore(pool, time.Now, log)

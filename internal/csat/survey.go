@@ -2,9 +2,6 @@ package csat
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -26,7 +23,7 @@ import (
 // by inserting that row (its primary key makes "once per ticket" hold for
 // retries, restarts and several instances, and a ticket solved, reopened and
 // solved again is not surveyed twice), and in the same transaction queues
-// the survey mail in the outbox with a fresh status link. Like the outbox
+// the survey mail in the outbox (its status link is minted when it is sent). Like the outbox
 // dispatcher it keeps the tickets package free of River; a customer waiting
 // up to half a minute for a survey does not matter. The lookback bounds the
 // scan (tickets_solved_at_idx) and keeps tickets solved before this feature
@@ -97,10 +94,9 @@ func (s *Store) queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, now 
 	if t.Customer.Email == "" {
 		return nil
 	}
-	token, err := issueTokenTx(ctx, tx, ticketID, now)
-	if err != nil {
-		return err
-	}
+	// The links share one status-link token, minted by the outbox when it
+	// sends the mail: none is stored readable.
+	token := tickets.StatusTokenPlaceholder
 	base := s.baseURL + "/csat/" + token + "/"
 	data := map[string]any{
 		"Number": t.ID, "Subject": t.Subject, "Link": s.baseURL + "/status/" + token,
@@ -118,23 +114,6 @@ func (s *Store) queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, now 
 		return fmt.Errorf("record csat survey mail: %w", err)
 	}
 	return nil
-}
-
-// issueTokenTx makes a new status-link token for the survey mail. Only its
-// SHA-256 is kept, exactly as the tickets package keeps the tokens it issues
-// (tickets.TicketByToken opens either; the tests check that it does).
-func issueTokenTx(ctx context.Context, tx pgx.Tx, ticketID int64, now time.Time) (string, error) {
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	token := base64.RawURLEncoding.EncodeToString(b)
-	h := sha256.Sum256([]byte(token))
-	if _, err := tx.Exec(ctx, `INSERT INTO ticket_tokens (token_hash, ticket_id, created_at) VALUES ($1, $2, $3)`,
-		h[:], ticketID, now); err != nil {
-		return "", fmt.Errorf("issue survey token: %w", err)
-	}
-	return token, nil
 }
 
 // SurveyArgs is the periodic job that queues survey mail.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // How outbox rows get their jobs.
@@ -79,18 +80,21 @@ type Outbox struct {
 	now       func() time.Time
 	retryBase time.Duration // first retry delay; doubles per attempt up to retryMax
 	retryMax  time.Duration
+	retention time.Duration // how long sent mail keeps its content (purge.go)
 }
 
 // New returns the outbox on db. sender is nil when no SMTP server is
 // configured (pass a nil interface, not a nil *SMTPSender).
 func New(db *pgxpool.Pool, cat *i18n.Catalog, sender Sender, log *slog.Logger, now func() time.Time) *Outbox {
-	return &Outbox{db: db, cat: cat, sender: sender, log: log, now: now, retryBase: 30 * time.Second, retryMax: time.Hour}
+	return &Outbox{db: db, cat: cat, sender: sender, log: log, now: now, retryBase: 30 * time.Second, retryMax: time.Hour,
+		retention: DefaultRetention}
 }
 
 // AddWorkers registers the outbox's River workers.
 func (o *Outbox) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &DispatchWorker{o: o})
 	river.AddWorker(w, &SendWorker{o: o})
+	river.AddWorker(w, &PurgeWorker{o: o})
 }
 
 // Workers returns a River worker set with only the outbox's workers; a
@@ -101,15 +105,23 @@ func (o *Outbox) Workers() *river.Workers {
 	return w
 }
 
-// PeriodicJobs returns the dispatcher, run every DispatchInterval and at start.
+// PeriodicJobs returns the dispatcher, run every DispatchInterval, and the
+// purge of delivered mail, run every PurgeInterval; both also at start.
 func PeriodicJobs() []*river.PeriodicJob { return periodicJobs(DispatchInterval) }
 
 func periodicJobs(every time.Duration) []*river.PeriodicJob {
-	return []*river.PeriodicJob{river.NewPeriodicJob(
-		river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true},
-	)}
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(
+			river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return DispatchArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		),
+		river.NewPeriodicJob(
+			river.PeriodicInterval(PurgeInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		),
+	}
 }
 
 // DispatchArgs is the periodic job that gives queued rows their send jobs.
@@ -358,9 +370,16 @@ func (o *Outbox) claim(ctx context.Context, id, jobID int64) (m Mail, ok bool, e
 		if err != nil {
 			return err
 		}
-		m, err = getTx(ctx, tx, id, false)
-		ok = err == nil
-		return err
+		if m, err = getTx(ctx, tx, id, false); err != nil {
+			return err
+		}
+		// The mail's status link is made now, committed with the claim, and
+		// lives only in memory until it is sent; a retry makes another.
+		if m.Data, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, m.Data, now); err != nil {
+			return err
+		}
+		ok = true
+		return nil
 	})
 	if err != nil {
 		return Mail{}, false, fmt.Errorf("outbox claim %d: %w", id, err)

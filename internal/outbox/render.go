@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // Rendered is a mail ready to send: subject and plain-text body in the
@@ -49,4 +50,29 @@ func Render(cat *i18n.Catalog, m Mail) (Rendered, error) {
 	// A subject is one header line, whatever the data held.
 	subject = strings.Join(strings.Fields(subject), " ")
 	return Rendered{Subject: subject, Body: body}, nil
+}
+
+// Preview renders m for the admin Outbox page. A mail not yet sent has no
+// status link (it is minted when the mail goes out): each value that holds
+// one shows linkNote instead. A purged mail cannot be previewed.
+func Preview(cat *i18n.Catalog, m Mail, linkNote string) (Rendered, error) {
+	if bytes.Contains(m.Data, []byte(tickets.StatusTokenPlaceholder)) {
+		var data map[string]any
+		dec := json.NewDecoder(bytes.NewReader(m.Data))
+		dec.UseNumber()
+		if err := dec.Decode(&data); err != nil {
+			return Rendered{}, fmt.Errorf("decode mail data: %w", err)
+		}
+		for k, v := range data {
+			if s, ok := v.(string); ok && strings.Contains(s, tickets.StatusTokenPlaceholder) {
+				data[k] = linkNote
+			}
+		}
+		b, err := json.Marshal(data)
+		if err != nil {
+			return Rendered{}, err
+		}
+		m.Data = b
+	}
+	return Render(cat, m)
 }

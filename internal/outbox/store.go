@@ -15,6 +15,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // Status is where an outbox row is in its life.
@@ -57,7 +58,8 @@ type Mail struct {
 	SentAt        *time.Time
 	LastAttemptAt *time.Time
 	JobID         int64
-	MessageID     string // the Message-ID, fixed at the first claim; "" before
+	MessageID     string     // the Message-ID, fixed at the first claim; "" before
+	PurgedAt      *time.Time // when the content was removed after delivery (purge.go)
 }
 
 // Store runs the outbox SQL.
@@ -73,13 +75,13 @@ func NewStore(db *pgxpool.Pool, now func() time.Time) *Store {
 
 const sqlSelectMail = `
 SELECT id, coalesce(ticket_id, 0), to_address, kind, locale, data, status, attempts, last_error,
-       created_at, sent_at, last_attempt_at, coalesce(job_id, 0), coalesce(message_id, '')
+       created_at, sent_at, last_attempt_at, coalesce(job_id, 0), coalesce(message_id, ''), purged_at
 FROM outbox`
 
 func scanMail(row pgx.Row) (Mail, error) {
 	var m Mail
 	err := row.Scan(&m.ID, &m.TicketID, &m.To, &m.Kind, &m.Locale, &m.Data, &m.Status, &m.Attempts, &m.LastError,
-		&m.CreatedAt, &m.SentAt, &m.LastAttemptAt, &m.JobID, &m.MessageID)
+		&m.CreatedAt, &m.SentAt, &m.LastAttemptAt, &m.JobID, &m.MessageID, &m.PurgedAt)
 	return m, err
 }
 
@@ -188,4 +190,32 @@ func (s *Store) Retry(ctx context.Context, actorID, id int64) error {
 		return postgres.RecordEvent(ctx, tx, s.now(), "outbox", id, actorID, "outbox.retried",
 			map[string]any{"old": m.Status, "new": StatusQueued, "ticket_id": m.TicketID})
 	})
+}
+
+// Reveal returns held or failed mail id with its status link minted, for an
+// admin to send by hand: the link is made now (only its hash is kept, as for
+// mail the outbox sends) and shown once; the reveal is audited. The row is
+// not changed: an admin who sent it by hand leaves it held, or retries it
+// once SMTP works.
+func (s *Store) Reveal(ctx context.Context, actorID, id int64) (Mail, error) {
+	var m Mail
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		if m, err = getTx(ctx, tx, id, true); err != nil {
+			return err
+		}
+		if (m.Status != StatusHeld && m.Status != StatusFailed) || m.PurgedAt != nil {
+			return apperr.New(apperr.Conflict, "outbox_error_not_revealable")
+		}
+		now := s.now()
+		if m.Data, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, m.Data, now); err != nil {
+			return err
+		}
+		return postgres.RecordEvent(ctx, tx, now, "outbox", id, actorID, "outbox.link_revealed",
+			map[string]any{"ticket_id": m.TicketID})
+	})
+	if err != nil {
+		return Mail{}, err
+	}
+	return m, nil
 }

@@ -1,6 +1,7 @@
 package tickets
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -18,6 +19,32 @@ const (
 	mailStatusLink   = "status_link"
 )
 
+// StatusTokenPlaceholder stands in queued mail data for a status-link
+// token. A token opens the customer's ticket, so none is ever stored
+// readable: mail is queued with this placeholder in its links, and the
+// outbox mints the token (only its hash is kept) when it sends the mail,
+// with MintMailLinksTx. A database copy, or the outbox table after sending,
+// holds nothing that opens a ticket.
+const StatusTokenPlaceholder = "{status-token}"
+
+// MintMailLinksTx returns data with every StatusTokenPlaceholder replaced by
+// a new status-link token of ticket ticketID, issued in tx; data without the
+// placeholder is returned as it is. All links of one mail share its token.
+// The token is URL-safe base64, so it needs no escaping in JSON.
+func MintMailLinksTx(ctx context.Context, tx pgx.Tx, ticketID int64, data []byte, now time.Time) ([]byte, error) {
+	if !bytes.Contains(data, []byte(StatusTokenPlaceholder)) {
+		return data, nil
+	}
+	if ticketID == 0 {
+		return nil, fmt.Errorf("mail links: no ticket to link to")
+	}
+	token, err := issueTokenTx(ctx, tx, ticketID, now)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.ReplaceAll(data, []byte(StatusTokenPlaceholder), []byte(token)), nil
+}
+
 // queueMailTx puts one customer mail into the outbox, in the same
 // transaction as the change that caused it, so it is never lost.
 func queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, to, locale, kind string, data map[string]any, now time.Time) error {
@@ -33,20 +60,16 @@ VALUES ($1, $2, $3, $4, $5, $6)`, ticketID, to, kind, locale, data, now)
 	return nil
 }
 
-// queueReplyMailTx mails a rep's public reply to the customer with a fresh
-// status link.
+// queueReplyMailTx mails a rep's public reply to the customer with a status
+// link, minted when the mail is sent.
 func (s *Store) queueReplyMailTx(ctx context.Context, tx pgx.Tx, t Ticket, body string, now time.Time) error {
-	token, err := issueTokenTx(ctx, tx, t.ID, now)
-	if err != nil {
-		return err
-	}
 	return queueMailTx(ctx, tx, t.ID, t.Customer.Email, t.Customer.Locale, mailReply, map[string]any{
-		"Number": t.ID, "Subject": t.Subject, "Body": body, "Link": s.statusLink(token),
+		"Number": t.ID, "Subject": t.Subject, "Body": body, "Link": s.statusLink(StatusTokenPlaceholder),
 	}, now)
 }
 
 // SendStatusLink answers "find my ticket": when number and email match, a
-// fresh status link is mailed to that address. It returns nil either way, so
+// fresh status link is mailed to that address (minted when the mail is sent). It returns nil either way, so
 // the answer reveals nothing about whether the pair exists.
 func (s *Store) SendStatusLink(ctx context.Context, number int64, email string) error {
 	if !validEmail(email) {
@@ -63,13 +86,8 @@ WHERE t.id = $1 AND c.email = $2`, number, email).Scan(&locale, &subject)
 		if err != nil {
 			return fmt.Errorf("find ticket for status link: %w", err)
 		}
-		now := s.now()
-		token, err := issueTokenTx(ctx, tx, number, now)
-		if err != nil {
-			return err
-		}
 		return queueMailTx(ctx, tx, number, email, locale, mailStatusLink, map[string]any{
-			"Number": number, "Subject": subject, "Link": s.statusLink(token),
-		}, now)
+			"Number": number, "Subject": subject, "Link": s.statusLink(StatusTokenPlaceholder),
+		}, s.now())
 	})
 }

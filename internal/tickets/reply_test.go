@@ -61,10 +61,10 @@ func TestPublicReply(t *testing.T) {
 		m.Data["Body"] != "Chúng tôi đang kiểm tra." || m.Data["Subject"] != "Giao hàng" {
 		t.Errorf("reply mail = %+v", m)
 	}
-	if got, err := b.store.TicketByToken(b.ctx, tokenOf(t, m)); err != nil || got.ID != tk.ID {
+	if got, err := b.store.TicketByToken(b.ctx, b.tokenOf(t, m)); err != nil || got.ID != tk.ID {
 		t.Errorf("reply link opens %d (%v), want %d", got.ID, err, tk.ID)
 	}
-	if tokenOf(t, mails[0]) == tokenOf(t, mails[1]) {
+	if b.tokenOf(t, mails[0]) == b.tokenOf(t, mails[1]) {
 		t.Errorf("two replies share one status token")
 	}
 	msgs, _ := b.store.Messages(b.ctx, tk.ID, false)

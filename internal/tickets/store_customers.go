@@ -366,8 +366,10 @@ func (s *Store) createPublicTx(ctx context.Context, tx pgx.Tx, n NewPublicTicket
 	if err := s.addAttachmentTx(ctx, tx, id, msgID, 0, n.Attachment); err != nil {
 		return 0, 0, "", err
 	}
+	// The mail gets its own link when it is sent: token goes only to the
+	// browser that made the ticket.
 	if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
-		"Number": id, "Subject": n.Subject, "Link": s.statusLink(token),
+		"Number": id, "Subject": n.Subject, "Link": s.statusLink(StatusTokenPlaceholder),
 	}, now); err != nil {
 		return 0, 0, "", err
 	}

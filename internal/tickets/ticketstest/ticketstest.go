@@ -4,6 +4,7 @@ package ticketstest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -154,6 +155,29 @@ SELECT id, coalesce(ticket_id, 0), to_address, kind, locale, data FROM outbox OR
 		t.Fatalf("ticketstest: read outbox: %v", err)
 	}
 	return mails
+}
+
+// SentLinks returns m's data as the outbox sends it: its status-link
+// placeholders replaced by a newly minted token (tickets.MintMailLinksTx).
+// The token itself is never in the outbox table.
+func SentLinks(ctx context.Context, t testing.TB, db *pgxpool.Pool, m Mail) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(m.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		raw, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, raw, time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatalf("ticketstest: mint the links of mail %d: %v", m.ID, err)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // Count returns the number of rows of table (a constant name chosen by the test).
