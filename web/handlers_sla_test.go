@@ -40,8 +40,7 @@ func newSLADesk(t *testing.T) *slaDesk {
 	}
 	// Thursday 5 March 2026 15:00 in Helsinki: an hour before closing.
 	d := &slaDesk{env: e, clock: escalationtest.NewClock(time.Date(2026, 3, 5, 15, 0, 0, 0, helsinki))}
-	e.tickets = tickets.NewStore(e.srv.db, d.clock.Now, "http://127.0.0.1")
-	e.esc = escalation.NewService(e.srv.db, e.tickets, nil, d.clock.Now, e.srv.log, escalation.Config{})
+	e.tickets, e.esc = escalation.Wire(e.srv.db, d.clock.Now, "http://127.0.0.1", nil, e.srv.log, escalation.Config{})
 	e.srv.tickets, e.srv.esc, e.srv.now = e.tickets, e.esc, d.clock.Now
 
 	office, err := e.esc.SaveCalendar(ctx, 0, escalation.CalendarDef{Name: "Helsinki office", TimeZone: "Europe/Helsinki",

@@ -55,9 +55,7 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 	}
 	st := staff.NewStore(db, time.Now)
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ts := tickets.NewStore(db, time.Now, "http://127.0.0.1")
-	esc := escalation.NewService(db, ts, nil, time.Now, log, escalation.Config{})
-	ts.SetHooks(esc.TicketHooks())
+	ts, esc := escalation.Wire(db, time.Now, "http://127.0.0.1", nil, log, escalation.Config{})
 	deps := Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
 		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
 		Reports: reports.NewStore(db, time.Now, log)} // dashboard

@@ -47,9 +47,7 @@ func setup(t *testing.T) *bundle {
 	ctx := t.Context()
 	db := pgtest.New(t)
 	b := &bundle{ctx: ctx, db: db, clock: escalationtest.NewClock(start)}
-	b.ts = tickets.NewStore(db, b.clock.Now, ticketstest.BaseURL)
-	b.esc = escalation.NewService(db, b.ts, nil, b.clock.Now, escalationtest.Discard(), escalation.Config{})
-	b.ts.SetHooks(b.esc.TicketHooks())
+	b.ts, b.esc = escalation.Wire(db, b.clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{})
 	b.store = csat.NewStore(db, b.esc, b.clock.Now, ticketstest.BaseURL)
 	b.team = ticketstest.Team(ctx, t, db, "Front line")
 	other := ticketstest.Team(ctx, t, db, "Warehouse")

@@ -100,30 +100,31 @@ type Config struct {
 	FollowUpHours int
 }
 
-// NewService returns the service on ts. It changes nothing in ts: the
-// caller installs TicketHooks into ts while wiring (see Wire). jobs may be
-// nil: SLA timers are then not scheduled (tests of other parts, tools).
-func NewService(db *pgxpool.Pool, ts *tickets.Store, jobs JobInserter, now func() time.Time, log *slog.Logger, cfg Config) *Service {
+// newService returns the service on ts. Only Wire calls it, so that no
+// service works on a tickets store without the service's hooks.
+func newService(db *pgxpool.Pool, ts *tickets.Store, jobs JobInserter, now func() time.Time, log *slog.Logger, cfg Config) *Service {
 	if cfg.FollowUpHours <= 0 {
 		cfg.FollowUpHours = 4
 	}
 	return &Service{db: db, tickets: ts, now: now, log: log, jobs: jobs, followUpHours: time.Duration(cfg.FollowUpHours) * time.Hour}
 }
 
-// TicketHooks are the parts of ticket changes this package keeps: the SLA
+// ticketHooks are the parts of ticket changes this package keeps: the SLA
 // clock after every change, and the open follow-up that moves with the loop
 // owner. (The close guard is tickets' own rule and needs no hook.)
-func (s *Service) TicketHooks() tickets.Hooks {
+func (s *Service) ticketHooks() tickets.Hooks {
 	return tickets.Hooks{AfterChange: s.recomputeTx, OwnerChanged: s.followUpOwnerTx}
 }
 
 // Wire returns a tickets store and the escalation service on it, with the
-// service's hooks installed in the store: the one way every entry point
-// (server, mail pipe, demo, bench) builds the desk.
+// service's hooks (SLA upkeep, follow-ups that move with the owner)
+// installed in the store. It is the only way to build a Service: every entry
+// point (server, mail pipe, demo, bench, tests) gets the desk wired the same
+// way. jobs may be nil: SLA timers are then not scheduled (tests, tools).
 func Wire(db *pgxpool.Pool, now func() time.Time, baseURL string, jobs JobInserter, log *slog.Logger, cfg Config) (*tickets.Store, *Service) {
 	ts := tickets.NewStore(db, now, baseURL)
-	s := NewService(db, ts, jobs, now, log, cfg)
-	ts.SetHooks(s.TicketHooks())
+	s := newService(db, ts, jobs, now, log, cfg)
+	ts.SetHooks(s.ticketHooks())
 	return ts, s
 }
 

@@ -68,9 +68,7 @@ func newDeskEnv(t *testing.T) *deskEnv {
 	ctx := t.Context()
 	db := pgtest.New(t)
 	e := &deskEnv{ctx: ctx, db: db, clock: escalationtest.NewClock(hel(5, 10, 0))}
-	e.ts = tickets.NewStore(db, e.clock.Now, ticketstest.BaseURL)
-	e.svc = escalation.NewService(db, e.ts, nil, e.clock.Now, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
-	e.ts.SetHooks(e.svc.TicketHooks())
+	e.ts, e.svc = escalation.Wire(db, e.clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
 
 	e.front = ticketstest.Team(ctx, t, db, "Front line")
 	e.seniors = ticketstest.Team(ctx, t, db, "Seniors")

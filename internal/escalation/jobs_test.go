@@ -388,8 +388,7 @@ func TestFireSLATwoInstances(t *testing.T) {
 	e.savePolicy(t, e.highPolicy())
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
-	other := escalation.NewService(e.db, tickets.NewStore(e.db, e.clock.Now, ticketstest.BaseURL), nil, e.clock.Now,
-		escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
+	_, other := escalation.Wire(e.db, e.clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
 	services := []*escalation.Service{e.svc, other}
 
 	race := func(level string) {

@@ -54,9 +54,7 @@ func TestLoopClosesAlways(t *testing.T) {
 		db := pgtest.New(t)
 		defer db.Close()
 		clock := escalationtest.NewClock(hel(5, 10, 0))
-		ts := tickets.NewStore(db, clock.Now, ticketstest.BaseURL)
-		svc := escalation.NewService(db, ts, nil, clock.Now, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
-		ts.SetHooks(svc.TicketHooks())
+		ts, svc := escalation.Wire(db, clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
 		surveys := csat.NewStore(db, svc, clock.Now, ticketstest.BaseURL)
 
 		front := ticketstest.Team(ctx, t, db, "Front line")

@@ -32,8 +32,7 @@ func BenchmarkRecomputeTeam(b *testing.B) {
 	ctx := b.Context()
 	db := pgtest.New(b)
 	clock := escalationtest.NewClock(hel(5, 15, 0))
-	ts := tickets.NewStore(db, clock.Now, ticketstest.BaseURL)
-	svc := escalation.NewService(db, ts, nil, clock.Now, escalationtest.Discard(), escalation.Config{})
+	_, svc := escalation.Wire(db, clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{})
 	jobs, err := river.NewClient(riverpgxv5.New(db), &river.Config{})
 	if err != nil {
 		b.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/staff"
-	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -35,9 +34,7 @@ func newTeamsService(t *testing.T) (*Service, *pgxpool.Pool, staff.User, staff.T
 	if err != nil || len(teams) != 1 {
 		t.Fatalf("teams: %v %v", teams, err)
 	}
-	ts := tickets.NewStore(db, now, "http://127.0.0.1")
-	svc := NewService(db, ts, nil, now, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
-	ts.SetHooks(svc.TicketHooks())
+	_, svc := Wire(db, now, "http://127.0.0.1", nil, slog.New(slog.NewTextHandler(io.Discard, nil)), Config{})
 	return svc, db, admin, teams[0]
 }
 
