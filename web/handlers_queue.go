@@ -29,7 +29,7 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			Category: q.Get("category"), TeamID: q.Get("team"), OwnerID: q.Get("owner"), Tag: q.Get("tag"),
 			From: q.Get("from"), To: q.Get("to"), Sort: q.Get("sort"),
 		}
-		f, err := parseFilter(q, form)
+		f, err := parseFilter(q, form, u.Location())
 		f.Scope = scope
 		status := http.StatusOK
 		var page tickets.Page
@@ -90,8 +90,10 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 	}
 }
 
-// parseFilter reads the filter bar; bad values are field errors.
-func parseFilter(q url.Values, form views.QueueFilterForm) (tickets.Filter, error) {
+// parseFilter reads the filter bar; bad values are field errors. The
+// "created from/until" days are the viewer's days: they start at midnight in
+// loc, the viewer's time zone.
+func parseFilter(q url.Values, form views.QueueFilterForm, loc *time.Location) (tickets.Filter, error) {
 	var errs apperr.Fields
 	f := tickets.Filter{Status: form.Status, Category: form.Category, Tag: form.Tag, Sort: form.Sort,
 		Channel: tickets.Channel(form.Channel), After: q.Get("after")}
@@ -123,12 +125,12 @@ func parseFilter(q url.Values, form views.QueueFilterForm) (tickets.Filter, erro
 		if d.raw == "" {
 			continue
 		}
-		t, err := time.Parse("2006-01-02", d.raw)
+		t, err := time.ParseInLocation("2006-01-02", d.raw, loc)
 		if err != nil {
 			errs.Add(d.field, "error_date_invalid")
 			continue
 		}
-		*d.dst = t.AddDate(0, 0, d.days) // "to" includes its whole day
+		*d.dst = t.AddDate(0, 0, d.days) // "to" includes its whole day (23 or 25 hours when the clocks change)
 	}
 	return f, errs.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -353,12 +354,14 @@ func (s *Server) handleLoopReassign(w http.ResponseWriter, r *http.Request) {
 const repWeeks = 12
 
 // handleSupervisorReps shows each rep's escalations per week, for coaching.
+// Weeks are the viewer's: Monday to Sunday in their time zone.
 func (s *Server) handleSupervisorReps(w http.ResponseWriter, r *http.Request) {
-	now := s.now().UTC()
-	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
-	start := monday.AddDate(0, 0, -7*(repWeeks-1))
-	list, err := s.esc.PerRep(r.Context(), start)
+	loc := currentUser(r.Context()).Location()
+	if loc.String() == "Local" { // the server's zone has no name Postgres knows
+		loc = time.UTC
+	}
+	start := repWeeksStart(s.now(), loc)
+	list, err := s.esc.PerRep(r.Context(), start, loc.String())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -369,10 +372,8 @@ func (s *Server) handleSupervisorReps(w http.ResponseWriter, r *http.Request) {
 	}
 	index := map[int64]int{}
 	for _, rw := range list {
-		// Postgres truncates to the week in its session time zone; half a day
-		// of slack puts that midnight into the right UTC week.
-		i := int(rw.Week.Add(12*time.Hour).Sub(start) / (7 * 24 * time.Hour))
-		if i < 0 || i >= repWeeks {
+		i := slices.IndexFunc(v.Weeks, func(w time.Time) bool { return w.Equal(rw.Week) })
+		if i < 0 {
 			continue
 		}
 		n, ok := index[rw.UserID]
@@ -388,4 +389,13 @@ func (s *Server) handleSupervisorReps(w http.ResponseWriter, r *http.Request) {
 		row.Created += rw.Tickets
 	}
 	s.render(w, r, http.StatusOK, views.RepsPage(s.page(r, "sup_reps_title", "supervisor"), v))
+}
+
+// repWeeksStart is the Monday midnight, in loc, that begins the oldest of the
+// repWeeks weeks up to and including now's.
+func repWeeksStart(now time.Time, loc *time.Location) time.Time {
+	now = now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+	return monday.AddDate(0, 0, -7*(repWeeks-1))
 }

@@ -658,22 +658,24 @@ type RepWeek struct {
 	Tickets int // tickets the rep created that week
 }
 
-// PerRep counts each rep's escalations per week since since.
-func (s *Service) PerRep(ctx context.Context, since time.Time) ([]RepWeek, error) {
+// PerRep counts each rep's escalations per week since since. Weeks start on
+// Monday at midnight in time zone tz (the viewer's IANA zone name); Week is
+// that instant.
+func (s *Service) PerRep(ctx context.Context, since time.Time, tz string) ([]RepWeek, error) {
 	rows, err := s.db.Query(ctx, `
 WITH esc AS (
-    SELECT from_user_id AS user_id, date_trunc('week', requested_at) AS week, count(*) AS n
+    SELECT from_user_id AS user_id, date_trunc('week', requested_at AT TIME ZONE $2) AT TIME ZONE $2 AS week, count(*) AS n
     FROM escalations WHERE from_user_id IS NOT NULL AND requested_at >= $1
     GROUP BY 1, 2
 ), tk AS (
-    SELECT created_by AS user_id, date_trunc('week', created_at) AS week, count(*) AS n
+    SELECT created_by AS user_id, date_trunc('week', created_at AT TIME ZONE $2) AT TIME ZONE $2 AS week, count(*) AS n
     FROM tickets WHERE created_by IS NOT NULL AND created_at >= $1
     GROUP BY 1, 2
 )
 SELECT u.id, u.name, coalesce(esc.week, tk.week), coalesce(esc.n, 0), coalesce(tk.n, 0)
 FROM esc FULL JOIN tk ON tk.user_id = esc.user_id AND tk.week = esc.week
 JOIN users u ON u.id = coalesce(esc.user_id, tk.user_id)
-ORDER BY u.name, 3 DESC`, since)
+ORDER BY u.name, 3 DESC`, since, tz)
 	if err != nil {
 		return nil, fmt.Errorf("escalations per rep: %w", err)
 	}

@@ -45,6 +45,10 @@ func OpenSized(ctx context.Context, connString string, maxConns int32) (*pgxpool
 	if !strings.Contains(connString, "pool_max_conns") {
 		cfg.MaxConns = maxConns
 	}
+	// Every session works in UTC, whatever the server's or the environment's
+	// (PGTZ) default: SQL that truncates to days or weeks names the viewer's
+	// zone itself (AT TIME ZONE), and nothing depends on where Postgres runs.
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)

@@ -204,6 +204,15 @@ func TestOpen(t *testing.T) {
 		t.Errorf("MaxConns with pool_max_conns=3 = %d", got)
 	}
 
+	// Sessions run in UTC even when the connection string (or PGTZ, or the
+	// server's configuration) names another zone.
+	for _, cs := range []string{connString, connString + " timezone=Asia/Kolkata"} {
+		var tz string
+		if err := open(t, cs).QueryRow(ctx, `SHOW timezone`).Scan(&tz); err != nil || tz != "UTC" {
+			t.Errorf("session time zone = %q (%v), want UTC", tz, err)
+		}
+	}
+
 	if _, err := postgres.Open(ctx, "host=/nonexistent-socket-dir user=postgres dbname=x connect_timeout=2"); err == nil {
 		t.Error("Open succeeded with no server")
 	}
