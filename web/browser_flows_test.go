@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -155,25 +156,54 @@ func TestBrowserMergeTickets(t *testing.T) {
 	}
 }
 
-// TestBrowserClosedLoop walks the whole loop by role and label: a rep takes
-// a call, escalates; a senior accepts and hands back with guidance; the rep
-// cannot close before recording the follow-up, records it and closes; the
-// supervisor sees the loop closed in the history.
+// TestBrowserClosedLoop walks the whole loop by role and label: a rep answers
+// an unowned web-form ticket (and so owns its loop) and escalates it to a
+// senior; the senior accepts and hands it back with guidance, landing on the
+// escalations queue; the rep cannot solve it before recording the follow-up
+// (the error summary takes the focus and names it), records it, solves and
+// closes; the supervisor sees the loop closed in the history.
 func TestBrowserClosedLoop(t *testing.T) {
 	e := setup(t)
+	ctx := context.Background()
 	rep, senior, sup := e.users[staff.RoleRep], e.users[staff.RoleSenior], e.users[staff.RoleSupervisor]
 	fi, vi, hi := loc(e, rep), loc(e, senior), loc(e, sup)
+	web, _, err := e.tickets.CreatePublic(ctx, tickets.NewPublicTicket{
+		Name: "Matti Meikäläinen", Email: "matti@example.fi", Subject: "Lasku veloitettu kahdesti",
+		Message: "Sain kaksi veloitusta samasta tilauksesta ORD-2002.", Locale: "fi",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Company for the queue: a ticket the supervisor took, one the rep owns.
+	for _, n := range []struct {
+		who     staff.User
+		subject string
+	}{{sup, "Palautus ei näy tilillä"}, {rep, "Toimitusosoite muuttui"}} {
+		if _, _, err := e.tickets.Create(ctx, actorOf(&n.who), tickets.NewTicket{CustomerName: "Aino Äijälä", CustomerPhone: "+358 40 123 4567",
+			Subject: n.subject, Body: "Asiakas soitti.", Channel: "phone", Priority: tickets.PriorityHigh}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ticketURL := e.http.URL + ticketURLOf(web.ID)
 
 	repCtx := browserLogin(t, e, rep)
-	err := chromedp.Do(repCtx,
-		chromedp.Navigate(e.http.URL+"/tickets/new"),
-		chromedp.SendKeys(byLabel(fi.T("customer_name")), "Matti Meikäläinen"),
-		chromedp.SendKeys(byLabel(fi.T("customer_phone")), "+358 50 765 4321"),
-		chromedp.SendKeys(byLabel(fi.T("ticket_subject")), "Lasku veloitettu kahdesti"),
-		chromedp.SendKeys(byLabel(fi.T("ticket_description")), "Asiakas sai kaksi veloitusta samasta tilauksesta."),
-		chromedp.SendKeys(byLabel(fi.T("ticket_order_ref")), "ORD-2002"+kb.Enter),
-		chromedp.WaitVisible(`//h1[contains(., "Lasku veloitettu kahdesti")]`),
-		// Escalate to a named senior with a reason.
+	err = chromedp.Do(repCtx,
+		chromedp.Navigate(e.http.URL+"/queue/all"),
+		chromedp.WaitVisible(`//button[@aria-label="`+fi.T("ui_queue_take_label", "Number", web.ID)+`"]`),
+	)
+	if err != nil {
+		t.Fatalf("rep opens the queue: %v", err)
+	}
+	screenshot(t, repCtx, "queue-all-fi.png")
+	err = chromedp.Do(repCtx,
+		clickTo(link("Lasku veloitettu kahdesti"), ticketURLOf(web.ID)),
+		// Answer: the first reply makes the rep the loop owner.
+		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Selvitämme asiaa laskutuksen kanssa."),
+		chromedp.Click(button(fi.T("reply_send"))),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_reply_sent")+`")]`),
+		chromedp.WaitVisible(`//*[@id="owner-row" and contains(., "`+rep.Name+`")]`),
+		// Escalate to a named senior with a reason, behind one button.
+		chromedp.Click(`//summary[normalize-space(.)="`+fi.T("ui_escalate_open")+`"]`),
 		chromedp.SetValue(byLabel(fi.T("escalation_target")), "user:"+strconv.FormatInt(senior.ID, 10)),
 		chromedp.SetValue(byLabel(fi.T("escalation_reason")), "billing_adjustment"),
 		chromedp.SendKeys(byLabel(fi.T("escalation_note")), "Hyvitys vaatii laskutuksen oikeudet."),
@@ -181,11 +211,7 @@ func TestBrowserClosedLoop(t *testing.T) {
 		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_escalated_owner", "Owner", rep.Name)+`")]`),
 	)
 	if err != nil {
-		t.Fatalf("rep creates and escalates: %v", err)
-	}
-	var ticketURL string
-	if ticketURL, err = chromedp.Run(repCtx, chromedp.Location()); err != nil {
-		t.Fatal(err)
+		t.Fatalf("rep answers and escalates: %v", err)
 	}
 
 	senCtx := browserLogin(t, e, senior)
@@ -195,50 +221,94 @@ func TestBrowserClosedLoop(t *testing.T) {
 		chromedp.Click(button(vi.T("escalation_accept"))),
 		chromedp.WaitVisible(`//h1[contains(., "Lasku veloitettu kahdesti")]`),
 		chromedp.SendKeys(byLabel(vi.T("escalation_guidance_label")), "Hyvitys tehty, 49,90 € palautettu kortille."),
-		chromedp.Click(button(vi.T("escalation_return"))),
+		// The hand-back ends the senior's part: back to the escalations queue.
+		clickTo(button(vi.T("escalation_return")), "/escalations"),
 		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+vi.T("flash_escalation_returned")+`")]`),
+		chromedp.WaitVisible(heading(vi.T("escalations_title"))),
 	)
 	if err != nil {
 		t.Fatalf("senior accepts and hands back: %v", err)
 	}
 
+	supCtx := browserLogin(t, e, sup)
+	err = chromedp.Do(supCtx,
+		chromedp.Navigate(ticketURL),
+		chromedp.WaitVisible(`//h2[normalize-space(.)="`+hi.T("follow_up_title")+`"]`),
+		chromedp.WaitVisible(byLabel(hi.T("ticket_owner"))), // supervisors choose the owner
+	)
+	if err != nil {
+		t.Fatalf("supervisor opens the ticket: %v", err)
+	}
+	screenshot(t, supCtx, "ticket-supervisor-hi.png")
+
+	// Send and set solved before the follow-up: refused. The error summary
+	// has the focus and names the open follow-up; the reply is kept.
 	err = chromedp.Do(repCtx,
 		chromedp.Navigate(ticketURL),
 		chromedp.WaitVisible(`//h2[normalize-space(.)="`+fi.T("follow_up_title")+`"]`),
-		// Reply and solve before the follow-up: refused, the reply kept.
 		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Hyvitys on tehty."),
-		chromedp.Click(button(fi.T("reply_send_solved"))),
-		chromedp.WaitVisible(`//*[contains(., "`+fi.T("error_follow_up_required")+`")]`),
+		clickTo(button(fi.T("reply_send_solved")), "/replies"),
+		chromedp.WaitVisible(`#error-summary`),
 	)
 	if err != nil {
-		t.Fatalf("rep cannot close before the follow-up: %v", err)
+		t.Fatalf("rep tries to solve before the follow-up: %v", err)
 	}
-	screenshot(t, repCtx, "loop-follow-up-required.png")
+	focused := func() string {
+		// Autofocus applies at the page's next rendering: wait for it.
+		_ = chromedp.Do(repCtx, chromedp.Poll[chromedp.Void](`document.activeElement && document.activeElement.id === "error-summary"`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		id, err := chromedp.Run(repCtx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.id : ""`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if id := focused(); id != "error-summary" {
+		t.Errorf("after the refusal the focus is on %q, want the error summary", id)
+	}
+	summary, err := chromedp.Run(repCtx, chromedp.Text(`#error-summary`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fi.T("ui_summary_blocked"), fi.T("ui_summary_reply_kept"), rep.Name} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the error summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if href, err := chromedp.Run(repCtx, chromedp.AttributeValue(`#error-summary a`, "href")); err != nil || !strings.HasSuffix(href.Value, "#follow-up") {
+		t.Errorf("the summary's entry links to %q (%v), want the follow-up box", href.Value, err)
+	}
+	if body, _ := chromedp.Run(repCtx, chromedp.Value(byLabel(fi.T("reply_body")))); body != "Hyvitys on tehty." {
+		t.Errorf("the reply box holds %q after the refusal", body)
+	}
+	axeCheck(t, repCtx)
+	screenshot(t, repCtx, "ticket-rep-error-summary-fi.png")
+
+	// The summary's link leads to the follow-up; record it, solve, close.
 	err = chromedp.Do(repCtx,
-		chromedp.Navigate(ticketURL),
+		chromedp.Click(`#error-summary a`),
 		chromedp.SetValue(byLabel(fi.T("follow_up_method")), "phone"),
 		chromedp.Click(`#confirmed-yes`),
 		chromedp.SendKeys(byLabel(fi.T("follow_up_note")), "Asiakas vahvisti hyvityksen."),
 		chromedp.Click(button(fi.T("follow_up_record"))),
 		chromedp.WaitVisible(`//*[contains(@class,"flash-success") and contains(., "`+fi.T("flash_follow_up_confirmed")+`")]`),
-		chromedp.SetValue(byLabel(fi.T("ticket_status")), "solved"),
-		chromedp.Click(button(fi.T("save"))),
+		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Hyvitys on tehty. Kiitos kärsivällisyydestä!"),
+		chromedp.Click(button(fi.T("reply_send_solved"))),
 		chromedp.WaitVisible(`//*[contains(@class,"badge") and normalize-space(.)="`+fi.T("status_solved")+`"]`),
 		chromedp.SetValue(byLabel(fi.T("ticket_status")), "closed"),
 		chromedp.Click(button(fi.T("save"))),
 		chromedp.WaitVisible(`//*[contains(@class,"badge") and normalize-space(.)="`+fi.T("status_closed")+`"]`),
 	)
 	if err != nil {
-		t.Fatalf("rep records the follow-up and closes: %v", err)
+		t.Fatalf("rep records the follow-up, solves and closes: %v", err)
 	}
 
-	supCtx := browserLogin(t, e, sup)
 	err = chromedp.Do(supCtx,
 		chromedp.Navigate(ticketURL),
 		chromedp.WaitVisible(`//h2[normalize-space(.)="`+hi.T("ticket_history")+`"]`),
 	)
 	if err != nil {
-		t.Fatalf("supervisor opens the ticket: %v", err)
+		t.Fatalf("supervisor opens the closed ticket: %v", err)
 	}
 	text := pageText(t, supCtx)
 	for _, want := range []string{hi.T("event_ticket_escalated"), hi.T("event_ticket_escalation_returned"),

@@ -128,7 +128,8 @@ func ticketURLOf(id int64) string { return "/tickets/" + strconv.FormatInt(id, 1
 // escalationAction runs one action on escalation {id} and returns to its
 // ticket, or with toQueue (a hand-back: the case has left the senior) to the
 // escalations queue, where the next case waits.
-func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int64) error, flashID string, toQueue bool) http.HandlerFunc {
+// field is the form's text field, where a conflict is shown.
+func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int64) error, field, flashID string, toQueue bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -151,9 +152,9 @@ func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int6
 			}
 			errs := apperr.FieldsOf(err)
 			if k == apperr.Conflict {
-				errs = map[string]string{"guidance": apperr.MsgIDOf(err), "note": apperr.MsgIDOf(err)}
+				errs = map[string]string{field: apperr.MsgIDOf(err)}
 			}
-			s.rerenderTicket(w, r, t, statusOf(k), func(v *views.TicketView) { v.Esc.Form.Errors = errs })
+			s.rerenderTicket(w, r, t, statusOf(k), func(v *views.TicketView) { v.Esc.ActionErrors = errs })
 			return
 		}
 		if err != nil {
@@ -173,19 +174,19 @@ func (s *Server) escalationAction(do func(r *http.Request, u staff.User, id int6
 func (s *Server) handleAcceptEscalation() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.Accept(r.Context(), u, id)
-	}, "flash_escalation_accepted", false)
+	}, "accept", "flash_escalation_accepted", false)
 }
 
 func (s *Server) handleReturnEscalation() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.Return(r.Context(), u, id, r.PostFormValue("guidance"))
-	}, "flash_escalation_returned", true)
+	}, "guidance", "flash_escalation_returned", true)
 }
 
 func (s *Server) handleEscalateFurther() http.HandlerFunc {
 	return s.escalationAction(func(r *http.Request, u staff.User, id int64) error {
 		return s.esc.EscalateFurther(r.Context(), u, id, r.PostFormValue("note"))
-	}, "flash_escalated", false)
+	}, "note", "flash_escalated", false)
 }
 
 func (s *Server) handleFollowUp(w http.ResponseWriter, r *http.Request) {

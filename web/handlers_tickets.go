@@ -10,6 +10,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/returnto"
+	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -161,6 +163,14 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		return v, err
 	}
 	v.Owners = views.UserOptions(ctx, users, "owner_none")
+	if t.OwnerID != 0 {
+		v.Owners = v.Owners[1:] // a ticket that has an owner keeps one
+	}
+	for _, u := range users {
+		if u.ID == t.CreatedBy {
+			v.CreatorName = u.Name
+		}
+	}
 	v.Teams = views.TeamOptions(ctx, teams, "team_none")
 	v.Props = views.PropsForm{
 		Version: strconv.Itoa(t.Version), Status: string(t.Status), Priority: t.Priority.String(),
@@ -185,7 +195,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		return v, err
 	}
 	v.Esc, err = s.escalationPanel(r, t)
-	v.Owner.CanTake = t.OwnerID != currentUser(ctx).ID && t.Status != tickets.StatusClosed
+	u := currentUser(ctx)
+	v.Owner.CanTake = t.OwnerID != u.ID && t.Status != tickets.StatusClosed
+	v.Owner.CanAssign = u.Role.AtLeast(staff.RoleSupervisor)
 	return v, err
 }
 
@@ -197,9 +209,13 @@ func (s *Server) handleTake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := currentUser(r.Context())
+	back := queueReturn(r.PostFormValue("return"))
 	taken, err := s.tickets.Take(r.Context(), actorOf(u), t.ID, r.PostFormValue("confirm") == "yes")
 	if apperr.MsgIDOf(err) == "error_take_confirm" {
-		s.rerenderTicket(w, r, t, http.StatusConflict, func(v *views.TicketView) { v.Owner.Confirm = true })
+		s.rerenderTicket(w, r, t, http.StatusConflict, func(v *views.TicketView) {
+			v.Owner.Confirm = true
+			v.Owner.Return = back
+		})
 		return
 	}
 	if err != nil {
@@ -207,7 +223,29 @@ func (s *Server) handleTake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.flash(r, "success", "flash_taken", "Owner", taken.OwnerName)
+	if back != "" {
+		redirect(w, r, back)
+		return
+	}
 	redirect(w, r, ticketURLOf(t.ID))
+}
+
+// queueReturn is where Take it in a queue row goes back to: the queue page
+// (with its filter and position) the rep was on. It is a local path by the
+// desk's one return-path parser, and one of the queue pages; anything else
+// is refused ("": the ticket page).
+func queueReturn(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	back := returnto.Path(raw)
+	path, _, _ := strings.Cut(back, "?")
+	for _, q := range queuePages {
+		if path == q.path {
+			return back
+		}
+	}
+	return ""
 }
 
 func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (tickets.Ticket, bool) {
@@ -268,7 +306,10 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Reply = views.ReplyForm{Kind: string(reply.Kind), Body: reply.Body, Errors: apperr.FieldsOf(err)}
-		if k == apperr.Conflict {
+		if v.Blockers = tickets.BlockersOf(err); len(v.Blockers) > 0 {
+			// The close guard: the reply is fine, solving is not (yet).
+			v.Reply.Errors = map[string]string{"status": apperr.MsgIDOf(err)}
+		} else if k == apperr.Conflict {
 			v.Reply.Errors = map[string]string{"body": apperr.MsgIDOf(err)}
 		}
 		v.Reply.Errors = askFileAgain(v.Reply.Errors, file)
@@ -302,6 +343,9 @@ func (s *Server) handleProperties(w http.ResponseWriter, r *http.Request) {
 		Category: pf.Get("category"), Tags: pf.Get("tags"), OwnerID: pf.Get("owner_id"), TeamID: pf.Get("team_id"),
 	}
 	c, err := parseChanges(form)
+	if !pf.Has("owner_id") {
+		c.OwnerID = nil // reps see the owner as text: no owner field, no change
+	}
 	if err == nil {
 		_, err = s.tickets.Update(r.Context(), actorOf(currentUser(r.Context())), t.ID, c)
 	}
@@ -328,6 +372,7 @@ func (s *Server) handleProperties(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		v.Props = form
+		v.Blockers = tickets.BlockersOf(err)
 		s.renderTicket(w, r, statusOf(k), v)
 		return
 	}
@@ -391,14 +436,17 @@ func (s *Server) handleMerge(w http.ResponseWriter, r *http.Request) {
 	} else {
 		err = s.tickets.Merge(r.Context(), actorOf(currentUser(r.Context())), t.ID, target)
 	}
-	if apperr.Is(err, apperr.Invalid) {
+	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
 		v, verr := s.ticketView(r, t)
 		if verr != nil {
 			s.fail(w, r, verr)
 			return
 		}
 		v.Merge = views.TargetForm{Target: r.PostFormValue("target"), Errors: apperr.FieldsOf(err)}
-		s.renderTicket(w, r, http.StatusUnprocessableEntity, v)
+		if k == apperr.Conflict {
+			v.Merge.Errors = map[string]string{"target": apperr.MsgIDOf(err)}
+		}
+		s.renderTicket(w, r, statusOf(k), v)
 		return
 	}
 	if err != nil {
