@@ -139,6 +139,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/calendars", s.handleAdminCalendarSave)
 			r.Get("/admin/sla", s.handleAdminSLA)
 			r.Post("/admin/sla", s.handleAdminSLASave)
+			// --- live desk: automatic assignment per team ---
+			r.Get("/admin/teams/{id}/assignment", s.handleAssignment)
+			r.Post("/admin/teams/{id}/assignment", s.handleAssignmentSave)
+			// --- end live desk ---
 			// --- admin routes ---
 			r.Get("/admin/outbox", s.handleOutbox)
 			r.Post("/admin/outbox/{id}/retry", s.handleOutboxRetry)

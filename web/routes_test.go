@@ -138,6 +138,11 @@ var routeTable = []struct {
 	{"POST", "/announcements/{id}/read", "/announcements/999999/read", rep, 404, 0},
 	{"GET", "/supervisor/dashboard", "/supervisor/dashboard", supervisor, 200, 0},         // dashboard
 	{"GET", "/supervisor/dashboard.csv", "/supervisor/dashboard.csv", supervisor, 200, 0}, // dashboard: summary
+	// --- live desk ---
+	// Team 1 is the test users' team; an empty form has no mode (422).
+	{"GET", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 200, 0},
+	{"POST", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 422, 0},
+	// --- end live desk ---
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0},   // no such mail

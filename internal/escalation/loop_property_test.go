@@ -2,6 +2,7 @@ package escalation_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
@@ -39,7 +40,9 @@ import (
 //   - an open follow-up belongs to the ticket's loop owner;
 //   - every hand-back of an owned ticket leaves exactly one open follow-up for its owner,
 //     made by that hand-back unless one was open already;
-//   - a status link shows only its own customer's ticket and messages.
+//   - a status link shows only its own customer's ticket and messages;
+//   - a ticket the front line's automatic assignment gave out went to a rep
+//     of the team who is not away and is now at most at the team's cap.
 func TestLoopClosesAlways(t *testing.T) {
 	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == f.DefValue {
 		if err := f.Value.Set("200"); err != nil {
@@ -56,6 +59,7 @@ func TestLoopClosesAlways(t *testing.T) {
 		clock := escalationtest.NewClock(hel(5, 10, 0))
 		ts, svc := escalation.Wire(db, clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
 		surveys := csat.NewStore(db, svc, clock.Now, ticketstest.BaseURL)
+		people := staff.NewStore(db, clock.Now)
 
 		front := ticketstest.Team(ctx, t, db, "Front line")
 		seniors := ticketstest.Team(ctx, t, db, "Seniors")
@@ -107,6 +111,32 @@ func TestLoopClosesAlways(t *testing.T) {
 			}
 			return rapid.SampledFrom(open).Draw(rt, "escalation"), true
 		}
+		// checkAssigned: a web or mail ticket that automatic assignment gave
+		// out went to a front-line rep who is in and not over the cap.
+		checkAssigned := func(id int64) {
+			var owner int64
+			err := db.QueryRow(ctx, `SELECT coalesce((data->>'new')::bigint, 0) FROM events
+WHERE subject_type = 'ticket' AND subject_id = $1 AND action = 'ticket.assigned'`, id).Scan(&owner)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return
+			}
+			if err != nil {
+				rt.Fatal(err)
+			}
+			a, err := people.TeamAssignment(ctx, front)
+			if err != nil {
+				rt.Fatal(err)
+			}
+			for _, mb := range a.Members {
+				if mb.UserID == owner {
+					if !mb.Assignable() || (a.Capacity > 0 && mb.Open > a.Capacity) {
+						rt.Fatalf("ticket %d assigned to %+v under %s cap %d", id, mb, a.Mode, a.Capacity)
+					}
+					return
+				}
+			}
+			rt.Fatalf("ticket %d assigned to %d, not of the front line", id, owner)
+		}
 		newMail := func() string { return fmt.Sprintf("loop-%d@example.com", seq.Add(1)) }
 		// A customer of an earlier ticket comes back, or a new one writes.
 		customerEmail := func() string {
@@ -128,6 +158,7 @@ func TestLoopClosesAlways(t *testing.T) {
 			"create by the web form": func(rt *rapid.T) {
 				tk, token, err := ts.CreatePublic(ctx, tickets.NewPublicTicket{Name: "Web customer", Email: customerEmail(), Subject: "Web form", Message: "Help, please."})
 				if must("create public", err) {
+					checkAssigned(tk.ID)
 					m.add(tk)
 					m.tokens[tk.ID] = statusLink{token: token, customerID: tk.Customer.ID}
 				}
@@ -136,8 +167,23 @@ func TestLoopClosesAlways(t *testing.T) {
 				res, err := ts.ReceiveEmail(ctx, tickets.InboundEmail{MessageID: fmt.Sprintf("<m%d@example.com>", seq.Add(1)),
 					FromName: "Mailer", FromEmail: customerEmail(), Subject: "By mail", Body: "Where is my order?"})
 				if must("receive email", err) {
+					checkAssigned(res.TicketID)
 					m.addID(ctx, rt, ts, res.TicketID)
 				}
+			},
+			"set the front line's assignment": func(rt *rapid.T) {
+				langs := func(label string) []string {
+					return rapid.SliceOfDistinct(rapid.SampledFrom([]string{"en", "fi", "vi", "hi"}), rapid.ID[string]).Draw(rt, label)
+				}
+				must("assignment", people.SaveTeamAssignment(ctx, sup.ID, front, staff.AssignmentEdit{
+					Mode:     rapid.SampledFrom(tickets.AssignModes).Draw(rt, "mode"),
+					Capacity: rapid.IntRange(0, 3).Draw(rt, "capacity"),
+					Skills:   map[int64]staff.Skills{rep.ID: {Languages: langs("rep speaks")}, rep2.ID: {Languages: langs("rep2 speaks")}},
+				}))
+			},
+			"away or back": func(rt *rapid.T) {
+				u := rapid.SampledFrom([]staff.User{rep, rep2}).Draw(rt, "who")
+				must("away", people.SetAway(ctx, sup.ID, u.ID, rapid.Bool().Draw(rt, "away")))
 			},
 			"reply or note": func(rt *rapid.T) {
 				id, ok := pickTicket()

@@ -111,7 +111,7 @@ const sqlCreateTicket = `
 WITH t AS (
     INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
                          created_by, order_ref, idempotency_key, search, created_at, updated_at)
-    VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $7, $8, $9,
+    VALUES ($1, 'new', $2, $3, $4, $5, $6, $14, $7, $8, $9,
             setweight(to_tsvector('simple', ld_search_text($1)), 'A') ||
             setweight(to_tsvector('simple', ld_search_text($10)), 'B'),
             $11, $11)
@@ -127,7 +127,9 @@ WITH t AS (
 SELECT id FROM t`
 
 // Create opens a ticket taken by a rep: the rep becomes its owner (the loop
-// owner). A repeated IdempotencyKey returns the ticket the first call made
+// owner). A ticket taken for a team the rep is not in (a supervisor's
+// intake) goes to that team's automatic assignment instead, when the team
+// has one. A repeated IdempotencyKey returns the ticket the first call made
 // (created is then false), so a double submit never makes two tickets.
 func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, created bool, err error) {
 	n.Subject, n.Body = strings.TrimSpace(n.Subject), strings.TrimSpace(n.Body)
@@ -192,9 +194,20 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 		if n.IdempotencyKey != "" {
 			key = &n.IdempotencyKey
 		}
-		event := map[string]any{"channel": n.Channel, "priority": n.Priority.String(), "owner_id": a.UserID, "team_id": n.TeamID}
+		owner := a.UserID
+		if n.TeamID != 0 && !slices.Contains(a.TeamIDs, n.TeamID) {
+			rule, err := teamAssignModeTx(ctx, tx, n.TeamID)
+			if err != nil {
+				return err
+			}
+			if rule.Mode != AssignManual {
+				owner = 0 // the team's assignment picks the owner below
+			}
+		}
+		event := map[string]any{"channel": n.Channel, "priority": n.Priority.String(), "owner_id": owner, "team_id": n.TeamID}
 		err := tx.QueryRow(ctx, sqlCreateTicket, n.Subject, n.Priority, n.Category, n.Channel, customerID,
-			postgres.NullID(n.TeamID), a.UserID, n.OrderRef, key, n.Body, now, postgres.NullID(a.UserID), event).Scan(&id)
+			postgres.NullID(n.TeamID), a.UserID, n.OrderRef, key, n.Body, now, postgres.NullID(a.UserID), event,
+			postgres.NullID(owner)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The key was used before: return the first ticket, change nothing.
 			return tx.QueryRow(ctx, sqlTicketByIdempotencyKey, n.IdempotencyKey).Scan(&id)
@@ -206,6 +219,11 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 			return fmt.Errorf("insert ticket: %w", err)
 		}
 		created = true
+		if owner == 0 {
+			if err := s.autoAssignTx(ctx, tx, id, now); err != nil {
+				return err
+			}
+		}
 		return s.afterChangeTx(ctx, tx, id)
 	})
 	if err != nil {

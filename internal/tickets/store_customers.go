@@ -220,7 +220,8 @@ func (n *NewPublicTicket) Validate() error {
 }
 
 // CreatePublic opens a ticket from the customer web form, in the intake team
-// (the first team), unowned until a rep takes it. It returns the status-link
+// (the first team), unowned until a rep takes it or the team's automatic
+// assignment gives it to someone. It returns the status-link
 // token, and queues a confirmation mail with that link.
 func (s *Store) CreatePublic(ctx context.Context, n NewPublicTicket) (Ticket, string, error) {
 	p, err := s.CreatePublicOnce(ctx, n)
@@ -371,6 +372,9 @@ func (s *Store) createPublicTx(ctx context.Context, tx pgx.Tx, n NewPublicTicket
 	if err := queueMailTx(ctx, tx, id, n.Email, n.Locale, mailConfirmation, map[string]any{
 		"Number": id, "Subject": n.Subject, "Link": s.statusLink(StatusTokenPlaceholder),
 	}, now); err != nil {
+		return 0, 0, "", err
+	}
+	if err := s.autoAssignTx(ctx, tx, id, now); err != nil {
 		return 0, 0, "", err
 	}
 	return id, msgID, token, s.afterChangeTx(ctx, tx, id)
