@@ -192,11 +192,20 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 // --- GET /status/{token}, POST /status/{token}/reply: the status page ---
 
 // statusTicket opens the ticket of the request's token; a bad token gets the
-// "link not valid" page (404) and ok false.
+// "link not valid" page (404), an expired one the "link expired" page (410),
+// and ok false.
 func (s *Server) statusTicket(w http.ResponseWriter, r *http.Request) (tickets.Ticket, string, bool) {
 	privateHeaders(w)
 	token := chi.URLParam(r, "token")
 	t, err := s.tickets.TicketByToken(r.Context(), token)
+	var expired *tickets.ExpiredLinkError
+	if errors.As(err, &expired) {
+		// Gone for good (410), in the customer's language, with the way to
+		// a new link: "find my ticket" mails one to the customer's address.
+		r = s.inCustomerLocale(w, r, expired.Locale)
+		s.render(w, r, http.StatusGone, views.LinkExpiredPage(s.page(r, "public_link_expired_title", "")))
+		return tickets.Ticket{}, "", false
+	}
 	if apperr.Is(err, apperr.NotFound) {
 		s.render(w, r, http.StatusNotFound, views.LinkInvalidPage(s.page(r, "public_link_invalid_title", "")))
 		return tickets.Ticket{}, "", false

@@ -10,14 +10,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
 )
 
 // helpForm is a valid web form; tests change what they need.
@@ -324,6 +327,54 @@ func TestHelpFormAndReplySentTwiceCountOnce(t *testing.T) {
 	}
 	if page := e.get(c, "/status/"+token1); !strings.Contains(page.Body, "Tôi gửi ảnh.") {
 		t.Fatal("the reply is not on the status page")
+	}
+}
+
+// TestExpiredStatusLinkLeadsToFind closes a ticket 100 days ago: its link
+// answers 410 with a page in the customer's language that leads to "find my
+// ticket", and the link that form mails works again.
+func TestExpiredStatusLinkLeadsToFind(t *testing.T) {
+	e := setup(t)
+	c := e.client()
+	f := helpForm()
+	f.Set("locale", "fi")
+	token := e.submitHelp(c, f)
+	tk, err := e.tickets.TicketByToken(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-100 * 24 * time.Hour)
+	if _, err := e.srv.db.Exec(t.Context(), `UPDATE tickets SET status = 'closed', solved_at = $2, closed_at = $2 WHERE id = $1`, tk.ID, long); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.db.Exec(t.Context(), `UPDATE ticket_tokens SET created_at = $2 WHERE ticket_id = $1`, tk.ID, long); err != nil {
+		t.Fatal(err)
+	}
+	fi := e.srv.cat.Localizer("fi")
+	for _, path := range []string{"/status/" + token, "/status/" + token + "/reply"} {
+		var res *response
+		if strings.HasSuffix(path, "/reply") {
+			res = e.post(c, path, url.Values{"message": {"Hei?"}})
+		} else {
+			res = e.get(c, path)
+		}
+		if res.StatusCode != http.StatusGone || !strings.Contains(res.Body, htmlEscape(fi.T("public_error_link_expired"))) ||
+			!strings.Contains(res.Body, `href="/find"`) || strings.Contains(res.Body, "Hộp bị móp") {
+			t.Fatalf("%s: %d, want the Finnish 'expired' page leading to /find:\n%s", path, res.StatusCode, res.Body)
+		}
+	}
+	res := e.post(c, "/find", url.Values{"number": {strconv.FormatInt(tk.ID, 10)}, "email": {"minh.anh@example.com"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("find: %d", res.StatusCode)
+	}
+	var m ticketstest.Mail
+	if err := e.srv.db.QueryRow(t.Context(), `SELECT id, ticket_id, data FROM outbox WHERE kind = 'status_link' AND ticket_id = $1`, tk.ID).Scan(&m.ID, &m.TicketID, &m.Data); err != nil {
+		t.Fatalf("find queued no mail: %v", err)
+	}
+	link, _ := ticketstest.SentLinks(t.Context(), t, e.srv.db, m)["Link"].(string)
+	fresh, _ := strings.CutPrefix(link, "http://127.0.0.1/status/")
+	if page := e.get(c, "/status/"+fresh); page.StatusCode != 200 || !strings.Contains(page.Body, "Hộp bị móp") {
+		t.Fatalf("the new link: %d", page.StatusCode)
 	}
 }
 

@@ -54,6 +54,10 @@ type config struct {
 	// ("7d" or a Go duration); parsed into outboxRetention.
 	OutboxRetention string
 	outboxRetention time.Duration
+	// StatusLinkTTL is how long status links work after their ticket
+	// closes ("90d" or a Go duration); parsed into statusLinkTTL.
+	StatusLinkTTL string
+	statusLinkTTL time.Duration
 
 	// poolSize is the pgx pool size openDB uses; 0: postgres.DefaultMaxConns.
 	poolSize int32
@@ -82,6 +86,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("LOOPDESK_METRICS_ADDR", defaultMetricsAddr), "listen address of /metrics, apart from the public one; off: none (LOOPDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")
+	fs.StringVar(&c.StatusLinkTTL, "status-link-ttl", env("LOOPDESK_STATUS_LINK_TTL", "90d"), "how long a customer's status link works after the ticket closes, e.g. 90d (LOOPDESK_STATUS_LINK_TTL)")
 	fs.StringVar(&c.OutboxRetention, "outbox-retention", env("LOOPDESK_OUTBOX_RETENTION", "7d"), "how long sent customer mail keeps its content on the Outbox page, e.g. 7d or 36h (LOOPDESK_OUTBOX_RETENTION)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
@@ -156,6 +161,12 @@ func (c *config) validate() error {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
 		return errors.New("LOOPDESK_METRICS_TOKEN must be at least 24 characters")
+	}
+	if c.StatusLinkTTL == "" {
+		c.StatusLinkTTL = "90d"
+	}
+	if c.statusLinkTTL, err = parseDays(c.StatusLinkTTL); err != nil || c.statusLinkTTL < time.Hour {
+		return fmt.Errorf("LOOPDESK_STATUS_LINK_TTL %q: want at least an hour, e.g. 90d", c.StatusLinkTTL)
 	}
 	if c.OutboxRetention == "" {
 		c.OutboxRetention = "7d"

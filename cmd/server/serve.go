@@ -69,6 +69,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// SLA upkeep and follow-ups that move with the loop owner are hooks of
 	// the store (the close guard is the store's own rule).
 	ticketStore, escSvc := escalation.Wire(pool, time.Now, cfg.BaseURL, nil, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
+	ticketStore.SetStatusLinkTTL(cfg.statusLinkTTL)
 	mail, err := newOutbox(getenv, pool, cat, log)
 	if err != nil {
 		return err

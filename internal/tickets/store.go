@@ -23,6 +23,7 @@ type Store struct {
 	now     func() time.Time
 	baseURL string
 	hooks   Hooks
+	linkTTL time.Duration // status links expire this long after the ticket closes; 0: DefaultStatusLinkTTL
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status

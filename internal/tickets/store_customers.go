@@ -146,21 +146,71 @@ func issueTokenTx(ctx context.Context, tx pgx.Tx, id int64, now time.Time) (stri
 	return token, nil
 }
 
+// DefaultStatusLinkTTL is how long a status link keeps working after its
+// ticket is closed (SetStatusLinkTTL changes it).
+const DefaultStatusLinkTTL = 90 * 24 * time.Hour
+
+// SetStatusLinkTTL sets how long status links keep working after their
+// ticket closes; d <= 0 keeps DefaultStatusLinkTTL.
+func (s *Store) SetStatusLinkTTL(d time.Duration) {
+	if d > 0 {
+		s.linkTTL = d
+	}
+}
+
+func (s *Store) statusLinkTTL() time.Duration {
+	if s.linkTTL > 0 {
+		return s.linkTTL
+	}
+	return DefaultStatusLinkTTL
+}
+
+// ExpiredLinkError is TicketByToken's answer to a status link that has
+// expired. It carries only the customer's language, for the page that says
+// so and points to "find my ticket"; it is a NotFound.
+type ExpiredLinkError struct {
+	Locale string
+}
+
+func (e *ExpiredLinkError) Error() string { return "status link expired" }
+
+// Unwrap makes the error a NotFound for code that does not tell the two apart.
+func (e *ExpiredLinkError) Unwrap() error {
+	return apperr.New(apperr.NotFound, "error_status_link_expired")
+}
+
 // TicketByToken opens a ticket by its status-link token. A merged ticket's
-// link keeps working: it leads to the ticket it was merged into.
+// link keeps working: it leads to the ticket it was merged into. A link
+// expires statusLinkTTL after the later of its ticket's closing and the
+// link's own making, so a link asked for later ("find my ticket") works for
+// the whole period; while the ticket is open, its links work.
 func (s *Store) TicketByToken(ctx context.Context, token string) (Ticket, error) {
 	if len(token) < 20 || len(token) > 64 {
 		return Ticket{}, apperr.New(apperr.NotFound, "error_status_link_invalid")
 	}
 	var id int64
-	err := s.db.QueryRow(ctx, `SELECT ticket_id FROM ticket_tokens WHERE token_hash = $1`, tokenHash(token)).Scan(&id)
+	var made time.Time
+	err := s.db.QueryRow(ctx, `SELECT ticket_id, created_at FROM ticket_tokens WHERE token_hash = $1`, tokenHash(token)).Scan(&id, &made)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Ticket{}, apperr.New(apperr.NotFound, "error_status_link_invalid")
 	}
 	if err != nil {
 		return Ticket{}, fmt.Errorf("find token: %w", err)
 	}
-	return getSurvivorTx(ctx, s.db, id)
+	t, err := getSurvivorTx(ctx, s.db, id)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if t.Status == StatusClosed && t.ClosedAt != nil {
+		from := *t.ClosedAt
+		if made.After(from) {
+			from = made
+		}
+		if s.now().After(from.Add(s.statusLinkTTL())) {
+			return Ticket{}, &ExpiredLinkError{Locale: t.Customer.Locale}
+		}
+	}
+	return t, nil
 }
 
 // getSurvivorTx reads ticket id through q, following merges to the ticket it

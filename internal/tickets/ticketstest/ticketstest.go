@@ -162,12 +162,18 @@ SELECT id, coalesce(ticket_id, 0), to_address, kind, locale, data FROM outbox OR
 // The token itself is never in the outbox table.
 func SentLinks(ctx context.Context, t testing.TB, db *pgxpool.Pool, m Mail) map[string]any {
 	t.Helper()
+	return SentLinksAt(ctx, t, db, m, time.Now())
+}
+
+// SentLinksAt is SentLinks for a mail sent at now.
+func SentLinksAt(ctx context.Context, t testing.TB, db *pgxpool.Pool, m Mail, now time.Time) map[string]any {
+	t.Helper()
 	raw, err := json.Marshal(m.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		raw, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, raw, time.Now())
+		raw, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, raw, now)
 		return err
 	})
 	if err != nil {
