@@ -150,6 +150,22 @@ func (s *Store) setOwnerTx(ctx context.Context, tx pgx.Tx, actorID int64, t Tick
 	return nil
 }
 
+// lockWorkableTx locks ticket id for a change by a: not found when a may not
+// see it (its existence stays hidden), a conflict when it is closed.
+func lockWorkableTx(ctx context.Context, tx pgx.Tx, a Actor, id int64) (Ticket, error) {
+	t, err := getTx(ctx, tx, id, true)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !a.CanSee(t) {
+		return Ticket{}, apperr.New(apperr.NotFound, "error_ticket_not_found")
+	}
+	if t.Status == StatusClosed {
+		return Ticket{}, apperr.New(apperr.Conflict, "error_ticket_closed")
+	}
+	return t, nil
+}
+
 // checkOwnerTx refuses an owner who is not an active staff member.
 func checkOwnerTx(ctx context.Context, tx pgx.Tx, owner int64) error {
 	var active bool
@@ -189,15 +205,9 @@ func (s *Store) Take(ctx context.Context, a Actor, id int64, confirm bool) (Tick
 		return Ticket{}, apperr.New(apperr.Forbidden, "error_forbidden")
 	}
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		t, err := getTx(ctx, tx, id, true)
+		t, err := lockWorkableTx(ctx, tx, a, id)
 		if err != nil {
 			return err
-		}
-		if !a.CanSee(t) {
-			return apperr.New(apperr.NotFound, "error_ticket_not_found")
-		}
-		if t.Status == StatusClosed {
-			return apperr.New(apperr.Conflict, "error_ticket_closed")
 		}
 		if t.OwnerID == a.UserID {
 			return nil

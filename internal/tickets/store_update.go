@@ -266,15 +266,9 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 		return Ticket{}, err
 	}
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		t, err := getTx(ctx, tx, id, true)
+		t, err := lockWorkableTx(ctx, tx, a, id)
 		if err != nil {
 			return err
-		}
-		if !a.CanSee(t) {
-			return apperr.New(apperr.NotFound, "error_ticket_not_found")
-		}
-		if t.Status == StatusClosed {
-			return apperr.New(apperr.Conflict, "error_ticket_closed")
 		}
 		now := s.now()
 		if err := s.claimTx(ctx, tx, a, &t, now); err != nil {
