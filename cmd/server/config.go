@@ -61,6 +61,9 @@ type config struct {
 
 	// poolSize is the pgx pool size openDB uses; 0: postgres.DefaultMaxConns.
 	poolSize int32
+	// onDBLost, when set, makes openDB supervise the private cluster: it is
+	// restarted when it dies, and onDBLost is called when that keeps failing.
+	onDBLost func(error)
 }
 
 // defaultMetricsAddr keeps /metrics on the loopback interface.

@@ -39,6 +39,11 @@ func openDB(ctx context.Context, cfg *config, log *slog.Logger) (pool *pgxpool.P
 			stopCluster()
 			return nil, nil, err
 		}
+		if cfg.onDBLost != nil {
+			// A postmaster that dies is started again (logged); the pool's broken
+			// connections are replaced on their next use.
+			cluster.Supervise(cfg.onDBLost)
+		}
 		url = cluster.ConnString(embeddedDB)
 	}
 	size := cfg.poolSize

@@ -53,6 +53,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	_ = secret // used by token features as they land
 
 	cfg.poolSize = servePoolSize() // River's workers share the pool with the web pages
+	// The private cluster is supervised: when it dies it is restarted, and when
+	// that keeps failing serve exits non-zero so a process manager restarts us.
+	dbLost := make(chan error, 1)
+	cfg.onDBLost = func(err error) {
+		select {
+		case dbLost <- err:
+		default:
+		}
+	}
 	pool, closeDB, err := openDB(ctx, &cfg, log)
 	if err != nil {
 		return err
@@ -147,9 +156,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stdout)
 	}
 
+	var lost error
 	select {
 	case err := <-errc:
 		return fmt.Errorf("http server: %w", err)
+	case lost = <-dbLost:
+		log.Error("the private postgres is gone and could not be restarted: stopping, so that a process manager can restart Loopdesk", "err", lost)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests", "grace", shutdownGrace)
@@ -160,6 +172,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if lost != nil {
+		return fmt.Errorf("private postgres: %w", lost)
 	}
 	log.Info("stopped")
 	return nil

@@ -72,6 +72,17 @@ type Cluster struct {
 
 	removeAfterStop []string // private socket dir, throwaway fallback cluster
 
+	// What a restart needs (supervise.go). Only the supervisor changes owned, pid, proc,
+	// exited and waitErr once it runs, and Stop reads them only after the supervisor ended.
+	dataDir string
+	binDir  string
+	acct    *account
+	fast    bool
+
+	mu         sync.Mutex    // guards supervised
+	stopping   chan struct{} // closed by Stop: the supervisor ends
+	supervised chan struct{} // closed when the supervisor has ended; nil when none runs
+
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -116,22 +127,26 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	}
 	pgData := filepath.Join(base, clusterSubdir)
 
-	if c, err := attachRunning(ctx, pgData, log); c != nil || err != nil {
-		return c, err
-	}
-	if err := initCluster(ctx, binDir, base, acct, opts.Fast, log); err != nil {
-		return nil, err
-	}
-	if err := acct.chownTree(pgData); err != nil {
-		return nil, err
-	}
-	c, err := startPostmaster(ctx, binDir, pgData, acct, opts.Fast, log)
+	c, err := attachRunning(ctx, pgData, log)
 	if err != nil {
 		return nil, err
 	}
-	if throwaway {
-		c.removeAfterStop = append(c.removeAfterStop, base, filepath.Join(dataDir, locationFileName))
+	if c == nil {
+		if err := initCluster(ctx, binDir, base, acct, opts.Fast, log); err != nil {
+			return nil, err
+		}
+		if err := acct.chownTree(pgData); err != nil {
+			return nil, err
+		}
+		if c, err = startPostmaster(ctx, binDir, pgData, acct, opts.Fast, log); err != nil {
+			return nil, err
+		}
+		if throwaway {
+			c.removeAfterStop = append(c.removeAfterStop, base, filepath.Join(dataDir, locationFileName))
+		}
 	}
+	c.dataDir, c.binDir, c.acct, c.fast = dataDir, binDir, acct, opts.Fast
+	c.stopping = make(chan struct{})
 	return c, nil
 }
 
@@ -146,7 +161,18 @@ func (c *Cluster) ConnString(dbname string) string {
 // open transactions, then an immediate one (SIGQUIT) if that takes too long or ctx ends.
 // A postmaster that Start merely attached to is left running. Stop is idempotent.
 func (c *Cluster) Stop(ctx context.Context) error {
-	c.stopOnce.Do(func() { c.stopErr = c.stop(ctx) })
+	c.stopOnce.Do(func() {
+		if c.stopping != nil {
+			close(c.stopping)
+		}
+		c.mu.Lock()
+		supervised := c.supervised
+		c.mu.Unlock()
+		if supervised != nil {
+			<-supervised // no restart may race the shutdown
+		}
+		c.stopErr = c.stop(ctx)
+	})
 	return c.stopErr
 }
 
@@ -435,20 +461,49 @@ func startPostmaster(ctx context.Context, binDir, pgData string, acct *account, 
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(pgData, logFileName)
+	c := &Cluster{
+		pgData:    pgData,
+		socketDir: socketDir,
+		port:      socketPort,
+		log:       log,
+		owned:     true,
+	}
+	if privateSocketDir {
+		c.removeAfterStop = append(c.removeAfterStop, socketDir)
+	}
+	start := time.Now()
+	if err := c.launch(binDir, acct, fast); err != nil {
+		if privateSocketDir {
+			_ = os.RemoveAll(socketDir)
+		}
+		return nil, fmt.Errorf("devpg: start postgres: %w", err)
+	}
+	if err := c.waitReady(ctx); err != nil {
+		_ = c.Stop(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("devpg: start postgres on %s: %w", pgData, err)
+	}
+	log.Info("devpg: postgres started", "pid", c.pid, "data_dir", pgData, "socket_dir", socketDir,
+		"fast", fast, "duration", time.Since(start).Round(time.Millisecond))
+	return c, nil
+}
+
+// launch starts a postmaster on c's data and socket directories and makes it c's, without
+// waiting for it to accept connections. The caller holds c.mu or is the only user of c.
+func (c *Cluster) launch(binDir string, acct *account, fast bool) error {
+	logPath := filepath.Join(c.pgData, logFileName)
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("devpg: open server log: %w", err)
+		return fmt.Errorf("devpg: open server log: %w", err)
 	}
 	defer logFile.Close() // the child keeps its own descriptor
 	if err := acct.chown(logPath); err != nil {
-		return nil, err
+		return err
 	}
 
 	args := []string{
-		"-D", pgData,
+		"-D", c.pgData,
 		"-p", strconv.Itoa(socketPort),
-		"-k", socketDir,
+		"-k", c.socketDir,
 		"-c", "listen_addresses=",
 		// With trust auth, whoever can open the socket is superuser: only our own user (or root).
 		"-c", "unix_socket_permissions=0700",
@@ -477,32 +532,14 @@ func startPostmaster(ctx context.Context, binDir, pgData string, acct *account, 
 		deathSig = syscall.SIGQUIT
 	}
 	setParentDeathSignal(cmd.SysProcAttr, deathSig)
-
-	c := &Cluster{
-		pgData:    pgData,
-		socketDir: socketDir,
-		port:      socketPort,
-		log:       log,
-		owned:     true,
-		exited:    make(chan struct{}),
-	}
-	if privateSocketDir {
-		c.removeAfterStop = append(c.removeAfterStop, socketDir)
-	}
-	start := time.Now()
+	c.exited = make(chan struct{})
+	c.owned = true
 	if err := c.spawn(cmd); err != nil {
-		if privateSocketDir {
-			_ = os.RemoveAll(socketDir)
-		}
-		return nil, fmt.Errorf("devpg: start postgres: %w", err)
+		c.waitErr = err
+		close(c.exited) // nothing runs: Stop must not wait for it
+		return err
 	}
-	if err := c.waitReady(ctx); err != nil {
-		_ = c.Stop(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("devpg: start postgres on %s: %w", pgData, err)
-	}
-	log.Info("devpg: postgres started", "pid", c.pid, "data_dir", pgData, "socket_dir", socketDir,
-		"fast", fast, "duration", time.Since(start).Round(time.Millisecond))
-	return c, nil
+	return nil
 }
 
 // spawn starts cmd on a goroutine locked to its OS thread for the postmaster's whole life:
@@ -510,6 +547,7 @@ func startPostmaster(ctx context.Context, binDir, pgData string, acct *account, 
 // and the Go runtime may retire an unlocked thread at any time.
 func (c *Cluster) spawn(cmd *exec.Cmd) error {
 	started := make(chan error, 1)
+	exited := c.exited
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
@@ -519,8 +557,9 @@ func (c *Cluster) spawn(cmd *exec.Cmd) error {
 		}
 		c.proc, c.pid = cmd.Process, cmd.Process.Pid
 		started <- nil
+		// A restart replaces exited and waitErr only after this close.
 		c.waitErr = cmd.Wait()
-		close(c.exited)
+		close(exited)
 	}()
 	return <-started
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -317,4 +318,89 @@ func connect(t *testing.T, c *Cluster) *pgx.Conn {
 	}
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
 	return conn
+}
+
+// TestSuperviseRestartsAKilledPostmaster kills the postmaster with SIGKILL, as the OOM
+// killer would: the supervisor starts it again on the same directories, and the data is there.
+func TestSuperviseRestartsAKilledPostmaster(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dataDir := newDataDir(t)
+	c := start(t, Options{DataDir: dataDir, Fast: true})
+	conn := connect(t, c)
+	// (A Fast cluster commits asynchronously: the checkpoint puts the row where a killed
+	// server's recovery finds it.)
+	for _, sql := range []string{"CREATE TABLE kept (id int)", "INSERT INTO kept VALUES (1)", "CHECKPOINT"} {
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gaveUp := make(chan error, 1)
+	c.Supervise(func(err error) { gaveUp <- err })
+	pidFile := filepath.Join(c.pgData, pidFileName)
+	before, err := readPostmasterPID(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(before.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case err := <-gaveUp:
+			t.Fatalf("the supervisor gave up: %v", err)
+		default:
+		}
+		after, err := readPostmasterPID(pidFile)
+		if err == nil && after.pid != before.pid && postmasterAlive(after.pid) {
+			if conn, err := pgx.Connect(ctx, c.ConnString("postgres")); err == nil {
+				var n int
+				err := conn.QueryRow(ctx, "SELECT count(*) FROM kept").Scan(&n)
+				_ = conn.Close(ctx)
+				if err != nil || n != 1 {
+					t.Fatalf("after the restart: %d rows, %v", n, err)
+				}
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postgres did not come back after SIGKILL")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// Stop still stops the restarted server, and the supervisor with it.
+	if err := c.Stop(ctx); err != nil {
+		t.Fatalf("Stop after a restart: %v", err)
+	}
+	if _, err := pgx.Connect(ctx, c.ConnString("postgres")); err == nil {
+		t.Fatal("postgres still answers after Stop")
+	}
+}
+
+// TestSuperviseGivesUpAndSaysSo makes every restart fail: the give-up callback fires, so
+// that the program can exit and let its process manager restart it.
+func TestSuperviseGivesUpAndSaysSo(t *testing.T) {
+	t.Parallel()
+	dataDir := newDataDir(t)
+	c, err := Start(t.Context(), Options{DataDir: dataDir, Fast: true, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Stop(context.Background()) }) // it exited uncleanly: an error is expected
+	c.binDir = t.TempDir()                                 // no postgres here: every restart fails
+	gaveUp := make(chan error, 1)
+	c.supervise(restartPolicy{backoffMin: time.Millisecond, backoffMax: 10 * time.Millisecond, maxFailures: 3}, func(err error) { gaveUp <- err })
+	if err := c.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-gaveUp:
+		if !strings.Contains(err.Error(), "after 3 attempts") {
+			t.Fatalf("give-up error: %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the supervisor neither restarted postgres nor gave up")
+	}
 }
