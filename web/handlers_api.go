@@ -994,3 +994,98 @@ func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	s.flash(r, "success", "tokens_revoked")
 	redirect(w, r, "/settings/tokens")
 }
+
+// ---------------------------------------------------------------------------
+// Search
+
+// apiSearchParams are the parameters GET /api/v1/search understands.
+var apiSearchParams = []string{"q", "after", "limit", "as_typed"}
+
+// apiSearchHit is one ticket a search found: the ticket, the start of its
+// first matching message, and whether it is listed only as a ticket of a
+// customer the search found.
+type apiSearchHit struct {
+	apiTicket
+	Snippet    string `json:"snippet"`
+	OfCustomer bool   `json:"of_customer"`
+}
+
+// apiSearchResult is a page of GET /api/v1/search. A ticket number the
+// caller may see is ticket_id, and the ticket the only hit (the page goes
+// straight to it). searched are the words searched: q, or their correction
+// when corrected.
+type apiSearchResult struct {
+	Query     string         `json:"query"`
+	Searched  string         `json:"searched"`
+	Corrected bool           `json:"corrected"`
+	TicketID  *int64         `json:"ticket_id"`
+	Customers []apiCustomer  `json:"customers"`
+	Tickets   []apiSearchHit `json:"tickets"`
+	Next      string         `json:"next"`
+}
+
+// apiSearch runs the search box with the web page's rules and the caller's
+// visibility, one keyset page at a time: pass the answer's "next" as
+// "after" (with the same q) for the next page.
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f apperr.Fields
+	for k, v := range q {
+		switch {
+		case !slices.Contains(apiSearchParams, k):
+			f.Add(k, "error_api_unknown_field")
+		case len(v) > 1:
+			f.Add(k, "error_api_repeated")
+		}
+	}
+	req := tickets.SearchRequest{Query: q.Get("q"), After: strings.TrimSpace(q.Get("after")), Limit: searchPageSize}
+	if strings.TrimSpace(req.Query) == "" {
+		f.Add("q", "error_search_query_required")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 50 {
+			f.Add("limit", "error_search_limit_invalid")
+		}
+		req.Limit = n
+	}
+	switch q.Get("as_typed") {
+	case "", "false", "0":
+	case "true", "1":
+		req.AsTyped = true
+	default:
+		choiceError(&f, "as_typed", []string{"true", "false"})
+	}
+	if err := f.Err(); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	a := actorOf(currentUser(r.Context()))
+	res, err := s.tickets.Find(r.Context(), a, req)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := apiSearchResult{Query: req.Query, Searched: res.Searched, Corrected: res.Corrected, Next: res.Next,
+		Customers: make([]apiCustomer, 0, len(res.Customers)), Tickets: make([]apiSearchHit, 0, len(res.Hits))}
+	if res.JumpTo != 0 {
+		t, err := s.tickets.Get(r.Context(), a, res.JumpTo)
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		out.TicketID, out.Searched = &t.ID, req.Query
+		out.Tickets = append(out.Tickets, apiSearchHit{apiTicket: toAPITicket(t)})
+	}
+	for _, c := range res.Customers {
+		out.Customers = append(out.Customers, apiCustomer{ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, Locale: c.Locale})
+	}
+	for _, h := range res.Hits {
+		var snippet strings.Builder
+		for _, seg := range h.Snippet {
+			snippet.WriteString(seg.Text)
+		}
+		out.Tickets = append(out.Tickets, apiSearchHit{apiTicket: toAPITicket(h.Ticket), Snippet: snippet.String(), OfCustomer: h.OfCustomer})
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+}

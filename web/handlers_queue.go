@@ -164,22 +164,3 @@ func (s *Server) handleSaveView(w http.ResponseWriter, r *http.Request) {
 	s.flash(r, "success", "flash_view_saved")
 	redirect(w, r, meta.path+"?"+query)
 }
-
-func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query().Get("q")
-	res, err := s.tickets.Search(r.Context(), actorOf(currentUser(r.Context())), q, 20)
-	v := views.SearchView{Query: q, Result: res}
-	status := http.StatusOK
-	if apperr.Is(err, apperr.Invalid) {
-		v.Errors = apperr.FieldsOf(err)
-		status = http.StatusUnprocessableEntity
-	} else if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if res.JumpTo != 0 {
-		http.Redirect(w, r, "/tickets/"+strconv.FormatInt(res.JumpTo, 10), http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, status, views.SearchPage(s.page(r, "search_title", ""), v))
-}

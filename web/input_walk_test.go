@@ -214,7 +214,7 @@ var queryKeys = map[string][]string{
 	"/queue/mine":               {"status", "priority", "channel", "category", "team", "tag", "from", "to", "sort", "after", "customer"},
 	"/queue/team":               {"status", "priority", "channel", "category", "team", "tag", "from", "to", "sort", "after", "customer"},
 	"/queue/all":                {"status", "priority", "channel", "category", "team", "owner", "tag", "from", "to", "sort", "after", "customer"},
-	"/search":                   {"q"},
+	"/search":                   {"q", "after", "as_typed"},
 	"/canned":                   {"lang", "archived", "edit"},
 	"/admin/calendars":          {"edit"},
 	"/admin/sla":                {"edit"},
@@ -508,6 +508,11 @@ func TestAPIRefusesBadText(t *testing.T) {
 		}
 		for _, k := range apiQueryParams {
 			check("GET", "/api/v1/tickets?"+url.Values{k: {bad.value}}.Encode(), nil, k+"="+bad.name)
+		}
+		for _, k := range apiSearchParams {
+			v := url.Values{"q": {"order"}}
+			v.Set(k, bad.value)
+			check("GET", "/api/v1/search?"+v.Encode(), nil, "search "+k+"="+bad.name)
 		}
 		// Raw bytes in the JSON text itself, not escaped.
 		check("POST", "/api/v1/tickets", `{"subject":"a`+bad.value+`b","body":"x","customer_name":"y"}`, "raw subject="+bad.name)

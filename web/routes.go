@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 		r.Patch("/tickets/{id}", s.apiUpdateTicket)
 		r.Post("/tickets/{id}/messages", s.apiAddMessage)
 		r.Post("/tickets/{id}/take", s.apiTake)
+		r.Get("/search", s.apiSearch)
 	})
 	// --- end api routes ---
 

@@ -77,6 +77,7 @@ var routeTable = []struct {
 	{"PATCH", "/api/v1/tickets/{id}", "/api/v1/tickets/1", api, 400, 0},                                 // empty body
 	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0},                // empty body
 	{"POST", "/api/v1/tickets/{id}/take", "/api/v1/tickets/1/take", api, 409, 0},                        // owned by its creator
+	{"GET", "/api/v1/search", "/api/v1/search?q=order", api, 200, 0},
 	// --- end api routes ---
 	// --- public routes ---
 	{"GET", "/help", "/help", public, 200, 0},

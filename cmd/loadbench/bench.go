@@ -520,6 +520,7 @@ func scenarios(st *floorStores, plan dashPlan) []scenario {
 		},
 		searchScenario("search word", "en", searchWord, frame),
 		searchScenario("search vi, no diacritics", "vi", searchVietnamese, frame),
+		typoScenario("search typo, corrected", "en", searchTypo, searchTypoFixed, frame),
 		{
 			name: "search ticket number", expect: http.StatusSeeOther,
 			request: func(ctx context.Context, w *worker) (*http.Request, error) {
@@ -558,31 +559,96 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 			return fmt.Sprintf("%d hits on the page", strings.Count(string(body), `<mark>`))
 		},
 		floor: floorSpec{
-			prepare: func(_ *worker, s *iterState) { s.q, s.ids = q, s.ids[:0] },
-			stmts: append([]floorStmt{{
-				name: "full-text search (400 newest, ranked)", sql: tickets.SearchStatements.Search, hot: true, custom: true,
-				args: func(w *worker, s *iterState) []any {
-					a := w.user.actor()
-					return []any{s.q, a.SeeAll, a.TeamIDs, a.UserID, 20}
-				},
-				collect: func(v []any, s *iterState) {
-					if id, ok := v[0].(int64); ok {
-						s.ids = append(s.ids, id)
-					}
-				},
-			}, {
-				name: "customer names (trigram)", sql: tickets.SearchStatements.CustomersByName, hot: true, custom: true,
-				setting: "pg_trgm.similarity_threshold = " + tickets.NameThreshold(q),
-				args:    func(_ *worker, s *iterState) []any { return []any{s.q} },
-			}, {
-				name: "snippets", sql: tickets.SearchStatements.Snippets, hot: true, custom: true,
-				args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.q} },
-			}, {
-				name: "hits by id (one query)", sql: sqlSelectTicket + ` WHERE t.id = ANY($1)`,
-				args: func(_ *worker, s *iterState) []any { return []any{s.ids} },
-			}}, frame...),
+			prepare: func(_ *worker, s *iterState) { s.ids = s.ids[:0] },
+			stmts: append(append(append(searchStmts("full-text search (400 newest, ranked)", q), customerNamesStmt(q)),
+				hitStmts()...), frame...),
 		},
 	}
+}
+
+// typoScenario searches a misspelt word that finds nothing as typed: the
+// page counts the word, looks up its near words, counts them and searches
+// the correction.
+func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
+	return scenario{
+		name: name, crew: crew, expect: http.StatusOK,
+		request: func(ctx context.Context, w *worker) (*http.Request, error) {
+			return w.get(ctx, "/search?q="+url.QueryEscape(typo))
+		},
+		check: func(body []byte) string {
+			return fmt.Sprintf("%d hits on the page, corrected: %v", strings.Count(string(body), `<mark>`),
+				strings.Contains(string(body), "as_typed=1"))
+		},
+		floor: floorSpec{
+			prepare: func(_ *worker, s *iterState) { s.ids = s.ids[:0] },
+			stmts: slices.Concat(
+				searchStmts("full-text search as typed", typo),
+				[]floorStmt{
+					customerNamesStmt(typo),
+					countWordStmt("count the typed word", typo, "match"),
+					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
+						args: func(*worker, *iterState) []any { return []any{typo} }},
+					countWordStmt("count the near word", fixed, "exact"),
+				},
+				searchStmts("full-text search of the correction", fixed),
+				hitStmts(), frame),
+		},
+	}
+}
+
+// searchStmts read words into their tsqueries and run the first page of
+// tickets.SearchStatements.Search for them, as the rep runs it, collecting
+// the hits' ids.
+func searchStmts(name, words string) []floorStmt {
+	return []floorStmt{{
+		name: "read the words (" + words + ")", sql: tickets.SearchStatements.ReadQuery,
+		args: func(*worker, *iterState) []any { return []any{words} },
+		collect: func(v []any, s *iterState) {
+			s.match, _ = v[0].(string)
+			s.index, _ = v[1].(string)
+		},
+	}, {
+		name: name, sql: tickets.SearchStatements.Search, hot: true, custom: true,
+		args: func(w *worker, s *iterState) []any {
+			a := w.user.actor()
+			return []any{s.match, s.index, s.match != s.index, a.SeeAll, a.TeamIDs, a.UserID, []int64{}, 3, float32(0), int64(0), 21}
+		},
+		collect: func(v []any, s *iterState) {
+			if id, ok := v[0].(int64); ok {
+				s.ids = append(s.ids, id)
+			}
+		},
+	}}
+}
+
+func customerNamesStmt(q string) floorStmt {
+	name, email := tickets.CustomerParts(q)
+	return floorStmt{
+		name: "customers by name or part of one (trigram)", sql: tickets.SearchStatements.CustomersByName, hot: true, custom: true,
+		setting: "pg_trgm.similarity_threshold = " + tickets.NameThreshold(q),
+		args:    func(*worker, *iterState) []any { return []any{q, name, email} },
+	}
+}
+
+func countWordStmt(name, word, mode string) floorStmt {
+	return floorStmt{
+		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
+		args: func(w *worker, _ *iterState) []any {
+			a := w.user.actor()
+			return []any{word, a.SeeAll, a.TeamIDs, a.UserID, mode}
+		},
+	}
+}
+
+// hitStmts read the hits of the last search: their snippets and tickets.
+func hitStmts() []floorStmt {
+	return []floorStmt{{
+		name: "snippets", sql: tickets.SearchStatements.Snippets, hot: true, custom: true,
+		args: func(_ *worker, s *iterState) []any { return []any{s.ids, s.match} },
+	}, {
+		name: "hits by id (one query)", sql: sqlSelectTicket + ` WHERE t.id = ANY($1)`,
+		args: func(_ *worker, s *iterState) []any { return []any{s.ids} },
+	}}
 }
 
 // frameStatements is the SQL of every signed-in page: the session, the

@@ -301,10 +301,13 @@ var phraseBooks = []phrases{
 }
 
 // The search terms the scenarios type, chosen to be common in the phrase
-// books: an English word, Vietnamese typed without its diacritics.
+// books: an English word, Vietnamese typed without its diacritics, and a
+// misspelt English word that finds nothing as typed and is corrected.
 const (
 	searchWord       = "refund"
 	searchVietnamese = "giao hang"
+	searchTypo       = "delivry"
+	searchTypoFixed  = "delivery"
 )
 
 // template is a phrase split into chunks once, with its slots marked.

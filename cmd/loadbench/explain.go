@@ -110,6 +110,8 @@ func literal(v any) (string, error) {
 		return strconv.FormatInt(x, 10), nil
 	case bool:
 		return strconv.FormatBool(x), nil
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32) + "::real", nil
 	case string:
 		return "'" + strings.ReplaceAll(x, "'", "''") + "'", nil
 	case []int64:

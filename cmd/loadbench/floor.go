@@ -20,10 +20,10 @@ import (
 
 // iterState carries values from one statement of an iteration to the next.
 type iterState struct {
-	id         int64
-	customerID int64
-	q          string
-	ids        []int64
+	id           int64
+	customerID   int64
+	match, index string // the search words' tsqueries (tickets.SearchStatements.ReadQuery)
+	ids          []int64
 }
 
 // floorStmt is one statement of a page (or, with run, one store call).

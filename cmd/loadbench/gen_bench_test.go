@@ -14,9 +14,12 @@ func fakeSetup() (*generator, lexemeCache) {
 		teams = append(teams, benchTeam{id: int64(i + 1), name: bt.name, lang: bt.lang, tier: bt.tier, reps: []int64{int64(10 + i), int64(20 + i)}})
 	}
 	g := newGenerator(1, 100000, 20000, 5, time.Now(), teams)
-	cache := lexemeCache{}
+	cache := lexemeCache{simple: map[string]chunkLexemes{}, stems: map[string]map[string]chunkLexemes{}}
 	for _, w := range vocabulary(g.books) {
-		cache[w] = chunkLexemes{lexemes: []string{strings.Trim(tickets.Fold(w), ".,?!।")}, rel: [][]uint16{{1}}, width: 1}
+		cache.simple[w] = chunkLexemes{lexemes: []string{strings.Trim(tickets.Fold(w), ".,?!।")}, rel: [][]uint16{{1}}, width: 1}
+	}
+	for lang := range stemConfigs {
+		cache.stems[lang] = cache.simple // stems as long as the words: the same work
 	}
 	return g, cache
 }

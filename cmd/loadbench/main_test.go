@@ -41,7 +41,9 @@ func TestSmallRun(t *testing.T) {
 	for _, want := range []string{
 		"copy tickets   2,000 rows",
 		"Search vectors checked against SQL: 2,000 tickets, 0 differ",
-		"queue page", "ticket page", "search word", "search vi, no diacritics", "search ticket number", "ticket create",
+		"Word list checked against the same tickets' text: 0 words missing",
+		"queue page", "ticket page", "search word", "search vi, no diacritics", "search typo, corrected", "search ticket number", "ticket create",
+		"corrected: true",
 		"full rebuild of 2,000 tickets in 1 run: ",
 		"dashboard 30 days: 2 supervisors; ", "tickets created in the first range", "CSV lines;",
 		"dashboard 365 days p95 < 200.00 ms: ",
@@ -60,7 +62,7 @@ func TestSmallRun(t *testing.T) {
 	// Every scenario row ends with its error count and floors: all zero errors
 	// (and every request was answered with the status it expects: 200 for
 	// the dashboard views).
-	names := []string{"queue page", "ticket page", "search word", "search vi, no diacritics", "search ticket number",
+	names := []string{"queue page", "ticket page", "search word", "search vi, no diacritics", "search typo, corrected", "search ticket number",
 		"dashboard 30 days", "dashboard 30 days, one team", "dashboard 90 days", "dashboard 365 days", "dashboard CSV 30 days",
 		"ticket create"}
 	row := regexp.MustCompile(`(?m)^\s+(` + strings.Join(names, "|") + `)\s+([\d,]+)\s+\d+\s.*\s(\d+)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.?]+\s*$`)

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web"
 )
 
@@ -64,6 +65,9 @@ type config struct {
 	// onDBLost, when set, makes openDB supervise the private cluster: it is
 	// restarted when it dies, and onDBLost is called when that keeps failing.
 	onDBLost func(error)
+	// DefaultCountry reads phone numbers typed without a country code
+	// (ISO 3166 code: FI, VN, IN).
+	DefaultCountry string
 }
 
 // defaultMetricsAddr keeps /metrics on the loopback interface.
@@ -91,6 +95,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")
 	fs.StringVar(&c.StatusLinkTTL, "status-link-ttl", env("LOOPDESK_STATUS_LINK_TTL", "90d"), "how long a customer's status link works after the ticket closes, e.g. 90d (LOOPDESK_STATUS_LINK_TTL)")
 	fs.StringVar(&c.OutboxRetention, "outbox-retention", env("LOOPDESK_OUTBOX_RETENTION", "7d"), "how long sent customer mail keeps its content on the Outbox page, e.g. 7d or 36h (LOOPDESK_OUTBOX_RETENTION)")
+	fs.StringVar(&c.DefaultCountry, "default-country", env("LOOPDESK_DEFAULT_COUNTRY", tickets.DefaultRegion), "the desk's country: phone numbers without a country code are read as its numbers, e.g. FI, VN or IN (LOOPDESK_DEFAULT_COUNTRY)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -176,6 +181,12 @@ func (c *config) validate() error {
 	}
 	if c.outboxRetention, err = parseDays(c.OutboxRetention); err != nil {
 		return fmt.Errorf("LOOPDESK_OUTBOX_RETENTION %w", err)
+	}
+	if c.DefaultCountry = strings.ToUpper(strings.TrimSpace(c.DefaultCountry)); c.DefaultCountry == "" {
+		c.DefaultCountry = tickets.DefaultRegion
+	}
+	if !tickets.ValidRegion(c.DefaultCountry) {
+		return fmt.Errorf("LOOPDESK_DEFAULT_COUNTRY %q: want a country code such as FI, VN or IN", c.DefaultCountry)
 	}
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {

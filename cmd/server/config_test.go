@@ -74,3 +74,19 @@ func TestConfigMetrics(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigDefaultCountry(t *testing.T) {
+	for value, want := range map[string]string{"": "FI", "FI": "FI", "vn": "VN", " IN ": "IN", "XX": "", "Finland": ""} {
+		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), MetricsAddr: "off", DefaultCountry: value}
+		err := c.validate()
+		if want == "" {
+			if err == nil || !strings.Contains(err.Error(), "LOOPDESK_DEFAULT_COUNTRY") {
+				t.Errorf("%q: error %v, want one naming LOOPDESK_DEFAULT_COUNTRY", value, err)
+			}
+			continue
+		}
+		if err != nil || c.DefaultCountry != want {
+			t.Errorf("%q: %q, %v; want %q", value, c.DefaultCountry, err, want)
+		}
+	}
+}

@@ -79,6 +79,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// the store (the close guard is the store's own rule).
 	ticketStore, escSvc := escalation.Wire(pool, time.Now, cfg.BaseURL, nil, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
 	ticketStore.SetStatusLinkTTL(cfg.statusLinkTTL)
+	if err := ticketStore.SetRegion(cfg.DefaultCountry); err != nil {
+		return err
+	}
 	mail, err := newOutbox(getenv, pool, cat, log)
 	if err != nil {
 		return err

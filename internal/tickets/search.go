@@ -2,11 +2,14 @@ package tickets
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/unicode/norm"
@@ -18,15 +21,24 @@ import (
 // SearchResult is what the one search box finds.
 type SearchResult struct {
 	JumpTo    int64      // a ticket number was typed: go straight to it
-	Customers []Customer // an email, phone or name matched these customers
-	Hits      []Hit      // full-text matches, best first
+	Customers []Customer // an email, phone or name (or part of one) matched these customers
+	Hits      []Hit      // full-text matches, best first, then the found customers' other tickets
+	// Searched are the words searched: the query, or the correction of its
+	// misspelt words when the query found (almost) nothing and the
+	// correction finds more (Corrected).
+	Searched  string
+	Corrected bool
+	Next      string // cursor of the next page of hits; "" on the last
 }
 
-// Hit is one full-text match with a highlighted snippet.
+// Hit is one match with a highlighted subject and snippet.
 type Hit struct {
 	Ticket  Ticket
 	Subject []Segment
 	Snippet []Segment
+	// OfCustomer is true when the ticket is listed as a ticket of a found
+	// customer, not for its words.
+	OfCustomer bool
 }
 
 // Segment is a piece of text; Mark pieces matched the query. Views render
@@ -36,33 +48,92 @@ type Segment struct {
 	Mark bool
 }
 
-var ticketNumber = regexp.MustCompile(`^#?\s*([0-9]{1,18})$`)
+// SearchRequest is one page of a search.
+type SearchRequest struct {
+	Query string
+	Limit int    // hits per page: 1 to 50, default 20
+	After string // the Next of the previous page; "" for the first
+	// AsTyped searches the words as typed, never a correction ("search
+	// instead for …").
+	AsTyped bool
+}
 
-// sqlSearch ranks the newest matching tickets visible to the actor. Only the
-// 400 newest matches are ranked, so a very common word cannot make search
-// rank the whole desk.
+// ticketNumber is a ticket number, alone ("641", "#641") or after the word
+// for a ticket in one of the desk's languages, matched against the folded
+// query: "ticket 641", "ticket no. 641", "tiketti 641", "tiketin nro 641",
+// "phiếu 641", "phiếu số 641", "टिकट 641", "टिकट नंबर 641".
+var ticketNumber = regexp.MustCompile(`^(?:(?:support\s+)?(?:tickets?|tiketti|tiketin|tiketissa|tikettia|tukipyynto|phieu(?:\s+ho\s+tro)?|टिकट)` +
+	`\s*(?:(?:no|nr|nro|number|numero|so)\.?|नंबर|संख्या)?\s*[:.]?\s*)?#?\s*([0-9]{1,18})$`)
+
+// The search's tuning.
+const (
+	// maxQuery is the longest search box entry, in characters.
+	maxQuery = 200
+	// fewHits: a first page with fewer words-matching tickets than this
+	// tries a correction of its rare words.
+	fewHits = 3
+	// rareWord: a word matching fewer visible tickets than this may be a
+	// typo worth correcting.
+	rareWord = 3
+	// maxCorrected is how many words of a query are looked up for correction.
+	maxCorrected = 6
+)
+
+// sqlReadQuery reads the words searched into the tsqueries sqlSearch
+// matches them with (see ld_search_query): 'match', and 'index' for the
+// GIN index. They are read once, in their own statement, so that sqlSearch
+// is planned with both as constants and does not build them again for each
+// place it uses them.
+const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query($1, 'index')::text`
+
+// sqlSearch ranks the newest tickets visible to the actor that match
+// tsquery $1, with the tickets of the customers found ($5) after them. Only
+// the 400 newest matches are ranked, so a very common word cannot make
+// search rank the whole desk. A ticket whose subject holds every word comes
+// first (bucket 2), then the rest of the word matches (1) by ts_rank, which
+// weighs a word in the subject (A) over one in the thread (B) and a word as
+// typed over its stem (C, D), then the customers' tickets (0). Pages go on
+// from the last hit's (bucket, rank, id): $6, $7, $8, or (3, 0, 0) for the
+// first.
 //
-// The tsquery is written inline, not in a CTE, and the statement is run with
-// a custom plan (see searchMode): the planner then sees the folded query as a
-// constant, estimates how many tickets it matches from the search column's
-// statistics, and picks the plan per query. A common word ("refund") walks
-// tickets_pkey backwards and stops at the 400th visible match; a rare one
-// reads its few matches from tickets_search_idx. Behind a CTE, or with a
-// generic plan, the selectivity is unknown and every match was read from the
-// heap and sorted (2.8 s at a million tickets for "refund").
+// The statement is run with a custom plan (see searchMode): the planner
+// then sees the tsqueries as constants, estimates how many tickets they
+// match from the search column's statistics, and picks the plan per query.
+// A common word ("refund") walks tickets_pkey backwards and stops at the
+// 400th visible match; a rare one reads its few matches from
+// tickets_search_idx. With a generic plan the selectivity is unknown and
+// every match was read from the heap and sorted (2.8 s at a million tickets
+// for "refund"). The index reads $2, which leaves out a short last word
+// (its prefix would read most of the index); when $3, ts_match_vq, which no
+// index can take, checks the whole query, $1 (the custom plan drops the
+// check when not $3).
 const sqlSearch = `
-SELECT c.id
+SELECT h.id, h.bucket, h.rank
 FROM (
-    SELECT t.id, t.search
-    FROM tickets t
-    WHERE t.search @@ plainto_tsquery('simple', ld_search_text($1))
-      AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4
-                OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-    ORDER BY t.id DESC
-    LIMIT 400
-) c
-ORDER BY ts_rank_cd(c.search, plainto_tsquery('simple', ld_search_text($1))) DESC, c.id DESC
-LIMIT $5`
+    SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
+    FROM (
+        (SELECT t.id,
+                CASE WHEN ts_filter(t.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
+                ts_rank('{0.1, 0.6, 0.3, 1.0}', t.search, $1::tsquery) AS rank
+         FROM tickets t
+         WHERE t.search @@ $2::tsquery
+           AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
+           AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+         ORDER BY t.id DESC
+         LIMIT 400)
+        UNION ALL
+        (SELECT t.id, 0, 0::real
+         FROM tickets t
+         WHERE t.customer_id = ANY($7)
+           AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+         ORDER BY t.id DESC
+         LIMIT 400)
+    ) u
+    GROUP BY u.id
+) h
+WHERE (h.bucket, h.rank, h.id) < ($8::int, $9::real, $10::bigint)
+ORDER BY h.bucket DESC, h.rank DESC, h.id DESC
+LIMIT $11`
 
 // searchMode runs the search statements as unnamed statements, which
 // Postgres plans afresh with the actual parameter values (a custom plan) on
@@ -76,22 +147,20 @@ LIMIT $5`
 // types taken from the Go arguments (text, bool, []int64, int).
 const searchMode = pgx.QueryExecModeExec
 
-// maxQuery is the longest search box entry, in characters.
-const maxQuery = 200
-
 // Query is a search box entry, read: what it may be and the words to match.
 type Query struct {
 	Text   string   // trimmed; "" searches nothing
-	Number int64    // a ticket number was typed ("123", "#123"): 0 when not
-	Email  bool     // it holds an @: customers by exact email
-	Phone  string   // it is a phone number, normalised: customers by phone
+	Number int64    // a ticket number was typed ("123", "#123", "ticket 123"): 0 when not
+	Email  bool     // it holds an @: customers by email
+	Phone  []string // it is a phone number: the forms it may be stored in, E.164 first
 	Terms  []string // its folded words, for highlighting
 }
 
-// ParseQuery reads a search box entry. Too long, or text Postgres cannot
-// hold (NUL, invalid UTF-8) or with control characters, is a field error on
-// "q"; line breaks and tabs only separate words.
-func ParseQuery(raw string) (Query, error) {
+// ParseQuery reads a search box entry; region is the desk's default
+// country for phone numbers. Too long, or text Postgres cannot hold (NUL,
+// invalid UTF-8) or with control characters, is a field error on "q"; line
+// breaks and tabs only separate words.
+func ParseQuery(raw, region string) (Query, error) {
 	q := Query{Text: strings.TrimSpace(raw)}
 	if q.Text == "" {
 		return q, nil
@@ -103,28 +172,44 @@ func ParseQuery(raw string) (Query, error) {
 	default:
 		return Query{}, apperr.InvalidFields(map[string]string{"q": "error_text_invalid"}) // Postgres text cannot hold it
 	}
-	if m := ticketNumber.FindStringSubmatch(q.Text); m != nil {
+	if m := ticketNumber.FindStringSubmatch(Fold(q.Text)); m != nil {
 		q.Number, _ = strconv.ParseInt(m[1], 10, 64) // at most 18 digits: always fits
 	}
 	q.Email = strings.Contains(q.Text, "@")
-	if p, ok := NormalizePhone(q.Text); ok && !q.Email {
-		q.Phone = p
+	if !q.Email {
+		q.Phone = phoneCandidates(q.Text, region)
 	}
 	q.Terms = Terms(q.Text)
 	return q, nil
 }
 
-// Search runs the one search box: a ticket number jumps to the ticket, an
-// email or phone finds the customer, anything else is accent-insensitive
-// full text over subjects and messages plus fuzzy customer names.
+// Search runs the first page of the one search box (see Find).
 func (s *Store) Search(ctx context.Context, a Actor, raw string, limit int) (SearchResult, error) {
+	return s.Find(ctx, a, SearchRequest{Query: raw, Limit: limit})
+}
+
+// Find runs the one search box: a ticket number jumps to the ticket; an
+// email, a phone number in any format, or part of an email, phone or name
+// finds the customers and lists their tickets; words are matched folded
+// (no case or diacritics), as typed or by their Finnish or English stem,
+// the last one also as a prefix, over subjects and messages. When the words
+// find (almost) nothing, rare words are corrected to near, more common
+// words of the desk and searched again (not with r.AsTyped). Everything
+// listed is visible to a.
+func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResult, error) {
 	var res SearchResult
-	q, err := ParseQuery(raw)
+	q, err := ParseQuery(r.Query, s.region)
 	if err != nil || q.Text == "" {
 		return res, err
 	}
-	query := q.Text
-	if q.Number != 0 {
+	after, err := parseSearchCursor(r.After)
+	if err != nil {
+		return res, err
+	}
+	if r.Limit <= 0 || r.Limit > 50 {
+		r.Limit = 20
+	}
+	if q.Number != 0 && after == nil {
 		if _, err := s.Get(ctx, a, q.Number); err == nil {
 			res.JumpTo = q.Number
 			return res, nil
@@ -132,53 +217,192 @@ func (s *Store) Search(ctx context.Context, a Actor, raw string, limit int) (Sea
 			return res, err
 		}
 	}
-	if limit <= 0 || limit > 50 {
-		limit = 20
+	if res.Customers, err = s.findCustomers(ctx, q); err != nil {
+		return res, err
 	}
-	customers, err := s.findCustomers(ctx, q)
+	customerIDs := make([]int64, len(res.Customers))
+	for i, c := range res.Customers {
+		customerIDs[i] = c.ID
+	}
+
+	res.Searched = q.Text
+	if after != nil && after.searched != "" {
+		res.Searched, res.Corrected = after.searched, true
+	}
+	page, err := s.searchPage(ctx, a, res.Searched, customerIDs, after, r.Limit)
 	if err != nil {
 		return res, err
 	}
-	res.Customers = customers
-
-	rows, err := s.db.Query(ctx, sqlSearch, searchMode, query, a.SeeAll, a.TeamIDs, a.UserID, limit)
-	if err != nil {
-		return res, fmt.Errorf("search: %w", err)
+	if after == nil && !r.AsTyped && page.wordHits < fewHits && q.Number == 0 && !q.Email && q.Phone == nil {
+		fixed, err := s.correct(ctx, a, q.Text)
+		if err != nil {
+			return res, err
+		}
+		if fixed != "" {
+			again, err := s.searchPage(ctx, a, fixed, customerIDs, nil, r.Limit)
+			if err != nil {
+				return res, err
+			}
+			if again.wordHits > page.wordHits {
+				page, res.Searched, res.Corrected = again, fixed, true
+			}
+		}
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return res, fmt.Errorf("search: %w", err)
+	if page.next != nil {
+		if res.Corrected {
+			page.next.searched = res.Searched
+		}
+		res.Next = page.next.String()
 	}
-	if len(ids) == 0 {
+	if len(page.ids) == 0 {
 		return res, nil
 	}
-	snippets, err := s.snippetSources(ctx, ids, query)
+	snippets, err := s.snippetSources(ctx, page.ids, page.match)
 	if err != nil {
 		return res, err
 	}
-	hits, err := getManyTx(ctx, s.db, ids)
+	hits, err := getManyTx(ctx, s.db, page.ids)
 	if err != nil {
 		return res, err
 	}
-	terms := q.Terms
+	m := newMarker(res.Searched)
 	for _, t := range hits {
-		res.Hits = append(res.Hits, Hit{Ticket: t, Subject: Highlight(t.Subject, terms), Snippet: Highlight(excerpt(snippets[t.ID], terms, 200), terms)})
+		h := Hit{Ticket: t, Subject: m.highlight(t.Subject), OfCustomer: page.ofCustomer[t.ID]}
+		if src, ok := snippets[t.ID]; ok {
+			h.Snippet = m.highlight(m.excerpt(src, 200))
+		}
+		res.Hits = append(res.Hits, h)
 	}
 	return res, nil
 }
 
-// findCustomers matches an email or phone exactly, else names fuzzily.
+// searchPage is one page of sqlSearch's hits.
+type searchPage struct {
+	match      string // the words' tsquery (sqlReadQuery)
+	ids        []int64
+	ofCustomer map[int64]bool // listed as a found customer's ticket only
+	wordHits   int            // hits that matched the words
+	next       *searchCursor  // nil on the last page
+}
+
+func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerIDs []int64, after *searchCursor, limit int) (searchPage, error) {
+	var p searchPage
+	c := searchCursor{bucket: 3}
+	if after != nil {
+		c = *after
+	}
+	var index string
+	if err := s.db.QueryRow(ctx, sqlReadQuery, words).Scan(&p.match, &index); err != nil {
+		return p, fmt.Errorf("search: read query: %w", err)
+	}
+	rows, err := s.db.Query(ctx, sqlSearch, searchMode, p.match, index, p.match != index, a.SeeAll, a.TeamIDs, a.UserID, customerIDs,
+		c.bucket, c.rank, c.id, limit+1)
+	if err != nil {
+		return p, fmt.Errorf("search: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (searchCursor, error) {
+		var h searchCursor
+		return h, r.Scan(&h.id, &h.bucket, &h.rank)
+	})
+	if err != nil {
+		return p, fmt.Errorf("search: %w", err)
+	}
+	if len(list) > limit {
+		list = list[:limit]
+		last := list[limit-1]
+		p.next = &last
+	}
+	p.ofCustomer = map[int64]bool{}
+	for _, h := range list {
+		p.ids = append(p.ids, h.id)
+		if h.bucket == 0 {
+			p.ofCustomer[h.id] = true
+		} else {
+			p.wordHits++
+		}
+	}
+	return p, nil
+}
+
+// searchCursor is where a page of hits ends: its last hit's place in
+// sqlSearch's order, and the words searched when they were a correction
+// (later pages search the same words).
+type searchCursor struct {
+	bucket   int
+	rank     float32
+	id       int64
+	searched string
+}
+
+func (c searchCursor) String() string {
+	s := fmt.Sprintf("s|%d|%d|%d|%s", c.bucket, math.Float32bits(c.rank), c.id, c.searched)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func parseSearchCursor(s string) (*searchCursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := apperr.InvalidFields(map[string]string{"after": "error_cursor_invalid"})
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, bad
+	}
+	parts := strings.SplitN(string(raw), "|", 5)
+	if len(parts) != 5 || parts[0] != "s" {
+		return nil, bad
+	}
+	bucket, err1 := strconv.Atoi(parts[1])
+	bits, err2 := strconv.ParseUint(parts[2], 10, 32)
+	id, err3 := strconv.ParseInt(parts[3], 10, 64)
+	rank := math.Float32frombits(uint32(bits))
+	if err1 != nil || err2 != nil || err3 != nil || bucket < 0 || bucket > 2 || id <= 0 ||
+		math.IsNaN(float64(rank)) || math.IsInf(float64(rank), 0) ||
+		textcheck.Check(parts[4], textcheck.Line, false, maxQuery) != textcheck.OK {
+		return nil, bad
+	}
+	return &searchCursor{bucket: bucket, rank: rank, id: id, searched: parts[4]}, nil
+}
+
+// findCustomers matches an email or phone exactly, else a part of one, or a
+// name fuzzily or in part.
 func (s *Store) findCustomers(ctx context.Context, q Query) ([]Customer, error) {
-	var rows pgx.Rows
-	var err error
 	switch {
 	case q.Email:
-		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE email = $1`, q.Text)
-	case q.Phone != "":
-		rows, err = s.db.Query(ctx, `SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale FROM customers WHERE phone = $1 LIMIT 10`, q.Phone)
+		found, err := s.queryCustomers(ctx, `SELECT `+customerColumns+` FROM customers WHERE email = $1`, q.Text)
+		if err != nil || len(found) > 0 {
+			return found, err
+		}
+		return s.queryCustomers(ctx, sqlCustomersByEmailPart, "%"+escapeLike(strings.ToLower(q.Text))+"%")
+	case q.Phone != nil:
+		found, err := s.queryCustomers(ctx, `SELECT `+customerColumns+` FROM customers WHERE phone = ANY($1) ORDER BY id DESC LIMIT 10`, q.Phone)
+		if err != nil || len(found) > 0 {
+			return found, err
+		}
+		if part := phonePart(q.Text, s.region); part != "" {
+			return s.queryCustomers(ctx, sqlCustomersByPhonePart, "%"+part+"%")
+		}
+		return nil, nil
 	default:
 		return s.customersByName(ctx, q.Text)
 	}
+}
+
+// customerColumns are the columns queryCustomers scans.
+const customerColumns = `id, name, coalesce(email::text, ''), coalesce(phone, ''), locale`
+
+// sqlCustomersByEmailPart finds customers whose email holds $1, a LIKE
+// pattern (customers_email_trgm_idx).
+const sqlCustomersByEmailPart = `
+SELECT ` + customerColumns + ` FROM customers WHERE lower(email::text) LIKE $1 ORDER BY id DESC LIMIT 5`
+
+// sqlCustomersByPhonePart finds customers whose phone holds $1, a LIKE
+// pattern (customers_phone_trgm_idx).
+const sqlCustomersByPhonePart = `
+SELECT ` + customerColumns + ` FROM customers WHERE phone LIKE $1 ORDER BY id DESC LIMIT 5`
+
+func (s *Store) queryCustomers(ctx context.Context, sql string, args ...any) ([]Customer, error) {
+	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find customers: %w", err)
 	}
@@ -188,23 +412,28 @@ func (s *Store) findCustomers(ctx context.Context, q Query) ([]Customer, error) 
 	})
 }
 
-// customersByName finds customers by a fuzzy name. One word may be part of a
-// name ("nguyen" for "Nguyễn Văn An"), so it matches at pg_trgm's default
-// similarity, 0.3. Two or more words are a whole name, perhaps misspelt or in
-// another order, and must be at least half alike: at 0.3 a two-word phrase
-// such as "giao hang" drew 6,402 of 200,000 names from the trigram index,
-// each rechecked and rejected (25 ms alone, 100 ms and more under load); at
-// 0.5 the index hands over only near misses (3-8 ms).
+// customersByName finds customers by a fuzzy name, part of a name, or part
+// of an email. One word may be part of a name ("nguyen" for "Nguyễn Văn
+// An"), so it matches at pg_trgm's default similarity, 0.3. Two or more
+// words are a whole name, perhaps misspelt or in another order, and must be
+// at least half alike: at 0.3 a two-word phrase such as "giao hang" drew
+// 6,402 of 200,000 names from the trigram index, each rechecked and
+// rejected (25 ms alone, 100 ms and more under load); at 0.5 the index
+// hands over only near misses (3-8 ms). A piece of a name of 3 characters
+// or more ("virt" for "Aino Virtanen") and a piece of an email of 4 or more
+// without spaces ("smith.4711") match where they appear.
 func (s *Store) customersByName(ctx context.Context, q string) ([]Customer, error) {
 	threshold := NameThreshold(q)
+	namePart, emailPart := CustomerParts(q)
 	var out []Customer
 	err := pgx.BeginTxFunc(ctx, s.db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.similarity_threshold = `+threshold); err != nil {
 			return err
 		}
 		// searchMode: with a generic plan ld_search_text($1) is not folded
-		// to a constant and the plan cannot tell a rare name from a common one.
-		rows, err := tx.Query(ctx, sqlCustomersByName, searchMode, q)
+		// to a constant and the plan cannot tell a rare name from a common
+		// one; the custom plan also drops the part matches not asked for.
+		rows, err := tx.Query(ctx, sqlCustomersByName, searchMode, q, namePart, emailPart)
 		if err != nil {
 			return err
 		}
@@ -229,39 +458,59 @@ func NameThreshold(q string) string {
 	return "0.3"
 }
 
+// CustomerParts are the LIKE patterns of sqlCustomersByName for q: a piece
+// of a name (folded) and of an email; "" when q is too short to be one.
+func CustomerParts(q string) (name, email string) {
+	if f := Fold(q); utf8.RuneCountInString(f) >= 3 {
+		name = "%" + escapeLike(f) + "%"
+	}
+	if utf8.RuneCountInString(q) >= 4 && !strings.ContainsFunc(q, unicode.IsSpace) {
+		email = "%" + escapeLike(strings.ToLower(q)) + "%"
+	}
+	return name, email
+}
+
 // sqlCustomersByName finds customers whose folded name is like the query's
-// (pg_trgm similarity at the transaction's threshold), best first.
+// (pg_trgm similarity at the transaction's threshold) or holds the piece $2,
+// or whose email holds the piece $3, best name first. The trigram indexes
+// on names and emails serve all three.
 const sqlCustomersByName = `
-SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
+SELECT ` + customerColumns + `
 FROM customers
 WHERE ld_search_text(name) % ld_search_text($1)
+   OR ($2 <> '' AND ld_search_text(name) LIKE $2)
+   OR ($3 <> '' AND lower(email::text) LIKE $3)
 ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
 LIMIT 5`
 
 // SearchStatements are the search box's statements, for tools that time and
 // EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
 // for its values.
-var SearchStatements = struct{ Search, CustomersByName, Snippets string }{sqlSearch, sqlCustomersByName, sqlSnippets}
+var SearchStatements = struct{ ReadQuery, Search, CustomersByName, Snippets, NearWords, CountWord string }{
+	sqlReadQuery, sqlSearch, sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord}
 
-// sqlSnippets finds, per hit, its first message that matches. The lateral
-// subquery walks each ticket's messages in order (messages_ticket_idx) and
-// stops at the first match, so a long thread is not tokenised whole; a hit
-// that matched on its subject alone still reads all of its messages.
+// sqlSnippets finds, per hit, its first message that matches tsquery $2
+// (sqlReadQuery's 'match'), in the ticket's language. The lateral subquery walks each ticket's messages in
+// order (messages_ticket_idx) and stops at the first match, so a long
+// thread is not tokenised whole; a hit that matched on its subject alone
+// still reads all of its messages.
 const sqlSnippets = `
 SELECT h.id, m.body
 FROM unnest($1::bigint[]) AS h(id)
+JOIN tickets t ON t.id = h.id
+JOIN customers c ON c.id = t.customer_id
 CROSS JOIN LATERAL (
     SELECT m.body
     FROM messages m
     WHERE m.ticket_id = h.id AND m.kind <> 'system'
-      AND to_tsvector('simple', ld_search_text(m.body)) @@ plainto_tsquery('simple', ld_search_text($2))
+      AND ld_body_vector(m.body, c.locale) @@ $2::tsquery
     ORDER BY m.id
     LIMIT 1
 ) m`
 
-// snippetSources returns, per ticket, the first message that matches.
+// snippetSources returns, per ticket, the first message that matches tsquery q.
 func (s *Store) snippetSources(ctx context.Context, ids []int64, q string) (map[int64]string, error) {
-	// searchMode: the tsquery folded to a constant once, not built per message.
+	// searchMode: the tsquery read as a constant once, not per message.
 	rows, err := s.db.Query(ctx, sqlSnippets, searchMode, ids, q)
 	if err != nil {
 		return nil, fmt.Errorf("snippets: %w", err)
@@ -280,6 +529,143 @@ func (s *Store) snippetSources(ctx context.Context, ids []int64, q string) (map[
 		return nil, fmt.Errorf("snippets: %w", err)
 	}
 	return out, nil
+}
+
+// sqlNearWords lists the words of the desk most like $1 (pg_trgm
+// similarity at least 0.3, the default threshold; search_words_trgm_idx).
+const sqlNearWords = `
+SELECT word, similarity(word, $1)
+FROM search_words
+WHERE word % $1 AND word <> $1
+ORDER BY 2 DESC, word
+LIMIT 8`
+
+// sqlCountWord counts the tickets visible to the actor that match word $1
+// ($5: 'exact', or 'match' for a last word being typed), up to 50: enough
+// to tell a typo from a word in use.
+const sqlCountWord = `
+SELECT count(*)
+FROM (SELECT 1
+      FROM tickets t
+      WHERE t.search @@ ld_search_query($1, $5)
+        AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+      LIMIT 50) x`
+
+// correct returns query with its rare words replaced by near words of the
+// desk that match many more tickets the actor sees ("pasword reset" ->
+// "password reset"); "" when no word changes. A word is rare when it
+// matches fewer than rareWord visible tickets; a replacement is within
+// one edit (words of up to 4 letters) or two, and matches at least one
+// visible ticket and five times as many as the word. Counting only visible
+// tickets keeps words of hidden tickets from being suggested.
+func (s *Store) correct(ctx context.Context, a Actor, query string) (string, error) {
+	words := Terms(query)
+	changed := false
+	for i, w := range words {
+		if i >= maxCorrected {
+			break
+		}
+		if utf8.RuneCountInString(w) < 3 || strings.ContainsFunc(w, unicode.IsDigit) {
+			continue
+		}
+		mode := "exact"
+		if i == len(words)-1 {
+			mode = "match" // it may be a prefix being typed
+		}
+		n, err := s.countWord(ctx, a, w, mode)
+		if err != nil {
+			return "", err
+		}
+		if n >= rareWord {
+			continue
+		}
+		rows, err := s.db.Query(ctx, sqlNearWords, w)
+		if err != nil {
+			return "", fmt.Errorf("near words: %w", err)
+		}
+		type near struct {
+			word  string
+			sim   float32
+			edits int
+			count int
+		}
+		candidates, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (near, error) {
+			var c near
+			return c, r.Scan(&c.word, &c.sim)
+		})
+		if err != nil {
+			return "", fmt.Errorf("near words: %w", err)
+		}
+		var best *near
+		for _, c := range candidates {
+			if c.edits = editDistance(w, c.word); c.edits > maxEdits(w) {
+				continue
+			}
+			if c.count, err = s.countWord(ctx, a, c.word, "exact"); err != nil {
+				return "", err
+			}
+			if c.count == 0 || c.count < 5*n {
+				continue
+			}
+			if best == nil || c.edits < best.edits || (c.edits == best.edits && c.count > best.count) ||
+				(c.edits == best.edits && c.count == best.count && c.sim > best.sim) {
+				best = &c
+			}
+		}
+		if best != nil {
+			words[i], changed = best.word, true
+		}
+	}
+	if !changed {
+		return "", nil
+	}
+	return strings.Join(words, " "), nil
+}
+
+func (s *Store) countWord(ctx context.Context, a Actor, word, mode string) (int, error) {
+	var n int
+	// searchMode: a common word walks the newest tickets until countCap, a
+	// rare one reads the GIN index.
+	err := s.db.QueryRow(ctx, sqlCountWord, searchMode, word, a.SeeAll, a.TeamIDs, a.UserID, mode).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count word: %w", err)
+	}
+	return n, nil
+}
+
+// maxEdits is how far a correction of w may be.
+func maxEdits(w string) int {
+	if utf8.RuneCountInString(w) <= 4 {
+		return 1
+	}
+	return 2
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of neighbours, in runes.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev2 := make([]int, len(y)+1)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
 }
 
 // Fold lower-cases s and removes Latin diacritics ("Nguyễn" -> "nguyen",
@@ -301,11 +687,7 @@ func Fold(s string) string {
 
 // Terms splits a query into folded words.
 func Terms(q string) []string {
-	var out []string
-	for _, w := range strings.FieldsFunc(Fold(q), isSeparator) {
-		out = append(out, w)
-	}
-	return out
+	return strings.FieldsFunc(Fold(q), isSeparator)
 }
 
 func isSeparator(r rune) bool {
@@ -315,6 +697,60 @@ func isSeparator(r rune) bool {
 // Highlight splits text into segments, marking words whose folded form is
 // one of terms.
 func Highlight(text string, terms []string) []Segment {
+	return marker{terms: terms}.highlight(text)
+}
+
+// marker marks the words of a text that a search matched: a query word
+// itself; a word beginning with the last query word (of 3 letters or more),
+// which was searched as a prefix; and a word sharing a long beginning with
+// a query word, as its stem may have matched ("pesukoneen" for "pesukone",
+// "kettle" for "kettles"). Only words the database matched are listed, so
+// the looser stem rule marks little that did not match.
+type marker struct {
+	terms  []string
+	prefix string // the last term when searched as a prefix
+	stems  bool
+}
+
+func newMarker(searched string) marker {
+	m := marker{terms: Terms(searched), stems: true}
+	if n := len(m.terms); n > 0 && utf8.RuneCountInString(m.terms[n-1]) >= 3 {
+		m.prefix = m.terms[n-1]
+	}
+	return m
+}
+
+func (m marker) matches(w string) bool {
+	for _, t := range m.terms {
+		if w == t {
+			return true
+		}
+	}
+	if m.prefix != "" && strings.HasPrefix(w, m.prefix) {
+		return true
+	}
+	if m.stems {
+		for _, t := range m.terms {
+			if sameStem(w, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameStem reports whether w and t share a beginning of 5 letters or more
+// that leaves at most 3 letters of the shorter: an inflection's stem.
+func sameStem(w, t string) bool {
+	a, b := []rune(w), []rune(t)
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n >= 5 && n >= min(len(a), len(b))-3
+}
+
+func (m marker) highlight(text string) []Segment {
 	var out []Segment
 	var plain strings.Builder
 	flush := func() {
@@ -335,7 +771,7 @@ func Highlight(text string, terms []string) []Segment {
 			j++
 		}
 		word := string(runes[i:j])
-		if matchesAny(Fold(word), terms) {
+		if m.matches(Fold(word)) {
 			flush()
 			out = append(out, Segment{Text: word, Mark: true})
 		} else {
@@ -347,30 +783,27 @@ func Highlight(text string, terms []string) []Segment {
 	return out
 }
 
-func matchesAny(w string, terms []string) bool {
-	for _, t := range terms {
-		if w == t {
-			return true
-		}
-	}
-	return false
-}
-
-// excerpt cuts about width runes of text around the first matching term.
-func excerpt(text string, terms []string, width int) string {
+// excerpt cuts about width runes of text around the first matching word.
+func (m marker) excerpt(text string, width int) string {
 	runes := []rune(text)
 	if len(runes) <= width {
 		return text
 	}
-	folded := []rune(Fold(text))
 	start := 0
-	if len(folded) == len(runes) {
-		for _, t := range terms {
-			if i := strings.Index(string(folded), t); i >= 0 {
-				start = max(0, len([]rune(string(folded)[:i]))-width/3)
-				break
-			}
+	for i := 0; i < len(runes); {
+		if isSeparator(runes[i]) {
+			i++
+			continue
 		}
+		j := i
+		for j < len(runes) && !isSeparator(runes[j]) {
+			j++
+		}
+		if m.matches(Fold(string(runes[i:j]))) {
+			start = max(0, i-width/3)
+			break
+		}
+		i = j
 	}
 	end := min(len(runes), start+width)
 	s := string(runes[start:end])

@@ -24,12 +24,13 @@ type Store struct {
 	baseURL string
 	hooks   Hooks
 	linkTTL time.Duration // status links expire this long after the ticket closes; 0: DefaultStatusLinkTTL
+	region  string        // the desk's default country for phone numbers (SetRegion)
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status
 // links sent to customers.
 func NewStore(db *pgxpool.Pool, now func() time.Time, baseURL string) *Store {
-	return &Store{db: db, now: now, baseURL: strings.TrimRight(baseURL, "/")}
+	return &Store{db: db, now: now, baseURL: strings.TrimRight(baseURL, "/"), region: DefaultRegion}
 }
 
 // NewTicket is a rep's intake form.
@@ -58,7 +59,8 @@ func (n *NewTicket) Validate() error {
 			f.Add("customer_email", "error_email_invalid")
 		}
 		if n.CustomerPhone != "" {
-			p, ok := NormalizePhone(n.CustomerPhone)
+			// Cleaned only: the store reads it in the desk's country (Create).
+			p, ok := cleanPhone(n.CustomerPhone)
 			if !ok {
 				f.Add("customer_phone", "error_phone_invalid")
 			}
@@ -84,15 +86,21 @@ func (n *NewTicket) Validate() error {
 	return f.Err()
 }
 
+// sqlInsertTicket inserts a ticket indexed for search: its subject and
+// first message ($11) in the customer's language (ld_subject_vector,
+// ld_body_vector), their words in the word list (sqlListWords).
 const sqlInsertTicket = `
-INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
-                     created_by, order_ref, idempotency_key, search, created_at, updated_at)
-VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10,
-        setweight(to_tsvector('simple', ld_search_text($1)), 'A') ||
-        setweight(to_tsvector('simple', ld_search_text($11)), 'B'),
-        $12, $12)
-ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING id`
+WITH t AS (
+    INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
+                         created_by, order_ref, idempotency_key, search, created_at, updated_at)
+    VALUES ($1, 'new', $2, $3, $4, $5, $6, $7, $8, $9, $10,
+            coalesce((SELECT ld_subject_vector($1, c.locale) || ld_body_vector($11, c.locale) FROM customers c WHERE c.id = $5), ''),
+            $12, $12)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id
+), w AS (` + sqlListWords + `($1 || ' ' || $11) AS x(word) WHERE EXISTS (SELECT FROM t) ORDER BY 1 ON CONFLICT DO NOTHING
+)
+SELECT id FROM t`
 
 // sqlLockIdempotencyKey serialises creates that share an idempotency key until the
 // first commits, so that a repeat finds the first ticket before it makes a customer.
@@ -103,21 +111,21 @@ const sqlTicketByIdempotencyKey = `SELECT id FROM tickets WHERE idempotency_key 
 
 const sqlCustomerByEmail = `SELECT id FROM customers WHERE email = $1`
 
-// sqlCreateTicket inserts a rep's ticket, its first message (the customer's
-// words) and its ticket.created event in one statement: one round trip
-// instead of three. A used idempotency key inserts nothing and returns no row.
-// The columns are those of sqlInsertTicket, sqlInsertMessage and
-// postgres.RecordEvent.
+// sqlCreateTicket inserts a rep's ticket (indexed for search as in
+// sqlInsertTicket), its first message (the customer's words) and its
+// ticket.created event in one statement: one round trip instead of three.
+// A used idempotency key inserts nothing and returns no row. The columns
+// are those of sqlInsertTicket, sqlInsertMessage and postgres.RecordEvent.
 const sqlCreateTicket = `
 WITH t AS (
     INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
                          created_by, order_ref, idempotency_key, search, created_at, updated_at)
     VALUES ($1, 'new', $2, $3, $4, $5, $6, $14, $7, $8, $9,
-            setweight(to_tsvector('simple', ld_search_text($1)), 'A') ||
-            setweight(to_tsvector('simple', ld_search_text($10)), 'B'),
+            coalesce((SELECT ld_subject_vector($1, c.locale) || ld_body_vector($10, c.locale) FROM customers c WHERE c.id = $5), ''),
             $11, $11)
     ON CONFLICT (idempotency_key) DO NOTHING
     RETURNING id
+), w AS (` + sqlListWords + `($1 || ' ' || $10) AS x(word) WHERE EXISTS (SELECT FROM t) ORDER BY 1 ON CONFLICT DO NOTHING
 ), m AS (
     INSERT INTO messages (ticket_id, kind, author_customer_id, body, created_at)
     SELECT t.id, 'public', $5, $10, $11 FROM t
@@ -138,6 +146,9 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 	n.OrderRef = strings.TrimSpace(n.OrderRef)
 	if err := n.Validate(); err != nil {
 		return Ticket{}, false, err
+	}
+	if n.CustomerPhone != "" {
+		n.CustomerPhone, _ = NormalizePhone(n.CustomerPhone, s.region)
 	}
 	if n.TeamID == 0 && len(a.TeamIDs) > 0 {
 		n.TeamID = a.TeamIDs[0]

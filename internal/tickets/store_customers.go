@@ -58,7 +58,7 @@ const sqlSuggestCustomers = `
 SELECT id, name, coalesce(email::text, ''), coalesce(phone, ''), locale
 FROM customers
 WHERE ($1 <> '' AND email ILIKE $1 || '%')
-   OR ($2 <> '' AND phone LIKE $2 || '%')
+   OR phone LIKE ANY($2)
    OR ld_search_text(name) LIKE '%' || ld_search_text($3) || '%'
 ORDER BY similarity(ld_search_text(name), ld_search_text($3)) DESC, id DESC
 LIMIT 8`
@@ -69,14 +69,17 @@ func (s *Store) SuggestCustomers(ctx context.Context, q string) ([]Customer, err
 	if len([]rune(q)) < 2 || !utf8.ValidString(q) || strings.ContainsRune(q, 0) {
 		return nil, nil // nothing to suggest; Postgres text cannot hold NUL or bad UTF-8
 	}
-	var email, phone string
+	var email string
 	if strings.Contains(q, "@") {
 		email = escapeLike(q)
 	}
-	if p, ok := NormalizePhone(q); ok {
-		phone = p
+	phones := []string{} // LIKE patterns: stored numbers that begin as typed
+	if p, ok := cleanPhone(q); ok {
+		for _, prefix := range phonePrefixes(p, s.region) {
+			phones = append(phones, escapeLike(prefix)+"%")
+		}
 	}
-	rows, err := s.db.Query(ctx, sqlSuggestCustomers, email, phone, escapeLike(q))
+	rows, err := s.db.Query(ctx, sqlSuggestCustomers, email, phones, escapeLike(q))
 	if err != nil {
 		return nil, fmt.Errorf("suggest customers: %w", err)
 	}
@@ -540,9 +543,7 @@ func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID in
 	if err != nil {
 		return 0, 0, err
 	}
-	if _, err := tx.Exec(ctx, `
-UPDATE tickets SET search = search || setweight(to_tsvector('simple', ld_search_text($2)), 'B')
-WHERE id = $1`, t.ID, body); err != nil {
+	if _, err := tx.Exec(ctx, sqlIndexMessage, t.ID, body); err != nil {
 		return 0, 0, fmt.Errorf("index message: %w", err)
 	}
 	if err := RecordEventTx(ctx, tx, now, t.ID, 0, "ticket.customer_replied", nil); err != nil {

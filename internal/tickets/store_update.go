@@ -278,9 +278,7 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-UPDATE tickets SET search = search || setweight(to_tsvector('simple', ld_search_text($2)), 'B')
-WHERE id = $1`, id, r.Body); err != nil {
+		if _, err := tx.Exec(ctx, sqlIndexMessage, id, r.Body); err != nil {
 			return fmt.Errorf("index reply: %w", err)
 		}
 		action := "ticket.note_added"

@@ -28,13 +28,6 @@ var (
 	tagValid   = regexp.MustCompile(`^[\p{L}\p{N}_\-]+$`)
 )
 
-// NormalizePhone strips spaces, dashes, dots and brackets; ok is false when
-// what remains is not a phone number.
-func NormalizePhone(s string) (string, bool) {
-	p := phoneJunk.ReplaceAllString(strings.TrimSpace(s), "")
-	return p, phoneValid.MatchString(p)
-}
-
 // validEmail reports whether s is a bare address like name@example.com.
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)

@@ -129,21 +129,42 @@ func TestValidation(t *testing.T) {
 
 func TestNormalizePhone(t *testing.T) {
 	tests := []struct {
-		in, want string
-		ok       bool
+		in, region, want string
+		ok               bool
 	}{
-		{"+358 40 123 4567", "+358401234567", true},
-		{"(09) 123-45.67", "091234567", true},
-		{" 0401234567 ", "0401234567", true},
-		{"+1234", "+1234", false},
-		{"12 34", "1234", false},
-		{"040-ABC", "040ABC", false},
-		{"++358401234567", "++358401234567", false},
+		// Every way of typing one Finnish mobile number is one E.164 number.
+		{"+358 40 123 4567", "FI", "+358401234567", true},
+		{"040 123 4567", "FI", "+358401234567", true},
+		{" 0401234567 ", "FI", "+358401234567", true},
+		{"358401234567", "FI", "+358401234567", true},
+		{"00358 40 123 4567", "FI", "+358401234567", true},
+		{"+358-40-1234567", "", "+358401234567", true}, // no region: the default, FI
+		{"(09) 123-45.67", "FI", "+35891234567", true},
+		// The desk's country reads numbers without a country code.
+		{"090 123 4567", "VN", "+84901234567", true},
+		{"098765 43210", "IN", "+919876543210", true},
+		{"+84 90 123 4567", "FI", "+84901234567", true},
+		// A number the metadata does not know is kept as typed, cleaned.
+		{"12345", "FI", "12345", true},
+		{"+1234", "FI", "+1234", false},
+		{"12 34", "FI", "1234", false},
+		{"040-ABC", "FI", "040ABC", false},
+		{"++358401234567", "FI", "++358401234567", false},
 	}
 	for _, tc := range tests {
-		got, ok := tickets.NormalizePhone(tc.in)
+		got, ok := tickets.NormalizePhone(tc.in, tc.region)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("NormalizePhone(%q, %q) = %q, %v; want %q, %v", tc.in, tc.region, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, r := range []string{"FI", "VN", "IN", "GB"} {
+		if !tickets.ValidRegion(r) {
+			t.Errorf("ValidRegion(%q) = false", r)
+		}
+	}
+	for _, r := range []string{"", "fi", "XX", "FIN"} {
+		if tickets.ValidRegion(r) {
+			t.Errorf("ValidRegion(%q) = true", r)
 		}
 	}
 }
