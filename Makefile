@@ -35,10 +35,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## bench: big-data benchmarks (not part of make test)
+## bench: big-data benchmarks and the crash test (kill -9 during intake); not part of make test
 bench: assets
 	$(GO) run ./cmd/pgrun -- $(GO) test -run '^$$' -bench . -benchmem ./...
 	$(GO) run ./cmd/loadbench -explain -breach
+	$(GO) run ./cmd/loadbench -crash
 
 clean:
 	rm -rf bin $(VENDOR) web/node_modules

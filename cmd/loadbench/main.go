@@ -8,6 +8,7 @@
 //	go run ./cmd/loadbench -breach -scenarios=false
 //	go run ./cmd/loadbench -only dashboard  # the dashboard views alone
 //	go run ./cmd/loadbench -database-url $URL -keep -rate 50
+//	go run ./cmd/loadbench -crash           # kill -9 the server 5 times during /help intake
 //
 // Pages: the queue (a team's open tickets, 50 rows), a ticket, search (an
 // English word, Vietnamese typed without diacritics, a misspelt word that
@@ -82,6 +83,8 @@ type options struct {
 	dashClients   int
 	only          *regexp.Regexp
 	facts         bool
+	runCrash      bool
+	crash         crashOptions
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -117,6 +120,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.dashClients, "dashboard-clients", 2, "supervisors (HTTP clients) loading the dashboard views at once")
 	only := fs.String("only", "", "run only the scenarios whose name matches this regular expression")
 	fs.BoolVar(&o.facts, "facts", true, "bring the report facts up to date after the load, as the facts job does (the dashboard reads them)")
+	fs.BoolVar(&o.runCrash, "crash", false, "run the crash test alone: /help intake at a fixed rate while the server is killed with SIGKILL and restarted; every acknowledged ticket must exist exactly once")
+	fs.Float64Var(&o.crash.rate, "crash-rate", 20, "crash test: /help posts per second")
+	fs.IntVar(&o.crash.kills, "crash-kills", 5, "crash test: how many times the server is killed")
+	fs.DurationVar(&o.crash.interval, "crash-interval", 3*time.Second, "crash test: time between kills")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -173,6 +180,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-reps must be 1..200")
 	case o.dashClients < 1 || o.dashClients > 256:
 		return o, errors.New("-dashboard-clients must be 1..256")
+	case o.crash.rate <= 0 || o.crash.rate > 1000 || o.crash.kills < 1 || o.crash.kills > 100 || o.crash.interval <= 0:
+		return o, errors.New("-crash-rate must be in (0, 1000], -crash-kills 1..100 and -crash-interval positive")
 	}
 	return o, nil
 }
@@ -182,6 +191,9 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	o, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if o.runCrash {
+		return runCrash(ctx, o, out, log)
 	}
 	started := time.Now()
 	bin := o.serverBin

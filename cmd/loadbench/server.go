@@ -25,6 +25,7 @@ type runningServer struct {
 	how     string
 	logPath string // warnings and errors (the server runs at LOOPDESK_LOG_LEVEL=warn)
 	stop    func(context.Context) error
+	kill    func() error // SIGKILL, as a crash would: no shutdown at all
 }
 
 // logSummary counts the server's logged errors and warnings, quotes the
@@ -155,6 +156,12 @@ func startServer(ctx context.Context, databaseURL, bin string) (*runningServer, 
 	if err != nil {
 		return nil, err
 	}
+	return startServerAt(ctx, databaseURL, bin, addr, nil)
+}
+
+// startServerAt is startServer on addr, with env added to the server's
+// environment.
+func startServerAt(ctx context.Context, databaseURL, bin, addr string, env []string) (*runningServer, error) {
 	dir, err := os.MkdirTemp("", "loopdesk-loadbench-server-")
 	if err != nil {
 		return nil, err
@@ -174,6 +181,7 @@ func startServer(ctx context.Context, databaseURL, bin string) (*runningServer, 
 		"LOOPDESK_SECRET="+randomHex(32),
 		"LOOPDESK_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	setParentDeathSignal(cmd.SysProcAttr)
@@ -209,7 +217,16 @@ func startServer(ctx context.Context, databaseURL, bin string) (*runningServer, 
 		<-exited
 		return errors.New("the server did not stop within the grace period and was killed")
 	}
-	s := &runningServer{pid: cmd.Process.Pid, baseURL: "http://" + addr, how: "cmd/server process (pid " + fmt.Sprint(cmd.Process.Pid) + ")", stop: stop}
+	kill := func() error {
+		defer cleanup()
+		defer logFile.Close()
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil {
+			return err
+		}
+		<-exited
+		return nil
+	}
+	s := &runningServer{pid: cmd.Process.Pid, baseURL: "http://" + addr, how: "cmd/server process (pid " + fmt.Sprint(cmd.Process.Pid) + ")", stop: stop, kill: kill}
 	s.logPath = logFile.Name()
 	if err := waitReady(ctx, s.baseURL, exited); err != nil {
 		tail, _ := os.ReadFile(s.logPath)
