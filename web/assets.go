@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/klauspost/compress/gzip"
 )
 
 // static holds css/ (ours) and vendor/ (copied from npm by `make assets`).
@@ -20,6 +22,7 @@ var staticFS embed.FS
 
 type asset struct {
 	body  []byte
+	gz    []byte // body gzipped at start when that saves anything, else nil
 	hash  string
 	ctype string
 }
@@ -47,7 +50,7 @@ func loadAssets() (*assets, error) {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		a.files[p] = asset{body: b, hash: hex.EncodeToString(sum[:])[:12], ctype: ctype}
+		a.files[p] = asset{body: b, gz: precompress(b, ctype), hash: hex.EncodeToString(sum[:])[:12], ctype: ctype}
 		return nil
 	})
 	return a, err
@@ -69,7 +72,13 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	etag := `"` + f.hash + `"`
+	body, etag := f.body, `"`+f.hash+`"`
+	w.Header().Add("Vary", "Accept-Encoding")
+	if f.gz != nil && acceptsGzip(r) {
+		// The compressed body is another representation: its own ETag.
+		body, etag = f.gz, `"`+f.hash+`-gz"`
+		w.Header().Set("Content-Encoding", "gzip")
+	}
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Content-Type", f.ctype)
 	if chi.URLParam(r, "hash") == f.hash {
@@ -81,5 +90,33 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	_, _ = w.Write(f.body)
+	_, _ = w.Write(body)
+}
+
+// precompress gzips a text asset once, at the best level, so no request pays
+// for compressing it.
+func precompress(b []byte, ctype string) []byte {
+	if !strings.HasPrefix(ctype, "text/") && !strings.Contains(ctype, "javascript") && !strings.Contains(ctype, "svg") {
+		return nil
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// acceptsGzip reports whether the client takes gzip (and has not refused it with q=0).
+func acceptsGzip(r *http.Request) bool {
+	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }

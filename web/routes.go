@@ -14,12 +14,13 @@ import (
 // table of routes_test.go.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.withRequestID, s.withClientAddr, s.recoverer, s.observe, s.securityHeaders, s.crossOriginProtection)
+	r.Use(s.compress, s.withRequestID, s.withClientAddr, s.recoverer, s.observe, s.securityHeaders, s.crossOriginProtection)
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 	r.Get("/metrics", s.handlePublicMetrics) // 404 unless LOOPDESK_METRICS_TOKEN is set
 	r.Get("/static/{hash}/*", s.assets.serve)
+	r.Get("/favicon.ico", s.favicon.serve)
 
 	// JSON API, authenticated by personal API tokens (no session, no cookies).
 	// --- api routes (owned by the API work) ---

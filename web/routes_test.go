@@ -38,6 +38,7 @@ var routeTable = []struct {
 	{"GET", "/readyz", "/readyz", public, 200, 0},
 	{"GET", "/metrics", "/metrics", public, 404, 0}, // only with LOOPDESK_METRICS_TOKEN (TestMetricsAccess)
 	{"GET", "/static/{hash}/*", "/static/x/css/app.css", public, 200, 0},
+	{"GET", "/favicon.ico", "/favicon.ico", public, 200, 0},
 	{"GET", "/login", "/login", public, 200, 303}, // signed in: sent on to the start page
 	{"POST", "/login", "/login", public, 422, 0},
 	{"POST", "/locale", "/locale", public, 422, 0},

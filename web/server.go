@@ -56,6 +56,8 @@ type Server struct {
 	reports  *reports.Store  // dashboard
 	sessions *scs.SessionManager
 	assets   *assets
+	favicon  favicon
+	compress func(http.Handler) http.Handler
 	metrics  *metrics
 	baseURL  *url.URL
 	now      func() time.Time
@@ -72,6 +74,14 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	a, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	icon, err := newFavicon()
+	if err != nil {
+		return nil, err
+	}
+	compress, err := compressResponses()
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +108,8 @@ func New(d Deps) (*Server, error) {
 		reports:  d.Reports, // dashboard
 		sessions: sm,
 		assets:   a,
+		favicon:  icon,
+		compress: compress,
 		metrics:  newMetrics(d.DB),
 		baseURL:  base,
 		now:      d.Now,

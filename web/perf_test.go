@@ -1,0 +1,153 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/internal/demo"
+)
+
+// demoDesk is a server on the demo desk (`make run`'s data: 300 tickets,
+// escalations, feedback, canned replies), for figures on pages of a realistic
+// size.
+func demoDesk(t *testing.T) *env {
+	t.Helper()
+	e := setup(t)
+	ctx := context.Background()
+	db := e.srv.db
+	if err := demo.Load(ctx, db, e.staff, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadEscalation(ctx, db, e.esc, e.staff); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadFeedback(ctx, db, e.esc, e.staff, "http://127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadCanned(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// busiestTicket is the Delivery team's ticket with the longest thread.
+func (e *env) busiestTicket() string {
+	e.t.Helper()
+	var id string
+	err := e.srv.db.QueryRow(context.Background(), `
+SELECT t.id::text FROM tickets t JOIN teams tm ON tm.id = t.team_id
+WHERE tm.name = 'Delivery'
+ORDER BY (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id) DESC, t.id LIMIT 1`).Scan(&id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// loginAs signs in a demo account.
+func (e *env) loginAs(email string) *http.Client {
+	e.t.Helper()
+	c := e.client()
+	if res := e.post(c, "/login", url.Values{"email": {email}, "password": {demo.Password}}); res.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("login as %s: status %d", email, res.StatusCode)
+	}
+	return c
+}
+
+// getEncoded fetches path asking for gzip, so Body is what crossed the wire.
+func (e *env) getEncoded(c *http.Client, path, encoding string) *response {
+	e.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, e.http.URL+path, nil)
+	req.Header.Set("Accept-Encoding", encoding)
+	return e.do(c, req)
+}
+
+// demoPages are the staff pages of the demo desk, by who sees them.
+var demoPages = []struct{ who, path string }{
+	{"anna@loopdesk.test", "/"},
+	{"anna@loopdesk.test", "/queue/mine"},
+	{"anna@loopdesk.test", "/queue/team"},
+	{"anna@loopdesk.test", "/queue/all"},
+	{"anna@loopdesk.test", "/search?q=order"},
+	{"anna@loopdesk.test", "/tickets/{busiest}"},
+	{"anna@loopdesk.test", "/tickets/new"},
+	{"anna@loopdesk.test", "/escalations"},
+	{"anna@loopdesk.test", "/notifications"},
+	{"anna@loopdesk.test", "/canned"},
+	{"anna@loopdesk.test", "/settings"},
+	{"sam@loopdesk.test", "/queue/all"},
+	{"sam@loopdesk.test", "/supervisor"},
+	{"sam@loopdesk.test", "/supervisor/reps"},
+	{"sam@loopdesk.test", "/supervisor/dashboard"},
+	{"sam@loopdesk.test", "/supervisor/customers"},
+	{"sam@loopdesk.test", "/supervisor/announcements"},
+	{"admin@loopdesk.test", "/admin"},
+	{"admin@loopdesk.test", "/admin/staff"},
+	{"admin@loopdesk.test", "/admin/teams"},
+	{"admin@loopdesk.test", "/admin/sla"},
+	{"admin@loopdesk.test", "/admin/outbox"},
+}
+
+// TestPageWeight: every page of the demo desk is under 50 KB on the wire
+// (compressed), the hashed assets are cached for a year and come
+// precompressed, and /favicon.ico is there.
+func TestPageWeight(t *testing.T) {
+	t.Parallel()
+	e := demoDesk(t)
+	clients := map[string]*http.Client{}
+	busiest := e.busiestTicket()
+	for _, p := range demoPages {
+		p.path = strings.Replace(p.path, "{busiest}", busiest, 1)
+		c := clients[p.who]
+		if c == nil {
+			c = e.loginAs(p.who)
+			clients[p.who] = c
+		}
+		plain := e.getEncoded(c, p.path, "identity")
+		gz := e.getEncoded(c, p.path, "gzip")
+		if plain.StatusCode != http.StatusOK || gz.StatusCode != http.StatusOK {
+			t.Errorf("%s as %s: status %d/%d", p.path, p.who, plain.StatusCode, gz.StatusCode)
+			continue
+		}
+		t.Logf("%-26s %-20s %7d B plain %6d B gzip", p.path, p.who, len(plain.Body), len(gz.Body))
+		if gz.Header.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s: not compressed (Content-Encoding %q)", p.path, gz.Header.Get("Content-Encoding"))
+		}
+		if len(gz.Body) >= 50_000 {
+			t.Errorf("%s: %d bytes on the wire, want < 50 KB", p.path, len(gz.Body))
+		}
+	}
+
+	// The page's own assets: immutable under their hash, precompressed.
+	c := clients["anna@loopdesk.test"]
+	for _, name := range []string{"css/app.css", "vendor/htmx.min.js"} {
+		if _, ok := e.srv.assets.files[name]; !ok {
+			t.Logf("%s: not embedded here (make assets)", name)
+			continue
+		}
+		u := e.srv.assets.url(name)
+		plain := e.getEncoded(c, u, "identity")
+		gz := e.getEncoded(c, u, "gzip, deflate, br, zstd")
+		t.Logf("%-26s %7d B plain %6d B gzip", name, len(plain.Body), len(gz.Body))
+		if cc := gz.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+			t.Errorf("%s: Cache-Control %q, want immutable", u, cc)
+		}
+		if gz.Header.Get("Content-Encoding") != "gzip" || len(gz.Body) >= len(plain.Body) {
+			t.Errorf("%s: Content-Encoding %q, %d bytes of %d", u, gz.Header.Get("Content-Encoding"), len(gz.Body), len(plain.Body))
+		}
+		req, _ := http.NewRequest(http.MethodGet, e.http.URL+u, nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("If-None-Match", gz.Header.Get("ETag"))
+		if res := e.do(c, req); res.StatusCode != http.StatusNotModified {
+			t.Errorf("%s with its ETag: status %d, want 304", u, res.StatusCode)
+		}
+	}
+	icon := e.get(e.client(), "/favicon.ico")
+	if icon.StatusCode != http.StatusOK || icon.Header.Get("Content-Type") != "image/x-icon" || !strings.HasPrefix(icon.Body, "\x00\x00\x01\x00") {
+		t.Errorf("/favicon.ico: status %d, type %q", icon.StatusCode, icon.Header.Get("Content-Type"))
+	}
+}
