@@ -93,6 +93,7 @@ func (d *Desk) Receive(ctx context.Context, raw []byte) (Result, error) {
 	res, err := d.tickets.ReceiveEmail(ctx, tickets.InboundEmail{
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
+		InReplyTo: m.InReplyTo, References: m.References,
 		Attachments: m.Attachments, Skipped: m.Skipped,
 	})
 	if err != nil {

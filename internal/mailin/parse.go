@@ -35,10 +35,14 @@ type Message struct {
 	// TicketNumber is the ticket the subject's tag names ("[#123]", as the
 	// outbox writes subjects), 0 when there is none.
 	TicketNumber int64
-	Body         string // plain text: HTML converted, quoted tail stripped
-	Locale       string // a guess for a new customer: en, fi, vi or hi
-	Attachments  []tickets.NewAttachment
-	Skipped      []string // files not kept: not allowed by type or size, or too many
+	// InReplyTo and References are the Message-IDs (without angle brackets)
+	// of the mails this one answers; the tickets store threads by them first.
+	InReplyTo   []string
+	References  []string
+	Body        string // plain text: HTML converted, quoted tail stripped
+	Locale      string // a guess for a new customer: en, fi, vi or hi
+	Attachments []tickets.NewAttachment
+	Skipped     []string // files not kept: not allowed by type or size, or too many
 	// Auto is why the mail was written by a machine (auto-reply, list, bounce),
 	// "" when a person wrote it. Automatic mail is never filed.
 	Auto string
@@ -76,6 +80,9 @@ func Parse(raw []byte) (Message, error) {
 		m.MessageID = "sha256:" + hex.EncodeToString(sum[:])
 	}
 
+	m.InReplyTo = messageIDs(env.GetHeader("In-Reply-To"))
+	m.References = messageIDs(env.GetHeader("References"))
+
 	subject := env.GetHeader("Subject")
 	if sm := ticketTag.FindStringSubmatch(subject); sm != nil {
 		m.TicketNumber, _ = strconv.ParseInt(sm[1], 10, 64)
@@ -88,6 +95,33 @@ func Parse(raw []byte) (Message, error) {
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
 	return m, nil
+}
+
+// maxHeaderIDs bounds the Message-IDs taken from one header; a long
+// thread's References keeps its newest ones (at the end).
+const maxHeaderIDs = 50
+
+// msgIDToken is one "<id>" of In-Reply-To or References.
+var msgIDToken = regexp.MustCompile(`<([^<>\s]{1,900})>`)
+
+// messageIDs reads the Message-IDs of an In-Reply-To or References header
+// (RFC 5322 msg-id lists; comments and phrases between them are skipped),
+// without angle brackets. A value without brackets, as some programs write
+// it, is taken whole when it looks like one id.
+func messageIDs(h string) []string {
+	var ids []string
+	for _, sm := range msgIDToken.FindAllStringSubmatch(h, -1) {
+		ids = append(ids, sm[1])
+	}
+	if len(ids) == 0 {
+		if f := strings.Fields(h); len(f) == 1 && strings.Contains(f[0], "@") && len(f[0]) <= 900 {
+			ids = f
+		}
+	}
+	if len(ids) > maxHeaderIDs {
+		ids = ids[len(ids)-maxHeaderIDs:]
+	}
+	return ids
 }
 
 // autoReason says why env looks machine-written (RFC 3834 Auto-Submitted,

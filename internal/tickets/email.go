@@ -33,6 +33,13 @@ type InboundEmail struct {
 	// TicketNumber is the ticket the subject's "[#123]" tag names, 0 for none.
 	// The mail threads into it only when FromEmail is that ticket's customer's.
 	TicketNumber int64
+	// InReplyTo and References are the Message-IDs (without angle brackets)
+	// of the mails this one answers, as their headers list them. They are
+	// tried before TicketNumber: mail the desk sent (the outbox keeps each
+	// Message-ID) and customer mail filed before. As with the tag, the mail
+	// threads only into a ticket whose customer has FromEmail.
+	InReplyTo  []string
+	References []string
 	// Locale is a guess at the language of a new customer ("" for en); an
 	// existing customer keeps theirs.
 	Locale      string
@@ -75,8 +82,9 @@ const sqlRecordMailTicket = `UPDATE mail_in SET ticket_id = $2 WHERE message_id 
 // sqlCustomerLocale is an existing customer's language, for their mail.
 const sqlCustomerLocale = `SELECT locale FROM customers WHERE email = $1`
 
-// ReceiveEmail files a customer's mail. When its TicketNumber names a ticket
-// (or one it was merged into) whose customer has FromEmail, the mail is added
+// ReceiveEmail files a customer's mail. When its In-Reply-To or References
+// name a mail of a ticket, or its TicketNumber names a ticket (or one it was
+// merged into), whose customer has FromEmail, the mail is added
 // as a customer message, as a status-page reply is: it reopens a solved
 // ticket and makes a linked follow-up of a closed one. Otherwise it opens a
 // new ticket on the email channel for the customer with that address (found
@@ -150,24 +158,103 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 }
 
 // emailThreadTx returns the ticket m replies to, or 0 when it starts a new
-// one: the tagged ticket, followed through merges, and only when the sender
-// is that ticket's customer, so that a stranger who copies a tag (or forges
-// a subject) cannot write into someone else's ticket.
+// one. Candidates, in order: the tickets of the mails named by In-Reply-To,
+// then by References from the newest, then the subject's tag; each followed
+// through merges. The first whose customer is the sender wins, so that a
+// stranger who copies a tag or a Message-ID (or forges a header) cannot
+// write into someone else's ticket.
 func (s *Store) emailThreadTx(ctx context.Context, tx pgx.Tx, m InboundEmail) (int64, error) {
-	if m.TicketNumber <= 0 {
-		return 0, nil
-	}
-	t, err := getSurvivorTx(ctx, tx, m.TicketNumber)
-	if apperr.Is(err, apperr.NotFound) {
-		return 0, nil
-	}
+	candidates, err := referencedTicketsTx(ctx, tx, m.referencedIDs())
 	if err != nil {
 		return 0, err
 	}
-	if t.MergedInto != 0 || t.Customer.Email == "" || !strings.EqualFold(t.Customer.Email, m.FromEmail) {
-		return 0, nil
+	if m.TicketNumber > 0 {
+		candidates = append(candidates, m.TicketNumber)
 	}
-	return t.ID, nil
+	seen := map[int64]bool{}
+	for _, id := range candidates {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		t, err := getSurvivorTx(ctx, tx, id)
+		if apperr.Is(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if t.MergedInto != 0 || t.Customer.Email == "" || !strings.EqualFold(t.Customer.Email, m.FromEmail) {
+			continue
+		}
+		return t.ID, nil
+	}
+	return 0, nil
+}
+
+// maxReferencedIDs bounds how many Message-IDs of one mail are looked up: a
+// long thread's References keeps growing, and its newest entries matter.
+const maxReferencedIDs = 20
+
+// referencedIDs lists the Message-IDs m answers, most direct first:
+// In-Reply-To, then References from the last (the newest) back.
+func (m InboundEmail) referencedIDs() []string {
+	ids := append([]string{}, m.InReplyTo...)
+	for i := len(m.References) - 1; i >= 0; i-- {
+		ids = append(ids, m.References[i])
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		id = strings.Trim(strings.TrimSpace(id), "<>")
+		if id == "" || len(id) > 1000 || !utf8.ValidString(id) || strings.ContainsRune(id, 0) || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, id)
+		if len(out) == maxReferencedIDs {
+			break
+		}
+	}
+	return out
+}
+
+// sqlReferencedTickets finds the tickets of the mails $1 names (in that
+// order): the desk's own mail by the left part of its Message-ID ($2, as the
+// outbox writes it: <left@from-domain>; outbox_message_id_idx), customer
+// mail filed before by its whole Message-ID (mail_in's key).
+const sqlReferencedTickets = `
+SELECT coalesce(o.ticket_id, i.ticket_id)
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(full_id, left_part, ord)
+LEFT JOIN LATERAL (
+    SELECT ticket_id FROM outbox
+    WHERE message_id = r.left_part AND ticket_id IS NOT NULL
+    ORDER BY id LIMIT 1) o ON true
+LEFT JOIN mail_in i ON i.message_id = r.full_id AND i.ticket_id IS NOT NULL
+WHERE coalesce(o.ticket_id, i.ticket_id) IS NOT NULL
+ORDER BY r.ord`
+
+// referencedTicketsTx returns the tickets of the mails ids name, in the
+// order of ids (one ticket may come more than once).
+func referencedTicketsTx(ctx context.Context, tx pgx.Tx, ids []string) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	lefts := make([]string, len(ids))
+	for i, id := range ids {
+		if at := strings.LastIndexByte(id, '@'); at > 0 {
+			lefts[i] = id[:at]
+		}
+	}
+	rows, err := tx.Query(ctx, sqlReferencedTickets, ids, lefts)
+	if err != nil {
+		return nil, fmt.Errorf("find referenced mail: %w", err)
+	}
+	tickets, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("find referenced mail: %w", err)
+	}
+	return tickets, nil
 }
 
 // normalize fits a mail into the ticket schema instead of refusing it: a
