@@ -59,6 +59,7 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 	deps := Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
 		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
 		Reports: reports.NewStore(db, time.Now, log)} // dashboard
+	deps.Webhooks = testWebhooks(t, db, log) // selfserve
 	if tweak != nil {
 		tweak(&deps)
 	}

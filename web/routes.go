@@ -150,6 +150,19 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/outbox/{id}/retry", s.handleOutboxRetry)
 			r.Post("/admin/outbox/{id}/reveal", s.handleOutboxReveal)
 			// --- end admin routes ---
+			// --- selfserve: webhooks ---
+			r.Get("/admin/webhooks", s.handleWebhooks)
+			r.Post("/admin/webhooks", s.handleWebhookCreate)
+			r.Get("/admin/webhooks/{wid}", s.handleWebhook)
+			r.Post("/admin/webhooks/{wid}", s.handleWebhookUpdate)
+			r.Post("/admin/webhooks/{wid}/enable", s.handleWebhookEnable())
+			r.Post("/admin/webhooks/{wid}/disable", s.handleWebhookDisable())
+			r.Post("/admin/webhooks/{wid}/ping", s.handleWebhookPing())
+			r.Post("/admin/webhooks/{wid}/rotate", s.handleWebhookRotate)
+			r.Post("/admin/webhooks/{wid}/delete", s.handleWebhookDelete)
+			r.Get("/admin/webhooks/{wid}/deliveries/{did}", s.handleWebhookDelivery)
+			r.Post("/admin/webhooks/{wid}/deliveries/{did}/redeliver", s.handleWebhookRedeliver)
+			// --- end selfserve: webhooks ---
 		})
 	})
 	return r

@@ -150,6 +150,19 @@ var routeTable = []struct {
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0},   // no such mail
 	{"POST", "/admin/outbox/{id}/reveal", "/admin/outbox/999999/reveal", admin, 404, 0}, // no such mail
 	// --- end admin routes ---
+	// --- selfserve: webhooks (endpoint 999999 does not exist: 404; an empty new endpoint is 422; {wid}, not {id}: the a11y walk fills {id} with a ticket) ---
+	{"GET", "/admin/webhooks", "/admin/webhooks", admin, 200, 0},
+	{"POST", "/admin/webhooks", "/admin/webhooks", admin, 422, 0},
+	{"GET", "/admin/webhooks/{wid}", "/admin/webhooks/999999", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}", "/admin/webhooks/999999", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/enable", "/admin/webhooks/999999/enable", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/disable", "/admin/webhooks/999999/disable", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/ping", "/admin/webhooks/999999/ping", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/rotate", "/admin/webhooks/999999/rotate", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/delete", "/admin/webhooks/999999/delete", admin, 404, 0},
+	{"GET", "/admin/webhooks/{wid}/deliveries/{did}", "/admin/webhooks/999999/deliveries/1", admin, 404, 0},
+	{"POST", "/admin/webhooks/{wid}/deliveries/{did}/redeliver", "/admin/webhooks/999999/deliveries/1/redeliver", admin, 404, 0},
+	// --- end selfserve: webhooks ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/internal/webhooks"
 )
 
 // Deps is everything the HTTP layer needs; cmd/server wires it.
@@ -41,6 +42,9 @@ type Deps struct {
 	CSAT    *csat.Store
 	News    *announce.Store
 	Reports *reports.Store // dashboard
+
+	// selfserve: webhooks.
+	Webhooks *webhooks.Service
 }
 
 // Server holds the handlers' dependencies.
@@ -65,6 +69,9 @@ type Server struct {
 	trustedProxies []netip.Prefix
 	metricsToken   string
 	handler        http.Handler
+
+	// selfserve: webhooks.
+	webhooks *webhooks.Service
 }
 
 // New builds the server and its route table.
@@ -116,6 +123,8 @@ func New(d Deps) (*Server, error) {
 
 		trustedProxies: d.TrustedProxies,
 		metricsToken:   d.MetricsToken,
+
+		webhooks: d.Webhooks, // selfserve
 	}
 	sm.ErrorFunc = s.sessionError // the outage page when the database is down
 	s.handler = s.routes()

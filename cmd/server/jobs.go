@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/outbox"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/reports"
+	"github.com/loopdesk/loopdesk/internal/webhooks"
 )
 
 // newOutbox configures customer mail: SMTP from the environment, or held
@@ -45,6 +46,7 @@ func riverQueues() map[string]river.QueueConfig {
 		river.QueueDefault:  {MaxWorkers: 10},
 		escalation.QueueSLA: {MaxWorkers: 20},
 		outbox.Queue:        {MaxWorkers: 5},
+		webhooks.Queue:      {MaxWorkers: 5}, // selfserve: holds no connection while a receiver answers
 	}
 }
 
@@ -65,7 +67,7 @@ const riverOverheadConns = 3
 // queues on 2 cores that is 8+35+3+3 = 49, under Postgres's default
 // max_connections of 100; each further instance needs as many again.
 func servePoolSize() int32 {
-	n := postgres.DefaultMaxConns() + riverOverheadConns
+	n := postgres.DefaultMaxConns() + riverOverheadConns + 1 // + the webhook dispatcher's LISTEN
 	for _, q := range riverQueues() {
 		n += int32(q.MaxWorkers) + 1
 	}
@@ -74,10 +76,11 @@ func servePoolSize() int32 {
 
 // startJobs starts River with Loopdesk's workers: SLA checks (scheduled at
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store) (*river.Client[pgx.Tx], error) {
+func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store, hooks *webhooks.Service) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	esc.AddWorkers(workers) // SLA checks and recomputes
 	mail.AddWorkers(workers)
+	hooks.AddWorkers(workers)
 	river.AddWorker(workers, csat.NewSurveyWorker(survey))
 	river.AddWorker(workers, reports.NewWorker(rep))
 	periodic := append(outbox.PeriodicJobs(), csat.PeriodicJobs()...)
@@ -92,9 +95,11 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *e
 		return nil, fmt.Errorf("river: %w", err)
 	}
 	esc.SetJobs(client)
+	hooks.SetJobs(client)
 	if err := client.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start river: %w", err)
 	}
+	go hooks.RunDispatcher(ctx) // selfserve: ticket events -> webhook deliveries
 	n, err := esc.CatchUp(ctx)
 	if err != nil {
 		return nil, err

@@ -26,7 +26,9 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/reports"
+	"github.com/loopdesk/loopdesk/internal/secretbox"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/webhooks"
 	"github.com/loopdesk/loopdesk/web"
 )
 
@@ -51,6 +53,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	_ = secret // used by token features as they land
+	// selfserve: webhook secrets are sealed at rest under a key from secret.
+	hookBox, err := secretbox.New(secret, "webhooks")
+	if err != nil {
+		return err
+	}
 
 	cfg.poolSize = servePoolSize() // River's workers share the pool with the web pages
 	// The private cluster is supervised: when it dies it is restarted, and when
@@ -90,7 +97,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	csatStore := csat.NewStore(pool, escSvc, time.Now, cfg.BaseURL)
 	newsStore := announce.NewStore(pool, time.Now)
 	reportStore := reports.NewStore(pool, time.Now, log)
-	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore)
+	hooks := webhooks.New(pool, hookBox, log, time.Now, cfg.BaseURL, webhooks.Config{}) // selfserve
+	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore, hooks)
 	if err != nil {
 		return err
 	}
@@ -122,7 +130,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
 		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
-		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken})
+		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken,
+		Webhooks: hooks}) // selfserve
 	if err != nil {
 		return err
 	}
