@@ -40,7 +40,7 @@ func (s *Server) routes() http.Handler {
 	// --- end api routes ---
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.sessions.LoadAndSave, s.loadUser, s.withLocale, s.readForm)
+		r.Use(loadAndSave(s.sessions), s.loadUser, s.withLocale, s.readForm)
 		r.NotFound(s.handleNotFound)
 
 		// Anyone.
