@@ -490,10 +490,11 @@ var SearchStatements = struct{ ReadQuery, Search, CustomersByName, Snippets, Nea
 	sqlReadQuery, sqlSearch, sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord}
 
 // sqlSnippets finds, per hit, its first message that matches tsquery $2
-// (sqlReadQuery's 'match'), in the ticket's language. The lateral subquery walks each ticket's messages in
-// order (messages_ticket_idx) and stops at the first match, so a long
-// thread is not tokenised whole; a hit that matched on its subject alone
-// still reads all of its messages.
+// (sqlReadQuery's 'match'). The lateral subquery walks each ticket's
+// messages in order (messages_ticket_idx) and stops at the first match, so
+// a long thread is not tokenised whole; a hit that matched on its subject
+// alone still reads all of its messages. Messages are read as the ticket's
+// vector was built: folded words, and stems in the customer's language.
 const sqlSnippets = `
 SELECT h.id, m.body
 FROM unnest($1::bigint[]) AS h(id)
