@@ -7,7 +7,7 @@ WORKDIR /src/web
 COPY web/package.json web/package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-# 2. The Go binary. htmx is copied into web/static/vendor before the build
+# 2. The Go binary. htmx and its SSE extension are copied into web/static/vendor before the build
 #    because web/assets.go embeds web/static.
 FROM golang:1.26-alpine AS build
 WORKDIR /src
@@ -15,6 +15,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 COPY --from=web /src/web/node_modules/htmx.org/dist/htmx.min.js web/static/vendor/htmx.min.js
+COPY --from=web /src/web/node_modules/htmx-ext-sse/dist/sse.min.js web/static/vendor/sse.js
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/loopdesk ./cmd/server
 
 # 3. Runtime: just the binary.

@@ -2,17 +2,19 @@
 GO        ?= go
 VENDOR    := web/static/vendor
 HTMX      := $(VENDOR)/htmx.min.js
+SSE       := $(VENDOR)/sse.js
 BIN       := bin/loopdesk
 
 .PHONY: run test build generate lint assets bench clean
 
-$(HTMX): web/package.json web/package-lock.json
+$(HTMX) $(SSE) &: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp web/node_modules/htmx.org/dist/htmx.min.js $(HTMX)
+	cp web/node_modules/htmx-ext-sse/dist/sse.min.js $(SSE)
 
 ## assets: install front-end packages from npm and copy them into the embedded static folder
-assets: $(HTMX)
+assets: $(HTMX) $(SSE)
 
 ## generate: regenerate templ components (commit the *_templ.go files)
 generate:

@@ -198,6 +198,11 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	u := currentUser(ctx)
 	v.Owner.CanTake = t.OwnerID != u.ID && t.Status != tickets.StatusClosed
 	v.Owner.CanAssign = u.Role.AtLeast(staff.RoleSupervisor)
+	// live desk: the live listener's starting point and the thread version
+	// the reply form is written against; ?since= (the live refresh) lists
+	// what others did after that event.
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	v.Live = views.LiveTicketOf(v.History, v.Thread, max(since, 0), u.ID, s.now())
 	return v, err
 }
 
@@ -298,6 +303,9 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 		Kind: tickets.MessageKind(r.PostFormValue("kind")), Body: r.PostFormValue("body"),
 		SetStatus: tickets.Status(r.PostFormValue("set_status")), Attachment: file,
 	}
+	// live desk: the last message the form was written against; a newer
+	// one by someone else is shown first and the reply is not sent.
+	reply.SeenThrough, _ = strconv.ParseInt(r.PostFormValue("thread_version"), 10, 64)
 	_, err := s.tickets.AddReply(r.Context(), actorOf(currentUser(r.Context())), t.ID, reply)
 	if k := apperr.KindOf(err); k == apperr.Invalid || k == apperr.Conflict {
 		v, verr := s.ticketView(r, t)
@@ -311,6 +319,9 @@ func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
 			v.Reply.Errors = map[string]string{"status": apperr.MsgIDOf(err)}
 		} else if k == apperr.Conflict {
 			v.Reply.Errors = map[string]string{"body": apperr.MsgIDOf(err)}
+		}
+		if apperr.MsgIDOf(err) == "live_error_replied_since" {
+			v.Live.Newer = views.NewerMessages(v.Thread, reply.SeenThrough, currentUser(r.Context()).ID)
 		}
 		v.Reply.Errors = askFileAgain(v.Reply.Errors, file)
 		s.renderTicket(w, r, statusOf(k), v)

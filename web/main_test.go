@@ -69,6 +69,7 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	t.Cleanup(srv.Close) // live desk: first, so that open streams end
 	e := &env{t: t, srv: srv, http: hs, staff: st, tickets: ts, esc: esc, users: map[staff.Role]staff.User{}}
 	locales := map[staff.Role]string{staff.RoleRep: "fi", staff.RoleSenior: "vi", staff.RoleSupervisor: "hi", staff.RoleAdmin: "en"}
 	for _, role := range staff.Roles {

@@ -105,6 +105,12 @@ func (s *Server) routes() http.Handler {
 			r.Get("/canned", s.handleCanned)
 			r.Post("/tickets/{id}/canned", s.handleCannedInsert) // htmx: the filled reply text area
 			// --- end canned replies ---
+			// --- live desk: the update stream, who else has a ticket open ---
+			r.Get("/events", s.handleEvents)
+			r.Get("/live/header", s.handleLiveHeader)
+			r.Get("/tickets/{id}/presence", s.handlePresence)
+			r.Post("/tickets/{id}/presence", s.handlePresenceBeat)
+			// --- end live desk ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))

@@ -141,6 +141,12 @@ var routeTable = []struct {
 	{"GET", "/supervisor/dashboard", "/supervisor/dashboard", supervisor, 200, 0},         // dashboard
 	{"GET", "/supervisor/dashboard.csv", "/supervisor/dashboard.csv", supervisor, 200, 0}, // dashboard: summary
 	// --- live desk ---
+	// A plain GET of the stream is refused (406): only EventSource gets one
+	// (handlers_live_test.go reads a real stream).
+	{"GET", "/events", "/events", rep, 406, 0},
+	{"GET", "/live/header", "/live/header", rep, 200, 0},
+	{"GET", "/tickets/{id}/presence", "/tickets/1/presence", rep, 200, 0},
+	{"POST", "/tickets/{id}/presence", "/tickets/1/presence", rep, 422, 0}, // no state
 	// Team 1 is the test users' team; an empty form has no mode (422).
 	{"GET", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 200, 0},
 	{"POST", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 422, 0},

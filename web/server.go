@@ -16,6 +16,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/live"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -45,6 +46,9 @@ type Deps struct {
 
 	// selfserve: webhooks.
 	Webhooks *webhooks.Service
+	// Live is the instance's live-update hub (one LISTEN connection); nil:
+	// New makes one on DB, started by the first stream. Close stops it.
+	Live *live.Hub
 }
 
 // Server holds the handlers' dependencies.
@@ -58,6 +62,8 @@ type Server struct {
 	csat     *csat.Store     // feedback
 	announce *announce.Store // feedback
 	reports  *reports.Store  // dashboard
+	live     *live.Hub       // live desk: update streams
+	presence *live.Presence  // live desk: who else has a ticket open
 	sessions *scs.SessionManager
 	assets   *assets
 	favicon  favicon
@@ -113,6 +119,8 @@ func New(d Deps) (*Server, error) {
 		csat:     d.CSAT,    // feedback
 		announce: d.News,    // feedback
 		reports:  d.Reports, // dashboard
+		live:     d.Live,
+		presence: live.NewPresence(d.DB, d.Now),
 		sessions: sm,
 		assets:   a,
 		favicon:  icon,
@@ -127,9 +135,17 @@ func New(d Deps) (*Server, error) {
 		webhooks: d.Webhooks, // selfserve
 	}
 	sm.ErrorFunc = s.sessionError // the outage page when the database is down
+	if s.live == nil {
+		s.live = live.NewHub(d.DB, d.Log)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
+
+// Close ends the live-update streams and stops their listener; call it when
+// the HTTP server starts shutting down, so that open streams do not hold
+// the shutdown up.
+func (s *Server) Close() { s.live.Close() }
 
 // ServeHTTP serves every Loopdesk request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -147,6 +147,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    1 << 20,
 	}
+	// Live-update streams end when shutdown starts (browsers reconnect to
+	// another instance with Last-Event-ID) instead of holding it up.
+	httpSrv.RegisterOnShutdown(srv.Close)
+	defer srv.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	stopMetrics, err := startMetrics(&cfg, srv.MetricsHandler(), log)

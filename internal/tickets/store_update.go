@@ -247,7 +247,18 @@ type Reply struct {
 	SetStatus Status // "" keeps the status (a first public reply opens a new ticket)
 
 	Attachment *NewAttachment // optional: one file on the message
+
+	// SeenThrough is the last message the author saw when writing (0: do
+	// not check). A newer message by someone else refuses the reply with
+	// a Conflict "live_error_replied_since", so nobody answers on top of a
+	// colleague or a customer without reading them first.
+	SeenThrough int64
 }
+
+// sqlNewerMessages reports a message of ticket $1 after $2 not by user $3.
+const sqlNewerMessages = `
+SELECT EXISTS (SELECT 1 FROM messages
+               WHERE ticket_id = $1 AND id > $2 AND kind <> 'system' AND author_user_id IS DISTINCT FROM $3)`
 
 // AddReply adds a rep's public reply or internal note. A public reply is the
 // first response when there was none, and is queued to the customer by mail.
@@ -269,6 +280,15 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 		t, err := lockWorkableTx(ctx, tx, a, id)
 		if err != nil {
 			return err
+		}
+		if r.SeenThrough > 0 {
+			var newer bool
+			if err := tx.QueryRow(ctx, sqlNewerMessages, id, r.SeenThrough, a.UserID).Scan(&newer); err != nil {
+				return fmt.Errorf("newer messages: %w", err)
+			}
+			if newer {
+				return apperr.New(apperr.Conflict, "live_error_replied_since")
+			}
 		}
 		now := s.now()
 		if err := s.claimTx(ctx, tx, a, &t, now); err != nil {
