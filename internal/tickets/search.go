@@ -101,7 +101,9 @@ const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query
 // match from the search column's statistics, and picks the plan per query.
 // A common word ("refund") walks tickets_pkey backwards and stops at the
 // 400th visible match; a rare one reads its few matches from
-// tickets_search_idx. With a generic plan the selectivity is unknown and
+// tickets_search_idx. Ranks are computed over the 400 only, outside the
+// subquery that picks them: inside it, a plan that reads every match from
+// the index would rank them all before sorting by id. With a generic plan the selectivity is unknown and
 // every match was read from the heap and sorted (2.8 s at a million tickets
 // for "refund"). The index reads $2, which leaves out a short last word
 // (its prefix would read most of the index); when $3, ts_match_vq, which no
@@ -112,15 +114,16 @@ SELECT h.id, h.bucket, h.rank
 FROM (
     SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
     FROM (
-        (SELECT t.id,
-                CASE WHEN ts_filter(t.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
-                ts_rank('{0.1, 0.6, 0.3, 1.0}', t.search, $1::tsquery) AS rank
-         FROM tickets t
-         WHERE t.search @@ $2::tsquery
-           AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-           AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-         ORDER BY t.id DESC
-         LIMIT 400)
+        SELECT w.id,
+               CASE WHEN ts_filter(w.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
+               ts_rank('{0.1, 0.6, 0.3, 1.0}', w.search, $1::tsquery) AS rank
+        FROM (SELECT t.id, t.search
+              FROM tickets t
+              WHERE t.search @@ $2::tsquery
+                AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
+                AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+              ORDER BY t.id DESC
+              LIMIT 400) w
         UNION ALL
         (SELECT t.id, 0, 0::real
          FROM tickets t
