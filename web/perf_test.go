@@ -5,8 +5,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/announce"
+	"github.com/loopdesk/loopdesk/internal/csat"
+	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/reports"
+	"github.com/loopdesk/loopdesk/internal/staff"
 
 	"github.com/loopdesk/loopdesk/internal/demo"
 )
@@ -17,6 +27,13 @@ import (
 func demoDesk(t *testing.T) *env {
 	t.Helper()
 	e := setup(t)
+	loadDemo(t, e)
+	return e
+}
+
+// loadDemo loads the demo desk into e's database.
+func loadDemo(t *testing.T, e *env) {
+	t.Helper()
 	ctx := context.Background()
 	db := e.srv.db
 	if err := demo.Load(ctx, db, e.staff, time.Now); err != nil {
@@ -31,7 +48,18 @@ func demoDesk(t *testing.T) *env {
 	if err := demo.LoadCanned(ctx, db); err != nil {
 		t.Fatal(err)
 	}
-	return e
+}
+
+// roundTripBudget is how many round trips a page may take.
+func roundTripBudget(path string) int64 {
+	switch path {
+	case "/settings", "/tickets/new":
+		return 3 // session, member, nav counts and bell
+	}
+	if strings.HasPrefix(path, "/tickets/") {
+		return 16
+	}
+	return 12
 }
 
 // busiestTicket is the Delivery team's ticket with the longest thread.
@@ -149,5 +177,77 @@ func TestPageWeight(t *testing.T) {
 	icon := e.get(e.client(), "/favicon.ico")
 	if icon.StatusCode != http.StatusOK || icon.Header.Get("Content-Type") != "image/x-icon" || !strings.HasPrefix(icon.Body, "\x00\x00\x01\x00") {
 		t.Errorf("/favicon.ico: status %d, type %q", icon.StatusCode, icon.Header.Get("Content-Type"))
+	}
+}
+
+// roundTrips counts the statements and batches a pool sends: each is one
+// round trip to Postgres (a batch is sent and read as one).
+type roundTrips struct{ n atomic.Int64 }
+
+func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	if !inBatch(ctx) {
+		c.n.Add(1)
+	}
+	return ctx
+}
+func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return context.WithValue(ctx, batchKey{}, true)
+}
+func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+type batchKey struct{}
+
+func inBatch(ctx context.Context) bool { b, _ := ctx.Value(batchKey{}).(bool); return b }
+
+// countedDesk is demoDesk whose server runs on a pool that counts round trips.
+func countedDesk(t *testing.T) (*env, *roundTrips) {
+	t.Helper()
+	rt := &roundTrips{}
+	e := setupWith(t, func(d *Deps) {
+		cfg := d.DB.Config()
+		cfg.ConnConfig.Tracer = rt
+		db, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		log := d.Log
+		ts, esc := escalation.Wire(db, time.Now, "http://127.0.0.1", nil, log, escalation.Config{})
+		d.DB, d.Staff, d.Tickets, d.Esc = db, staff.NewStore(db, time.Now), ts, esc
+		d.CSAT, d.News, d.Reports = csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), announce.NewStore(db, time.Now), reports.NewStore(db, time.Now, log)
+	})
+	loadDemo(t, e)
+	return e, rt
+}
+
+// TestRoundTripsPerPage prints how many round trips to Postgres each demo
+// page costs (the second request: statement preparation not counted) and
+// holds the ticket page and the rest to their budgets.
+func TestRoundTripsPerPage(t *testing.T) {
+	t.Parallel()
+	e, rt := countedDesk(t)
+	clients := map[string]*http.Client{}
+	busiest := e.busiestTicket()
+	for _, p := range demoPages {
+		p.path = strings.Replace(p.path, "{busiest}", busiest, 1)
+		c := clients[p.who]
+		if c == nil {
+			c = e.loginAs(p.who)
+			clients[p.who] = c
+		}
+		e.get(c, p.path) // warm: prepared statements, caches
+		before := rt.n.Load()
+		res := e.get(c, p.path)
+		n := rt.n.Load() - before
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", p.path, res.StatusCode)
+		}
+		t.Logf("%-26s %-20s %3d round trips", p.path, p.who, n)
+		if budget := roundTripBudget(p.path); n > budget {
+			t.Errorf("%s: %d round trips, budget %d", p.path, n, budget)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/a-h/templ"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/web/views"
@@ -41,16 +42,18 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		Path:   r.URL.RequestURI(),
 	}
 	if p.User != nil {
-		a := actorOf(p.User)
-		if c, err := s.tickets.QueueCounts(r.Context(), a); err == nil {
-			p.NavBadge = map[string]int{"mine": c.Mine, "team": c.TeamUnassigned}
-		} else {
-			s.log.WarnContext(r.Context(), "queue counts", "request_id", requestID(r.Context()), "err", err)
+		// The nav counts and the bell in one round trip.
+		var b pgx.Batch
+		counts := s.tickets.QueueCountsBatch(&b, actorOf(p.User))
+		unread := s.esc.UnreadCountBatch(&b, p.User.ID)
+		if err := s.db.SendBatch(r.Context(), &b).Close(); err != nil {
+			s.log.WarnContext(r.Context(), "nav counts", "request_id", requestID(r.Context()), "err", err)
 		}
-		if n, err := s.esc.UnreadCount(r.Context(), p.User.ID); err == nil {
+		if c, err := counts(); err == nil {
+			p.NavBadge = map[string]int{"mine": c.Mine, "team": c.TeamUnassigned}
+		}
+		if n, err := unread(); err == nil {
 			p.Unread = n
-		} else {
-			s.log.WarnContext(r.Context(), "unread notifications", "request_id", requestID(r.Context()), "err", err)
 		}
 	}
 	if f := s.sessions.PopString(r.Context(), "flash"); f != "" {

@@ -41,10 +41,27 @@ SELECT DISTINCT u, $2::bigint, $3, $4::jsonb, $5::timestamptz FROM unnest($1::bi
 // UnreadCount is the number on the bell.
 func (s *Service) UnreadCount(ctx context.Context, userID int64) (int, error) {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`, userID).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, sqlUnreadCount, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("unread notifications: %w", err)
 	}
 	return n, nil
+}
+
+// sqlUnreadCount counts a member's unread notifications (the bell).
+const sqlUnreadCount = `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`
+
+// UnreadCountBatch queues UnreadCount on b; the returned function gives the
+// count once b has been sent and closed.
+func (s *Service) UnreadCountBatch(b *pgx.Batch, userID int64) func() (int, error) {
+	var n int
+	err := postgres.ErrNotSent
+	b.Queue(sqlUnreadCount, userID).QueryRow(func(row pgx.Row) error {
+		if err = row.Scan(&n); err != nil {
+			err = fmt.Errorf("unread notifications: %w", err)
+		}
+		return err
+	})
+	return func() (int, error) { return n, err }
 }
 
 // Notifications lists a user's newest notifications.

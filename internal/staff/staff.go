@@ -225,14 +225,14 @@ func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 	})
 }
 
+// sqlSelectUser reads a member with their teams (every request of a signed-in
+// member runs it: two primary-key/index lookups, no aggregate).
 const sqlSelectUser = `
 SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}'),
+       ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.id ORDER BY m.team_id),
        u.session_epoch
 FROM users u
-LEFT JOIN team_members m ON m.user_id = u.id
-WHERE u.id = $1
-GROUP BY u.id`
+WHERE u.id = $1`
 
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {

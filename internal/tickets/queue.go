@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 )
 
 // Scope is which queue a list shows.
@@ -250,16 +251,32 @@ type Counts struct {
 	TeamUnassigned int
 }
 
-// QueueCounts counts a's open tickets and their teams' unassigned ones. Both
-// are index-only counts over the partial queue indexes.
+// sqlQueueCounts counts a member's open tickets and their teams' unassigned
+// ones. Both are index-only counts over the partial queue indexes.
+const sqlQueueCounts = `
+SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN ` + openList + `),
+       (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN ` + openList + `)`
+
+// QueueCounts counts a's open tickets and their teams' unassigned ones.
 func (s *Store) QueueCounts(ctx context.Context, a Actor) (Counts, error) {
 	var c Counts
-	err := s.db.QueryRow(ctx, `
-SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN `+openList+`),
-       (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN `+openList+`)`,
-		a.UserID, a.TeamIDs).Scan(&c.Mine, &c.TeamUnassigned)
-	if err != nil {
+	if err := s.db.QueryRow(ctx, sqlQueueCounts, a.UserID, a.TeamIDs).Scan(&c.Mine, &c.TeamUnassigned); err != nil {
 		return Counts{}, fmt.Errorf("queue counts: %w", err)
 	}
 	return c, nil
+}
+
+// QueueCountsBatch queues QueueCounts on b, so a page sends it with its other
+// queries in one round trip; the returned function gives the counts once b
+// has been sent and closed.
+func (s *Store) QueueCountsBatch(b *pgx.Batch, a Actor) func() (Counts, error) {
+	var c Counts
+	err := postgres.ErrNotSent
+	b.Queue(sqlQueueCounts, a.UserID, a.TeamIDs).QueryRow(func(row pgx.Row) error {
+		if err = row.Scan(&c.Mine, &c.TeamUnassigned); err != nil {
+			err = fmt.Errorf("queue counts: %w", err)
+		}
+		return err
+	})
+	return func() (Counts, error) { return c, err }
 }
