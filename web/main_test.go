@@ -16,6 +16,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/mailbox"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -60,6 +61,9 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
 		Reports: reports.NewStore(db, time.Now, log)} // dashboard
 	deps.Webhooks = testWebhooks(t, db, log) // selfserve
+	if deps.Mailboxes, err = mailbox.NewStore(db, "web-test-secret-0123456789abcdef0123", time.Now); err != nil {
+		t.Fatal(err)
+	}
 	if tweak != nil {
 		tweak(&deps)
 	}

@@ -155,6 +155,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/outbox", s.handleOutbox)
 			r.Post("/admin/outbox/{id}/retry", s.handleOutboxRetry)
 			r.Post("/admin/outbox/{id}/reveal", s.handleOutboxReveal)
+			r.Get("/admin/mailboxes", s.handleMailboxes)
+			r.Post("/admin/mailboxes", s.handleMailboxCreate)
+			r.Post("/admin/mailboxes/{id}/delete", s.handleMailboxDelete)
 			// --- end admin routes ---
 			// --- selfserve: webhooks ---
 			r.Get("/admin/webhooks", s.handleWebhooks)

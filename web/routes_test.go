@@ -155,6 +155,9 @@ var routeTable = []struct {
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0},   // no such mail
 	{"POST", "/admin/outbox/{id}/reveal", "/admin/outbox/999999/reveal", admin, 404, 0}, // no such mail
+	{"GET", "/admin/mailboxes", "/admin/mailboxes", admin, 200, 0},
+	{"POST", "/admin/mailboxes", "/admin/mailboxes", admin, 422, 0},
+	{"POST", "/admin/mailboxes/{id}/delete", "/admin/mailboxes/999999/delete", admin, 404, 0}, // no such mailbox
 	// --- end admin routes ---
 	// --- selfserve: webhooks (endpoint 999999 does not exist: 404; an empty new endpoint is 422; {wid}, not {id}: the a11y walk fills {id} with a ticket) ---
 	{"GET", "/admin/webhooks", "/admin/webhooks", admin, 200, 0},

@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/live"
+	"github.com/loopdesk/loopdesk/internal/mailbox"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -49,6 +50,9 @@ type Deps struct {
 	// Live is the instance's live-update hub (one LISTEN connection); nil:
 	// New makes one on DB, started by the first stream. Close stops it.
 	Live *live.Hub
+
+	// Mailboxes are the IMAP mailboxes the desk reads (admin page).
+	Mailboxes *mailbox.Store
 }
 
 // Server holds the handlers' dependencies.
@@ -77,7 +81,8 @@ type Server struct {
 	handler        http.Handler
 
 	// selfserve: webhooks.
-	webhooks *webhooks.Service
+	webhooks  *webhooks.Service
+	mailboxes *mailbox.Store // IMAP mailboxes (admin page)
 }
 
 // New builds the server and its route table.
@@ -132,7 +137,8 @@ func New(d Deps) (*Server, error) {
 		trustedProxies: d.TrustedProxies,
 		metricsToken:   d.MetricsToken,
 
-		webhooks: d.Webhooks, // selfserve
+		webhooks:  d.Webhooks, // selfserve
+		mailboxes: d.Mailboxes,
 	}
 	sm.ErrorFunc = s.sessionError // the outage page when the database is down
 	if s.live == nil {

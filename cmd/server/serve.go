@@ -25,6 +25,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/mailbox"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/secretbox"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -114,6 +115,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer stopMail()
+	mailboxStore, err := mailbox.NewStore(pool, secret, time.Now) // passwords sealed with the secret key
+	if err != nil {
+		return err
+	}
+	stopMailboxes, err := startMailboxes(ctx, &cfg, getenv, ticketStore, mailboxStore, log)
+	if err != nil {
+		return err
+	}
+	defer stopMailboxes()
 	var demoLoaded bool
 	if *loadDemo {
 		n, err := staffStore.Count(ctx)
@@ -131,7 +141,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
 		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
 		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken,
-		Webhooks: hooks}) // selfserve
+		Webhooks:  hooks, // selfserve
+		Mailboxes: mailboxStore})
 	if err != nil {
 		return err
 	}

@@ -78,12 +78,26 @@ func ReadMessage(r io.Reader) ([]byte, error) {
 // and a parse failure are permanent: the mail should be refused, not
 // retried; any other error is temporary.
 func (d *Desk) Receive(ctx context.Context, raw []byte) (Result, error) {
+	return d.ReceiveVia(ctx, raw, Route{})
+}
+
+// Route says where mail that came in on one way (an IMAP mailbox) goes.
+type Route struct {
+	// TeamID receives new tickets; 0 for the intake team.
+	TeamID int64
+	// Own are more of the desk's own addresses (the mailbox's, its From):
+	// mail from them is a loop, as from the addresses given to New.
+	Own []string
+}
+
+// ReceiveVia is Receive for mail that came in on route.
+func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result, error) {
 	m, err := Parse(raw)
 	if err != nil {
 		d.log.WarnContext(ctx, "mailin: refused a mail", "size", len(raw), "err", err)
 		return Result{}, err
 	}
-	if m.Auto == "" && d.own[strings.ToLower(m.FromEmail)] {
+	if m.Auto == "" && (d.own[strings.ToLower(m.FromEmail)] || ownAddress(route.Own, m.FromEmail)) {
 		m.Auto = "own-address"
 	}
 	if m.Auto != "" {
@@ -93,7 +107,7 @@ func (d *Desk) Receive(ctx context.Context, raw []byte) (Result, error) {
 	res, err := d.tickets.ReceiveEmail(ctx, tickets.InboundEmail{
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
-		InReplyTo: m.InReplyTo, References: m.References,
+		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID,
 		Attachments: m.Attachments, Skipped: m.Skipped,
 	})
 	if err != nil {
@@ -106,6 +120,19 @@ func (d *Desk) Receive(ctx context.Context, raw []byte) (Result, error) {
 	d.log.InfoContext(ctx, "mailin: filed a mail", "message_id", m.MessageID, "ticket_id", res.TicketID,
 		"outcome", res.Outcome, "tagged", m.TicketNumber, "attachments", len(m.Attachments), "skipped", len(m.Skipped))
 	return Result{TicketID: res.TicketID, Outcome: string(res.Outcome)}, nil
+}
+
+// ownAddress reports whether addr is one of own (bare or with a name).
+func ownAddress(own []string, addr string) bool {
+	for _, a := range own {
+		if p, err := mail.ParseAddress(a); err == nil {
+			a = p.Address
+		}
+		if strings.EqualFold(strings.TrimSpace(a), addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // Permanent reports whether err means the mail can never be filed, so a

@@ -40,6 +40,9 @@ type InboundEmail struct {
 	// threads only into a ticket whose customer has FromEmail.
 	InReplyTo  []string
 	References []string
+	// TeamID receives a new ticket (the team of the mailbox the mail came
+	// in on); 0 for the intake team. A reply stays with its ticket's team.
+	TeamID int64
 	// Locale is a guess at the language of a new customer ("" for en); an
 	// existing customer keeps theirs.
 	Locale      string
@@ -126,7 +129,7 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 			}
 		} else {
 			n := NewPublicTicket{Name: m.FromName, Email: m.FromEmail, Subject: m.Subject, Message: m.Body,
-				Locale: m.Locale, Attachment: first}
+				Locale: m.Locale, Attachment: first, TeamID: m.TeamID}
 			if err := tx.QueryRow(ctx, sqlCustomerLocale, m.FromEmail).Scan(&n.Locale); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("customer locale: %w", err)
 			}

@@ -247,6 +247,10 @@ type NewPublicTicket struct {
 
 	Attachment *NewAttachment // optional: one file on the first message
 
+	// TeamID receives the ticket (a mailbox's team); 0 for the intake team
+	// (the first).
+	TeamID int64
+
 	// IdempotencyKey is the random key the form was rendered with
 	// (NewFormKey); "" for none. See CreatePublicOnce.
 	IdempotencyKey string
@@ -396,7 +400,9 @@ func (s *Store) createPublicTx(ctx context.Context, tx pgx.Tx, n NewPublicTicket
 		return 0, 0, "", err
 	}
 	var team *int64
-	if err := tx.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&team); err != nil {
+	if n.TeamID != 0 {
+		team = &n.TeamID
+	} else if err := tx.QueryRow(ctx, `SELECT min(id) FROM teams`).Scan(&team); err != nil {
 		return 0, 0, "", fmt.Errorf("intake team: %w", err)
 	}
 	var key *string // set by CreatePublicOnce: the stored form key
