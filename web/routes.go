@@ -35,6 +35,10 @@ func (s *Server) routes() http.Handler {
 		r.Patch("/tickets/{id}", s.apiUpdateTicket)
 		r.Post("/tickets/{id}/messages", s.apiAddMessage)
 		r.Post("/tickets/{id}/take", s.apiTake)
+		// selfserve: customer data (supervisors and admins).
+		r.Get("/customers", s.apiFindCustomers)
+		r.Post("/customers/{id}/export", s.apiExportCustomer)
+		r.Post("/customers/{id}/erase", s.apiEraseCustomer)
 		r.Get("/search", s.apiSearch)
 	})
 	// --- end api routes ---
@@ -127,6 +131,12 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/customers/{id}/follow-up", s.handleAtRiskFollowUp)
 			r.Get("/supervisor/announcements", s.handleAnnouncements)
 			r.Post("/supervisor/announcements", s.handleAnnouncementPost)
+			// --- selfserve: customer data export and erasure ---
+			r.Get("/supervisor/privacy", s.handlePrivacy)
+			r.Get("/supervisor/privacy/{cid}", s.handlePrivacyCustomer)
+			r.Post("/supervisor/privacy/{cid}/export", s.handlePrivacyExport)
+			r.Post("/supervisor/privacy/{cid}/erase", s.handlePrivacyErase)
+			// --- end selfserve: customer data ---
 			// --- canned replies (supervisors and admins write, edit, archive) ---
 			r.Post("/canned", s.handleCannedCreate)
 			r.Post("/canned/{id}", s.handleCannedUpdate)

@@ -24,6 +24,13 @@ const (
 	api // the JSON API: a personal API token of any role; without one (anonymous or a session) 401
 )
 
+// apiMinRole names the API routes (by pattern) that need more than a token
+// of any role; tokens of lesser roles get 403 there.
+var apiMinRole = map[string]staff.Role{
+	"/api/v1/customers": staff.RoleSupervisor, "/api/v1/customers/{id}/export": staff.RoleSupervisor, // selfserve
+	"/api/v1/customers/{id}/erase": staff.RoleSupervisor,
+}
+
 var minRole = map[access]staff.Role{rep: staff.RoleRep, senior: staff.RoleSenior, supervisor: staff.RoleSupervisor, admin: staff.RoleAdmin}
 
 // routeTable is the role x route table: every route in routes.go must be here.
@@ -79,6 +86,10 @@ var routeTable = []struct {
 	{"POST", "/api/v1/tickets/{id}/messages", "/api/v1/tickets/1/messages", api, 400, 0},                // empty body
 	{"POST", "/api/v1/tickets/{id}/take", "/api/v1/tickets/1/take", api, 409, 0},                        // owned by its creator
 	{"GET", "/api/v1/search", "/api/v1/search?q=order", api, 200, 0},
+	// selfserve: customer data; reps and seniors get 403 (apiMinRole). Empty bodies are 400.
+	{"GET", "/api/v1/customers", "/api/v1/customers?q=nobody@example.com", api, 200, 0},
+	{"POST", "/api/v1/customers/{id}/export", "/api/v1/customers/999999/export", api, 400, 0},
+	{"POST", "/api/v1/customers/{id}/erase", "/api/v1/customers/999999/erase", api, 400, 0},
 	// --- end api routes ---
 	// --- public routes ---
 	{"GET", "/help", "/help", public, 200, 0},
@@ -172,6 +183,12 @@ var routeTable = []struct {
 	{"GET", "/admin/webhooks/{wid}/deliveries/{did}", "/admin/webhooks/999999/deliveries/1", admin, 404, 0},
 	{"POST", "/admin/webhooks/{wid}/deliveries/{did}/redeliver", "/admin/webhooks/999999/deliveries/1/redeliver", admin, 404, 0},
 	// --- end selfserve: webhooks ---
+	// --- selfserve: customer data (customer 999999 does not exist; {cid}: the a11y walk fills {id} with a ticket) ---
+	{"GET", "/supervisor/privacy", "/supervisor/privacy?q=nobody@example.com", supervisor, 200, 0},
+	{"GET", "/supervisor/privacy/{cid}", "/supervisor/privacy/999999", supervisor, 404, 0},
+	{"POST", "/supervisor/privacy/{cid}/export", "/supervisor/privacy/999999/export", supervisor, 404, 0},
+	{"POST", "/supervisor/privacy/{cid}/erase", "/supervisor/privacy/999999/erase", supervisor, 404, 0},
+	// --- end selfserve: customer data ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},
 }
