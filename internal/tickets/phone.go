@@ -120,7 +120,8 @@ func phonePrefixes(p, region string) []string {
 
 // phonePart is the digits of a typed phone number to look for inside stored
 // numbers ("123 4567" in "+358401234567"): without a leading "+", "00" or
-// the region's trunk prefix "0"; "" when fewer than 4 remain.
+// the region's trunk prefix "0"; "" when fewer than 7 remain (a shorter
+// number is more likely an order or invoice number than part of a phone).
 func phonePart(s, region string) string {
 	p, ok := cleanPhone(s)
 	if !ok {
@@ -137,7 +138,7 @@ func phonePart(s, region string) string {
 	case ndd != "" && strings.HasPrefix(p, ndd):
 		p = p[len(ndd):]
 	}
-	if len(p) < 4 {
+	if len(p) < 7 {
 		return ""
 	}
 	return p

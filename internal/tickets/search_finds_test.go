@@ -106,6 +106,14 @@ func TestSearchPrefix(t *testing.T) {
 			t.Errorf("Search(%q) = %v, want %v", q, got, sorted(want))
 		}
 	}
+	// Devanagari too: the beginning of a Hindi word finds it.
+	hindi := b.create(t, b.repA, tickets.NewTicket{CustomerName: "ग्राहक", CustomerLocale: "hi",
+		Subject: "मेरा ऑर्डर नहीं आया", Body: "कृपया स्थिति बताएं।"})
+	for _, q := range []string{"ऑर्ड", "मेरा ऑर्डर", "स्थिति बता"} {
+		if got := hitIDs(b.search(t, b.repA, q)); !slices.Equal(got, []int64{hindi.ID}) {
+			t.Errorf("Search(%q) = %v, want %d", q, got, hindi.ID)
+		}
+	}
 	// Only the last word is a prefix: "nguy van" is not "nguyen van".
 	if got := hitIDs(b.search(t, b.repA, "nguy van")); len(got) != 0 {
 		t.Errorf("Search(nguy van) = %v, want nothing", got)
@@ -249,6 +257,10 @@ func TestSearchPhones(t *testing.T) {
 		if got := hitIDs(res); !slices.Equal(got, []int64{want}) || len(res.Customers) != 1 || !res.Hits[0].OfCustomer {
 			t.Errorf("Search(%q) = hits %v, %d customers; want ticket %d of its customer", q, got, len(res.Customers), want)
 		}
+	}
+	// A short number is an order number rather than part of a phone.
+	if res := b.search(t, b.repA, "234567"); len(res.Customers) != 0 {
+		t.Errorf("Search(234567) found customers %+v", res.Customers)
 	}
 	// The desk's country reads numbers without a country code.
 	vnStore := ticketstest.NewStore(b.db)
