@@ -509,6 +509,9 @@ func TestAPIRefusesBadText(t *testing.T) {
 		for _, k := range apiQueryParams {
 			check("GET", "/api/v1/tickets?"+url.Values{k: {bad.value}}.Encode(), nil, k+"="+bad.name)
 		}
+		for _, k := range []string{"q", "after", "limit", "as_typed"} {
+			check("GET", "/api/v1/search?"+url.Values{"q": {"order"}, k: {bad.value}}.Encode(), nil, "search "+k+"="+bad.name)
+		}
 		for _, k := range apiSearchParams {
 			v := url.Values{"q": {"order"}}
 			v.Set(k, bad.value)
