@@ -13,14 +13,11 @@ import (
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
-// escalationPanel loads the ticket page's escalation and follow-up section.
-func (s *Server) escalationPanel(r *http.Request, t tickets.Ticket) (views.EscalationPanel, error) {
-	ctx := r.Context()
-	u := currentUser(ctx)
-	list, err := s.esc.ForTicket(ctx, t.ID)
-	if err != nil {
-		return views.EscalationPanel{}, err
-	}
+// escalationPanelOf builds the panel from the ticket's escalations and open
+// follow-up (read by the caller, in its batch).
+func (s *Server) escalationPanelOf(r *http.Request, t tickets.Ticket, list []escalation.Escalation, followUp *escalation.FollowUp) (views.EscalationPanel, error) {
+	var err error
+	u := currentUser(r.Context())
 	p := views.EscalationPanel{Now: s.now(), Form: views.EscalateForm{Kind: "escalation", Urgency: "normal"}}
 	open := false
 	for _, e := range list {
@@ -38,9 +35,7 @@ func (s *Server) escalationPanel(r *http.Request, t tickets.Ticket) (views.Escal
 			return p, err
 		}
 	}
-	if p.FollowUp, err = s.esc.OpenFollowUp(ctx, t.ID); err != nil {
-		return p, err
-	}
+	p.FollowUp = followUp
 	p.CanRecord = p.FollowUp != nil && (p.FollowUp.OwnerID == u.ID || u.Role.AtLeast(staff.RoleSupervisor))
 	return p, nil
 }

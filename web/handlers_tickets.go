@@ -3,11 +3,13 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/returnto"
@@ -138,28 +140,50 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	ctx := r.Context()
 	a := actorOf(currentUser(ctx))
 	v := views.TicketView{Ticket: t}
+	// The page's plain reads go to Postgres in one round trip.
+	var b pgx.Batch
+	thread := s.tickets.MessagesBatch(&b, t.ID, true)
+	files := s.tickets.AttachmentsBatch(&b, t.ID, true) // attachments
+	history := s.tickets.HistoryBatch(&b, t.ID)
+	staffList := s.staff.ListBatch(&b)
+	teamList := s.staff.TeamsBatch(&b)
+	escalations := s.esc.ForTicketBatch(&b, t.ID)
+	followUp := s.esc.OpenFollowUpBatch(&b, t.ID)
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return v, fmt.Errorf("ticket page: %w", err)
+	}
 	var err error
-	if v.Thread, err = s.tickets.Messages(ctx, t.ID, true); err != nil {
+	if v.Thread, err = thread(); err != nil {
 		return v, err
 	}
-	if v.Attachments, err = s.attachmentsByMessage(ctx, t.ID, true); err != nil { // attachments
+	list, err := files()
+	if err != nil {
 		return v, err
 	}
-	if v.History, err = s.tickets.History(ctx, t.ID); err != nil {
+	v.Attachments = tickets.AttachmentsByMessage(list)
+	if v.History, err = history(); err != nil {
+		return v, err
+	}
+	users, err := staffList()
+	if err != nil {
+		return v, err
+	}
+	teams, err := teamList()
+	if err != nil {
+		return v, err
+	}
+	escs, err := escalations()
+	if err != nil {
+		return v, err
+	}
+	open, err := followUp()
+	if err != nil {
 		return v, err
 	}
 	if v.Others, err = s.tickets.CustomerTickets(ctx, a, t.Customer.ID, t.ID, 10); err != nil {
 		return v, err
 	}
 	if v.Links, err = s.tickets.Links(ctx, a, t.ID); err != nil {
-		return v, err
-	}
-	users, err := s.staff.List(ctx)
-	if err != nil {
-		return v, err
-	}
-	teams, err := s.staff.Teams(ctx)
-	if err != nil {
 		return v, err
 	}
 	v.Owners = views.UserOptions(ctx, users, "owner_none")
@@ -194,7 +218,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if v.Canned, err = s.cannedPicker(r, t); err != nil {
 		return v, err
 	}
-	v.Esc, err = s.escalationPanel(r, t)
+	v.Esc, err = s.escalationPanelOf(r, t, escs, open)
 	u := currentUser(ctx)
 	v.Owner.CanTake = t.OwnerID != u.ID && t.Status != tickets.StatusClosed
 	v.Owner.CanAssign = u.Role.AtLeast(staff.RoleSupervisor)

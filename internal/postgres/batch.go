@@ -1,8 +1,27 @@
 package postgres
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // ErrNotSent is what a batch-queued query's result says before its batch was
 // sent and read (a domain method that queues onto a *pgx.Batch returns a
 // function for its result; calling it early is a programming error).
 var ErrNotSent = errors.New("postgres: batch not sent yet")
+
+// QueueRows queues sql on b; the returned function gives its rows, each read
+// by scan, once b has been sent and closed. what names the query in errors.
+func QueueRows[T any](b *pgx.Batch, what string, scan pgx.RowToFunc[T], sql string, args ...any) func() ([]T, error) {
+	var list []T
+	err := ErrNotSent
+	b.Queue(sql, args...).Query(func(rows pgx.Rows) error {
+		if list, err = pgx.CollectRows(rows, scan); err != nil {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return err
+	})
+	return func() ([]T, error) { return list, err }
+}

@@ -367,10 +367,12 @@ func (s *Store) Messages(ctx context.Context, id int64, withInternal bool) ([]Me
 	if err != nil {
 		return nil, fmt.Errorf("messages of %d: %w", id, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Message, error) {
-		var m Message
-		return m, r.Scan(&m.ID, &m.TicketID, &m.Kind, &m.AuthorID, &m.AuthorName, &m.FromCustomer, &m.Body, &m.CreatedAt)
-	})
+	return pgx.CollectRows(rows, scanMessage)
+}
+
+func scanMessage(r pgx.CollectableRow) (Message, error) {
+	var m Message
+	return m, r.Scan(&m.ID, &m.TicketID, &m.Kind, &m.AuthorID, &m.AuthorName, &m.FromCustomer, &m.Body, &m.CreatedAt)
 }
 
 const sqlSelectEvents = `
@@ -386,8 +388,10 @@ func (s *Store) History(ctx context.Context, id int64) ([]Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history of %d: %w", id, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
-		var e Event
-		return e, r.Scan(&e.ID, &e.ActorID, &e.ActorName, &e.Action, &e.Data, &e.CreatedAt)
-	})
+	return pgx.CollectRows(rows, scanEvent)
+}
+
+func scanEvent(r pgx.CollectableRow) (Event, error) {
+	var e Event
+	return e, r.Scan(&e.ID, &e.ActorID, &e.ActorName, &e.Action, &e.Data, &e.CreatedAt)
 }
