@@ -44,15 +44,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	// A new token on every privilege change defeats session fixation.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
-		s.fail(w, r, err)
+	if u.TwoFactor {
+		s.startTwoFactor(w, r, u, form.Return)
 		return
 	}
-	s.sessions.Put(r.Context(), sessionUserKey, u.ID)
-	s.sessions.Put(r.Context(), sessionEpochKey, u.SessionEpoch)
-	s.log.InfoContext(r.Context(), "login", "request_id", requestID(r.Context()), "user_id", u.ID)
-	http.Redirect(w, r, returnto.Path(form.Return), http.StatusSeeOther)
+	s.signIn(w, r, u, form.Return)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {

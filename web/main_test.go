@@ -55,11 +55,17 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 		t.Fatal(err)
 	}
 	st := staff.NewStore(db, time.Now)
+	if err := st.SetSecret(strings.Repeat("test-secret-", 4)); err != nil { // two-factor secrets
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ts, esc := escalation.Wire(db, time.Now, "http://127.0.0.1", nil, log, escalation.Config{})
 	deps := Deps{Log: log, DB: db, Catalog: cat, Staff: st, Tickets: ts, Esc: esc, BaseURL: "http://127.0.0.1", Now: time.Now,
 		CSAT: csat.NewStore(db, esc, time.Now, "http://127.0.0.1"), News: announce.NewStore(db, time.Now), // feedback
-		Reports: reports.NewStore(db, time.Now, log)} // dashboard
+		Reports: reports.NewStore(db, time.Now, log), // dashboard
+		// The test admins sign in by password; TestAdminMustSetUpTwoFactor
+		// and the other two-factor tests turn the requirement on.
+		AdminTwoFactorOptional: true}
 	deps.Webhooks = testWebhooks(t, db, log) // selfserve
 	if deps.Mailboxes, err = mailbox.NewStore(db, "web-test-secret-0123456789abcdef0123", time.Now); err != nil {
 		t.Fatal(err)

@@ -221,6 +221,16 @@ func (s *Server) require(min staff.Role) func(http.Handler) http.Handler {
 				http.Redirect(w, r, target, http.StatusSeeOther)
 				return
 			}
+			if s.needsTwoFactorSetup(u) && !strings.HasPrefix(r.URL.Path, "/settings/2fa") {
+				// An admin works only with two-factor sign-in on.
+				if r.Header.Get("HX-Request") == "true" {
+					w.Header().Set("HX-Redirect", "/settings/2fa")
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				http.Redirect(w, r, "/settings/2fa", http.StatusSeeOther)
+				return
+			}
 			if !u.Role.AtLeast(min) {
 				s.fail(w, r, apperr.New(apperr.Forbidden, "error_forbidden"))
 				return

@@ -50,6 +50,8 @@ func (s *Server) routes() http.Handler {
 		// Anyone.
 		r.Get("/login", s.handleLoginForm)
 		r.Post("/login", s.handleLogin)
+		r.Get("/login/2fa", s.handleTwoFactorLoginForm)
+		r.Post("/login/2fa", s.handleTwoFactorLogin)
 		r.Post("/logout", s.handleLogout)
 		r.Post("/locale", s.handleLocale)
 
@@ -99,6 +101,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/settings", s.handleSettings)
 			r.Post("/settings/preferences", s.handleSettingsPrefs)
 			r.Post("/settings/password", s.handleSettingsPassword)
+			r.Get("/settings/2fa", s.handleTwoFactorSettings)
+			r.Post("/settings/2fa", s.handleTwoFactorEnable)
+			r.Post("/settings/2fa/disable", s.handleTwoFactorDisable)
 			r.Get("/settings/tokens", s.handleTokens)
 			r.Post("/settings/tokens", s.handleTokenCreate)
 			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
@@ -153,6 +158,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/admin/staff/{id}/away", s.handleAdminStaffAway)
 			r.Get("/admin/staff/{id}", s.handleAdminStaffEdit)
 			r.Post("/admin/staff/{id}", s.handleAdminStaffSave)
+			r.Post("/admin/staff/{id}/2fa/reset", s.handleAdminTwoFactorReset)
 			r.Get("/admin/calendars", s.handleAdminCalendars)
 			r.Post("/admin/calendars", s.handleAdminCalendarSave)
 			r.Get("/admin/sla", s.handleAdminSLA)

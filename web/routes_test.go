@@ -48,6 +48,8 @@ var routeTable = []struct {
 	{"GET", "/favicon.ico", "/favicon.ico", public, 200, 0},
 	{"GET", "/login", "/login", public, 200, 303}, // signed in: sent on to the start page
 	{"POST", "/login", "/login", public, 422, 0},
+	{"GET", "/login/2fa", "/login/2fa", public, 303, 0},  // no sign-in waiting for its code: back to /login (signed in: to /)
+	{"POST", "/login/2fa", "/login/2fa", public, 303, 0}, // the same
 	{"POST", "/locale", "/locale", public, 422, 0},
 	{"GET", "/", "/", rep, 200, 0},
 	{"GET", "/queue/mine", "/queue/mine", rep, 200, 0},
@@ -108,6 +110,9 @@ var routeTable = []struct {
 	{"GET", "/settings", "/settings", rep, 200, 0},
 	{"POST", "/settings/preferences", "/settings/preferences", rep, 422, 0}, // empty form
 	{"POST", "/settings/password", "/settings/password", rep, 422, 0},       // empty form
+	{"GET", "/settings/2fa", "/settings/2fa", rep, 200, 0},
+	{"POST", "/settings/2fa", "/settings/2fa", rep, 422, 0},                 // no code
+	{"POST", "/settings/2fa/disable", "/settings/2fa/disable", rep, 422, 0}, // no code
 	{"GET", "/settings/tokens", "/settings/tokens", rep, 200, 0},
 	{"POST", "/settings/tokens", "/settings/tokens", rep, 422, 0},                           // empty name
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
@@ -137,7 +142,8 @@ var routeTable = []struct {
 	{"POST", "/admin/staff", "/admin/staff", admin, 422, 0},
 	{"POST", "/admin/staff/{id}/away", "/admin/staff/1/away", admin, 422, 0},
 	{"GET", "/admin/staff/{id}", "/admin/staff/1", admin, 200, 0},
-	{"POST", "/admin/staff/{id}", "/admin/staff/1", admin, 422, 0}, // empty form
+	{"POST", "/admin/staff/{id}", "/admin/staff/1", admin, 422, 0},                     // empty form
+	{"POST", "/admin/staff/{id}/2fa/reset", "/admin/staff/1/2fa/reset", admin, 303, 0}, // user 1 has none: nothing ends
 	{"GET", "/admin/calendars", "/admin/calendars", admin, 200, 0},
 	{"POST", "/admin/calendars", "/admin/calendars", admin, 422, 0},
 	{"GET", "/admin/sla", "/admin/sla", admin, 200, 0},

@@ -39,7 +39,11 @@ type Deps struct {
 	// MetricsToken, when set, is the bearer token /metrics wants
 	// (LOOPDESK_METRICS_TOKEN); without it /metrics is not on this handler.
 	MetricsToken string
-	Now          func() time.Time
+	// AdminTwoFactorOptional lets admins work without two-factor sign-in.
+	// Only tests set it; Loopdesk itself always sends an admin without it
+	// to set it up.
+	AdminTwoFactorOptional bool
+	Now                    func() time.Time
 	// feedback: CSAT surveys and at-risk customers; team announcements.
 	CSAT    *csat.Store
 	News    *announce.Store
@@ -78,7 +82,9 @@ type Server struct {
 	// trustedProxies: whose X-Forwarded-For names the client (clientIP).
 	trustedProxies []netip.Prefix
 	metricsToken   string
-	handler        http.Handler
+	// adminTwoFactorOptional: see Deps.
+	adminTwoFactorOptional bool
+	handler                http.Handler
 
 	// selfserve: webhooks.
 	webhooks  *webhooks.Service
@@ -139,6 +145,8 @@ func New(d Deps) (*Server, error) {
 
 		webhooks:  d.Webhooks, // selfserve
 		mailboxes: d.Mailboxes,
+
+		adminTwoFactorOptional: d.AdminTwoFactorOptional,
 	}
 	sm.ErrorFunc = s.sessionError // the outage page when the database is down
 	if s.live == nil {

@@ -42,12 +42,10 @@ const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_t
 // sqlSelectUser mirrors sqlSelectUser in internal/staff/staff.go (loadUser, every request).
 const sqlSelectUser = `
 SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}'),
-       u.session_epoch
+       ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.id ORDER BY m.team_id),
+       u.session_epoch, u.totp_enabled_at IS NOT NULL
 FROM users u
-LEFT JOIN team_members m ON m.user_id = u.id
-WHERE u.id = $1
-GROUP BY u.id`
+WHERE u.id = $1`
 
 // sqlUnreadCount mirrors UnreadCount in internal/escalation/notifications.go (the bell, every page).
 const sqlUnreadCount = `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`

@@ -53,7 +53,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	_ = secret // used by token features as they land
 	// selfserve: webhook secrets are sealed at rest under a key from secret.
 	hookBox, err := secretbox.New(secret, "webhooks")
 	if err != nil {
@@ -81,6 +80,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	staffStore := staff.NewStore(pool, time.Now)
+	if err := staffStore.SetSecret(secret); err != nil { // seals two-factor secrets
+		return err
+	}
 
 	// The tickets store and the escalation service come wired together:
 	// SLA upkeep and follow-ups that move with the loop owner are hooks of

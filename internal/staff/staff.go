@@ -17,6 +17,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
+	"github.com/loopdesk/loopdesk/internal/secretbox"
 	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
@@ -56,6 +57,8 @@ type User struct {
 	// changed or reset, deactivated); a session signed in under another
 	// value is refused.
 	SessionEpoch int
+	// TwoFactor: sign-in wants a code from an authenticator app too.
+	TwoFactor bool
 }
 
 // InTeam reports whether u belongs to team id.
@@ -83,6 +86,8 @@ type Store struct {
 	// hashWait is how long a request waits for a free slot.
 	hashes   chan struct{}
 	hashWait time.Duration
+	// box seals two-factor secrets (SetSecret); nil: two-factor setup is refused.
+	box *secretbox.Box
 }
 
 // NewStore returns a Store on db; now is the clock (time.Now in production).
@@ -234,14 +239,14 @@ func scanTeam(r pgx.CollectableRow) (Team, error) {
 const sqlSelectUser = `
 SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
        ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.id ORDER BY m.team_id),
-       u.session_epoch
+       u.session_epoch, u.totp_enabled_at IS NOT NULL
 FROM users u
 WHERE u.id = $1`
 
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	var u User
-	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch)
+	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch, &u.TwoFactor)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, apperr.New(apperr.NotFound, "error_user_not_found")
 	}
