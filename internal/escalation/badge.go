@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
@@ -142,36 +143,41 @@ func (s *Service) Clocks(ctx context.Context, ticketIDs []int64) (map[int64]Cloc
 		id int64
 		f  clockFacts
 	}
-	rows, err := s.db.Query(ctx, sqlClockFacts, ticketIDs)
-	if err != nil {
-		return nil, fmt.Errorf("sla clocks: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+	// The facts and the pauses in one round trip.
+	var b pgx.Batch
+	facts := postgres.QueueRows(&b, "sla clocks", func(r pgx.CollectableRow) (row, error) {
 		var x row
 		var fr, nr, res int
 		err := r.Scan(&x.id, &x.f.status, &x.f.teamID, &x.f.createdAt, &x.f.awaitingSince, &x.f.pausedSince,
 			&x.f.frDue, &x.f.nrDue, &x.f.resDue, &fr, &nr, &res, &x.f.atRiskPercent)
 		x.f.fr, x.f.nr, x.f.res = time.Duration(fr)*time.Minute, time.Duration(nr)*time.Minute, time.Duration(res)*time.Minute
 		return x, err
-	})
-	if err != nil {
+	}, sqlClockFacts, ticketIDs)
+	type pauseRow struct {
+		id int64
+		p  Pause
+	}
+	pauseRows := postgres.QueueRows(&b, "sla clock pauses", func(r pgx.CollectableRow) (pauseRow, error) {
+		var x pauseRow
+		return x, r.Scan(&x.id, &x.p.Start, &x.p.End)
+	}, sqlClockPauses, ticketIDs)
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, fmt.Errorf("sla clocks: %w", err)
+	}
+	list, err := facts()
+	if err != nil {
+		return nil, err
 	}
 	if len(list) == 0 {
 		return out, nil
 	}
-	rows, err = s.db.Query(ctx, sqlClockPauses, ticketIDs)
+	plist, err := pauseRows()
 	if err != nil {
-		return nil, fmt.Errorf("sla clock pauses: %w", err)
+		return nil, err
 	}
 	pauses := map[int64][]Pause{}
-	var id int64
-	var p Pause
-	if _, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
-		pauses[id] = append(pauses[id], p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("sla clock pauses: %w", err)
+	for _, x := range plist {
+		pauses[x.id] = append(pauses[x.id], x.p)
 	}
 	cals, err := s.teamCalendars(ctx)
 	if err != nil {
