@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -456,6 +457,17 @@ func renderInChromium(t *testing.T, e *env, docs []xssDoc) (int, []string) {
 			t.Fatal(err)
 		}
 		if err := chromedp.Do(ctx, chromedp.Navigate(e.http.URL+"/login")); err != nil {
+			t.Fatal(err)
+		}
+		// The tab is not signed in: the live desk's own requests from a
+		// rendered page (presence on load, the event stream) would be
+		// answered "sign in" and navigate the tab away mid-check. The suite
+		// tests what the pages show, so those requests are blocked.
+		var blocked []*network.BlockPattern
+		for _, p := range []string{"/events*", "/live/*", "/tickets/*/presence*", "/tickets/*/live*"} {
+			blocked = append(blocked, &network.BlockPattern{URLPattern: "*://*:*" + p, Block: true})
+		}
+		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocked}); err != nil {
 			t.Fatal(err)
 		}
 		tree, err := chromedp.Call(ctx, page.GetFrameTree, cdp.Empty{})
