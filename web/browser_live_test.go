@@ -131,7 +131,7 @@ func TestBrowserLiveDesk(t *testing.T) {
 	// Both open it; B starts a reply, A starts typing too.
 	err = chromedp.Do(ctxB,
 		chromedp.Navigate(e.http.URL+path),
-		chromedp.WaitVisible(`#presence`),
+		chromedp.WaitVisible(`//*[@id="presence"]`),
 		chromedp.SendKeys(byLabel(fi.T("reply_body")), "Tarkistan kuljetusliikkeeltä."),
 	)
 	if err != nil {
@@ -139,7 +139,7 @@ func TestBrowserLiveDesk(t *testing.T) {
 	}
 	streamOpen(t, e, ctxB)
 	markPage(t, ctxB)
-	if err := chromedp.Do(ctxA, chromedp.Navigate(e.http.URL+path), chromedp.WaitVisible(`#presence`)); err != nil {
+	if err := chromedp.Do(ctxA, chromedp.Navigate(e.http.URL+path), chromedp.WaitVisible(`//*[@id="presence"]`)); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(ctxA, chromedp.SendKeys(byLabel(vi.T("reply_body")), "Chúng tôi đang kiểm tra")); err != nil {
@@ -166,17 +166,17 @@ func TestBrowserLiveDesk(t *testing.T) {
 	if err != nil || body != "Tarkistan kuljetusliikkeeltä." || !samePage(t, ctxB) {
 		t.Fatalf("B's reply box after the update: %q (%v), same page %v", body, err, samePage(t, ctxB))
 	}
-	notice, _ := chromedp.Run(ctxB, chromedp.Text(`#live-notice`))
+	notice, _ := chromedp.Run(ctxB, chromedp.Text(chromedp.ID("live-notice")))
 	if !strings.Contains(notice, fi.T("event_ticket_replied")) {
 		t.Fatalf("notice %q lacks what A did", notice)
 	}
 	screenshot(t, ctxB, "live-reply-seen-fi.png")
 
 	// B sends the reply written before A's arrived: asked to read A's first.
-	if err := chromedp.Do(ctxB, chromedp.Click(button(fi.T("reply_send"))), chromedp.WaitVisible(`#reply-guard`)); err != nil {
+	if err := chromedp.Do(ctxB, chromedp.Click(button(fi.T("reply_send"))), chromedp.WaitVisible(`//*[@id="reply-guard"]`)); err != nil {
 		t.Fatalf("B's reply went on top of A's: %v", err)
 	}
-	guard, _ := chromedp.Run(ctxB, chromedp.Text(`#reply-guard`))
+	guard, _ := chromedp.Run(ctxB, chromedp.Text(chromedp.ID("reply-guard")))
 	if !strings.Contains(guard, "Chúng tôi đang kiểm tra") || !strings.Contains(guard, fi.T("live_replied_since", "Name", a.Name)) {
 		t.Fatalf("the guard does not show A's message first: %q", guard)
 	}
@@ -191,5 +191,141 @@ func TestBrowserLiveDesk(t *testing.T) {
 	msgs, err := e.tickets.Messages(t.Context(), page.Tickets[0].ID, true)
 	if err != nil || len(msgs) != 3 || msgs[2].Body != "Tarkistan kuljetusliikkeeltä." {
 		t.Fatalf("thread after both replies: %v %+v", err, msgs)
+	}
+}
+
+// keys presses keys one after another, as a person does.
+func keys(ks ...string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		var none chromedp.Void
+		for _, k := range ks {
+			if _, err := chromedp.KeyEvent(k)(ctx, tg); err != nil {
+				return none, err
+			}
+		}
+		return none, nil
+	}
+}
+
+// keysReady waits until the page's shortcuts listen.
+func keysReady() chromedp.Action[chromedp.Void] {
+	return chromedp.WaitReady(`html[data-keys="ready"]`)
+}
+
+// focused reports the focused element's id (or its text) and whether
+// it shows a focus outline.
+func focused(t *testing.T, ctx context.Context) (string, bool) {
+	t.Helper()
+	type info struct {
+		Name    string `json:"name"`
+		Outline bool   `json:"outline"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[info](`(function(){
+		var a = document.activeElement;
+		if (!a || a === document.body) { return {name: "", outline: false}; }
+		var s = getComputedStyle(a);
+		return {name: a.id || a.textContent.trim(), outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got.Name, got.Outline
+}
+
+// TestBrowserShortcutsByKeyboardOnly: a rep works the queue and a ticket
+// with the keyboard alone: the help on "?", j/k through the rows with a
+// visible focus, t takes, o opens, n writes a note, r replies, s and e reach
+// the status and the escalation, g q goes back; nothing fires while typing.
+func TestBrowserShortcutsByKeyboardOnly(t *testing.T) {
+	e := setup(t)
+	rep := e.users[staff.RoleRep]
+	fi := loc(e, rep)
+	var ids []int64
+	for i, subject := range []string{"Ensimmäinen paketti", "Toinen paketti"} {
+		tk, _, err := e.tickets.CreatePublic(t.Context(), tickets.NewPublicTicket{Name: "Asiakas", Email: "a" + strconv.Itoa(i) + "@example.fi",
+			Subject: subject, Message: "Missä pakettini on?", Locale: "fi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, tk.ID)
+	}
+	ctx := browserLogin(t, e, rep)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/queue/team"),
+		chromedp.WaitVisible(heading(fi.T("queue_team_unassigned"))),
+		keysReady(),
+		keys("?"),
+		chromedp.WaitVisible(`//dialog[@id="shortcuts"]//h2[normalize-space(.)="`+fi.T("live_keys_title")+`"]`),
+	)
+	if err != nil {
+		t.Fatalf("help overlay: %v", err)
+	}
+	help, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("shortcuts")))
+	for _, id := range []string{"live_key_next", "live_key_take", "live_key_note", "live_key_queue"} {
+		if !strings.Contains(help, fi.T(id)) {
+			t.Errorf("help lacks %q", fi.T(id))
+		}
+	}
+	screenshot(t, ctx, "shortcuts-help-fi.png")
+	if err := chromedp.Do(ctx, keys(kb.Escape), chromedp.WaitNotVisible(`//dialog[@id="shortcuts"]`)); err != nil {
+		t.Fatalf("Esc did not close the help: %v", err)
+	}
+
+	// Newest first: j lands on the second ticket, j on the first, k back.
+	if err := chromedp.Do(ctx, keys("j", "j", "k")); err != nil {
+		t.Fatal(err)
+	}
+	name, outline := focused(t, ctx)
+	if name != "Toinen paketti" || !outline {
+		t.Fatalf("after j j k the focus is on %q (outline %v), want the second ticket, visibly", name, outline)
+	}
+	screenshot(t, ctx, "shortcuts-queue-fi.png")
+	// t takes it: the queue comes back without it.
+	if err := chromedp.Do(ctx, keys("t"), chromedp.WaitNotPresent(link("Toinen paketti")), chromedp.WaitVisible(heading(fi.T("queue_team_unassigned"))), keysReady()); err != nil {
+		t.Fatalf("t did not take the ticket: %v", err)
+	}
+	if tk, _ := e.tickets.Get(t.Context(), actorOf(&rep), ids[1]); tk.OwnerID != rep.ID {
+		t.Fatalf("ticket %d owner %d, want the rep", ids[1], tk.OwnerID)
+	}
+	if err := chromedp.Do(ctx, keys("j", "o"), chromedp.WaitVisible(`//ol[@id="thread-list"]`), keysReady()); err != nil {
+		t.Fatalf("o did not open the ticket: %v", err)
+	}
+	// n: an internal note, typed and sent without the mouse; a "j" typed in
+	// the box is text, not a shortcut.
+	err = chromedp.Do(ctx,
+		keys("n"),
+		keys("Sisäinen huomio j"),
+		keys(kb.Tab, kb.Tab, kb.Enter),
+		chromedp.WaitVisible(`//*[contains(@class,"flash-success")]`),
+		keysReady(),
+	)
+	if err != nil {
+		t.Fatalf("note by keyboard: %v", err)
+	}
+	msgs, err := e.tickets.Messages(t.Context(), ids[0], true)
+	if err != nil || len(msgs) != 2 || msgs[1].Kind != tickets.MessageInternal || msgs[1].Body != "Sisäinen huomio j" {
+		t.Fatalf("after n: %v %+v", err, msgs)
+	}
+	// r: the public reply box; Esc leaves it, s reaches the status, e the escalation.
+	if err := chromedp.Do(ctx, keys("r")); err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := focused(t, ctx); name != "f-body" {
+		t.Fatalf("r focused %q", name)
+	}
+	public, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("kind-public").checked`))
+	if !public {
+		t.Fatal("r did not choose a public reply")
+	}
+	for _, step := range []struct{ key, want string }{{"s", "f-status"}, {"e", "f-esc-kind"}, {"/", "header-search"}} {
+		if err := chromedp.Do(ctx, keys(kb.Escape, step.key)); err != nil {
+			t.Fatal(err)
+		}
+		if name, outline := focused(t, ctx); name != step.want || !outline {
+			t.Fatalf("%s focused %q (outline %v), want %s", step.key, name, outline, step.want)
+		}
+	}
+	if err := chromedp.Do(ctx, keys(kb.Escape, "g", "q"), chromedp.WaitVisible(heading(fi.T("queue_team_unassigned")))); err != nil {
+		t.Fatalf("g q: %v", err)
 	}
 }
