@@ -81,6 +81,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if st, err := s.kbStore().DeflectionStats(ctx, 8); err == nil { // selfserve
+		v.Deflection = &st
+	} else {
+		s.log.WarnContext(ctx, "kb deflection figures", "request_id", requestID(ctx), "err", err)
+	}
 	s.render(w, r, status, views.DashboardPage(s.page(r, "dash_title", "dashboard"), v))
 }
 

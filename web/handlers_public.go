@@ -152,6 +152,9 @@ func (s *Server) handleHelp(w http.ResponseWriter, r *http.Request) {
 		again(http.StatusUnprocessableEntity)
 		return
 	}
+	if file == nil && s.kbSuggestFirst(w, r, f.Subject+"\n"+f.Message, f.Locale) { // selfserve: deflection without JavaScript
+		return
+	}
 	// The hit is taken before the ticket is made, in one locked step, so
 	// parallel posts cannot all pass the check; a post that then makes no
 	// ticket gives its hit back.

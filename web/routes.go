@@ -67,6 +67,11 @@ func (s *Server) routes() http.Handler {
 		r.Get("/csat/{token}/bad", s.handleCSATForm(csat.Bad))
 		r.Post("/csat/{token}", s.handleCSATAnswer)
 		r.Get("/status/{token}/attachments/{aid}", s.handleStatusAttachment)
+		// selfserve: the help centre and the deflection on /help.
+		r.Get("/kb", s.handleKB)
+		r.Get("/kb/{lang}/{slug}", s.handleKBArticle)
+		r.Post("/kb/{lang}/{slug}/answered", s.handleKBAnswered)
+		r.Get("/help/suggest", s.handleHelpSuggest) // htmx: suggested articles
 		// --- end public routes ---
 
 		// Staff, by tier.
@@ -142,6 +147,14 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/privacy/{cid}/export", s.handlePrivacyExport)
 			r.Post("/supervisor/privacy/{cid}/erase", s.handlePrivacyErase)
 			// --- end selfserve: customer data ---
+			// --- selfserve: knowledge base editors ---
+			r.Get("/supervisor/kb", s.handleKBAdmin)
+			r.Post("/supervisor/kb/categories", s.handleKBCategoryCreate)
+			r.Get("/supervisor/kb/new", s.handleKBNew)
+			r.Post("/supervisor/kb/translations", s.handleKBCreate)
+			r.Get("/supervisor/kb/translations/{tid}", s.handleKBEdit)
+			r.Post("/supervisor/kb/translations/{tid}", s.handleKBSave)
+			// --- end selfserve: knowledge base editors ---
 			// --- canned replies (supervisors and admins write, edit, archive) ---
 			r.Post("/canned", s.handleCannedCreate)
 			r.Post("/canned/{id}", s.handleCannedUpdate)

@@ -195,6 +195,18 @@ var routeTable = []struct {
 	{"POST", "/supervisor/privacy/{cid}/export", "/supervisor/privacy/999999/export", supervisor, 404, 0},
 	{"POST", "/supervisor/privacy/{cid}/erase", "/supervisor/privacy/999999/erase", supervisor, 404, 0},
 	// --- end selfserve: customer data ---
+	// --- selfserve: knowledge base (no articles in the table's database: article pages are 404) ---
+	{"GET", "/kb", "/kb", public, 200, 0},
+	{"GET", "/kb/{lang}/{slug}", "/kb/en/no-such-article", public, 404, 0},
+	{"POST", "/kb/{lang}/{slug}/answered", "/kb/en/no-such-article/answered", public, 404, 0},
+	{"GET", "/help/suggest", "/help/suggest?subject=parcel", public, 200, 0},
+	{"GET", "/supervisor/kb", "/supervisor/kb", supervisor, 200, 0},
+	{"POST", "/supervisor/kb/categories", "/supervisor/kb/categories", supervisor, 422, 0},
+	{"GET", "/supervisor/kb/new", "/supervisor/kb/new?lang=fi", supervisor, 200, 0},
+	{"POST", "/supervisor/kb/translations", "/supervisor/kb/translations", supervisor, 422, 0},
+	{"GET", "/supervisor/kb/translations/{tid}", "/supervisor/kb/translations/999999", supervisor, 404, 0},
+	{"POST", "/supervisor/kb/translations/{tid}", "/supervisor/kb/translations/999999", supervisor, 422, 0},
+	// --- end selfserve: knowledge base ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},
 }

@@ -276,6 +276,9 @@ func loadDemoData(ctx context.Context, pool *pgxpool.Pool, st *staff.Store, esc 
 	if err := demo.LoadCanned(ctx, pool); err != nil {
 		return fmt.Errorf("load demo canned replies: %w", err)
 	}
+	if err := demo.LoadKB(ctx, pool); err != nil { // selfserve: the help centre
+		return fmt.Errorf("load demo knowledge base: %w", err)
+	}
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/staff"
 )
@@ -21,6 +23,10 @@ type Page struct {
 	Path     string                   // current path, to return to after switching language
 	NavBadge map[string]int           // counts beside nav entries
 	Unread   int                      // unread notifications (the bell)
+
+	// Head adds elements to the page's head: the help centre's stylesheet,
+	// canonical address and translations (selfserve).
+	Head templ.Component
 }
 
 // Flash is a one-time message shown at the top of the next page.
@@ -48,6 +54,7 @@ var Nav = []NavItem{
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
 	{"escalations", "/escalations", "nav_escalations", staff.RoleRep}, // reps: transfers to their department
 	{"canned", "/canned", "nav_canned", staff.RoleRep},
+	{"kb", "/kb", "nav_kb", staff.RoleRep}, // selfserve: the help centre, internal articles included
 	{"supervisor", "/supervisor", "nav_supervisor", staff.RoleSupervisor},
 	{"dashboard", "/supervisor/dashboard", "nav_dashboard", staff.RoleSupervisor},
 	{"admin", "/admin", "nav_admin", staff.RoleAdmin},

@@ -1,0 +1,263 @@
+package kb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/textcheck"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// sqlShowMatched shows each matched article (CTE m: article_id, matched,
+// rank, in_lang) once: in the visitor's language $2
+// when it is published in it, else in the language it matched in.
+const sqlShowMatched = `
+SELECT id, article_id, category_id, internal, locale, slug, title, body, tags, status, version, published_at, updated_at, updated_by
+FROM (
+    SELECT DISTINCT ON (t.article_id) t.id, t.article_id, coalesce(a.category_id, 0) AS category_id, a.internal, t.locale, t.slug,
+           t.title, t.body, t.tags, t.status, t.version, t.published_at, t.updated_at, ''::text AS updated_by, m.matched, m.rank, m.in_lang
+    FROM m JOIN kb_translations t ON t.article_id = m.article_id AND t.status = 'published'
+    JOIN kb_articles a ON a.id = t.article_id
+    ORDER BY t.article_id, t.locale = $2 DESC, t.id
+) x`
+
+// Search finds published articles with the ticket search's full text
+// (ld_search_query: every word, as typed or as its Finnish or English stem,
+// accents aside, the last word also as a prefix). Articles in lang come
+// first; an article appears once, in lang when it has that translation.
+func (s *Store) Search(ctx context.Context, q, lang string, staff bool, limit int) ([]Translation, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	if p := textcheck.Check(q, textcheck.Lines, false, 200); p != textcheck.OK {
+		return nil, apperr.InvalidFields(map[string]string{"q": p.MsgID()})
+	}
+	if limit <= 0 || limit > 50 {
+		limit = 20
+	}
+	return collect(s.db.Query(ctx, `
+WITH m AS (
+    SELECT t.article_id, 0 AS matched, max(ts_rank_cd(t.search, q.q)) AS rank, bool_or(t.locale = $2) AS in_lang
+    FROM kb_translations t
+    JOIN kb_articles a ON a.id = t.article_id
+    CROSS JOIN (SELECT ld_search_query($1, 'match') AS q) q
+    WHERE t.status = 'published' AND (NOT a.internal OR $3) AND numnode(q.q) > 0 AND t.search @@ q.q
+    GROUP BY t.article_id
+)`+sqlShowMatched+`
+ORDER BY in_lang DESC, rank DESC, id
+LIMIT $4`, q, lang, staff, limit))
+}
+
+// stopWords are words too common to suggest an article by, folded as
+// tickets.Fold folds them (no diacritics). English and Finnish ones also
+// drop out of their stems; Vietnamese and Hindi have no stemmer.
+var stopWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`
+a an and are as at be been but by can could did do does for from had has have hello hi how i if in into is it its
+me my no not of on or our please so than that the their them then there they this to too was we were what when where
+which who why will with would you your yet help thanks thank
+ja ei en et on ole olen oli ovat se ne ja tai kun jos etta mutta mina sina han me te he minun sinun mika miten miksi
+kiitos hei voi voisitko voitteko pitaa ollut viela nyt jo myos kanssa niin kuin
+toi ban cua la va co khong bi da duoc cho voi mot nhung nay do thi de tai o khi nao gi sao xin chao cam on em anh chi minh roi chua van rat
+मेरा मेरी मेरे मैं है हैं था थी थे का की के को में से पर और या नहीं भी यह वह क्या कैसे कृपया हो गया गई ने एक तो जी नमस्ते धन्यवाद`) {
+		stopWords[w] = true
+	}
+}
+
+// suggestWords are the words of a customer's text worth matching: folded,
+// no stop words, at most 12, in order.
+func suggestWords(text string) []string {
+	var out []string
+	for _, w := range tickets.Terms(text) {
+		if stopWords[w] || len([]rune(w)) < 2 || slices.Contains(out, w) {
+			continue
+		}
+		out = append(out, w)
+		if len(out) == 12 {
+			break
+		}
+	}
+	return out
+}
+
+// Suggest finds up to limit published, public articles for what a
+// customer is typing on /help. Unlike Search, a word need not be in the
+// article: any word may match (as typed, stemmed, or as a prefix when it is
+// the last one), and articles are ranked by how many of the words they
+// have, then by rank. With two words or more, an article must have two.
+func (s *Store) Suggest(ctx context.Context, text, lang string, limit int) ([]Translation, error) {
+	words := suggestWords(text)
+	if len(words) == 0 {
+		return nil, nil
+	}
+	if limit <= 0 || limit > 10 {
+		limit = 5
+	}
+	need := min(2, len(words))
+	return collect(s.db.Query(ctx, `
+WITH w AS (
+    SELECT ld_search_query(x.word, CASE WHEN x.n = cardinality($1::text[]) THEN 'match' ELSE 'exact' END) AS q
+    FROM unnest($1::text[]) WITH ORDINALITY AS x(word, n)
+), tm AS (
+    SELECT t.id, t.article_id, t.locale, count(*) AS matched, sum(ts_rank_cd(t.search, w.q)) AS rank
+    FROM kb_translations t JOIN kb_articles a ON a.id = t.article_id
+    JOIN w ON numnode(w.q) > 0 AND t.search @@ w.q
+    WHERE t.status = 'published' AND NOT a.internal
+    GROUP BY t.id
+    HAVING count(*) >= $3
+), m AS (
+    SELECT article_id, max(matched) AS matched, max(rank) AS rank, bool_or(locale = $2) AS in_lang
+    FROM tm GROUP BY article_id
+)`+sqlShowMatched+`
+ORDER BY in_lang DESC, matched DESC, rank DESC, id
+LIMIT $4`, words, lang, need, limit))
+}
+
+// Deflection kinds.
+const (
+	Suggested = "suggested"
+	Opened    = "opened"
+	Deflected = "deflected"
+)
+
+// Record counts one suggestion shown, article opened or question answered
+// for the help form ref (a hash of its key); the same one again for the
+// same form counts once.
+func (s *Store) Record(ctx context.Context, kind string, translationIDs []int64, ref string) error {
+	if len(translationIDs) == 0 || ref == "" {
+		return nil
+	}
+	if _, err := s.db.Exec(ctx, `
+INSERT INTO kb_deflections (kind, translation_id, ref, created_at)
+SELECT $1, id, $3, $4 FROM unnest($2::bigint[]) AS id
+ON CONFLICT DO NOTHING`, kind, translationIDs, ref, s.now()); err != nil {
+		return fmt.Errorf("kb deflection: %w", err)
+	}
+	return nil
+}
+
+// Week is one week of deflection.
+type Week struct {
+	Start     time.Time // Monday, UTC
+	Forms     int       // help forms that were shown suggestions
+	Shown     int       // suggestions shown
+	Opened    int       // articles opened from a suggestion
+	Deflected int       // questions answered: tickets avoided
+}
+
+// Rate is the share of help forms shown suggestions that ended without a
+// ticket, in percent; 0 when none were shown.
+func (w Week) Rate() int {
+	if w.Forms == 0 {
+		return 0
+	}
+	return (w.Deflected*100 + w.Forms/2) / w.Forms
+}
+
+// ArticleStat is one article's deflection over a period.
+type ArticleStat struct {
+	Translation Translation
+	Shown       int
+	Opened      int
+	Deflected   int
+}
+
+// Rate is the share of suggestions of the article that answered the question, in percent.
+func (a ArticleStat) Rate() int {
+	if a.Shown == 0 {
+		return 0
+	}
+	return (a.Deflected*100 + a.Shown/2) / a.Shown
+}
+
+// Stats is the deflection report of the supervisor dashboard.
+type Stats struct {
+	Weeks []Week        // newest first
+	Most  []ArticleStat // deflecting most
+	Least []ArticleStat // shown often, deflecting least
+}
+
+// DeflectionStats reports the last weeks (at most 52) up to now.
+func (s *Store) DeflectionStats(ctx context.Context, weeks int) (Stats, error) {
+	if weeks <= 0 || weeks > 52 {
+		weeks = 8
+	}
+	now := s.now().UTC()
+	start := now.AddDate(0, 0, -7*(weeks-1)-(int(now.Weekday())+6)%7).Truncate(24 * time.Hour)
+	var st Stats
+	byWeek := map[time.Time]Week{}
+	rows, err := s.db.Query(ctx, `
+SELECT date_trunc('week', created_at AT TIME ZONE 'UTC'),
+       count(DISTINCT ref) FILTER (WHERE kind = 'suggested'),
+       count(*) FILTER (WHERE kind = 'suggested'),
+       count(*) FILTER (WHERE kind = 'opened'),
+       count(DISTINCT ref) FILTER (WHERE kind = 'deflected')
+FROM kb_deflections
+WHERE created_at >= $1
+GROUP BY 1`, start)
+	if err != nil {
+		return st, fmt.Errorf("kb deflection weeks: %w", err)
+	}
+	for rows.Next() {
+		var w Week
+		if err := rows.Scan(&w.Start, &w.Forms, &w.Shown, &w.Opened, &w.Deflected); err != nil {
+			rows.Close()
+			return st, fmt.Errorf("kb deflection weeks: %w", err)
+		}
+		w.Start = time.Date(w.Start.Year(), w.Start.Month(), w.Start.Day(), 0, 0, 0, 0, time.UTC)
+		byWeek[w.Start] = w
+	}
+	if err := rows.Err(); err != nil {
+		return st, fmt.Errorf("kb deflection weeks: %w", err)
+	}
+	for i := 0; i < weeks; i++ {
+		d := start.AddDate(0, 0, 7*(weeks-1-i))
+		w := byWeek[d]
+		w.Start = d
+		st.Weeks = append(st.Weeks, w)
+	}
+	per := func(order string) ([]ArticleStat, error) {
+		rows, err := s.db.Query(ctx, `
+WITH c AS (
+    SELECT translation_id,
+           count(*) FILTER (WHERE kind = 'suggested') AS shown,
+           count(*) FILTER (WHERE kind = 'opened') AS opened,
+           count(*) FILTER (WHERE kind = 'deflected') AS deflected
+    FROM kb_deflections WHERE created_at >= $1
+    GROUP BY translation_id
+)
+SELECT t.id, t.article_id, coalesce(a.category_id, 0), a.internal, t.locale, t.slug, t.title, '', t.tags, t.status,
+       t.version, t.published_at, t.updated_at, '', c.shown, c.opened, c.deflected
+FROM c JOIN kb_translations t ON t.id = c.translation_id JOIN kb_articles a ON a.id = t.article_id
+WHERE c.shown > 0
+ORDER BY `+order+`
+LIMIT 5`, start)
+		if err != nil {
+			return nil, fmt.Errorf("kb deflection per article: %w", err)
+		}
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ArticleStat, error) {
+			var a ArticleStat
+			t := &a.Translation
+			err := r.Scan(&t.ID, &t.ArticleID, &t.CategoryID, &t.Internal, &t.Locale, &t.Slug, &t.Title, &t.Body, &t.Tags, &t.Status,
+				&t.Version, &t.PublishedAt, &t.UpdatedAt, &t.UpdatedBy, &a.Shown, &a.Opened, &a.Deflected)
+			return a, err
+		})
+	}
+	if st.Most, err = per(`c.deflected DESC, c.deflected::float / c.shown DESC, t.id`); err != nil {
+		return st, err
+	}
+	// Least: shown at least 3 times (fewer says nothing), lowest share first.
+	if st.Least, err = per(`(c.shown < 3), c.deflected::float / c.shown, c.shown DESC, t.id`); err != nil {
+		return st, err
+	}
+	return st, nil
+}
