@@ -646,7 +646,7 @@ func TestAPIBadInputs(t *testing.T) {
 		{"get: fraction id", "GET", "/api/v1/tickets/1.5", nil, nil, 400, "bad_request", []string{"id"}},
 		{"get: huge id", "GET", "/api/v1/tickets/99999999999999999999", nil, nil, 400, "bad_request", []string{"id"}},
 		{"get: missing", "GET", "/api/v1/tickets/999999", nil, nil, 404, "not_found", nil},
-		{"unknown endpoint", "GET", "/api/v1/customers", nil, nil, 404, "not_found", nil},
+		{"unknown endpoint", "GET", "/api/v1/no-such-thing", nil, nil, 404, "not_found", nil},
 		{"wrong method", "DELETE", op, nil, nil, 405, "method_not_allowed", nil},
 
 		// Messages.
