@@ -279,6 +279,26 @@ func TestBrowserShortcutsByKeyboardOnly(t *testing.T) {
 	if name != "Toinen paketti" || !outline {
 		t.Fatalf("after j j k the focus is on %q (outline %v), want the second ticket, visibly", name, outline)
 	}
+	// x ticks it for a bulk action; a new ticket arriving live keeps the
+	// tick, the current row and the focus.
+	streamOpen(t, e, ctx)
+	if err := chromedp.Do(ctx, keys("x")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.tickets.CreatePublic(t.Context(), tickets.NewPublicTicket{Name: "Uusi", Email: "u@example.fi",
+		Subject: "Kolmas paketti", Message: "Ja kolmas?", Locale: "fi"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(link("Kolmas paketti"))); err != nil {
+		t.Fatalf("the new ticket never came: %v", err)
+	}
+	ticked, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("input[data-select]:checked")).map(function(c){return c.value})`))
+	if err != nil || len(ticked) != 1 || ticked[0] != strconv.FormatInt(ids[1], 10) {
+		t.Fatalf("ticked after the refresh: %v (%v), want ticket %d", ticked, err, ids[1])
+	}
+	if name, outline := focused(t, ctx); name != "Toinen paketti" || !outline {
+		t.Fatalf("after the refresh the focus is on %q (outline %v)", name, outline)
+	}
 	screenshot(t, ctx, "shortcuts-queue-fi.png")
 	// t takes it: the queue comes back without it.
 	if err := chromedp.Do(ctx, keys("t"), chromedp.WaitNotPresent(link("Toinen paketti")), chromedp.WaitVisible(heading(fi.T("queue_team_unassigned"))), keysReady()); err != nil {
@@ -287,7 +307,7 @@ func TestBrowserShortcutsByKeyboardOnly(t *testing.T) {
 	if tk, _ := e.tickets.Get(t.Context(), actorOf(&rep), ids[1]); tk.OwnerID != rep.ID {
 		t.Fatalf("ticket %d owner %d, want the rep", ids[1], tk.OwnerID)
 	}
-	if err := chromedp.Do(ctx, keys("j", "o"), chromedp.WaitVisible(`//ol[@id="thread-list"]`), keysReady()); err != nil {
+	if err := chromedp.Do(ctx, keys("j", "j", "o"), chromedp.WaitVisible(`//h1[contains(., "Ensimmäinen paketti")]`), keysReady()); err != nil {
 		t.Fatalf("o did not open the ticket: %v", err)
 	}
 	// n: an internal note, typed and sent without the mouse; a "j" typed in

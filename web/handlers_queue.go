@@ -79,6 +79,11 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 				v.Owners = append(v.Owners, views.Option{Value: strconv.FormatInt(m.ID, 10), Label: m.Name})
 			}
 		}
+		// live desk: bulk actions, and the report of the last one
+		if v.Bulk, err = s.bulkPanel(r, u); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if scope == tickets.ScopeMine {
 			// Follow-ups due come first: closing the loop is the owner's job.
 			if v.FollowUps, err = s.esc.DueFollowUps(r.Context(), u.ID, 20); err != nil {

@@ -124,6 +124,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/live/header", s.handleLiveHeader)
 			r.Get("/tickets/{id}/presence", s.handlePresence)
 			r.Post("/tickets/{id}/presence", s.handlePresenceBeat)
+			r.Post("/queue/bulk", s.handleBulk)
 			// --- end live desk ---
 		})
 		r.Group(func(r chi.Router) {

@@ -171,6 +171,29 @@ WHERE subject_type = 'ticket' AND subject_id = $1 AND action = 'ticket.assigned'
 					m.addID(ctx, rt, ts, res.TicketID)
 				}
 			},
+			"bulk action from a queue": func(rt *rapid.T) {
+				if len(m.tickets) == 0 {
+					rt.Skip("no ticket")
+				}
+				ids := rapid.SliceOfNDistinct(rapid.SampledFrom(m.tickets), 1, 3, rapid.ID[int64]).Draw(rt, "tickets")
+				op := rapid.SampledFrom([]tickets.BulkOp{
+					{Kind: tickets.BulkTake},
+					{Kind: tickets.BulkStatus, Status: rapid.SampledFrom(tickets.Statuses).Draw(rt, "status")},
+					{Kind: tickets.BulkPriority, Priority: tickets.PriorityHigh},
+					{Kind: tickets.BulkTag, Tag: "bulk"},
+					{Kind: tickets.BulkAssign, OwnerID: rapid.SampledFrom(everyone).Draw(rt, "owner").ID},
+				}).Draw(rt, "op")
+				u := pickUser()
+				if op.Kind == tickets.BulkAssign {
+					u = sup
+				}
+				res, err := ts.Bulk(ctx, escalation.ActorOf(u), op, ids)
+				if must("bulk", err) {
+					for _, r := range res {
+						must(fmt.Sprintf("bulk %s #%d", op.Kind, r.TicketID), r.Err)
+					}
+				}
+			},
 			"set the front line's assignment": func(rt *rapid.T) {
 				langs := func(label string) []string {
 					return rapid.SliceOfDistinct(rapid.SampledFrom([]string{"en", "fi", "vi", "hi"}), rapid.ID[string]).Draw(rt, label)

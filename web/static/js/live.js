@@ -43,8 +43,9 @@
     var sel = tag + (href ? '[href="' + CSS.escape(href) + '"]' : '') +
       (el.name ? '[name="' + CSS.escape(el.name) + '"]' : '') +
       (el.value && tag === 'input' ? '[value="' + CSS.escape(el.value) + '"]' : '');
-    if (row) { return { row: row.getAttribute('data-ticket'), sel: sel }; }
-    return { sel: sel };
+    var scope = row || document;
+    var nth = Array.prototype.indexOf.call(scope.querySelectorAll(sel), el);
+    return { row: row ? row.getAttribute('data-ticket') : null, sel: sel, nth: Math.max(0, nth) };
   }
 
   var pending = null; // what to restore after the swap of one target
@@ -83,7 +84,7 @@
     if (p.focus) {
       var scope = root;
       if (p.focus.row) { scope = root.querySelector('[data-ticket="' + CSS.escape(p.focus.row) + '"]'); }
-      var el = scope && (scope.matches(p.focus.sel) ? scope : scope.querySelector(p.focus.sel));
+      var el = scope && (scope.matches(p.focus.sel) ? scope : scope.querySelectorAll(p.focus.sel)[p.focus.nth || 0]);
       if (el) { el.focus({ preventScroll: true }); }
     }
     document.dispatchEvent(new CustomEvent('live:refreshed', { detail: { target: root } }));
