@@ -12,6 +12,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/kb"
+	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
@@ -127,6 +128,13 @@ func (s *Server) handleKBArticle(w http.ResponseWriter, r *http.Request) {
 					v.Category = c.Name(i18n.FromContext(ctx).Lang)
 				}
 			}
+		}
+	}
+	if u := currentUser(ctx); u != nil {
+		if u.Role.AtLeast(staff.RoleSupervisor) {
+			v.Edit, v.EditMsg = "/supervisor/kb/translations/"+strconv.FormatInt(t.ID, 10), "kb_edit_title"
+		} else {
+			v.Edit, v.EditMsg = "/kb/propose/"+strconv.FormatInt(t.ID, 10), "kb_propose_title"
 		}
 	}
 	alternates := map[string]string{}
@@ -298,6 +306,10 @@ func (s *Server) renderKBAdmin(w http.ResponseWriter, r *http.Request, status in
 		catName[c.ID] = c.Name(lang)
 	}
 	v := views.KBAdminView{Lang: lang, Categories: cats, Category: form}
+	if v.Proposals, err = st.Proposals(ctx, 0); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	idx := map[int64]int{}
 	for _, t := range all {
 		i, ok := idx[t.ArticleID]
@@ -362,6 +374,17 @@ func (s *Server) renderKBEdit(w http.ResponseWriter, r *http.Request, status int
 		}
 		if t, err := st.Get(ctx, f.TranslationID); err == nil && t.Status == kb.StatusPublished {
 			v.Published = &t
+		}
+		if v.Proposals, err = st.Proposals(ctx, f.TranslationID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if f.ProposalID != 0 {
+			for i := range v.Proposals {
+				if v.Proposals[i].ID == f.ProposalID {
+					v.Proposal = &v.Proposals[i]
+				}
+			}
 		}
 	}
 	titleID := "kb_edit_title"
@@ -431,12 +454,32 @@ func (s *Server) handleKBEdit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := s.kbStore().Get(r.Context(), id)
+	st := s.kbStore()
+	t, err := st.Get(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.renderKBEdit(w, r, http.StatusOK, kbFormOf(t))
+	f := kbFormOf(t)
+	if raw := r.URL.Query().Get("proposal"); raw != "" {
+		// A rep's proposal, loaded into the form for the editor to check and save.
+		pid, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || pid <= 0 {
+			s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_proposal_not_found"))
+			return
+		}
+		p, err := st.Proposal(r.Context(), pid)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if p.TranslationID != id {
+			s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_proposal_not_found"))
+			return
+		}
+		f.Title, f.Body, f.ProposalID = p.Title, p.Body, p.ID
+	}
+	s.renderKBEdit(w, r, http.StatusOK, f)
 }
 
 func (s *Server) handleKBCreate(w http.ResponseWriter, r *http.Request) { s.saveKB(w, r, 0) }
@@ -458,6 +501,7 @@ func (s *Server) saveKB(w http.ResponseWriter, r *http.Request, id int64) {
 		Tags: pf.Get("tags"), Status: pf.Get("status"), CategoryID: pf.Get("category_id"), Internal: pf.Get("internal") != "",
 		Version: pf.Get("version")}
 	f.ArticleID, _ = strconv.ParseInt(pf.Get("article_id"), 10, 64)
+	f.ProposalID, _ = strconv.ParseInt(pf.Get("proposal_id"), 10, 64)
 	d := kb.Draft{ArticleID: f.ArticleID, Internal: f.Internal, Locale: f.Locale, Slug: f.Slug, Title: f.Title, Body: f.Body,
 		Tags: f.Tags, Status: f.Status}
 	d.Version, _ = strconv.Atoi(f.Version)
@@ -479,7 +523,78 @@ func (s *Server) saveKB(w http.ResponseWriter, r *http.Request, id int64) {
 		s.fail(w, r, err)
 		return
 	}
+	if f.ProposalID != 0 && id != 0 {
+		if err := s.kbStore().CloseProposal(r.Context(), u.ID, f.ProposalID, true); err != nil && !apperr.Is(err, apperr.NotFound) {
+			s.log.WarnContext(r.Context(), "kb: close an applied proposal", "request_id", requestID(r.Context()), "err", err)
+		}
+	}
 	s.log.InfoContext(r.Context(), "kb article saved", "request_id", requestID(r.Context()), "user_id", u.ID, "translation_id", t.ID)
 	s.flash(r, "success", "kb_flash_saved")
 	redirect(w, r, "/supervisor/kb/translations/"+strconv.FormatInt(t.ID, 10))
+}
+
+// ---------------------------------------------------------------------------
+// Reps propose edits; editors dismiss them (or apply them by saving).
+
+func (s *Server) handleKBPropose(w http.ResponseWriter, r *http.Request) {
+	id, err := kbTranslationID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := s.kbStore().Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.KBProposePage(s.page(r, "kb_propose_title", "kb"),
+		views.KBProposeView{T: t, Title: t.Title, Body: t.Body}))
+}
+
+func (s *Server) handleKBProposeSave(w http.ResponseWriter, r *http.Request) {
+	id, err := kbTranslationID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	st := s.kbStore()
+	t, err := st.Get(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := views.KBProposeView{T: t, Title: r.PostForm.Get("title"), Body: r.PostForm.Get("body"), Note: r.PostForm.Get("note")}
+	u := currentUser(r.Context())
+	if _, err := st.Propose(r.Context(), u.ID, id, v.Title, v.Body, v.Note); err != nil {
+		if apperr.Is(err, apperr.Invalid) {
+			v.Errors = apperr.FieldsOf(err)
+			p := s.page(r, "kb_propose_title", "kb")
+			p.Flash = &views.Flash{Kind: "error", MsgID: "error_invalid_form"}
+			s.render(w, r, http.StatusUnprocessableEntity, views.KBProposePage(p, v))
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "kb_flash_proposed")
+	to := "/kb"
+	if t.Status == kb.StatusPublished {
+		to = t.Path()
+	}
+	redirect(w, r, to)
+}
+
+func (s *Server) handleKBProposalDismiss(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "pid"), 10, 64)
+	if err != nil || id <= 0 {
+		s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_proposal_not_found"))
+		return
+	}
+	u := currentUser(r.Context())
+	if err := s.kbStore().CloseProposal(r.Context(), u.ID, id, false); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.flash(r, "success", "kb_flash_dismissed")
+	redirect(w, r, "/supervisor/kb")
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +244,67 @@ func TestBrowserHelpDeflection(t *testing.T) {
 	dash := e.get(e.login(staff.RoleSupervisor), "/supervisor/dashboard")
 	if !strings.Contains(dash.Body, `id="kb-deflection-heading"`) || !strings.Contains(dash.Body, "100 %") {
 		t.Fatalf("dashboard does not count it")
+	}
+}
+
+func TestRepProposesAnEdit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	en, _ := kbSeed(t, e)
+	rep, sup := e.login(staff.RoleRep), e.login(staff.RoleSupervisor)
+	tid := strconv.FormatInt(en.ID, 10)
+
+	// The article page offers reps a proposal, supervisors the editor.
+	if res := e.get(rep, en.Path()); !strings.Contains(res.Body, `href="/kb/propose/`+tid+`"`) {
+		t.Fatalf("no proposal link for a rep")
+	}
+	if res := e.get(sup, en.Path()); !strings.Contains(res.Body, `href="/supervisor/kb/translations/`+tid+`"`) {
+		t.Fatalf("no edit link for a supervisor")
+	}
+	if res := e.get(rep, "/kb/propose/"+tid); res.StatusCode != http.StatusOK || !strings.Contains(res.Body, `value="Track your parcel"`) {
+		t.Fatalf("proposal form: %d", res.StatusCode)
+	}
+	if res := e.post(rep, "/kb/propose/"+tid, url.Values{"title": {"Track your parcel"}, "body": {""}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("empty proposal: %d", res.StatusCode)
+	}
+	res := e.post(rep, "/kb/propose/"+tid, url.Values{"title": {"Track your parcel"}, "body": {"Open the tracking link. It updates every hour."},
+		"note": {"Customers ask how often it updates."}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != en.Path() {
+		t.Fatalf("propose: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	// The editor sees it, loads it into the form, saves: applied.
+	list := e.get(sup, "/supervisor/kb")
+	m := regexp.MustCompile(`href="(/supervisor/kb/translations/` + tid + `\?proposal=(\d+))"`).FindStringSubmatch(list.Body)
+	if m == nil {
+		t.Fatalf("proposal not listed:\n%s", list.Body)
+	}
+	form := e.get(sup, strings.ReplaceAll(m[1], "&amp;", "&"))
+	if form.StatusCode != http.StatusOK || !strings.Contains(form.Body, "It updates every hour.") || !strings.Contains(form.Body, `name="proposal_id" value="`+m[2]+`"`) {
+		t.Fatalf("proposal in the form: %d", form.StatusCode)
+	}
+	version := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)[1]
+	res = e.post(sup, "/supervisor/kb/translations/"+tid, url.Values{"locale": {"en"}, "title": {"Track your parcel"}, "slug": {en.Slug},
+		"body": {"Open the tracking link. It updates every hour."}, "status": {"published"}, "version": {version}, "proposal_id": {m[2]},
+		"category_id": {strconv.FormatInt(en.CategoryID, 10)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", res.StatusCode)
+	}
+	if open, _ := kb.NewStore(e.srv.db, time.Now).Proposals(t.Context(), 0); len(open) != 0 {
+		t.Fatalf("proposal still open after it was applied: %+v", open)
+	}
+	if page := e.get(e.client(), en.Path()); !strings.Contains(page.Body, "It updates every hour.") {
+		t.Fatalf("applied text not published")
+	}
+	// Another is dismissed.
+	e.post(rep, "/kb/propose/"+tid, url.Values{"title": {"Track it"}, "body": {"Nope."}})
+	open, _ := kb.NewStore(e.srv.db, time.Now).Proposals(t.Context(), en.ID)
+	if len(open) != 1 {
+		t.Fatalf("open proposals: %+v", open)
+	}
+	if res := e.post(sup, "/supervisor/kb/proposals/"+strconv.FormatInt(open[0].ID, 10)+"/dismiss", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", res.StatusCode)
+	}
+	if res := e.post(sup, "/supervisor/kb/proposals/"+strconv.FormatInt(open[0].ID, 10)+"/dismiss", nil); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("dismiss twice: %d", res.StatusCode)
 	}
 }

@@ -119,6 +119,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/canned", s.handleCanned)
 			r.Post("/tickets/{id}/canned", s.handleCannedInsert) // htmx: the filled reply text area
 			// --- end canned replies ---
+			// selfserve: reps propose edits of knowledge base articles.
+			r.Get("/kb/propose/{tid}", s.handleKBPropose)
+			r.Post("/kb/propose/{tid}", s.handleKBProposeSave)
 			// --- live desk: the update stream, who else has a ticket open ---
 			r.Get("/events", s.handleEvents)
 			r.Get("/live/header", s.handleLiveHeader)
@@ -155,6 +158,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/supervisor/kb/translations", s.handleKBCreate)
 			r.Get("/supervisor/kb/translations/{tid}", s.handleKBEdit)
 			r.Post("/supervisor/kb/translations/{tid}", s.handleKBSave)
+			r.Post("/supervisor/kb/proposals/{pid}/dismiss", s.handleKBProposalDismiss)
 			// --- end selfserve: knowledge base editors ---
 			// --- canned replies (supervisors and admins write, edit, archive) ---
 			r.Post("/canned", s.handleCannedCreate)

@@ -207,6 +207,9 @@ var routeTable = []struct {
 	{"POST", "/supervisor/kb/translations", "/supervisor/kb/translations", supervisor, 422, 0},
 	{"GET", "/supervisor/kb/translations/{tid}", "/supervisor/kb/translations/999999", supervisor, 404, 0},
 	{"POST", "/supervisor/kb/translations/{tid}", "/supervisor/kb/translations/999999", supervisor, 422, 0},
+	{"POST", "/supervisor/kb/proposals/{pid}/dismiss", "/supervisor/kb/proposals/999999/dismiss", supervisor, 404, 0},
+	{"GET", "/kb/propose/{tid}", "/kb/propose/999999", rep, 404, 0},
+	{"POST", "/kb/propose/{tid}", "/kb/propose/999999", rep, 404, 0},
 	// --- end selfserve: knowledge base ---
 	// Last: it ends each client's session.
 	{"POST", "/logout", "/logout", public, 303, 0},

@@ -427,3 +427,96 @@ WHERE r.translation_id = $1 ORDER BY r.id DESC LIMIT 100`, id)
 		return v, r.Scan(&v.ID, &v.Version, &v.Title, &v.Status, &v.Changes, &v.EditedBy, &v.EditedAt)
 	})
 }
+
+// Proposal is a rep's suggested edit of a translation, for an editor to apply or dismiss.
+type Proposal struct {
+	ID            int64
+	TranslationID int64
+	Title         string
+	Body          string
+	Note          string
+	ProposedBy    string
+	CreatedAt     time.Time
+}
+
+// Propose records a rep's suggested edit of translation id.
+func (s *Store) Propose(ctx context.Context, actorID, id int64, title, body, note string) (Proposal, error) {
+	var f apperr.Fields
+	title, body, note = strings.TrimSpace(title), strings.TrimSpace(body), strings.TrimSpace(note)
+	textcheck.Field(&f, "title", title, textcheck.Line, true, maxTitle)
+	textcheck.Field(&f, "body", body, textcheck.Lines, true, maxBody)
+	textcheck.Field(&f, "note", note, textcheck.Lines, false, 1000)
+	if err := f.Err(); err != nil {
+		return Proposal{}, err
+	}
+	p := Proposal{TranslationID: id, Title: title, Body: body, Note: note}
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		now := s.now()
+		err := tx.QueryRow(ctx, `
+INSERT INTO kb_proposals (translation_id, title, body, note, proposed_by, created_at)
+SELECT id, $2, $3, $4, $5, $6 FROM kb_translations WHERE id = $1
+RETURNING id, created_at`, id, title, body, note, postgres.NullID(actorID), now).Scan(&p.ID, &p.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "kb_error_not_found")
+		}
+		if err != nil {
+			return fmt.Errorf("kb proposal: %w", err)
+		}
+		return postgres.RecordEvent(ctx, tx, now, "kb_translation", id, actorID, "kb.edit_proposed", map[string]any{"proposal_id": p.ID})
+	})
+	return p, err
+}
+
+const sqlSelectProposal = `
+SELECT p.id, p.translation_id, p.title, p.body, p.note, coalesce(u.name, ''), p.created_at
+FROM kb_proposals p LEFT JOIN users u ON u.id = p.proposed_by`
+
+func collectProposals(rows pgx.Rows, err error) ([]Proposal, error) {
+	if err != nil {
+		return nil, fmt.Errorf("kb proposals: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Proposal, error) {
+		var p Proposal
+		return p, r.Scan(&p.ID, &p.TranslationID, &p.Title, &p.Body, &p.Note, &p.ProposedBy, &p.CreatedAt)
+	})
+}
+
+// Proposals lists the open proposals, of translation id (0: all), oldest first.
+func (s *Store) Proposals(ctx context.Context, id int64) ([]Proposal, error) {
+	return collectProposals(s.db.Query(ctx, sqlSelectProposal+`
+WHERE p.closed_at IS NULL AND ($1 = 0 OR p.translation_id = $1) ORDER BY p.id`, id))
+}
+
+// Proposal returns open proposal id.
+func (s *Store) Proposal(ctx context.Context, id int64) (Proposal, error) {
+	list, err := collectProposals(s.db.Query(ctx, sqlSelectProposal+` WHERE p.id = $1 AND p.closed_at IS NULL`, id))
+	if err != nil {
+		return Proposal{}, err
+	}
+	if len(list) == 0 {
+		return Proposal{}, apperr.New(apperr.NotFound, "kb_error_proposal_not_found")
+	}
+	return list[0], nil
+}
+
+// CloseProposal marks proposal id applied (after an editor saved it) or dismissed.
+func (s *Store) CloseProposal(ctx context.Context, actorID, id int64, applied bool) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		now := s.now()
+		outcome := "dismissed"
+		if applied {
+			outcome = "applied"
+		}
+		var tid int64
+		err := tx.QueryRow(ctx, `
+UPDATE kb_proposals SET closed_at = $2, outcome = $3, closed_by = $4 WHERE id = $1 AND closed_at IS NULL
+RETURNING translation_id`, id, now, outcome, postgres.NullID(actorID)).Scan(&tid)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.New(apperr.NotFound, "kb_error_proposal_not_found")
+		}
+		if err != nil {
+			return fmt.Errorf("close kb proposal: %w", err)
+		}
+		return postgres.RecordEvent(ctx, tx, now, "kb_translation", tid, actorID, "kb.proposal_"+outcome, map[string]any{"proposal_id": id})
+	})
+}
