@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -22,19 +23,25 @@ type sseMessage struct{ id, event, data string }
 // returns its messages; the stream ends with the test.
 func (e *env) openStream(c *http.Client, after string) <-chan sseMessage {
 	e.t.Helper()
+	return openStreamAt(e.t, e.http.URL, e.srv, c, after)
+}
+
+// openStreamAt opens the event stream of the instance srv serving at base.
+func openStreamAt(t *testing.T, base string, srv *Server, c *http.Client, after string) <-chan sseMessage {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e.t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, e.http.URL+"/events", nil)
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	if after != "" {
 		req.Header.Set("Last-Event-ID", after)
 	}
 	res, err := c.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
-		e.t.Fatalf("/events: status %d, %s", res.StatusCode, res.Header.Get("Content-Type"))
+		t.Fatalf("/events: status %d, %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	out := make(chan sseMessage, 100)
 	go func() {
@@ -60,9 +67,9 @@ func (e *env) openStream(c *http.Client, after string) <-chan sseMessage {
 		}
 	}()
 	select {
-	case <-e.srv.live.Ready():
+	case <-srv.live.Ready():
 	case <-time.After(30 * time.Second):
-		e.t.Fatal("the live hub never listened")
+		t.Fatal("the live hub never listened")
 	}
 	return out
 }
@@ -236,4 +243,60 @@ func TestLiveTicketRefreshAndPresence(t *testing.T) {
 	if gone := e.get(repC, path+"/presence"); strings.Contains(gone.Body, senior.Name) {
 		t.Fatal("the senior left but is still listed")
 	}
+}
+
+// instance starts another Loopdesk instance on e's database (deps as setup
+// made them; its own live hub and LISTEN connection).
+func (e *env) instance(deps Deps) (*Server, *httptest.Server) {
+	e.t.Helper()
+	deps.Live = nil
+	srv, err := New(deps)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	e.t.Cleanup(hs.Close)
+	e.t.Cleanup(srv.Close)
+	return srv, hs
+}
+
+// TestThreeInstancesShareTheDesk: three instances on one database. A rep
+// signed in through A is signed in on B and C; a ticket made and answered
+// through A reaches streams on B and C; when B dies, its browser reconnects
+// to C with the last event id it had and gets what it missed, no reset.
+func TestThreeInstancesShareTheDesk(t *testing.T) {
+	var deps Deps
+	e := setupWith(t, func(d *Deps) { deps = *d })
+	b, bHTTP := e.instance(deps)
+	c, cHTTP := e.instance(deps)
+	rep := e.login(staff.RoleRep) // through A; the session is in Postgres
+
+	onB := openStreamAt(t, bHTTP.URL, b, rep, "")
+	onC := openStreamAt(t, cHTTP.URL, c, rep, "")
+	res := e.post(rep, "/tickets", url.Values{"customer_name": {"Aino"}, "subject": {"Across instances"}, "body": {"Hello"},
+		"channel": {"phone"}, "priority": {"normal"}, "idempotency_key": {"three-instances"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create through A: %d", res.StatusCode)
+	}
+	path := res.Header.Get("Location")
+	event := "ticket-" + strings.TrimPrefix(path, "/tickets/")
+	seenOnB := expect(t, onB, event)
+	seenOnC := expect(t, onC, event)
+	if seenOnB.id != seenOnC.id {
+		t.Fatalf("one change, two ids: %s on B, %s on C", seenOnB.id, seenOnC.id)
+	}
+
+	// B goes away; its stream ends.
+	b.Close()
+	bHTTP.CloseClientConnections()
+	for range onB {
+	}
+	// Meanwhile a note is written through A.
+	if res := e.post(rep, path+"/replies", url.Values{"kind": {"internal"}, "body": {"While B was down"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("note through A: %d", res.StatusCode)
+	}
+	expect(t, onC, event) // C has heard of it
+	// B's browser reconnects to C with the id it saw last.
+	again := openStreamAt(t, cHTTP.URL, c, rep, seenOnB.id)
+	expect(t, again, event, "reset")
 }
