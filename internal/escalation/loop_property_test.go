@@ -218,6 +218,18 @@ WHERE subject_type = 'ticket' AND subject_id = $1 AND action = 'ticket.assigned'
 				_, err := ts.AddReply(ctx, escalation.ActorOf(pickUser()), id, tickets.Reply{Kind: kind, Body: "We are on it.", SetStatus: set})
 				must("reply", err)
 			},
+			"bulk status from a queue": func(rt *rapid.T) {
+				if len(m.tickets) == 0 {
+					rt.Skip("no ticket")
+				}
+				ids := rapid.SliceOfNDistinct(rapid.SampledFrom(m.tickets), 1, 4, rapid.ID[int64]).Draw(rt, "tickets")
+				to := rapid.SampledFrom([]tickets.Status{tickets.StatusSolved, tickets.StatusClosed, tickets.StatusPending}).Draw(rt, "status")
+				res, err := ts.Bulk(ctx, escalation.ActorOf(pickUser()), tickets.BulkOp{Kind: tickets.BulkStatus, Status: to}, ids)
+				must("bulk", err)
+				for _, r := range res {
+					must("bulk one", r.Err)
+				}
+			},
 			"take": func(rt *rapid.T) {
 				id, ok := pickTicket()
 				if !ok {
