@@ -168,3 +168,22 @@ func (s *Server) handlePresenceBeat(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// handleFollow follows (follow=1) or unfollows (follow=0) the ticket.
+func (s *Server) handleFollow(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	follow := r.PostFormValue("follow") == "1"
+	if err := s.tickets.Follow(r.Context(), actorOf(currentUser(r.Context())), t.ID, follow); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "live_flash_unfollowed"
+	if follow {
+		msg = "live_flash_followed"
+	}
+	s.flash(r, "success", msg)
+	redirect(w, r, ticketURLOf(t.ID))
+}

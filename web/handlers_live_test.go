@@ -300,3 +300,40 @@ func TestThreeInstancesShareTheDesk(t *testing.T) {
 	again := openStreamAt(t, cHTTP.URL, c, rep, seenOnB.id)
 	expect(t, again, event, "reset")
 }
+
+// TestFollowAndMentionReachTheBell: a senior follows a ticket from its page
+// and is named in a rep's note; the bell event reaches the senior's stream
+// at once and the notifications page says why.
+func TestFollowAndMentionReachTheBell(t *testing.T) {
+	e := setup(t)
+	rep, senior := e.users[staff.RoleRep], e.users[staff.RoleSenior]
+	tk, _, err := e.tickets.Create(t.Context(), actorOf(&rep), tickets.NewTicket{CustomerName: "An", Subject: "Follow me",
+		Body: "Hi", Channel: "chat", Priority: tickets.PriorityNormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/tickets/" + strconv.FormatInt(tk.ID, 10)
+	sc := e.login(staff.RoleSenior)
+	vi := e.srv.cat.Localizer("vi")
+	if page := e.get(sc, path); !strings.Contains(page.Body, vi.T("live_follow")) {
+		t.Fatal("ticket page lacks Follow")
+	}
+	if res := e.post(sc, path+"/follow", url.Values{"follow": {"1"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("follow: %d", res.StatusCode)
+	}
+	if page := e.get(sc, path); !strings.Contains(page.Body, `aria-pressed="true"`) {
+		t.Fatal("the page does not say the senior follows")
+	}
+	msgs := e.openStream(sc, "")
+	rc := e.login(staff.RoleRep)
+	if res := e.post(rc, path+"/replies", url.Values{"kind": {"internal"}, "body": {"@" + senior.Name + " what do you think?"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("note: %d", res.StatusCode)
+	}
+	expect(t, msgs, "bell")
+	page := e.get(sc, "/notifications")
+	for _, id := range []string{"notify_mention", "notify_followed_update"} {
+		if !strings.Contains(page.Body, vi.T(id)) {
+			t.Errorf("notifications lack %q", vi.T(id))
+		}
+	}
+}

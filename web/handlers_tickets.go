@@ -227,6 +227,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	// what others did after that event.
 	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
 	v.Live = views.LiveTicketOf(v.History, v.Thread, max(since, 0), u.ID, s.now())
+	if err == nil {
+		v.Live.Following, err = s.tickets.Following(ctx, t.ID, u.ID)
+	}
 	return v, err
 }
 

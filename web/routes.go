@@ -128,6 +128,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/tickets/{id}/presence", s.handlePresence)
 			r.Post("/tickets/{id}/presence", s.handlePresenceBeat)
 			r.Post("/queue/bulk", s.handleBulk)
+			r.Post("/tickets/{id}/follow", s.handleFollow)
 			// --- end live desk ---
 		})
 		r.Group(func(r chi.Router) {

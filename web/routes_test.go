@@ -164,6 +164,7 @@ var routeTable = []struct {
 	{"GET", "/live/header", "/live/header", rep, 200, 0},
 	{"GET", "/tickets/{id}/presence", "/tickets/1/presence", rep, 200, 0},
 	{"POST", "/tickets/{id}/presence", "/tickets/1/presence", rep, 422, 0}, // no state
+	{"POST", "/tickets/{id}/follow", "/tickets/1/follow", rep, 303, 0},     // no value: unfollow, which changes nothing
 	{"POST", "/queue/bulk", "/queue/bulk", rep, 303, 0},                    // nothing ticked: back to the queue, which says so
 	// Team 1 is the test users' team; an empty form has no mode (422).
 	{"GET", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 200, 0},

@@ -315,7 +315,18 @@ func (s *Store) AddReply(ctx context.Context, a Actor, id int64, r Reply) (Ticke
 				}
 			}
 		}
-		if err := RecordEventTx(ctx, tx, now, id, a.UserID, action, nil); err != nil {
+		var data map[string]any
+		if r.Kind == MessageInternal {
+			// @Name in a note notifies that colleague (follow.go).
+			mentioned, err := notifyMentionedTx(ctx, tx, id, a.UserID, r.Body, now)
+			if err != nil {
+				return err
+			}
+			if len(mentioned) > 0 {
+				data = map[string]any{"mentioned": mentioned}
+			}
+		}
+		if err := RecordEventTx(ctx, tx, now, id, a.UserID, action, data); err != nil {
 			return err
 		}
 		if err := s.addAttachmentTx(ctx, tx, id, msgID, a.UserID, r.Attachment); err != nil {
