@@ -3,12 +3,58 @@ package web
 import (
 	"net/http"
 
+	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, views.Home(s.page(r, "home_page_title", ""), s.homeNews(r))) // feedback: homeNews
+	day, err := s.homeDay(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, views.Home(s.page(r, "home_page_title", ""), s.homeNews(r), day)) // feedback: homeNews
+}
+
+// homeDayItems is how many lines each part of the rep's day shows.
+const homeDayItems = 5
+
+// homeDay is the signed-in member's day (live desk): follow-ups due, their
+// open tickets whose SLA is at risk or breached, new in their teams' queue.
+func (s *Server) homeDay(r *http.Request) (views.HomeDay, error) {
+	ctx := r.Context()
+	u := currentUser(ctx)
+	a := actorOf(u)
+	d := views.HomeDay{Now: s.now()}
+	var err error
+	if d.FollowUps, err = s.esc.DueFollowUps(ctx, u.ID, homeDayItems); err != nil {
+		return d, err
+	}
+	mine, err := s.tickets.Queue(ctx, a, tickets.Filter{Scope: tickets.ScopeMine, Sort: "due", Limit: 50})
+	if err != nil {
+		return d, err
+	}
+	fresh, err := s.tickets.Queue(ctx, a, tickets.Filter{Scope: tickets.ScopeTeamUnassigned, Sort: "created", Limit: homeDayItems})
+	if err != nil {
+		return d, err
+	}
+	d.NewInTeam = fresh.Tickets
+	ids := make([]int64, 0, len(mine.Tickets))
+	for _, t := range mine.Tickets {
+		ids = append(ids, t.ID)
+	}
+	if d.Clocks, err = s.esc.Clocks(ctx, ids); err != nil {
+		return d, err
+	}
+	for _, t := range mine.Tickets {
+		if st := d.Clocks[t.ID].State; (st == escalation.StateAtRisk || st == escalation.StateBreached) && len(d.AtRisk) < homeDayItems {
+			d.AtRisk = append(d.AtRisk, t)
+		}
+	}
+	return d, nil
 }
 
 // placeholder serves a navigation target whose feature is not built yet.
