@@ -148,11 +148,12 @@ func TestHubResumesFromLastEventID(t *testing.T) {
 	seen := next(t, a, ticketEvent(first.ID, "ticket.created"))
 	h.Unsubscribe(a)
 
+	// A witness stream, open before the changes, knows when both have been
+	// heard (subscribing after them would put them in its backlog instead).
+	w, _, _ := h.Subscribe(d.sup, "")
 	// While away: one ticket of their team, one of the other.
 	mine := ticketstest.Create(d.ctx, t, d.store, d.repA, tickets.NewTicket{})
 	theirs := ticketstest.Create(d.ctx, t, d.store, d.repB, tickets.NewTicket{})
-	// A witness stream knows when both have been heard.
-	w, _, _ := h.Subscribe(d.sup, strconv.FormatInt(seen.ID, 10))
 	next(t, w, ticketEvent(theirs.ID, "ticket.created"))
 
 	_, backlog, reset := h.Subscribe(d.repA, strconv.FormatInt(seen.ID, 10))
