@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -28,8 +30,40 @@ import (
 // does not govern.
 var axePath = filepath.Join("node_modules", "axe-core", "axe.min.js")
 
-// a11yLanguages are the languages every page is checked in.
+// a11yLanguages are the languages every page is checked in; the first is
+// checked once more in the dark theme (prefers-color-scheme: dark).
 var a11yLanguages = []string{"en", "fi", "vi", "hi"}
+
+// a11yPass is one round over every page: a language, light or dark.
+type a11yPass struct {
+	lang string
+	dark bool
+}
+
+func (p a11yPass) String() string {
+	if p.dark {
+		return p.lang + ", dark"
+	}
+	return p.lang
+}
+
+// a11yPasses are the rounds: every language, then the first one dark.
+func a11yPasses() []a11yPass {
+	var out []a11yPass
+	for _, l := range a11yLanguages {
+		out = append(out, a11yPass{lang: l})
+	}
+	return append(out, a11yPass{lang: a11yLanguages[0], dark: true})
+}
+
+// emulateScheme makes a tab's pages see prefers-color-scheme: scheme.
+func emulateScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	})
+}
 
 // a11yPage is one page to check and who looks at it: "anonymous" or a role.
 type a11yPage struct {
@@ -215,8 +249,8 @@ const a11yTabs, a11yParallel = 2, 3
 // a11yTimeout bounds the whole check, which takes one to two minutes.
 const a11yTimeout = 4 * time.Minute
 
-// TestAccessibility runs axe-core on every page in every language and fails on
-// serious and critical violations.
+// TestAccessibility runs axe-core on every page in every language, and in
+// the dark theme in the first, and fails on serious and critical violations.
 func TestAccessibility(t *testing.T) {
 	axe, err := os.ReadFile(axePath)
 	if err != nil {
@@ -269,7 +303,8 @@ func TestAccessibility(t *testing.T) {
 		failures []string
 		minor    = map[string]map[string]bool{} // rule (impact) -> pages
 	)
-	check := func(ctx context.Context, p a11yPage, lang string) error {
+	check := func(ctx context.Context, p a11yPage, pass a11yPass) error {
+		lang := pass.lang
 		res, err := chromedp.Run(ctx, chromedp.NavigateResponse(e.http.URL+p.path))
 		if err != nil {
 			return fmt.Errorf("load: %w", err)
@@ -297,7 +332,7 @@ func TestAccessibility(t *testing.T) {
 		for _, v := range vs {
 			if v.Impact == "serious" || v.Impact == "critical" {
 				failures = append(failures, fmt.Sprintf("%s as %s [%s]: %s (%s) %s: %s",
-					p.path, p.who, lang, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | ")))
+					p.path, p.who, pass, v.ID, v.Impact, v.Help, strings.Join(v.Targets, " | ")))
 				continue
 			}
 			key := v.ID + " (" + v.Impact + ")"
@@ -309,7 +344,20 @@ func TestAccessibility(t *testing.T) {
 		return nil
 	}
 
-	for _, lang := range a11yLanguages {
+	for _, pass := range a11yPasses() {
+		lang := pass.lang
+		if pass.dark {
+			for who, ch := range tabs {
+				for range a11yTabs {
+					tab := <-ch
+					err := chromedp.Do(tab, emulateScheme("dark"))
+					ch <- tab
+					if err != nil {
+						t.Fatalf("dark theme for %s: %v", who, err)
+					}
+				}
+			}
+		}
 		for _, u := range e.users {
 			if err := e.staff.SetLocale(context.Background(), u.ID, lang); err != nil {
 				t.Fatal(err)
@@ -330,8 +378,8 @@ func TestAccessibility(t *testing.T) {
 				tab := <-tabs[p.who]
 				sem <- struct{}{}
 				defer func() { tabs[p.who] <- tab; <-sem }()
-				if err := check(tab, p, lang); err != nil {
-					t.Errorf("%s as %s [%s]: %v", p.path, p.who, lang, err)
+				if err := check(tab, p, pass); err != nil {
+					t.Errorf("%s as %s [%s]: %v", p.path, p.who, pass, err)
 				}
 			})
 		}
@@ -340,7 +388,7 @@ func TestAccessibility(t *testing.T) {
 	for _, key := range slices.Sorted(maps.Keys(minor)) {
 		t.Logf("moderate/minor: %s on %s", key, strings.Join(slices.Sorted(maps.Keys(minor[key])), ", "))
 	}
-	t.Logf("axe-core checked %d pages x %d languages: %d page loads in %s", len(pages), len(a11yLanguages), checked, time.Since(start).Round(time.Millisecond))
+	t.Logf("axe-core checked %d pages x %d languages (and the first in the dark theme): %d page loads in %s", len(pages), len(a11yLanguages), checked, time.Since(start).Round(time.Millisecond))
 	if len(failures) > 0 {
 		slices.Sort(failures)
 		t.Fatalf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
