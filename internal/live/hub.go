@@ -101,9 +101,12 @@ type Hub struct {
 	seen    map[int64]tickets.Ticket
 	up      chan struct{} // closed while listening
 	started bool
-	cancel  context.CancelFunc
-	done    chan struct{}
-	closed  bool
+	// listened is set once the hub has listened: a later connection has
+	// missed what was sent in between.
+	listened bool
+	cancel   context.CancelFunc
+	done     chan struct{}
+	closed   bool
 }
 
 // ringSize is how many deliveries a reconnecting stream can catch up on;
@@ -267,7 +270,8 @@ func (h *Hub) listen(ctx context.Context) error {
 	h.mu.Lock()
 	// Anything sent while nobody listened is lost: streams start over,
 	// and no id from before can be resumed.
-	reconnect := len(h.ring) > 0 || len(h.subs) > 0
+	reconnect := h.listened
+	h.listened = true
 	h.ring = h.ring[:0]
 	close(h.up)
 	h.mu.Unlock()

@@ -323,3 +323,24 @@ func TestTwoInstancesHearTheSameChange(t *testing.T) {
 		t.Fatal("the other instance did not know the event id")
 	}
 }
+
+// TestHubListenerLostResets: when the listening connection dies, the hub
+// listens again and tells every stream to reload what it shows (what was
+// sent meanwhile is lost); a stream's first connection gets no reset.
+func TestHubListenerLostResets(t *testing.T) {
+	d := setup(t)
+	h := newHub(t, d.db)
+	s, _, _ := h.Subscribe(d.repA, "")
+	tk := ticketstest.Create(d.ctx, t, d.store, d.repA, tickets.NewTicket{})
+	if first := next(t, s, func(live.Delivery) bool { return true }); first.Reset || first.TicketID != tk.ID {
+		t.Fatalf("first delivery %+v, want the ticket and no reset", first)
+	}
+	if _, err := d.db.Exec(d.ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = current_database() AND query = 'LISTEN `+live.Channel+`'`); err != nil {
+		t.Fatal(err)
+	}
+	next(t, s, func(x live.Delivery) bool { return x.Reset })
+	// Listening again: changes arrive as before.
+	other := ticketstest.Create(d.ctx, t, d.store, d.repA, tickets.NewTicket{})
+	next(t, s, ticketEvent(other.ID, "ticket.created"))
+}
