@@ -149,6 +149,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	teamList := s.staff.TeamsBatch(&b)
 	escalations := s.esc.ForTicketBatch(&b, t.ID)
 	followUp := s.esc.OpenFollowUpBatch(&b, t.ID)
+	following := s.tickets.FollowingBatch(&b, t.ID, currentUser(ctx).ID) // live desk: Follow
 	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return v, fmt.Errorf("ticket page: %w", err)
 	}
@@ -228,7 +229,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
 	v.Live = views.LiveTicketOf(v.History, v.Thread, max(since, 0), u.ID, s.now())
 	if err == nil {
-		v.Live.Following, err = s.tickets.Following(ctx, t.ID, u.ID)
+		v.Live.Following, err = following()
 	}
 	return v, err
 }

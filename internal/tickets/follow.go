@@ -55,14 +55,24 @@ func (s *Store) Follow(ctx context.Context, a Actor, id int64, follow bool) erro
 	})
 }
 
+const sqlFollowing = `SELECT EXISTS (SELECT 1 FROM ticket_followers WHERE ticket_id = $1 AND user_id = $2)`
+
 // Following reports whether userID follows ticket id.
 func (s *Store) Following(ctx context.Context, id, userID int64) (bool, error) {
 	var yes bool
-	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_followers WHERE ticket_id = $1 AND user_id = $2)`, id, userID).Scan(&yes)
-	if err != nil {
+	if err := s.db.QueryRow(ctx, sqlFollowing, id, userID).Scan(&yes); err != nil {
 		return false, fmt.Errorf("following %d: %w", id, err)
 	}
 	return yes, nil
+}
+
+// FollowingBatch is Following on a batch (the ticket page's one round trip).
+func (s *Store) FollowingBatch(b *pgx.Batch, id, userID int64) func() (bool, error) {
+	get := postgres.QueueRows(b, fmt.Sprintf("following %d", id), pgx.RowTo[bool], sqlFollowing, id, userID)
+	return func() (bool, error) {
+		list, err := get()
+		return len(list) == 1 && list[0], err
+	}
 }
 
 // sqlNotifyMentioned gives a bell notice to the active staff named "@Name"
