@@ -57,7 +57,7 @@ func roundTripBudget(path string) int64 {
 		return 3 // session, member, nav counts and bell
 	}
 	if strings.HasPrefix(path, "/tickets/") {
-		return 11 // was 17: the thread, files, history, staff, teams, escalations and follow-up in one batch; +1 since "Follow" reads whether the viewer follows the ticket (to fold into the batch next)
+		return 10 // was 17: the thread, files, history, staff, teams, escalations, follow-up and whether the viewer follows it in one batch
 	}
 	return 12
 }
