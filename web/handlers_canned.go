@@ -188,12 +188,6 @@ func parseCannedID(raw string) (int64, error) {
 	return id, nil
 }
 
-// cannedPicker loads the replies the ticket page offers for t.
-func (s *Server) cannedPicker(r *http.Request, t tickets.Ticket) (views.CannedPicker, error) {
-	list, err := s.tickets.CannedForTicket(r.Context(), actorOf(currentUser(r.Context())), t)
-	return views.CannedPicker{Replies: list}, err
-}
-
 // cannedText resolves the canned reply raw chosen for ticket t: its text with
 // the placeholders filled, or the message id of a user error (none chosen,
 // or one not offered on this ticket).

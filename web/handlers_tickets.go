@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/returnto"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -150,6 +151,15 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	escalations := s.esc.ForTicketBatch(&b, t.ID)
 	followUp := s.esc.OpenFollowUpBatch(&b, t.ID)
 	following := s.tickets.FollowingBatch(&b, t.ID, currentUser(ctx).ID) // live desk: Follow
+	others := s.tickets.CustomerTicketsBatch(&b, a, t.Customer.ID, t.ID, 10)
+	links := s.tickets.LinksBatch(&b, a, t.ID)
+	clocks := s.esc.ClocksBatch(&b, []int64{t.ID})
+	canned := s.tickets.CannedForTicketBatch(&b, a, t) // canned replies: the reply box's picker
+	var survey func() (csat.Survey, error)
+	if s.csat != nil { // feedback: the CSAT answer for the sidebar (not wired: no block)
+		survey = s.csat.SurveyBatch(&b, t)
+	}
+	s.queueNav(r, &b) // the layout's nav counts and bell ride along
 	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return v, fmt.Errorf("ticket page: %w", err)
 	}
@@ -181,10 +191,10 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if err != nil {
 		return v, err
 	}
-	if v.Others, err = s.tickets.CustomerTickets(ctx, a, t.Customer.ID, t.ID, 10); err != nil {
+	if v.Others, err = others(); err != nil {
 		return v, err
 	}
-	if v.Links, err = s.tickets.Links(ctx, a, t.ID); err != nil {
+	if v.Links, err = links(); err != nil {
 		return v, err
 	}
 	v.Owners = views.UserOptions(ctx, users, "owner_none")
@@ -209,14 +219,17 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		v.Props.TeamID = ""
 	}
 	v.Link.Kind = "related"
-	clocks, err := s.esc.Clocks(ctx, []int64{t.ID})
+	clock, err := clocks(ctx)
 	if err != nil {
 		return v, err
 	}
-	v.Clock = clocks[t.ID]
-	v.CSAT = s.csatSurvey(r, t) // feedback: the CSAT answer for the sidebar
-	// canned replies: the reply box's picker
-	if v.Canned, err = s.cannedPicker(r, t); err != nil {
+	v.Clock = clock[t.ID]
+	if survey != nil {
+		if v.CSAT, err = survey(); err != nil {
+			s.log.WarnContext(ctx, "csat survey", "request_id", requestID(ctx), "ticket_id", t.ID, "err", err)
+		}
+	}
+	if v.Canned.Replies, err = canned(); err != nil {
 		return v, err
 	}
 	v.Esc, err = s.escalationPanelOf(r, t, escs, open)

@@ -25,6 +25,7 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota
 	ctxUser
+	ctxNav
 )
 
 func requestID(ctx context.Context) string {
@@ -179,7 +180,8 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxUser, &u)))
+		ctx := context.WithValue(r.Context(), ctxUser, &u)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxNav, &navCounts{})))
 	})
 }
 

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,7 +59,7 @@ func roundTripBudget(path string) int64 {
 		return 3 // session, member, nav counts and bell
 	}
 	if strings.HasPrefix(path, "/tickets/") {
-		return 10 // was 17: the thread, files, history, staff, teams, escalations, follow-up and whether the viewer follows it in one batch
+		return 4 // was 17: session, user, the ticket (who may see it), then one batch: thread, files, history, staff, teams, escalations, follow-up, following, customer's tickets, links, SLA clock, CSAT, canned replies, nav counts and bell
 	}
 	return 12
 }
@@ -184,15 +186,21 @@ func TestPageWeight(t *testing.T) {
 // round trip to Postgres (a batch is sent and read as one).
 type roundTrips struct{ n atomic.Int64 }
 
-func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	if !inBatch(ctx) {
 		c.n.Add(1)
+		if os.Getenv("LOOPDESK_TRACE_SQL") != "" {
+			fmt.Fprintf(os.Stderr, "RT %.160s\n", strings.Join(strings.Fields(d.SQL), " "))
+		}
 	}
 	return ctx
 }
 func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceBatchStartData) context.Context {
 	c.n.Add(1)
+	if os.Getenv("LOOPDESK_TRACE_SQL") != "" {
+		fmt.Fprintf(os.Stderr, "RT batch of %d\n", d.Batch.Len())
+	}
 	return context.WithValue(ctx, batchKey{}, true)
 }
 func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
@@ -239,6 +247,9 @@ func TestRoundTripsPerPage(t *testing.T) {
 			clients[p.who] = c
 		}
 		e.get(c, p.path) // warm: prepared statements, caches
+		if os.Getenv("LOOPDESK_TRACE_SQL") != "" {
+			fmt.Fprintf(os.Stderr, "PAGE %s\n", p.path)
+		}
 		before := rt.n.Load()
 		res := e.get(c, p.path)
 		n := rt.n.Load() - before

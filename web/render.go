@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
 
@@ -42,17 +43,20 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		Path:   r.URL.RequestURI(),
 	}
 	if p.User != nil {
-		// The nav counts and the bell in one round trip.
-		var b pgx.Batch
-		counts := s.tickets.QueueCountsBatch(&b, actorOf(p.User))
-		unread := s.esc.UnreadCountBatch(&b, p.User.ID)
-		if err := s.db.SendBatch(r.Context(), &b).Close(); err != nil {
-			s.log.WarnContext(r.Context(), "nav counts", "request_id", requestID(r.Context()), "err", err)
+		nav, _ := r.Context().Value(ctxNav).(*navCounts)
+		if nav == nil || !nav.queued {
+			// The nav counts and the bell in one round trip, unless the
+			// page's own batch carried them (queueNav).
+			var b pgx.Batch
+			nav = s.queueNav(r, &b)
+			if err := s.db.SendBatch(r.Context(), &b).Close(); err != nil {
+				s.log.WarnContext(r.Context(), "nav counts", "request_id", requestID(r.Context()), "err", err)
+			}
 		}
-		if c, err := counts(); err == nil {
+		if c, err := nav.counts(); err == nil {
 			p.NavBadge = map[string]int{"mine": c.Mine, "team": c.TeamUnassigned}
 		}
-		if n, err := unread(); err == nil {
+		if n, err := nav.unread(); err == nil {
 			p.Unread = n
 		}
 	}
@@ -67,6 +71,29 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		}
 	}
 	return p
+}
+
+// navCounts are the layout's nav counts and unread bell of a signed-in
+// request: queued on the page's own batch by queueNav, or by page itself.
+type navCounts struct {
+	queued bool
+	counts func() (tickets.Counts, error)
+	unread func() (int, error)
+}
+
+// queueNav queues the layout's nav counts and bell of r's user on b; a page
+// that sends one batch for its reads calls it so the layout needs no round
+// trip of its own.
+func (s *Server) queueNav(r *http.Request, b *pgx.Batch) *navCounts {
+	u := currentUser(r.Context())
+	nav, _ := r.Context().Value(ctxNav).(*navCounts)
+	if nav == nil {
+		nav = &navCounts{}
+	}
+	nav.queued = true
+	nav.counts = s.tickets.QueueCountsBatch(b, actorOf(u))
+	nav.unread = s.esc.UnreadCountBatch(b, u.ID)
+	return nav
 }
 
 // flash stores a one-time message for the next page.

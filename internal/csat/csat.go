@@ -99,13 +99,34 @@ func solvedAt(t tickets.Ticket) (time.Time, bool) {
 
 // SurveyOf says what the customer of t may do with its survey now.
 func (s *Store) SurveyOf(ctx context.Context, t tickets.Ticket) (Survey, error) {
+	r, found, err := s.Find(ctx, t.ID)
+	if err != nil {
+		return Survey{}, err
+	}
+	return s.survey(t, r, found), nil
+}
+
+// SurveyBatch is SurveyOf on a batch.
+func (s *Store) SurveyBatch(b *pgx.Batch, t tickets.Ticket) func() (Survey, error) {
+	rows := postgres.QueueRows(b, fmt.Sprintf("csat response of %d", t.ID),
+		func(r pgx.CollectableRow) (Response, error) { return scanResponse(r) }, sqlSelectResponse, t.ID)
+	return func() (Survey, error) {
+		list, err := rows()
+		if err != nil {
+			return Survey{}, err
+		}
+		if len(list) == 0 {
+			return s.survey(t, Response{}, false), nil
+		}
+		return s.survey(t, list[0], true), nil
+	}
+}
+
+// survey is what the sidebar shows about t given its answer r (found).
+func (s *Store) survey(t tickets.Ticket, r Response, found bool) Survey {
 	var sv Survey
 	solved, ok := solvedAt(t)
 	sv.Open = ok
-	r, found, err := s.Find(ctx, t.ID)
-	if err != nil {
-		return sv, err
-	}
 	now := s.now()
 	if found {
 		sv.Open = true // an answer given stays changeable in its window
@@ -114,7 +135,7 @@ func (s *Store) SurveyOf(ctx context.Context, t tickets.Ticket) (Survey, error) 
 	} else if ok && now.After(solved.Add(OpenFor)) {
 		sv.Expired = true
 	}
-	return sv, nil
+	return sv
 }
 
 const sqlSelectResponse = `

@@ -135,17 +135,26 @@ ORDER BY ticket_id, started_at`
 // tickets without a policy get the zero Clock. The queue, the ticket page and
 // the supervisor review page all show what this returns.
 func (s *Service) Clocks(ctx context.Context, ticketIDs []int64) (map[int64]Clock, error) {
-	out := make(map[int64]Clock, len(ticketIDs))
 	if len(ticketIDs) == 0 {
-		return out, nil
+		return map[int64]Clock{}, nil
 	}
+	// The facts and the pauses in one round trip.
+	var b pgx.Batch
+	clocks := s.ClocksBatch(&b, ticketIDs)
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("sla clocks: %w", err)
+	}
+	return clocks(ctx)
+}
+
+// ClocksBatch is Clocks on a batch (a page's one round trip); the returned
+// function may read the team calendars once (they are cached briefly).
+func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Context) (map[int64]Clock, error) {
 	type row struct {
 		id int64
 		f  clockFacts
 	}
-	// The facts and the pauses in one round trip.
-	var b pgx.Batch
-	facts := postgres.QueueRows(&b, "sla clocks", func(r pgx.CollectableRow) (row, error) {
+	facts := postgres.QueueRows(b, "sla clocks", func(r pgx.CollectableRow) (row, error) {
 		var x row
 		var fr, nr, res int
 		err := r.Scan(&x.id, &x.f.status, &x.f.teamID, &x.f.createdAt, &x.f.awaitingSince, &x.f.pausedSince,
@@ -157,41 +166,41 @@ func (s *Service) Clocks(ctx context.Context, ticketIDs []int64) (map[int64]Cloc
 		id int64
 		p  Pause
 	}
-	pauseRows := postgres.QueueRows(&b, "sla clock pauses", func(r pgx.CollectableRow) (pauseRow, error) {
+	pauseRows := postgres.QueueRows(b, "sla clock pauses", func(r pgx.CollectableRow) (pauseRow, error) {
 		var x pauseRow
 		return x, r.Scan(&x.id, &x.p.Start, &x.p.End)
 	}, sqlClockPauses, ticketIDs)
-	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
-		return nil, fmt.Errorf("sla clocks: %w", err)
-	}
-	list, err := facts()
-	if err != nil {
-		return nil, err
-	}
-	if len(list) == 0 {
+	return func(ctx context.Context) (map[int64]Clock, error) {
+		out := make(map[int64]Clock, len(ticketIDs))
+		list, err := facts()
+		if err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			return out, nil
+		}
+		plist, err := pauseRows()
+		if err != nil {
+			return nil, err
+		}
+		pauses := map[int64][]Pause{}
+		for _, x := range plist {
+			pauses[x.id] = append(pauses[x.id], x.p)
+		}
+		cals, err := s.teamCalendars(ctx)
+		if err != nil {
+			return nil, err
+		}
+		now := s.now()
+		for _, x := range list {
+			cal, ok := cals[x.f.teamID]
+			if !ok {
+				cal = AlwaysOpen()
+			}
+			out[x.id] = clockAt(x.f, cal, pauses[x.id], now)
+		}
 		return out, nil
 	}
-	plist, err := pauseRows()
-	if err != nil {
-		return nil, err
-	}
-	pauses := map[int64][]Pause{}
-	for _, x := range plist {
-		pauses[x.id] = append(pauses[x.id], x.p)
-	}
-	cals, err := s.teamCalendars(ctx)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	for _, x := range list {
-		cal, ok := cals[x.f.teamID]
-		if !ok {
-			cal = AlwaysOpen()
-		}
-		out[x.id] = clockAt(x.f, cal, pauses[x.id], now)
-	}
-	return out, nil
 }
 
 // calendarCache keeps each team's calendar briefly, so a queue page of 50

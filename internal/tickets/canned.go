@@ -309,7 +309,12 @@ func (s *Store) CannedForTicket(ctx context.Context, a Actor, t Ticket) ([]Canne
 	}
 	// The ticket decides, not the rep's teams: a rep working another
 	// team's ticket (a transfer) gets that team's answers.
-	return s.listCanned(ctx, true, nil, CannedFilter{TeamID: t.TeamID, PreferLocale: t.Customer.Locale})
+	return s.listCanned(ctx, true, nil, cannedForTicket(t))
+}
+
+// cannedForTicket is the filter of the replies offered on ticket t.
+func cannedForTicket(t Ticket) CannedFilter {
+	return CannedFilter{TeamID: t.TeamID, PreferLocale: t.Customer.Locale}
 }
 
 func (s *Store) listCanned(ctx context.Context, all bool, teams []int64, f CannedFilter) ([]CannedReply, error) {

@@ -160,8 +160,10 @@ func (s *Store) Links(ctx context.Context, a Actor, id int64) ([]Link, error) {
 	if err != nil {
 		return nil, fmt.Errorf("links of %d: %w", id, err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) {
-		var l Link
-		return l, r.Scan(&l.Kind, &l.Other, &l.Subject, &l.Status, &l.Hidden)
-	})
+	return pgx.CollectRows(rows, scanLink)
+}
+
+func scanLink(r pgx.CollectableRow) (Link, error) {
+	var l Link
+	return l, r.Scan(&l.Kind, &l.Other, &l.Subject, &l.Status, &l.Hidden)
 }

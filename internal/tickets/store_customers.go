@@ -110,9 +110,7 @@ FROM customers WHERE id = $1`, id).Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.L
 
 // CustomerTickets lists a customer's other tickets visible to a, newest first.
 func (s *Store) CustomerTickets(ctx context.Context, a Actor, customerID, exceptID int64, limit int) ([]Ticket, error) {
-	rows, err := s.db.Query(ctx, sqlSelectTicket+`
-WHERE t.customer_id = $1 AND t.id <> $2
-ORDER BY t.id DESC LIMIT $3`, customerID, exceptID, limit*4)
+	rows, err := s.db.Query(ctx, sqlCustomerTickets, customerID, exceptID, limit*4)
 	if err != nil {
 		return nil, fmt.Errorf("customer tickets: %w", err)
 	}
@@ -120,13 +118,24 @@ ORDER BY t.id DESC LIMIT $3`, customerID, exceptID, limit*4)
 	if err != nil {
 		return nil, err
 	}
+	return visibleTickets(a, all, limit), nil
+}
+
+// sqlCustomerTickets reads a customer's newest tickets but one ($3 at most);
+// the caller keeps those the actor may see.
+const sqlCustomerTickets = sqlSelectTicket + `
+WHERE t.customer_id = $1 AND t.id <> $2
+ORDER BY t.id DESC LIMIT $3`
+
+// visibleTickets keeps the first limit tickets of list that a may see.
+func visibleTickets(a Actor, list []Ticket, limit int) []Ticket {
 	var out []Ticket
-	for _, t := range all {
+	for _, t := range list {
 		if a.CanSee(t) && len(out) < limit {
 			out = append(out, t)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // tokenHash is how status tokens are stored: the token itself never is.
