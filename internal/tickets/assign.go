@@ -127,6 +127,34 @@ JOIN users u ON u.id = m.user_id
 WHERE m.team_id = $1 AND u.active AND NOT u.away AND u.role IN ('rep', 'senior')
 ORDER BY u.id`
 
+// sqlLockAssignReps takes the assignment locks of reps ($1: their keys,
+// ascending) until the transaction ends: in the array's order, so two
+// teams' picks never wait for each other in a circle. The two-key form
+// keeps clear of the bigint advisory locks (migrations).
+const sqlLockAssignReps = `
+SELECT pg_advisory_xact_lock(hashtext('tickets.assign_rep'), k) FROM unnest($1::int4[]) AS k`
+
+// repLockKey is a rep's assignment lock key: their id folded to 32 bits (a
+// shared key only makes two reps wait for each other).
+func repLockKey(userID int64) int32 { return int32(userID ^ userID>>32) }
+
+// assignCandidatesTx lists who of team may get a new ticket, with their
+// open tickets as of now.
+func assignCandidatesTx(ctx context.Context, tx pgx.Tx, team int64) ([]Candidate, error) {
+	rows, err := tx.Query(ctx, sqlAssignCandidates, team)
+	if err != nil {
+		return nil, fmt.Errorf("assignment candidates: %w", err)
+	}
+	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Candidate, error) {
+		var c Candidate
+		return c, r.Scan(&c.UserID, &c.Languages, &c.Categories, &c.Open)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assignment candidates: %w", err)
+	}
+	return cands, nil
+}
+
 const sqlSetAssignCursor = `UPDATE team_assignment SET last_user_id = $2 WHERE team_id = $1`
 
 // teamAssignModeTx locks team's assignment setting and returns its mode
@@ -161,17 +189,31 @@ func (s *Store) autoAssignTx(ctx context.Context, tx pgx.Tx, id int64, now time.
 	if err != nil || rule.Mode == AssignManual {
 		return err
 	}
-	rows, err := tx.Query(ctx, sqlAssignCandidates, t.TeamID)
+	cands, err := assignCandidatesTx(ctx, tx, t.TeamID)
 	if err != nil {
-		return fmt.Errorf("assignment candidates: %w", err)
+		return err
 	}
-	cands, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Candidate, error) {
-		var c Candidate
-		return c, r.Scan(&c.UserID, &c.Languages, &c.Categories, &c.Open)
+	// The team's lock serialises this team's picks only: a rep in two
+	// teams could get the last free place from both at once. Each
+	// candidate's own lock, taken in one order by every team, makes picks
+	// that share a rep wait for each other; their open tickets are counted
+	// again once held.
+	keys := make([]int32, 0, len(cands))
+	for _, c := range cands {
+		keys = append(keys, repLockKey(c.UserID))
+	}
+	slices.Sort(keys)
+	if _, err := tx.Exec(ctx, sqlLockAssignReps, slices.Compact(keys)); err != nil {
+		return fmt.Errorf("assignment rep locks: %w", err)
+	}
+	locked := cands
+	if cands, err = assignCandidatesTx(ctx, tx, t.TeamID); err != nil {
+		return err
+	}
+	// Someone who joined in between is not locked: not them this time.
+	cands = slices.DeleteFunc(cands, func(c Candidate) bool {
+		return !slices.ContainsFunc(locked, func(l Candidate) bool { return l.UserID == c.UserID })
 	})
-	if err != nil {
-		return fmt.Errorf("assignment candidates: %w", err)
-	}
 	rule.Locale, rule.Category = t.Customer.Locale, t.Category
 	c, ok := Pick(rule, cands)
 	if !ok {

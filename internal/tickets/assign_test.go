@@ -322,3 +322,67 @@ func TestAssignManualLeavesTheQueue(t *testing.T) {
 		t.Fatalf("manual team's ticket owned by %d", tk.OwnerID)
 	}
 }
+
+// TestAssignCapAcrossTeams: reps in two automatic teams never go over
+// their cap when both teams assign at the same moment (each team has its
+// own lock; a rep's own lock is what keeps the cap). 100 tickets made at
+// once into the two teams fill every rep to exactly the cap, the three
+// who are in both teams included.
+func TestAssignCapAcrossTeams(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := pgtest.New(t)
+	store := ticketstest.NewStore(db)
+	const capacity = 4
+	teamA := ticketstest.Team(ctx, t, db, "Returns")
+	teamB := ticketstest.Team(ctx, t, db, "Billing")
+	var reps []tickets.Actor
+	for range 3 {
+		reps = append(reps, ticketstest.User(ctx, t, db, "rep", teamA, teamB))
+	}
+	reps = append(reps, ticketstest.User(ctx, t, db, "rep", teamA), ticketstest.User(ctx, t, db, "rep", teamB))
+	for _, team := range []int64{teamA, teamB} {
+		if _, err := db.Exec(ctx, `INSERT INTO team_assignment (team_id, mode, capacity) VALUES ($1, 'least_loaded', $2)`, team, capacity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sup := ticketstest.User(ctx, t, db, "supervisor")
+	errs := ticketstest.Parallel(100, func(i int) error {
+		team := teamA
+		if i%2 == 1 {
+			team = teamB
+		}
+		_, _, err := store.Create(ctx, sup, tickets.NewTicket{Subject: "Parcel", Body: "Late.", Channel: "phone",
+			Priority: tickets.PriorityNormal, CustomerName: fmt.Sprintf("Customer %d", i), TeamID: team})
+		return err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query(ctx, `SELECT coalesce(owner_id, 0), count(*) FROM tickets GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]int{}
+	for rows.Next() {
+		var owner int64
+		var n int
+		if err := rows.Scan(&owner, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[owner] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reps {
+		if got[r.UserID] != capacity {
+			t.Errorf("rep %d owns %d open tickets, want the cap of %d", r.UserID, got[r.UserID], capacity)
+		}
+	}
+	if want := 100 - len(reps)*capacity; got[0] != want {
+		t.Errorf("%d tickets left for the team queues, want %d (owners %v)", got[0], want, got)
+	}
+}
