@@ -84,7 +84,7 @@ func refusalMsg(err error) string {
 
 // bulkPanel is the queue page's bulk form: supervisors may assign, and the
 // report of the last bulk action is shown once.
-func (s *Server) bulkPanel(r *http.Request, u *staff.User) (views.BulkPanel, error) {
+func (s *Server) bulkPanel(r *http.Request, u *staff.User, users []staff.User) views.BulkPanel {
 	var p views.BulkPanel
 	if raw := s.sessions.PopString(r.Context(), bulkKey); raw != "" {
 		var rep views.BulkReport
@@ -93,12 +93,8 @@ func (s *Server) bulkPanel(r *http.Request, u *staff.User) (views.BulkPanel, err
 		}
 	}
 	if u.Role.AtLeast(staff.RoleSupervisor) {
-		users, err := s.staff.List(r.Context())
-		if err != nil {
-			return p, err
-		}
 		p.CanAssign = true
 		p.Owners = views.UserOptions(r.Context(), users, "live_bulk_owner_choose")
 	}
-	return p, nil
+	return p
 }

@@ -6,7 +6,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/escalation"
+	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -32,9 +36,31 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 		f, err := parseFilter(q, form, u.Location())
 		f.Scope = scope
 		status := http.StatusOK
+		// The page's reads in one round trip (and the SLA clocks of its rows
+		// in a second): the rows, the filter bar's teams and owners, saved
+		// views, follow-ups due, the nav counts and the bell.
+		var b pgx.Batch
+		var rows func() (tickets.Page, error)
+		if err == nil {
+			rows = s.tickets.QueueBatch(&b, actorOf(u), f)
+		}
+		teamList := s.staff.TeamsBatch(&b)
+		savedList := s.tickets.ViewsBatch(&b, u.ID)
+		var staffList func() ([]staff.User, error)
+		if scope == tickets.ScopeAll || u.Role.AtLeast(staff.RoleSupervisor) {
+			staffList = s.staff.ListBatch(&b)
+		}
+		var due func() ([]escalation.FollowUp, error)
+		if scope == tickets.ScopeMine {
+			due = s.esc.DueFollowUpsBatch(&b, u.ID, 20)
+		}
+		s.queueNav(r, &b)
+		if serr := s.db.SendBatch(r.Context(), &b).Close(); serr != nil && err == nil {
+			err = serr
+		}
 		var page tickets.Page
 		if err == nil {
-			page, err = s.tickets.Queue(r.Context(), actorOf(u), f)
+			page, err = rows()
 		}
 		if apperr.Is(err, apperr.Invalid) {
 			form.Errors = apperr.FieldsOf(err)
@@ -43,15 +69,22 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		teams, err := s.staff.Teams(r.Context())
+		teams, err := teamList()
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		saved, err := s.tickets.Views(r.Context(), u.ID)
+		saved, err := savedList()
 		if err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		var members []staff.User
+		if staffList != nil {
+			if members, err = staffList(); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		v := views.QueueView{
 			Scope: string(scope), Path: meta.path, TitleID: meta.titleID, Filter: form, Query: q,
@@ -67,11 +100,6 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			return
 		}
 		if scope == tickets.ScopeAll {
-			members, err := s.staff.List(r.Context())
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
 			// Not views.UserOptions: a deactivated member's tickets are still
 			// theirs (the staff page links here to reassign them).
 			v.Owners = []views.Option{{Value: "", Label: views.T(r.Context(), "filter_any")}}
@@ -80,13 +108,10 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			}
 		}
 		// live desk: bulk actions, and the report of the last one
-		if v.Bulk, err = s.bulkPanel(r, u); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if scope == tickets.ScopeMine {
+		v.Bulk = s.bulkPanel(r, u, members)
+		if due != nil {
 			// Follow-ups due come first: closing the loop is the owner's job.
-			if v.FollowUps, err = s.esc.DueFollowUps(r.Context(), u.ID, 20); err != nil {
+			if v.FollowUps, err = due(); err != nil {
 				s.fail(w, r, err)
 				return
 			}

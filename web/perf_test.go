@@ -58,6 +58,9 @@ func roundTripBudget(path string) int64 {
 	case "/settings", "/tickets/new":
 		return 3 // session, member, nav counts and bell
 	}
+	if strings.HasPrefix(path, "/queue/") {
+		return 4 // session, user, one batch (rows, teams, owners, views, follow-ups due, nav counts, bell), SLA clocks of the rows
+	}
 	if strings.HasPrefix(path, "/tickets/") {
 		return 4 // was 17: session, user, the ticket (who may see it), then one batch: thread, files, history, staff, teams, escalations, follow-up, following, customer's tickets, links, SLA clock, CSAT, canned replies, nav counts and bell
 	}

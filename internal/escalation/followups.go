@@ -225,15 +225,22 @@ func (s *Service) FollowUps(ctx context.Context, ticketID int64) ([]FollowUp, er
 // DueFollowUps lists the open follow-ups of owner (0: everyone's), soonest
 // due first: the owner's queue shows them before anything else.
 func (s *Service) DueFollowUps(ctx context.Context, ownerID int64, limit int) ([]FollowUp, error) {
-	rows, err := s.db.Query(ctx, sqlSelectFollowUp+`
-WHERE f.done_at IS NULL AND ($1 = 0 OR f.owner_id = $1)
-ORDER BY f.due_at, f.id
-LIMIT $2`, ownerID, limit)
+	rows, err := s.db.Query(ctx, sqlDueFollowUps, ownerID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due follow-ups: %w", err)
 	}
 	return pgx.CollectRows(rows, scanFollowUp)
 }
+
+// DueFollowUpsBatch is DueFollowUps on a batch.
+func (s *Service) DueFollowUpsBatch(b *pgx.Batch, ownerID int64, limit int) func() ([]FollowUp, error) {
+	return postgres.QueueRows(b, "due follow-ups", scanFollowUp, sqlDueFollowUps, ownerID, limit)
+}
+
+const sqlDueFollowUps = sqlSelectFollowUp + `
+WHERE f.done_at IS NULL AND ($1 = 0 OR f.owner_id = $1)
+ORDER BY f.due_at, f.id
+LIMIT $2`
 
 // ReassignLoop hands the loop of a ticket (its ownership and open
 // follow-up) to another rep, when the owner left or is away. Supervisors only.

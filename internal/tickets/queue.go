@@ -75,13 +75,39 @@ func (s *Store) Queue(ctx context.Context, a Actor, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("queue: %w", err)
 	}
+	return pageOf(list, f), nil
+}
+
+// QueueBatch is Queue on a batch. A bad filter queues nothing: the returned
+// function gives its error.
+func (s *Store) QueueBatch(b *pgx.Batch, a Actor, f Filter) func() (Page, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	sql, args, err := queueSQL(a, f)
+	if err != nil {
+		return func() (Page, error) { return Page{}, err }
+	}
+	rows := postgres.QueueRows(b, "queue", func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) }, sql, args...)
+	return func() (Page, error) {
+		list, err := rows()
+		if err != nil {
+			return Page{}, err
+		}
+		return pageOf(list, f), nil
+	}
+}
+
+// pageOf is a queue page of f.Limit tickets out of list (one more, when
+// there is a next page).
+func pageOf(list []Ticket, f Filter) Page {
 	var p Page
 	if len(list) > f.Limit {
 		list = list[:f.Limit]
 		p.Next = cursorOf(f.Sort, list[len(list)-1])
 	}
 	p.Tickets = list
-	return p, nil
+	return p
 }
 
 // queueSQL builds the queue query from whitelisted pieces and parameters.

@@ -52,14 +52,23 @@ RETURNING id`, userID, v.Name, v.Scope, v.Query, s.now()).Scan(&id)
 
 // Views lists a user's saved views by name.
 func (s *Store) Views(ctx context.Context, userID int64) ([]SavedView, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, name, scope, query FROM saved_views WHERE user_id = $1 ORDER BY name`, userID)
+	rows, err := s.db.Query(ctx, sqlViews, userID)
 	if err != nil {
 		return nil, fmt.Errorf("views: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (SavedView, error) {
-		var v SavedView
-		return v, r.Scan(&v.ID, &v.Name, &v.Scope, &v.Query)
-	})
+	return pgx.CollectRows(rows, scanView)
+}
+
+// ViewsBatch is Views on a batch.
+func (s *Store) ViewsBatch(b *pgx.Batch, userID int64) func() ([]SavedView, error) {
+	return postgres.QueueRows(b, "views", scanView, sqlViews, userID)
+}
+
+const sqlViews = `SELECT id, name, scope, query FROM saved_views WHERE user_id = $1 ORDER BY name`
+
+func scanView(r pgx.CollectableRow) (SavedView, error) {
+	var v SavedView
+	return v, r.Scan(&v.ID, &v.Name, &v.Scope, &v.Query)
 }
 
 // DeleteView removes one of the user's saved views.
