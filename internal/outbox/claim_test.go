@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/mail"
-	"strings"
 	"testing"
 	"time"
 
@@ -97,9 +96,12 @@ func TestMessageIDIsKeptAcrossAttempts(t *testing.T) {
 	if len(ids) != 2 || ids[0] == "" || ids[0] != ids[1] {
 		t.Fatalf("Message-IDs of the two attempts: %q", ids)
 	}
-	raw := string(compose(mustAddr(t, "desk@example.com"), mustAddr(t, "c@example.com"), Message{Subject: "s", Body: "b", MessageID: ids[0]}, time.Now()))
-	if !strings.Contains(raw, "Message-ID: <"+ids[0]+"@example.com>") {
-		t.Fatalf("composed mail does not carry the row's Message-ID:\n%s", raw)
+	raw, _, err := compose(mustAddr(t, "desk@example.com"), Message{To: "c@example.com", Subject: "s", Body: "b", MessageID: ids[0]}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := parseMail(t, raw).Header.Get("Message-ID"); got != "<"+ids[0]+"@example.com>" {
+		t.Fatalf("composed mail carries Message-ID %q, not the row's:\n%s", got, raw)
 	}
 }
 

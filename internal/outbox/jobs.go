@@ -337,7 +337,8 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	sendErr := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body, MessageID: m.MessageID})
+	sendErr := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
+		MessageID: m.MessageID, Auto: m.Kind != tickets.MailReply})
 	if sendErr != nil {
 		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
 			"kind", m.Kind, "attempt", m.Attempts, "err", sendErr)

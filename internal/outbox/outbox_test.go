@@ -2,20 +2,21 @@ package outbox
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/quotedprintable"
 	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	gomail "github.com/emersion/go-message/mail"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -28,15 +29,20 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// fakeSMTP is a real listener on 127.0.0.1 that speaks enough SMTP for
-// net/smtp: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT. While failing is set it
-// refuses MAIL FROM with a temporary error.
+// fakeSMTP is a real SMTP server (emersion/go-smtp) on 127.0.0.1 that
+// keeps what it is given. AUTH PLAIN is allowed in the clear (the sender
+// only does that to localhost). While failing is set it refuses MAIL FROM
+// with a temporary error.
 type fakeSMTP struct {
 	ln      net.Listener
+	server  *smtp.Server
 	failing atomic.Bool
 	mu      sync.Mutex
-	msgs    []string // raw DATA of each accepted mail
-	auths   []string // decoded AUTH PLAIN credentials
+	msgs    []string   // raw DATA of each accepted mail
+	rcpts   [][]string // RCPT TO of each accepted mail
+	froms   []string   // MAIL FROM of each accepted mail
+	tlsSeen []bool     // whether each accepted mail came over TLS
+	auths   []string   // AUTH PLAIN credentials, "\x00user\x00password"
 }
 
 func startFakeSMTP(t *testing.T) *fakeSMTP {
@@ -46,16 +52,13 @@ func startFakeSMTP(t *testing.T) *fakeSMTP {
 		t.Fatal(err)
 	}
 	f := &fakeSMTP{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(c)
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &fakeSession{f: f, conn: c}, nil }))
+	f.server = srv
+	srv.Domain = "fake.test"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = 30*time.Second, 30*time.Second
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
 	return f
 }
 
@@ -67,85 +70,126 @@ func (f *fakeSMTP) messages() []string {
 	return append([]string(nil), f.msgs...)
 }
 
-func (f *fakeSMTP) serve(c net.Conn) {
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	r := bufio.NewReader(c)
-	say := func(s string) { _, _ = io.WriteString(c, s+"\r\n") }
-	say("220 fake.test ESMTP")
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		line = strings.TrimRight(line, "\r\n")
-		verb := strings.ToUpper(strings.SplitN(line, " ", 2)[0])
-		switch verb {
-		case "EHLO":
-			say("250-fake.test")
-			say("250-8BITMIME")
-			say("250 AUTH PLAIN")
-		case "HELO":
-			say("250 fake.test")
-		case "AUTH":
-			parts := strings.Fields(line)
-			raw, _ := base64.StdEncoding.DecodeString(parts[len(parts)-1])
-			f.mu.Lock()
-			f.auths = append(f.auths, string(raw))
-			f.mu.Unlock()
-			say("235 2.7.0 Authentication successful")
-		case "MAIL":
-			if f.failing.Load() {
-				say("451 4.3.0 Mailbox temporarily unavailable")
-				continue
-			}
-			say("250 2.1.0 OK")
-		case "RCPT":
-			say("250 2.1.5 OK")
-		case "DATA":
-			say("354 End data with <CR><LF>.<CR><LF>")
-			var b strings.Builder
-			for {
-				l, err := r.ReadString('\n')
-				if err != nil {
-					return
-				}
-				if l == ".\r\n" {
-					break
-				}
-				b.WriteString(strings.TrimPrefix(l, "."))
-			}
-			f.mu.Lock()
-			f.msgs = append(f.msgs, b.String())
-			f.mu.Unlock()
-			say("250 2.0.0 queued")
-		case "RSET", "NOOP":
-			say("250 OK")
-		case "QUIT":
-			say("221 2.0.0 bye")
-			return
-		default:
-			say("502 5.5.2 command not recognized")
-		}
-	}
+// fakeSession is one SMTP session of fakeSMTP.
+type fakeSession struct {
+	f     *fakeSMTP
+	conn  *smtp.Conn
+	from  string
+	rcpts []string
 }
 
-// decoded parses a raw mail into its decoded subject and body.
-func decoded(t *testing.T, raw string) (subject, body string) {
+func (s *fakeSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+
+func (s *fakeSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		s.f.mu.Lock()
+		defer s.f.mu.Unlock()
+		s.f.auths = append(s.f.auths, identity+"\x00"+user+"\x00"+pass)
+		return nil
+	}), nil
+}
+
+func (s *fakeSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.f.failing.Load() {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Mailbox temporarily unavailable"}
+	}
+	s.from = from
+	return nil
+}
+
+func (s *fakeSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+
+func (s *fakeSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	s.f.msgs = append(s.f.msgs, string(b))
+	s.f.rcpts = append(s.f.rcpts, s.rcpts)
+	s.f.froms = append(s.f.froms, s.from)
+	_, overTLS := s.conn.TLSConnectionState()
+	s.f.tlsSeen = append(s.f.tlsSeen, overTLS)
+	return nil
+}
+
+func (s *fakeSession) Reset()        { s.from, s.rcpts = "", nil }
+func (s *fakeSession) Logout() error { return nil }
+
+// parseMail parses a raw mail with go-message, failing the test when it
+// cannot.
+func parseMail(t *testing.T, raw []byte) *gomail.Reader {
 	t.Helper()
-	m, err := mail.ReadMessage(strings.NewReader(raw))
+	r, err := gomail.CreateReader(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("parse mail: %v\n%s", err, raw)
 	}
-	subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	return r
+}
+
+// parsedMail is a sent mail taken apart: its header and the decoded text of
+// each part, by content type.
+type parsedMail struct {
+	Header gomail.Header
+	Parts  map[string]string
+	Types  []string // content types in order
+}
+
+// parse takes a raw mail apart, checking on the way that it is a
+// multipart/alternative of UTF-8 text parts and that no line is longer
+// than RFC 5322's 998 octets.
+func parse(t *testing.T, raw string) parsedMail {
+	t.Helper()
+	for i, l := range strings.Split(raw, "\r\n") {
+		if len(l) > 998 {
+			t.Fatalf("line %d is %d octets long (over 998): %.120q...", i+1, len(l), l)
+		}
+	}
+	r := parseMail(t, []byte(raw))
+	typ, _, err := r.Header.ContentType()
+	if err != nil || typ != "multipart/alternative" {
+		t.Fatalf("Content-Type %q (%v), want multipart/alternative", typ, err)
+	}
+	p := parsedMail{Header: r.Header, Parts: map[string]string{}}
+	for {
+		part, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("read part: %v", err)
+		}
+		h, ok := part.Header.(*gomail.InlineHeader)
+		if !ok {
+			t.Fatalf("part %T is not inline", part.Header)
+		}
+		ct, params, _ := h.ContentType()
+		if params["charset"] != "utf-8" {
+			t.Errorf("%s part charset %q", ct, params["charset"])
+		}
+		b, err := io.ReadAll(part.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Parts[ct] = strings.ReplaceAll(string(b), "\r\n", "\n")
+		p.Types = append(p.Types, ct)
+	}
+	return p
+}
+
+// decoded parses a raw mail into its decoded subject and plain-text body.
+func decoded(t *testing.T, raw string) (subject, body string) {
+	t.Helper()
+	p := parse(t, raw)
+	subject, err := p.Header.Subject()
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return subject, string(b)
+	return subject, p.Parts["text/plain"]
 }
 
 type bundle struct {
@@ -272,6 +316,13 @@ func TestWorkerSendsThroughSMTP(t *testing.T) {
 	}
 	if !strings.Contains(msgs[0], "To: <minh.anh@example.com>") || !strings.Contains(msgs[0], "From: \"Loopdesk\" <support@example.com>") {
 		t.Errorf("headers:\n%s", msgs[0])
+	}
+	p := parse(t, msgs[0])
+	if !strings.Contains(p.Parts["text/html"], `<html lang="fi">`) || !strings.Contains(p.Parts["text/html"], `<a href="https://desk.example.com/status/`) {
+		t.Errorf("HTML part is not the Finnish confirmation with its link:\n%s", p.Parts["text/html"])
+	}
+	if p.Header.Get("Auto-Submitted") != "auto-replied" {
+		t.Errorf("a confirmation without Auto-Submitted: auto-replied:\n%s", msgs[0])
 	}
 	srv.mu.Lock()
 	auths := srv.auths
@@ -461,11 +512,7 @@ func TestSendErrorsNeverShowThePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	serve := func(c net.Conn) {
 		defer c.Close()
 		r := bufio.NewReader(c)
 		_, _ = io.WriteString(c, "220 echo\r\n")
@@ -484,6 +531,15 @@ func TestSendErrorsNeverShowThePassword(t *testing.T) {
 				_, _ = io.WriteString(c, "221 bye\r\n")
 				return
 			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
 		}
 	}()
 	s, err := NewSMTPSender(SMTPConfig{Addr: ln.Addr().String(), User: "desk", Password: "hunter2-long", From: "a@example.com"})

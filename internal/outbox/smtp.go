@@ -1,31 +1,46 @@
 package outbox
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"mime"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"net/smtp"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
 
 // Message is one mail to send.
 type Message struct {
-	To      string
+	// From is this mail's From ("Billing <billing@example.com>"); "" for the
+	// sender's configured From.
+	From string
+	To   string
+	// Cc are more recipients, named in the Cc header (a ticket's persistent CC).
+	Cc      []string
 	Subject string
-	Body    string // plain text, UTF-8
+	Body    string // plain text, UTF-8, signature included
+	// HTML is the same text as an HTML document (escaped by html/template);
+	// "" makes one from Body.
+	HTML string
+	// Lang is the mail's language (the HTML's lang attribute); "" for en.
+	Lang string
 	// MessageID is the left part of the Message-ID header (the From domain
 	// is the right part): the same on every attempt of one outbox row, so a
 	// receiver can drop a copy sent twice. "" makes a random one.
 	MessageID string
+	// InReplyTo and References are whole Message-IDs without angle brackets,
+	// so that the customer's mail program groups the conversation.
+	InReplyTo  string
+	References []string
+	// Auto marks mail no person typed (confirmations, status links,
+	// surveys): it carries Auto-Submitted: auto-replied, and asks Exchange
+	// for no automatic answers at all.
+	Auto bool
 }
 
 // Sender delivers a message. A nil Sender means no SMTP is configured: mail
@@ -87,13 +102,15 @@ func (c SMTPConfig) Validate() error {
 	return nil
 }
 
-// SMTPSender sends through one SMTP server: STARTTLS when the server offers
-// it, AUTH PLAIN when a user is set (net/smtp refuses to send a password in
-// the clear except to localhost).
+// SMTPSender sends through one SMTP server with emersion/go-smtp's client:
+// implicit TLS on port 465, else STARTTLS when the server offers it; AUTH
+// PLAIN when a user is set, refused over a connection in the clear except
+// to localhost.
 type SMTPSender struct {
 	cfg     SMTPConfig
 	from    *mail.Address
 	timeout time.Duration
+	tls     *tls.Config // nil: verify the server's name with the system roots
 }
 
 // NewSMTPSender returns a sender for cfg, which must be Configured and valid.
@@ -118,55 +135,44 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 }
 
 func (s *SMTPSender) send(ctx context.Context, m Message) error {
-	to, err := mail.ParseAddress(m.To)
-	if err != nil {
-		return fmt.Errorf("recipient %q: %w", m.To, err)
+	from := s.from
+	if strings.TrimSpace(m.From) != "" {
+		a, err := mail.ParseAddress(m.From)
+		if err != nil {
+			return fmt.Errorf("from %q: %w", m.From, err)
+		}
+		from = a
 	}
-	host, _, _ := net.SplitHostPort(s.cfg.Addr)
+	raw, rcpts, err := compose(from, m, time.Now())
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(s.cfg.Addr)
 	deadline := time.Now().Add(s.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	dialer := net.Dialer{Deadline: deadline}
-	conn, err := dialer.DialContext(ctx, "tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("smtp connect: %w", err)
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	tlsConfig := s.tls
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 	}
-	_ = conn.SetDeadline(deadline)
-	c, err := smtp.NewClient(conn, host)
+	c, encrypted, err := s.dial(ctx, deadline, port, tlsConfig)
 	if err != nil {
-		conn.Close()
-		return fmt.Errorf("smtp greeting: %w", err)
+		return err
 	}
 	defer c.Close()
-	if err := c.Hello("localhost"); err != nil {
-		return fmt.Errorf("smtp hello: %w", err)
-	}
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
-			return fmt.Errorf("smtp starttls: %w", err)
-		}
-	}
 	if s.cfg.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", s.cfg.User, s.cfg.Password, host)); err != nil {
+		if !encrypted && !isLocalhost(host) {
+			return errors.New("smtp auth: refusing to send the password over a connection without TLS")
+		}
+		if err := c.Auth(sasl.NewPlainClient("", s.cfg.User, s.cfg.Password)); err != nil {
 			return fmt.Errorf("smtp auth: %w", err)
 		}
 	}
-	if err := c.Mail(s.from.Address); err != nil {
-		return fmt.Errorf("smtp mail from: %w", err)
-	}
-	if err := c.Rcpt(to.Address); err != nil {
-		return fmt.Errorf("smtp rcpt to: %w", err)
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("smtp data: %w", err)
-	}
-	if _, err := w.Write(compose(s.from, to, m, time.Now())); err != nil {
-		return fmt.Errorf("smtp write: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("smtp data end: %w", err)
+	if err := c.SendMail(from.Address, rcpts, strings.NewReader(string(raw))); err != nil {
+		return fmt.Errorf("smtp send: %w", err)
 	}
 	if err := c.Quit(); err != nil {
 		return fmt.Errorf("smtp quit: %w", err)
@@ -174,35 +180,61 @@ func (s *SMTPSender) send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// compose builds an RFC 5322 message: UTF-8 subject as an encoded word,
-// quoted-printable body, CRLF line ends.
-func compose(from, to *mail.Address, m Message, now time.Time) []byte {
-	var b bytes.Buffer
-	id := m.MessageID
-	if id == "" || strings.ContainsAny(id, "<>@ \r\n") {
-		raw := make([]byte, 12)
-		_, _ = rand.Read(raw)
-		id = hex.EncodeToString(raw)
+// dial connects and says hello: implicit TLS on port 465, else STARTTLS
+// when the server offers it. A server without STARTTLS is dialled again and
+// spoken to in the clear (go-smtp's client cannot upgrade a connection after
+// its hello); a failed TLS handshake is an error, never a fallback.
+func (s *SMTPSender) dial(ctx context.Context, deadline time.Time, port string, tlsConfig *tls.Config) (*smtp.Client, bool, error) {
+	connect := func() (net.Conn, error) {
+		dialer := net.Dialer{Deadline: deadline}
+		conn, err := dialer.DialContext(ctx, "tcp", s.cfg.Addr)
+		if err != nil {
+			return nil, fmt.Errorf("smtp connect: %w", err)
+		}
+		// The client sets its own per-command deadlines; closing the
+		// connection when ctx ends bounds the whole exchange.
+		context.AfterFunc(ctx, func() { conn.Close() })
+		return conn, nil
 	}
-	domain := "loopdesk.invalid"
-	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
-		domain = from.Address[at+1:]
+	timeouts := func(c *smtp.Client) *smtp.Client {
+		c.CommandTimeout, c.SubmissionTimeout = time.Until(deadline), time.Until(deadline)
+		return c
 	}
-	subject := strings.Join(strings.Fields(m.Subject), " ")
-	hdr := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
-	hdr("From", from.String())
-	hdr("To", to.String())
-	hdr("Subject", mime.QEncoding.Encode("utf-8", subject))
-	hdr("Date", now.Format(time.RFC1123Z))
-	hdr("Message-ID", "<"+id+"@"+domain+">")
-	hdr("MIME-Version", "1.0")
-	hdr("Content-Type", "text/plain; charset=utf-8")
-	hdr("Content-Transfer-Encoding", "quoted-printable")
-	b.WriteString("\r\n")
-	qp := quotedprintable.NewWriter(&b)
-	body := strings.ReplaceAll(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\n", "\r\n")
-	_, _ = qp.Write([]byte(body))
-	_ = qp.Close()
-	b.WriteString("\r\n")
-	return b.Bytes()
+	conn, err := connect()
+	if err != nil {
+		return nil, false, err
+	}
+	if port == "465" {
+		c := timeouts(smtp.NewClient(tls.Client(conn, tlsConfig)))
+		if err := c.Hello("localhost"); err != nil {
+			c.Close()
+			return nil, false, fmt.Errorf("smtp hello: %w", err)
+		}
+		return c, true, nil
+	}
+	c, err := smtp.NewClientStartTLS(conn, tlsConfig)
+	if err == nil {
+		return timeouts(c), true, nil
+	}
+	if !strings.Contains(err.Error(), "support STARTTLS") {
+		return nil, false, fmt.Errorf("smtp starttls: %w", err)
+	}
+	if conn, err = connect(); err != nil {
+		return nil, false, err
+	}
+	c = timeouts(smtp.NewClient(conn))
+	if err := c.Hello("localhost"); err != nil {
+		c.Close()
+		return nil, false, fmt.Errorf("smtp hello: %w", err)
+	}
+	return c, false, nil
+}
+
+// isLocalhost reports whether host is this machine (as net/smtp judges it).
+func isLocalhost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -15,9 +15,13 @@ import (
 // customer's language when it sends.
 const (
 	mailConfirmation = "confirmation"
-	mailReply        = "reply"
+	mailReply        = MailReply
 	mailStatusLink   = "status_link"
 )
+
+// MailReply is the kind of a rep's public reply, the one mail a person
+// typed; every other kind is sent by the desk on its own.
+const MailReply = "reply"
 
 // StatusTokenPlaceholder stands in queued mail data for a status-link
 // token. A token opens the customer's ticket, so none is ever stored
