@@ -29,9 +29,15 @@ func (e *env) openStream(c *http.Client, after string) <-chan sseMessage {
 // openStreamAt opens the event stream of the instance srv serving at base.
 func openStreamAt(t *testing.T, base string, srv *Server, c *http.Client, after string) <-chan sseMessage {
 	t.Helper()
+	return openStreamURL(t, base+"/events", srv, c, after)
+}
+
+// openStreamURL opens the event stream at address u (a page's sse-connect).
+func openStreamURL(t *testing.T, u string, srv *Server, c *http.Client, after string) <-chan sseMessage {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	if after != "" {
 		req.Header.Set("Last-Event-ID", after)
@@ -335,5 +341,43 @@ func TestFollowAndMentionReachTheBell(t *testing.T) {
 		if !strings.Contains(page.Body, vi.T(id)) {
 			t.Errorf("notifications lack %q", vi.T(id))
 		}
+	}
+}
+
+var sseConnect = regexp.MustCompile(`sse-connect="(/events[^"]*)"`)
+
+// TestStreamStartsWherePageWasRead: a page names the live position it was
+// read at in its stream's address; a change made after the page was read
+// but before its stream connects comes down that stream, with no reset,
+// both before this instance heard anything and after.
+func TestStreamStartsWherePageWasRead(t *testing.T) {
+	e := setup(t)
+	rep, sup := e.users[staff.RoleRep], e.users[staff.RoleSupervisor]
+	e.srv.live.Start()
+	select {
+	case <-e.srv.live.Ready():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the live hub never listened")
+	}
+	// The supervisor's stream witnesses that this instance heard each change
+	// before the rep's stream connects.
+	witness := e.openStream(e.login(staff.RoleSupervisor), "")
+	c := e.login(staff.RoleRep)
+	for i, path := range []string{"/queue/team", "/"} {
+		page := e.get(c, path)
+		m := sseConnect.FindStringSubmatch(page.Body)
+		if m == nil || !strings.Contains(m[1], "?last=") {
+			t.Fatalf("%s: the stream's address %v names no position", path, m)
+		}
+		tk, _, err := e.tickets.Create(t.Context(), actorOf(&sup), tickets.NewTicket{CustomerName: "Aino", Subject: "Between",
+			Body: "Made after the page was read", Channel: "phone", Priority: tickets.PriorityNormal, TeamID: rep.TeamIDs[0]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		event := "ticket-" + strconv.FormatInt(tk.ID, 10)
+		expect(t, witness, event)
+		u := e.http.URL + strings.ReplaceAll(m[1], "&amp;", "&")
+		t.Logf("change %d: page read at %s", i, m[1])
+		expect(t, openStreamURL(t, u, e.srv, c, ""), event, "reset")
 	}
 }

@@ -26,6 +26,7 @@ const (
 	ctxRequestID ctxKey = iota
 	ctxUser
 	ctxNav
+	ctxLiveFrom
 )
 
 func requestID(ctx context.Context) string {
@@ -170,6 +171,9 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// The live position comes before anything the page reads: its
+		// stream replays every change after it (views.Page.LiveFrom).
+		from := s.live.Position()
 		u, err := s.staff.Get(r.Context(), id)
 		if apperr.Is(err, apperr.NotFound) || (err == nil && (!u.Active || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessionEpochKey))) {
 			_ = s.sessions.Destroy(r.Context())
@@ -180,7 +184,7 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), ctxUser, &u)
+		ctx := context.WithValue(context.WithValue(r.Context(), ctxUser, &u), ctxLiveFrom, from)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, ctxNav, &navCounts{})))
 	})
 }

@@ -42,6 +42,7 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 		Asset:  s.assets.url,
 		Path:   r.URL.RequestURI(),
 	}
+	p.LiveFrom, _ = r.Context().Value(ctxLiveFrom).(string)
 	if p.User != nil {
 		nav, _ := r.Context().Value(ctxNav).(*navCounts)
 		if nav == nil || !nav.queued {

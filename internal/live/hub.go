@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,9 +106,16 @@ type Hub struct {
 	// listened is set once the hub has listened: a later connection has
 	// missed what was sent in between.
 	listened bool
-	cancel   context.CancelFunc
-	done     chan struct{}
-	closed   bool
+	// listening: the hub hears changes now. epoch counts its connections,
+	// nonce tells this hub from other instances' (Position), trimmed says
+	// the ring lost its oldest deliveries of this epoch.
+	listening bool
+	epoch     int
+	nonce     string
+	trimmed   bool
+	cancel    context.CancelFunc
+	done      chan struct{}
+	closed    bool
 }
 
 // ringSize is how many deliveries a reconnecting stream can catch up on;
@@ -124,10 +133,11 @@ func NewHub(db *pgxpool.Pool, log *slog.Logger) *Hub {
 		lookup: func(ctx context.Context, id int64) (tickets.Ticket, error) {
 			return tickets.GetTx(ctx, db, id, false)
 		},
-		log:  log,
-		subs: map[*Sub]struct{}{},
-		seen: map[int64]tickets.Ticket{},
-		up:   make(chan struct{}),
+		log:   log,
+		nonce: strconv.FormatInt(rand.Int64N(1<<62), 36),
+		subs:  map[*Sub]struct{}{},
+		seen:  map[int64]tickets.Ticket{},
+		up:    make(chan struct{}),
 	}
 }
 
@@ -176,10 +186,31 @@ func (h *Hub) Close() {
 	}
 }
 
+// Position is where the stream stands now, for a page to start its stream
+// from: it names the last delivery heard, or (none yet) the start of this
+// hub's listening, so that a stream opened with it as its last event id
+// gets every change made after the page read what it shows. Take it before
+// reading. "" when the hub does not listen yet (it starts listening here).
+func (h *Hub) Position() string {
+	h.Start()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case !h.listening:
+		return ""
+	case len(h.ring) > 0:
+		return strconv.FormatInt(h.ring[len(h.ring)-1].ID, 10)
+	}
+	return h.startToken()
+}
+
+// startToken names the start of this hub's current listening connection.
+func (h *Hub) startToken() string { return "s" + h.nonce + "." + strconv.Itoa(h.epoch) }
+
 // Subscribe opens a stream for a. after is the last event id the browser
-// saw ("" for a new stream): what it missed since is returned in backlog, or
-// reset is true when that is no longer known here (too old, another
-// instance's gap), and the browser should reload what it shows.
+// saw, or a Position ("" for a new stream): what it missed since is returned
+// in backlog, or reset is true when that is no longer known here (too old,
+// another instance's gap), and the browser should reload what it shows.
 func (h *Hub) Subscribe(a tickets.Actor, after string) (s *Sub, backlog []Delivery, reset bool) {
 	h.Start()
 	h.mu.Lock()
@@ -193,9 +224,13 @@ func (h *Hub) Subscribe(a tickets.Actor, after string) (s *Sub, backlog []Delive
 	if after == "" {
 		return s, nil, false
 	}
-	id, err := strconv.ParseInt(after, 10, 64)
-	i := slices.IndexFunc(h.ring, func(d Delivery) bool { return d.ID == id })
-	if err != nil || i < 0 {
+	i := -1 // the start of this connection's deliveries
+	if !strings.HasPrefix(after, "s") {
+		id, err := strconv.ParseInt(after, 10, 64)
+		if i = slices.IndexFunc(h.ring, func(d Delivery) bool { return d.ID == id }); err != nil || i < 0 {
+			return s, nil, true
+		}
+	} else if after != h.startToken() || h.trimmed || !h.listening {
 		return s, nil, true
 	}
 	for _, d := range h.ring[i+1:] {
@@ -243,6 +278,7 @@ func (h *Hub) run(ctx context.Context) {
 		h.log.Warn("live updates: listener lost; reconnecting", "err", err, "in", backoff)
 		h.mu.Lock()
 		h.up = make(chan struct{})
+		h.listening = false
 		h.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -271,8 +307,9 @@ func (h *Hub) listen(ctx context.Context) error {
 	// Anything sent while nobody listened is lost: streams start over,
 	// and no id from before can be resumed.
 	reconnect := h.listened
-	h.listened = true
-	h.ring = h.ring[:0]
+	h.listened, h.listening = true, true
+	h.epoch++
+	h.ring, h.trimmed = h.ring[:0], false
 	close(h.up)
 	h.mu.Unlock()
 	if reconnect {
@@ -324,6 +361,7 @@ func (h *Hub) deliver(ctx context.Context, e Event) {
 	}
 	if len(h.ring) == ringSize {
 		h.ring = slices.Delete(h.ring, 0, ringSize/4)
+		h.trimmed = true
 	}
 	h.ring = append(h.ring, d)
 	h.mu.Unlock()

@@ -344,3 +344,32 @@ WHERE datname = current_database() AND query = 'LISTEN `+live.Channel+`'`); err 
 	other := ticketstest.Create(d.ctx, t, d.store, d.repA, tickets.NewTicket{})
 	next(t, s, ticketEvent(other.ID, "ticket.created"))
 }
+
+// TestHubPositionReplaysFromThere: a position taken before anything was
+// heard, and one taken after, both replay what came after them; another
+// instance's start of listening is not this one's, and asks for a reset.
+func TestHubPositionReplaysFromThere(t *testing.T) {
+	d := setup(t)
+	h := newHub(t, d.db)
+	other := newHub(t, d.db)
+	w, _, _ := h.Subscribe(d.sup, "")
+	var first string
+	for i := range 2 {
+		pos := h.Position()
+		if i == 0 {
+			first = pos
+		}
+		if pos == "" {
+			t.Fatal("a listening hub has no position")
+		}
+		tk := ticketstest.Create(d.ctx, t, d.store, d.repA, tickets.NewTicket{})
+		next(t, w, ticketEvent(tk.ID, "ticket.created"))
+		_, backlog, reset := h.Subscribe(d.repA, pos)
+		if reset || !slices.ContainsFunc(backlog, ticketEvent(tk.ID, "ticket.created")) {
+			t.Fatalf("from %s: reset %v, backlog %d; want the new ticket %d", pos, reset, len(backlog), tk.ID)
+		}
+	}
+	if _, _, reset := other.Subscribe(d.repA, first); !reset {
+		t.Fatalf("another instance's start position %s: no reset", first)
+	}
+}

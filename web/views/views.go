@@ -23,6 +23,9 @@ type Page struct {
 	Path     string                   // current path, to return to after switching language
 	NavBadge map[string]int           // counts beside nav entries
 	Unread   int                      // unread notifications (the bell)
+	// LiveFrom is where the page's event stream starts: the live position
+	// taken before the page read anything ("" opens it fresh).
+	LiveFrom string
 
 	// Head adds elements to the page's head: the help centre's stylesheet,
 	// canonical address and translations (selfserve).
