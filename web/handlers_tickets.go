@@ -141,6 +141,8 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	ctx := r.Context()
 	a := actorOf(currentUser(ctx))
 	v := views.TicketView{Ticket: t}
+	// mailin2: "Show images" of one HTML mail (?images=<message id>).
+	v.ShowImages, _ = strconv.ParseInt(r.URL.Query().Get("images"), 10, 64)
 	// The page's plain reads go to Postgres in one round trip.
 	var b pgx.Batch
 	thread := s.tickets.MessagesBatch(&b, t.ID, true)

@@ -114,6 +114,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/settings/tokens/{id}/revoke", s.handleTokenRevoke)
 			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
 			r.Get("/tickets/{id}/attachments/{aid}", s.handleAttachment)
+			r.Get("/tickets/{id}/messages/{mid}/html", s.handleMessageHTML) // the frame of a customer's HTML mail
 			// --- end rep ticket routes ---
 			// --- canned replies (reps read and insert them) ---
 			r.Get("/canned", s.handleCanned)

@@ -118,6 +118,8 @@ var routeTable = []struct {
 	{"POST", "/settings/tokens/{id}/revoke", "/settings/tokens/999999/revoke", rep, 404, 0}, // no such token
 	// attachments: no such attachment (the download of a real one is in handlers_attachments_test.go)
 	{"GET", "/tickets/{id}/attachments/{aid}", "/tickets/1/attachments/999999", rep, 404, 0},
+	// mailin2: the frame of a customer's HTML mail; no such message (a real one in handlers_mailhtml_test.go)
+	{"GET", "/tickets/{id}/messages/{mid}/html", "/tickets/1/messages/999999/html", rep, 404, 0},
 	// --- end rep ticket routes ---
 	// --- canned replies ---
 	// Reps read the list and insert into a reply (an empty choice is 422);

@@ -108,7 +108,7 @@ func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result,
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
 		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID,
-		Attachments: m.Attachments, Skipped: m.Skipped,
+		Attachments: m.Attachments, Skipped: m.Skipped, HTML: m.HTML, RemoteImages: m.RemoteImages,
 	})
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {

@@ -46,6 +46,11 @@ type Message struct {
 	// Auto is why the mail was written by a machine (auto-reply, list, bounce),
 	// "" when a person wrote it. Automatic mail is never filed.
 	Auto string
+	// HTML is the mail's HTML part, sanitised (SanitizeHTML), "" when it has
+	// none or it is over MaxHTMLBytes; RemoteImages says it shows images
+	// from the internet.
+	HTML         string
+	RemoteImages bool
 }
 
 var (
@@ -94,6 +99,11 @@ func Parse(raw []byte) (Message, error) {
 	m.Auto = autoReason(env, m.FromEmail)
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
+	if env.HTML != "" {
+		if h := SanitizeHTML(env.HTML); h != "" && len(h) <= MaxHTMLBytes {
+			m.HTML, m.RemoteImages = h, RemoteImages(h)
+		}
+	}
 	return m, nil
 }
 
@@ -154,19 +164,19 @@ func autoReason(env *enmime.Envelope, from string) string {
 func attachments(env *enmime.Envelope) (kept []tickets.NewAttachment, skipped []string) {
 	parts := append(append([]*enmime.Part{}, env.Attachments...), env.Inlines...)
 	for _, p := range env.OtherParts {
-		if p.FileName != "" {
+		if p.FileName != "" || inlineImage(p) {
 			parts = append(parts, p)
 		}
 	}
 	for _, p := range parts {
-		if p.Disposition == "inline" && p.FileName == "" {
+		if p.Disposition == "inline" && p.FileName == "" && !inlineImage(p) {
 			continue
 		}
 		name := p.FileName
 		if name == "" {
 			name = "attachment"
 		}
-		a := tickets.NewAttachment{Filename: name, Data: p.Content}
+		a := tickets.NewAttachment{Filename: name, Data: p.Content, ContentID: strings.Trim(p.ContentID, "<> ")}
 		if len(kept) >= tickets.MaxEmailAttachments || a.Validate() != nil {
 			if s := tickets.SanitizeFilename(name); s != "" {
 				name = s
@@ -177,6 +187,12 @@ func attachments(env *enmime.Envelope) (kept []tickets.NewAttachment, skipped []
 		kept = append(kept, a)
 	}
 	return kept, skipped
+}
+
+// inlineImage reports whether p is an image the HTML part shows by its
+// Content-ID (cid:), kept as an attachment even without a file name.
+func inlineImage(p *enmime.Part) bool {
+	return p.ContentID != "" && strings.HasPrefix(strings.ToLower(p.ContentType), "image/")
 }
 
 // quoteHeaders start the quoted original in the reply styles of common mail

@@ -41,13 +41,14 @@ func TestParse(t *testing.T) {
 				Subject: "Broken kettle", Body: "It leaks.\n\nBen", Locale: "en"},
 		},
 		{
-			name: "HTML only becomes plain text, no markup kept",
+			name: "HTML only becomes plain text; the HTML is kept sanitised",
 			raw: eml("From: ann@example.com", "Subject: Hi", "Message-ID: <h1@example.com>",
 				"Content-Type: text/html; charset=utf-8", "",
 				`<html><body><p>Hello <b>desk</b>,</p><script>alert(1)</script><p>my order <a href="https://shop.example/o/7">#7</a> is late.</p></body></html>`),
 			want: Message{MessageID: "h1@example.com", FromEmail: "ann@example.com", Subject: "Hi", Locale: "en",
 				// enmime's html2text: emphasis as *...*, links as text (URL); scripts dropped.
-				Body: "Hello *desk* ,\n\nmy order #7 ( https://shop.example/o/7 ) is late."},
+				Body: "Hello *desk* ,\n\nmy order #7 ( https://shop.example/o/7 ) is late.",
+				HTML: `<p>Hello <b>desk</b>,</p><p>my order <a href="https://shop.example/o/7" rel="nofollow noreferrer noopener" target="_blank">#7</a> is late.</p>`},
 		},
 		{
 			name: "multipart with an allowed and a disallowed attachment",

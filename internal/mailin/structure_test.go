@@ -48,7 +48,9 @@ func TestParseRefusesTooComplexMail(t *testing.T) {
 	}{
 		{"nested to the limit", nestingBomb(MaxMIMEDepth), true},
 		{"nested one level too deep", nestingBomb(MaxMIMEDepth + 1), false},
+		{"nesting bomb 4000 (7.6 s of CPU before the pre-scan)", nestingBomb(4000), false},
 		{"nesting bomb 5000", nestingBomb(5000), false},
+		{"nesting bomb 8000 (never filed before the pre-scan)", nestingBomb(8000), false},
 		// enmime finds a level's first delimiter anywhere in a preamble line.
 		{"nesting bomb with delimiters inside preamble lines", bytes.ReplaceAll(nestingBomb(300), []byte("\r\n--b"), []byte("\r\nsee --b")), false},
 		{"parts up to the limit", manyParts(MaxMIMEParts), true},

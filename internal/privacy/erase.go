@@ -89,6 +89,9 @@ SELECT DISTINCT w FROM (
 			args []any
 		}{
 			{"messages", `UPDATE messages SET body = $3 WHERE (ticket_id = ANY($1) OR author_customer_id = $2) AND body <> $3`, []any{ids, id, Erased}},
+			{"mail html", `
+UPDATE message_email SET html = '', cids = '{}', remote_images = false
+WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ANY($1) OR author_customer_id = $2) AND html <> ''`, []any{ids, id}},
 			{"attachments", `DELETE FROM attachments WHERE ticket_id = ANY($1)`, []any{ids}},
 			{"tickets", `
 UPDATE tickets SET subject = $2, order_ref = '', custom_fields = '{}', version = version + 1

@@ -83,7 +83,8 @@ func seed(t *testing.T, b bundle) (customerID int64, other tickets.Ticket) {
 		t.Fatal(err)
 	}
 	if _, err := b.tickets.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "zebulon-1@example.org", FromName: name, FromEmail: email,
-		Subject: "Re: parcel", Body: "Still nothing, " + msgWord + ".", TicketNumber: web.ID}); err != nil {
+		Subject: "Re: parcel", Body: "Still nothing, " + msgWord + ".", TicketNumber: web.ID,
+		HTML: "<p>Still nothing, <b>" + msgWord + "</b>.</p>", Auth: tickets.MailAuth{DMARC: "pass"}}); err != nil {
 		t.Fatal(err)
 	}
 	phoneTicket := ticketstest.Create(b.ctx, t, b.tickets, b.rep, tickets.NewTicket{CustomerID: customerID, Subject: "Call back",

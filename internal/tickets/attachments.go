@@ -45,6 +45,9 @@ var attachmentTypes = map[string][]string{
 type NewAttachment struct {
 	Filename string // as the browser gave it: sanitised before it is stored
 	Data     []byte
+	// ContentID is a mail's inline image's Content-ID (without angle
+	// brackets), which its HTML names as cid:; "" otherwise.
+	ContentID string
 }
 
 // Attachment is a stored file's metadata; Data is filled only by Attachment.

@@ -50,7 +50,24 @@ type InboundEmail struct {
 	// Skipped names the files that were not kept (type, size, count); each
 	// gets a ticket.email_attachment_skipped event the reps see.
 	Skipped []string
+	// HTML is the mail's HTML part, already sanitised (mailin.SanitizeHTML),
+	// "" when it has none; RemoteImages says it shows images from the
+	// internet. Its cid: images are the Attachments with a ContentID.
+	HTML         string
+	RemoteImages bool
+	// Auth is the sender authentication our MX found, empty when unknown.
+	Auth MailAuth
 }
+
+// MailAuth is the result of the sender-authentication checks (SPF, DKIM,
+// DMARC) of a mail, as our MX recorded them in Authentication-Results:
+// "pass", "fail", "none", "softfail", ... ; "" when not checked.
+type MailAuth struct {
+	SPF, DKIM, DMARC string
+}
+
+// Known reports whether any check was recorded.
+func (a MailAuth) Known() bool { return a.SPF != "" || a.DKIM != "" || a.DMARC != "" }
 
 // EmailOutcome says what filing a mail did.
 type EmailOutcome string
@@ -144,6 +161,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 				return err
 			}
 		}
+		if err := recordMailPartsTx(ctx, tx, msgID, m); err != nil {
+			return err
+		}
 		for _, name := range m.Skipped {
 			if err := RecordEventTx(ctx, tx, now, res.TicketID, 0, "ticket.email_attachment_skipped", map[string]any{"new": name}); err != nil {
 				return err
@@ -158,6 +178,64 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 		return EmailResult{}, err
 	}
 	return res, nil
+}
+
+// sqlInsertMessageEmail keeps a mail's HTML and authentication results
+// beside its message; cids maps Content-IDs to the attachments of the
+// message, which were inserted in the order of the mail's attachments.
+const sqlInsertMessageEmail = `
+INSERT INTO message_email (message_id, html, cids, remote_images, spf, dkim, dmarc)
+SELECT $1, $2,
+       coalesce((SELECT jsonb_object_agg(c.cid, a.id)
+                 FROM unnest($3::text[]) WITH ORDINALITY AS c(cid, ord)
+                 JOIN (SELECT id, row_number() OVER (ORDER BY id) AS ord FROM attachments WHERE message_id = $1) a
+                   ON a.ord = c.ord
+                 WHERE c.cid <> ''), '{}'),
+       $4, $5, $6, $7`
+
+// recordMailPartsTx stores what mail message msgID has beyond its text.
+func recordMailPartsTx(ctx context.Context, tx pgx.Tx, msgID int64, m InboundEmail) error {
+	if m.HTML == "" && !m.Auth.Known() {
+		return nil
+	}
+	cids := make([]string, len(m.Attachments))
+	for i, a := range m.Attachments {
+		cids[i] = a.ContentID
+	}
+	if _, err := tx.Exec(ctx, sqlInsertMessageEmail, msgID, m.HTML, cids, m.RemoteImages,
+		m.Auth.SPF, m.Auth.DKIM, m.Auth.DMARC); err != nil {
+		return fmt.Errorf("record mail parts: %w", err)
+	}
+	return nil
+}
+
+// MessageHTML is a mail's HTML for display, with its inline images'
+// attachments by Content-ID.
+type MessageHTML struct {
+	HTML         string
+	CIDs         map[string]int64
+	RemoteImages bool
+}
+
+// sqlMessageHTML reads the HTML of a public message of ticket $1.
+const sqlMessageHTML = `
+SELECT e.html, e.cids, e.remote_images
+FROM message_email e JOIN messages m ON m.id = e.message_id
+WHERE e.message_id = $2 AND m.ticket_id = $1 AND e.html <> ''`
+
+// MessageHTML returns the HTML of message messageID of ticket ticketID;
+// NotFound when it has none. The caller has checked that the viewer may
+// see the ticket.
+func (s *Store) MessageHTML(ctx context.Context, ticketID, messageID int64) (MessageHTML, error) {
+	var h MessageHTML
+	err := s.db.QueryRow(ctx, sqlMessageHTML, ticketID, messageID).Scan(&h.HTML, &h.CIDs, &h.RemoteImages)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return h, apperr.New(apperr.NotFound, "error_not_found")
+	}
+	if err != nil {
+		return h, fmt.Errorf("message html %d: %w", messageID, err)
+	}
+	return h, nil
 }
 
 // emailThreadTx returns the ticket m replies to, or 0 when it starts a new

@@ -353,10 +353,13 @@ func (s *Store) Get(ctx context.Context, a Actor, id int64) (Ticket, error) {
 
 const sqlSelectMessages = `
 SELECT m.id, m.ticket_id, m.kind, coalesce(m.author_user_id, 0),
-       coalesce(u.name, c.name, ''), m.author_customer_id IS NOT NULL, m.body, m.created_at
+       coalesce(u.name, c.name, ''), m.author_customer_id IS NOT NULL, m.body, m.created_at,
+       coalesce(e.html <> '', false), coalesce(e.remote_images, false),
+       coalesce(e.spf, ''), coalesce(e.dkim, ''), coalesce(e.dmarc, '')
 FROM messages m
 LEFT JOIN users u ON u.id = m.author_user_id
 LEFT JOIN customers c ON c.id = m.author_customer_id
+LEFT JOIN message_email e ON e.message_id = m.id
 WHERE m.ticket_id = $1 AND ($2 OR m.kind = 'public')
 ORDER BY m.id`
 
@@ -372,7 +375,8 @@ func (s *Store) Messages(ctx context.Context, id int64, withInternal bool) ([]Me
 
 func scanMessage(r pgx.CollectableRow) (Message, error) {
 	var m Message
-	return m, r.Scan(&m.ID, &m.TicketID, &m.Kind, &m.AuthorID, &m.AuthorName, &m.FromCustomer, &m.Body, &m.CreatedAt)
+	return m, r.Scan(&m.ID, &m.TicketID, &m.Kind, &m.AuthorID, &m.AuthorName, &m.FromCustomer, &m.Body, &m.CreatedAt,
+		&m.HasHTML, &m.RemoteImages, &m.Auth.SPF, &m.Auth.DKIM, &m.Auth.DMARC)
 }
 
 const sqlSelectEvents = `

@@ -167,6 +167,12 @@ type Message struct {
 	FromCustomer bool
 	Body         string
 	CreatedAt    time.Time
+	// Of a customer's mail: HasHTML when its HTML part is kept (shown in
+	// a sandboxed frame), RemoteImages when that shows remote images, and
+	// Auth, the sender authentication our MX found.
+	HasHTML      bool
+	RemoteImages bool
+	Auth         MailAuth
 }
 
 // Event is one line of a ticket's history: who did what, when, old -> new.

@@ -146,3 +146,12 @@ func eventValue(ctx context.Context, action string, v any) string {
 }
 
 func messageClass(m tickets.Message) string { return "message message-" + string(m.Kind) }
+
+// authResultLabel is a translated SPF/DKIM/DMARC result (mailin2).
+func authResultLabel(ctx context.Context, result string) string {
+	switch result {
+	case "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy":
+		return T(ctx, "mailauth_"+result)
+	}
+	return result
+}
