@@ -85,4 +85,3 @@ func (s *Server) handleMessageHTML(w http.ResponseWriter, r *http.Request) {
 		"Body":  template.HTML(body), // sanitised twice: at filing and by RenderHTML
 	})
 }
-
