@@ -363,7 +363,7 @@ func (r *Reader) fileUnseen(ctx context.Context, c *imapclient.Client, cfg confi
 	if err != nil {
 		return err
 	}
-	route := mailin.Route{TeamID: cfg.TeamID, Own: []string{cfg.FromAddress}}
+	route := mailin.Route{TeamID: cfg.TeamID, MailboxID: cfg.ID, Own: []string{cfg.FromAddress}}
 	if strings.Contains(cfg.Username, "@") {
 		route.Own = append(route.Own, cfg.Username)
 	}

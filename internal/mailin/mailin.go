@@ -85,6 +85,9 @@ func (d *Desk) Receive(ctx context.Context, raw []byte) (Result, error) {
 type Route struct {
 	// TeamID receives new tickets; 0 for the intake team.
 	TeamID int64
+	// MailboxID is the IMAP mailbox the mail came in on (0: none); the
+	// tickets it opens are answered from that mailbox's From address.
+	MailboxID int64
 	// Own are more of the desk's own addresses (the mailbox's, its From):
 	// mail from them is a loop, as from the addresses given to New.
 	Own []string
@@ -107,7 +110,7 @@ func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result,
 	res, err := d.tickets.ReceiveEmail(ctx, tickets.InboundEmail{
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
-		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID,
+		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID, MailboxID: route.MailboxID,
 		Attachments: m.Attachments, Skipped: m.Skipped, HTML: m.HTML, RemoteImages: m.RemoteImages,
 	})
 	if err != nil {

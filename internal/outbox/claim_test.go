@@ -124,7 +124,7 @@ func TestDispatcherRetakesMailOfADeadJob(t *testing.T) {
 	if _, err := dead.dispatch(t.Context(), fixedJob(9001)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, err := dead.claim(t.Context(), m1.ID, 9001); err != nil || !ok {
+	if _, _, ok, err := dead.claim(t.Context(), m1.ID, 9001); err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
 

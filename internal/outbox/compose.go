@@ -54,12 +54,13 @@ func compose(from *netmail.Address, m Message, now time.Time) ([]byte, []string,
 	}
 	h.Set("Subject", encodeText(strings.Join(strings.Fields(m.Subject), " ")))
 	h.SetMessageID(id + "@" + domainOf(from.Address))
-	if id := cleanMsgID(m.InReplyTo); id != "" {
+	domain := domainOf(from.Address)
+	if id := cleanMsgID(m.InReplyTo, domain); id != "" {
 		h.SetMsgIDList("In-Reply-To", []string{id})
 	}
 	var refs []string
 	for _, r := range m.References {
-		if r = cleanMsgID(r); r != "" {
+		if r = cleanMsgID(r, domain); r != "" {
 			refs = append(refs, r)
 		}
 	}
@@ -158,13 +159,19 @@ func domainOf(addr string) string {
 }
 
 // cleanMsgID strips angle brackets and refuses what cannot be a Message-ID.
-func cleanMsgID(id string) string {
+// An id ending in "@" is the left part of one of the desk's own (the outbox
+// keeps only that): domain completes it.
+func cleanMsgID(id, domain string) string {
 	id = strings.Trim(strings.TrimSpace(id), "<>")
-	if id == "" || len(id) > 900 || strings.ContainsAny(id, "<> \t\r\n") || !strings.Contains(id, "@") {
+	if strings.HasSuffix(id, "@") {
+		id += domain
+	}
+	at := strings.LastIndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 || len(id) > 900 {
 		return ""
 	}
 	for i := 0; i < len(id); i++ {
-		if id[i] < 0x21 || id[i] > 0x7e {
+		if id[i] < 0x21 || id[i] > 0x7e || id[i] == '<' || id[i] == '>' {
 			return ""
 		}
 	}

@@ -325,7 +325,7 @@ WHERE id = $1 AND job_id = $3 AND status = 'sending'`
 // (none), mark (short transaction). A job whose row is sent, gone or owned
 // by a newer job does nothing.
 func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
-	m, ok, err := o.claim(ctx, id, jobID)
+	m, th, ok, err := o.claim(ctx, id, jobID)
 	if err != nil || !ok {
 		return err
 	}
@@ -337,8 +337,8 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	sendErr := o.sender.Send(sctx, Message{To: m.To, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
-		MessageID: m.MessageID, Auto: m.Kind != tickets.MailReply})
+	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
+		MessageID: m.MessageID, InReplyTo: th.InReplyTo, References: th.References, Auto: m.Kind != tickets.MailReply})
 	if sendErr != nil {
 		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
 			"kind", m.Kind, "attempt", m.Attempts, "err", sendErr)
@@ -354,10 +354,11 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 	return sendErr
 }
 
-// claim takes row id for jobID in a short transaction. ok is false when the
+// claim takes row id for jobID in a short transaction, with what the mail
+// takes from its ticket (From address, threading headers). ok is false when the
 // row is not this job's to send (sent, gone, requeued, or held now because
 // there is no SMTP).
-func (o *Outbox) claim(ctx context.Context, id, jobID int64) (m Mail, ok bool, err error) {
+func (o *Outbox) claim(ctx context.Context, id, jobID int64) (m Mail, th thread, ok bool, err error) {
 	now := o.now()
 	err = postgres.InTx(ctx, o.db, func(tx pgx.Tx) error {
 		if o.sender == nil {
@@ -379,13 +380,16 @@ func (o *Outbox) claim(ctx context.Context, id, jobID int64) (m Mail, ok bool, e
 		if m.Data, err = tickets.MintMailLinksTx(ctx, tx, m.TicketID, m.Data, now); err != nil {
 			return err
 		}
+		if th, err = threadTx(ctx, tx, m); err != nil {
+			return err
+		}
 		ok = true
 		return nil
 	})
 	if err != nil {
-		return Mail{}, false, fmt.Errorf("outbox claim %d: %w", id, err)
+		return Mail{}, thread{}, false, fmt.Errorf("outbox claim %d: %w", id, err)
 	}
-	return m, ok, nil
+	return m, th, ok, nil
 }
 
 // mark records the result of m's send by jobID (sendErr nil: sent) in a

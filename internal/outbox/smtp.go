@@ -34,7 +34,9 @@ type Message struct {
 	// receiver can drop a copy sent twice. "" makes a random one.
 	MessageID string
 	// InReplyTo and References are whole Message-IDs without angle brackets,
-	// so that the customer's mail program groups the conversation.
+	// so that the customer's mail program groups the conversation; an id
+	// ending in "@" is the left part of the desk's own, completed with this
+	// mail's domain.
 	InReplyTo  string
 	References []string
 	// Auto marks mail no person typed (confirmations, status links,

@@ -43,6 +43,10 @@ type InboundEmail struct {
 	// TeamID receives a new ticket (the team of the mailbox the mail came
 	// in on); 0 for the intake team. A reply stays with its ticket's team.
 	TeamID int64
+	// MailboxID is the IMAP mailbox the mail came in on, 0 for the SMTP
+	// listener or stdin. A ticket it opens is answered from that mailbox's
+	// From address.
+	MailboxID int64
 	// Locale is a guess at the language of a new customer ("" for en); an
 	// existing customer keeps theirs.
 	Locale      string
@@ -99,6 +103,19 @@ const sqlFiledMail = `SELECT coalesce(ticket_id, 0) FROM mail_in WHERE message_i
 // sqlRecordMailTicket completes the claim with the ticket the mail landed on.
 const sqlRecordMailTicket = `UPDATE mail_in SET ticket_id = $2 WHERE message_id = $1`
 
+// sqlSetMailbox records the mailbox a new ticket came in on (the outbox
+// reads its From address when it sends the ticket's mail); a mailbox
+// removed meanwhile leaves the ticket with the desk's address.
+const sqlSetMailbox = `UPDATE tickets SET mailbox_id = (SELECT id FROM mailboxes WHERE id = $2) WHERE id = $1`
+
+// setMailboxTx records the mailbox ticket id came in on.
+func setMailboxTx(ctx context.Context, tx pgx.Tx, id, mailboxID int64) error {
+	if _, err := tx.Exec(ctx, sqlSetMailbox, id, mailboxID); err != nil {
+		return fmt.Errorf("record the ticket's mailbox: %w", err)
+	}
+	return nil
+}
+
 // sqlCustomerLocale is an existing customer's language, for their mail.
 const sqlCustomerLocale = `SELECT locale FROM customers WHERE email = $1`
 
@@ -152,6 +169,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 			}
 			res.TicketID, msgID, _, err = s.createPublicTx(ctx, tx, n, "email")
 			res.Outcome = EmailCreated
+			if err == nil && m.MailboxID != 0 {
+				err = setMailboxTx(ctx, tx, res.TicketID, m.MailboxID)
+			}
 		}
 		if err != nil {
 			return err
