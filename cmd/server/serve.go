@@ -25,6 +25,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/demo"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/live"
 	"github.com/loopdesk/loopdesk/internal/mailbox"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/secretbox"
@@ -140,7 +141,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc,
+	// The live hub listens from the start: a browser whose instance died
+	// resumes here from what this one heard meanwhile.
+	hub := live.NewHub(pool, log)
+	hub.Start()
+	srv, err := web.New(web.Deps{Log: log, DB: pool, Catalog: cat, Staff: staffStore, Tickets: ticketStore, Esc: escSvc, Live: hub,
 		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
 		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken,
 		Webhooks:  hooks, // selfserve
