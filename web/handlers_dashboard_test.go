@@ -392,3 +392,62 @@ func axeCheck(t *testing.T, ctx context.Context) {
 		}
 	}
 }
+
+// When the dashboard reads its medians and p90s from the daily rollups'
+// histograms, the page and the CSV say they are approximate and by how much.
+func TestDashboardApproximatePercentiles(t *testing.T) {
+	e, _ := dashboardEnv(t)
+	e.srv.reports.SetExactLimit(0) // every range from the histograms
+	admin := e.login(staff.RoleAdmin)
+	en := e.srv.cat.Localizer("en")
+	res := e.get(admin, "/supervisor/dashboard?"+weekQuery(0))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: status %d", res.StatusCode)
+	}
+	page := pageFigures(t, res.Body)
+	label := en.T("dash_approx_label", "Label", en.T("dash_fr_median"), "Bound", reports.ApproxPercent)
+	if !strings.Contains(label, "±5%") || page[views.DashSummary][4][0] != label {
+		t.Errorf("first response median labelled %q, want %q", page[views.DashSummary][4][0], label)
+	}
+	// 45 min exactly; the histogram's answer is within 5 %, in whole minutes.
+	if v := page[views.DashSummary][4][1]; v != "44" && v != "45" && v != "46" && v != "47" {
+		t.Errorf("approximate first response median = %s min, want 45 ± 5 %%", v)
+	}
+	if !strings.Contains(res.Body, en.T("dash_approx_note", "Bound", reports.ApproxPercent)) {
+		t.Error("the page does not say why figures are approximate")
+	}
+	header := csvHeader(t, e, admin, weekQuery(0), views.DashReps)
+	if want := en.T("dash_csv_minutes", "Label", en.T("dash_approx_label", "Label", en.T("dash_col_fr_median"), "Bound", reports.ApproxPercent)); header[2] != want {
+		t.Errorf("reps CSV header %q, want %q", header[2], want)
+	}
+
+	// Exact figures (the default for a week of eight tickets) say nothing of the kind.
+	e.srv.reports.SetExactLimit(reports.DefaultExactLimit)
+	res = e.get(admin, "/supervisor/dashboard?"+weekQuery(0))
+	if strings.Contains(res.Body, "dash-approx-note") || strings.Contains(res.Body, "±") {
+		t.Error("exact figures are labelled approximate")
+	}
+
+	// In Hindi, to look at.
+	e.srv.reports.SetExactLimit(0)
+	rep := e.users[staff.RoleSupervisor]
+	ctx := browserLogin(t, e, rep)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/supervisor/dashboard?"+weekQuery(0)),
+		chromedp.WaitVisible(`#dash-approx-note`),
+	); err != nil {
+		t.Fatalf("open the dashboard: %v", err)
+	}
+	screenshot(t, ctx, "dashboard-approximate-hi.png")
+}
+
+// csvHeader downloads one section's CSV and returns its header.
+func csvHeader(t *testing.T, e *env, c *http.Client, query, section string) []string {
+	t.Helper()
+	res := e.get(c, "/supervisor/dashboard.csv?"+query+"&section="+section)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.Body, "\ufeff"))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("CSV %s: %v", section, err)
+	}
+	return rows[0]
+}

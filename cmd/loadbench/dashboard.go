@@ -28,20 +28,21 @@ import (
 
 // dashboardZones are the time zones of the dashboard's supervisors, one
 // account each. reports.Store keeps its last 64 dashboards (first in, first
-// out) keyed by range, team, zone, facts and minute; a viewer's zone moves
-// the range by hours, not the work. Cycling through the zones times
-// dashboardShifts ranges is 72 filters per view, more than the cache holds,
-// so every request computes its dashboard afresh: the figures are cache
-// misses, a supervisor's first look at a range.
+// out) keyed by range, team, facts and minute; the days are the desk's
+// reporting zone's whatever the viewer's, so it is the end day that makes
+// a filter new: dashboardShifts end days per view, more than the cache
+// holds, so every request computes its dashboard afresh: the figures are
+// cache misses, a supervisor's first look at a range.
 var dashboardZones = []string{
 	"UTC", "Europe/Helsinki", "Asia/Ho_Chi_Minh", "Asia/Kolkata",
 	"America/New_York", "Europe/London", "Asia/Tokyo", "America/Los_Angeles",
 }
 
 // dashboardShifts is how many end days each view's range cycles through
-// (today and the days before): at most 8 days back moves a 365-day range
-// off at most 2% of the year's tickets.
-const dashboardShifts = 9
+// (today and the days before): the dashboard reads a range's daily
+// rollups, a row per day, team and owner, so a range ending 71 days back
+// costs what one ending today does.
+const dashboardShifts = 72
 
 // dashView is one dashboard view the bench drives.
 type dashView struct {
@@ -76,12 +77,12 @@ type dashPlan struct {
 }
 
 // filter is the k-th filter of v's cycle: the supervisor (zone) k mod
-// zones, the range ending v.offset + (k / zones) mod dashboardShifts days
+// zones, the range ending v.offset + k mod dashboardShifts days
 // before today.
 func (p dashPlan) filter(v dashView, k int64) (account int, f reports.Filter) {
 	n := int64(len(p.zones))
 	account = int(k % n)
-	to := p.today.AddDate(0, 0, -(v.offset + int((k/n)%dashboardShifts)))
+	to := p.today.AddDate(0, 0, -(v.offset + int(k%dashboardShifts)))
 	f = reports.Filter{From: to.AddDate(0, 0, 1-v.days), To: to, Zone: p.zones[account]}
 	if v.team {
 		f.TeamID = p.teamID

@@ -68,6 +68,10 @@ type config struct {
 	// DefaultCountry reads phone numbers typed without a country code
 	// (ISO 3166 code: FI, VN, IN).
 	DefaultCountry string
+	// ReportTimeZone is the desk's reporting time zone: the days of the
+	// dashboard and its daily rollups; parsed into reportZone.
+	ReportTimeZone string
+	reportZone     *time.Location
 }
 
 // defaultMetricsAddr keeps /metrics on the loopback interface.
@@ -96,6 +100,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.StatusLinkTTL, "status-link-ttl", env("LOOPDESK_STATUS_LINK_TTL", "90d"), "how long a customer's status link works after the ticket closes, e.g. 90d (LOOPDESK_STATUS_LINK_TTL)")
 	fs.StringVar(&c.OutboxRetention, "outbox-retention", env("LOOPDESK_OUTBOX_RETENTION", "7d"), "how long sent customer mail keeps its content on the Outbox page, e.g. 7d or 36h (LOOPDESK_OUTBOX_RETENTION)")
 	fs.StringVar(&c.DefaultCountry, "default-country", env("LOOPDESK_DEFAULT_COUNTRY", tickets.DefaultRegion), "the desk's country: phone numbers without a country code are read as its numbers, e.g. FI, VN or IN (LOOPDESK_DEFAULT_COUNTRY)")
+	fs.StringVar(&c.ReportTimeZone, "report-time-zone", env("LOOPDESK_REPORT_TIME_ZONE", "UTC"), "the desk's reporting time zone: the dashboard's days, e.g. Europe/Helsinki (LOOPDESK_REPORT_TIME_ZONE)")
 	fs.StringVar(&c.Secret, "secret", env("LOOPDESK_SECRET", ""), "secret key for tokens; generated into the data dir when empty (LOOPDESK_SECRET)")
 }
 
@@ -188,6 +193,14 @@ func (c *config) validate() error {
 	if !tickets.ValidRegion(c.DefaultCountry) {
 		return fmt.Errorf("LOOPDESK_DEFAULT_COUNTRY %q: want a country code such as FI, VN or IN", c.DefaultCountry)
 	}
+	if c.ReportTimeZone = strings.TrimSpace(c.ReportTimeZone); c.ReportTimeZone == "" {
+		c.ReportTimeZone = "UTC"
+	}
+	zone, err := time.LoadLocation(c.ReportTimeZone)
+	if err != nil || c.ReportTimeZone == "Local" {
+		return fmt.Errorf("LOOPDESK_REPORT_TIME_ZONE %q: want a time zone name such as Europe/Helsinki", c.ReportTimeZone)
+	}
+	c.reportZone = zone
 	abs, err := filepath.Abs(c.DataDir)
 	if err != nil {
 		return fmt.Errorf("LOOPDESK_DATA_DIR %q: %w", c.DataDir, err)

@@ -90,3 +90,19 @@ func TestConfigDefaultCountry(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigReportTimeZone(t *testing.T) {
+	for value, want := range map[string]string{"": "UTC", "Europe/Helsinki": "Europe/Helsinki", " Asia/Kolkata ": "Asia/Kolkata", "Mars/Base": "", "Local": ""} {
+		c := config{Addr: "127.0.0.1:8080", LogLevel: "info", LogFormat: "text", FollowUpHours: 4, DataDir: t.TempDir(), MetricsAddr: "off", ReportTimeZone: value}
+		err := c.validate()
+		if want == "" {
+			if err == nil || !strings.Contains(err.Error(), "LOOPDESK_REPORT_TIME_ZONE") {
+				t.Errorf("%q: error %v, want one naming LOOPDESK_REPORT_TIME_ZONE", value, err)
+			}
+			continue
+		}
+		if err != nil || c.reportZone.String() != want {
+			t.Errorf("%q: %v, %v; want %q", value, c.reportZone, err, want)
+		}
+	}
+}

@@ -101,6 +101,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	csatStore := csat.NewStore(pool, escSvc, time.Now, cfg.BaseURL)
 	newsStore := announce.NewStore(pool, time.Now)
 	reportStore := reports.NewStore(pool, time.Now, log)
+	reportStore.SetZone(cfg.reportZone)
 	hooks := webhooks.New(pool, hookBox, log, time.Now, cfg.BaseURL, webhooks.Config{}) // selfserve
 	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore, hooks)
 	if err != nil {

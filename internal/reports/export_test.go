@@ -14,3 +14,10 @@ func HoldParallel(s *Store) (release func()) {
 	s.parallel <- struct{}{}
 	return func() { <-s.parallel }
 }
+
+// NoRollups makes a store aggregate the facts as it did before the daily
+// rollups (the exact figures the rollups are checked against).
+func NoRollups(s *Store) { s.noRollups = true }
+
+// ApproxWithin reports whether got is within ApproxPercent of want.
+func ApproxWithin(got, want time.Duration) bool { return within(got, want) }

@@ -33,6 +33,14 @@ import (
 // records how far it got, so a rebuild of a million tickets spreads over
 // several runs of at most budget each and survives restarts.
 //
+// The daily rollups (report_daily, see rollup.go) follow the facts in the
+// same run: an incremental batch recomputes, in its transaction, the days
+// its tickets were created or solved on, before and after the change; a
+// rebuild recomputes every day when it finishes, in the transaction that
+// sets the watermark (until then the dashboard reads the rollups of before
+// the rebuild); a run that finds the rollups missing or built for another
+// reporting zone recomputes every day before its incremental work.
+//
 // One run at a time: a session advisory lock, taken with try, makes a second
 // runner (another instance, a manual refresh) skip instead of wait.
 
@@ -45,16 +53,19 @@ const (
 
 // Refreshed reports what one refresh run did.
 type Refreshed struct {
-	Skipped  bool // another run holds the lock
-	Rebuild  bool // the run was (part of) a full rebuild
-	Done     bool // false: a rebuild ran out of budget and goes on next run
-	Tickets  int  // tickets whose facts were written
-	Duration time.Duration
+	Skipped bool // another run holds the lock
+	Rebuild bool // the run was (part of) a full rebuild
+	Done    bool // false: a rebuild ran out of budget and goes on next run
+	Tickets int  // tickets whose facts were written
+	// RollupDays is how many days of the daily rollups were recomputed; -1:
+	// all of them (after a rebuild, or for a new reporting zone).
+	RollupDays int
+	Duration   time.Duration
 }
 
 // sqlRefreshState reads the job's progress.
 const sqlRefreshState = `
-SELECT watermark, backfill_after, backfill_started, calendar_event_id FROM report_refresh WHERE name = 'ticket_facts'`
+SELECT watermark, backfill_after, backfill_started, calendar_event_id, rollup_zone FROM report_refresh WHERE name = 'ticket_facts'`
 
 // sqlLastCalendarChange is the newest audit event of a calendar change: a
 // calendar saved, or a team given another calendar (events_calendar_changes_idx).
@@ -106,7 +117,8 @@ func (s *Store) Refresh(ctx context.Context) (Refreshed, error) {
 	runStart := s.now()
 	var watermark, backfillStarted *time.Time
 	var after, calSeen, calLatest int64
-	if err := db.QueryRow(ctx, sqlRefreshState).Scan(&watermark, &after, &backfillStarted, &calSeen); err != nil {
+	var rollupZone *string
+	if err := db.QueryRow(ctx, sqlRefreshState).Scan(&watermark, &after, &backfillStarted, &calSeen, &rollupZone); err != nil {
 		return res, fmt.Errorf("refresh facts: state: %w", err)
 	}
 	if err := db.QueryRow(ctx, sqlLastCalendarChange).Scan(&calLatest); err != nil {
@@ -127,7 +139,14 @@ func (s *Store) Refresh(ctx context.Context) (Refreshed, error) {
 		}
 		err = s.rebuild(ctx, db, after, *backfillStarted, runStart, calLatest, cals, began, &res)
 	} else {
-		err = s.incremental(ctx, db, watermark.Add(-refreshOverlap), runStart, cals, &res)
+		if rollupZone == nil || *rollupZone != s.zone.String() {
+			// New rollups, or a new reporting zone: every day again.
+			err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return recomputeAll(ctx, tx, s.zone) })
+			res.RollupDays = -1
+		}
+		if err == nil {
+			err = s.incremental(ctx, db, watermark.Add(-refreshOverlap), runStart, cals, &res)
+		}
 	}
 	res.Duration = time.Since(began)
 	if err != nil {
@@ -164,7 +183,7 @@ func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started,
 		if len(ids) > 0 {
 			after = ids[len(ids)-1]
 			if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-				if err := s.refreshTx(ctx, tx, ids, now, cals); err != nil {
+				if err := s.refreshTx(ctx, tx, ids, now, cals, nil); err != nil {
 					return err
 				}
 				_, err := tx.Exec(ctx, sqlRebuildProgress, after, started, now, calendarEvent)
@@ -175,9 +194,18 @@ func (s *Store) rebuild(ctx context.Context, db *pgx.Conn, after int64, started,
 			res.Tickets += len(ids)
 		}
 		if len(ids) < s.batch {
-			if _, err := db.Exec(ctx, sqlRebuildDone, started, now, res.Tickets, calendarEvent); err != nil {
+			// The rollups were left alone batch by batch (a batch's tickets
+			// touch many days): every day again, with the watermark.
+			if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+				if err := recomputeAll(ctx, tx, s.zone); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, sqlRebuildDone, started, now, res.Tickets, calendarEvent)
+				return err
+			}); err != nil {
 				return fmt.Errorf("finish rebuild: %w", err)
 			}
+			res.RollupDays = -1
 			return nil
 		}
 		if time.Since(began) > s.budget {
@@ -204,8 +232,17 @@ func (s *Store) incremental(ctx context.Context, db *pgx.Conn, since, now time.T
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), s.batch)
-		if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return s.refreshTx(ctx, tx, ids[:n], now, cals) }); err != nil {
+		days := &touchedDays{zone: s.zone}
+		if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			if err := s.refreshTx(ctx, tx, ids[:n], now, cals, days); err != nil {
+				return err
+			}
+			return recomputeDays(ctx, tx, s.zone, days.list)
+		}); err != nil {
 			return err
+		}
+		if res.RollupDays >= 0 {
+			res.RollupDays += len(days.list)
 		}
 		res.Tickets += n
 		ids = ids[n:]
@@ -350,8 +387,28 @@ ON CONFLICT (ticket_id) DO UPDATE SET
     escalation_s = EXCLUDED.escalation_s, reopens = EXCLUDED.reopens, solves = EXCLUDED.solves,
     refreshed_at = EXCLUDED.refreshed_at`
 
-// refreshTx recomputes and stores the facts of the tickets ids at now.
-func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, cals calendars) error {
+// sqlFactsDaysOf reads when the stored facts of a batch were created and solved.
+const sqlFactsDaysOf = `SELECT created_at, solved_at FROM ticket_facts WHERE ticket_id = ANY($1)`
+
+// refreshTx recomputes and stores the facts of the tickets ids at now. With
+// days, it adds the days the tickets count on, before and after: the
+// rollups to recompute.
+func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.Time, cals calendars, days *touchedDays) error {
+	if days != nil {
+		rows, err := tx.Query(ctx, sqlFactsDaysOf, ids)
+		if err != nil {
+			return fmt.Errorf("read stored facts: %w", err)
+		}
+		var created time.Time
+		var solved *time.Time
+		if _, err := pgx.ForEachRow(rows, []any{&created, &solved}, func() error {
+			days.add(&created)
+			days.add(solved)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read stored facts: %w", err)
+		}
+	}
 	rows, err := tx.Query(ctx, sqlFactsBase, ids)
 	if err != nil {
 		return fmt.Errorf("read tickets: %w", err)
@@ -443,6 +500,10 @@ func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.
 
 	var cols factColumns
 	for _, t := range bases {
+		if days != nil {
+			days.add(&t.createdAt)
+			days.add(t.solvedAt)
+		}
 		cal := cals.of(t.calendarID)
 		p := pauses[t.id]
 		f := fact{ticket: t}

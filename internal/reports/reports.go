@@ -5,14 +5,18 @@
 // RefreshInterval) keeps a per-ticket rollup, ticket_facts, in which the
 // expensive parts are already worked out — business-hours durations need the
 // team's calendar and the ticket's SLA pauses, which SQL cannot do cheaply —
-// and the dashboard only aggregates the facts of a date range (counts and
-// percentile_disc) over indexed columns. Why per-ticket facts and not daily
-// sums: medians and p90s cannot be added up from per-day totals, and per-ticket
-// rows can be cut by any range, team or owner without a table per combination.
-// The job is incremental: it redoes only tickets with an audit event or an
-// update since its last run (see facts.go), so each run is small. Between
-// runs the facts do not change, so Store keeps the last few dashboards it
-// computed (keyed by filter, facts watermark and minute).
+// and, in the same run, daily rollups of the facts, report_daily: per day in
+// the desk's reporting zone, team and loop owner, the counts and sums of the
+// dashboard and histograms of the durations (rollup.go, hist.go). The
+// dashboard reads a range's rollups (a row per day, team and owner: a year
+// is the same work at 200,000 tickets as at a million) and its medians and
+// p90s from the summed histograms, within ApproxPercent of percentile_disc
+// and labelled so; a range of few tickets gets exact percentiles from the
+// facts instead. The job is incremental: it redoes only tickets with an
+// audit event or an update since its last run (see facts.go), and the days
+// those tickets count on, so each run is small. Between runs the figures do
+// not change, so Store keeps the last few dashboards it computed (keyed by
+// filter, facts watermark and minute).
 package reports
 
 import (
@@ -27,7 +31,8 @@ import (
 const MaxRangeDays = 366
 
 // Filter chooses the tickets a dashboard covers: From..To are calendar days
-// (inclusive) in Zone, the viewer's time zone; TeamID 0 means every team.
+// (inclusive) in Zone; TeamID 0 means every team. Store.Dashboard sets Zone
+// to the desk's reporting zone (Store.Zone), the days of its rollups.
 type Filter struct {
 	From, To time.Time
 	TeamID   int64
@@ -80,8 +85,9 @@ func (f Filter) Days() int {
 }
 
 // Spread is the median and 90th percentile of a set of durations
-// (percentile_disc: each is one of the actual values). N is how many there were;
-// with N == 0 Median and P90 mean nothing.
+// (percentile_disc: each is one of the actual values, or, when the
+// dashboard is Approximate, within ApproxPercent of it). N is how many there
+// were; with N == 0 Median and P90 mean nothing.
 type Spread struct {
 	N           int
 	Median, P90 time.Duration
@@ -102,6 +108,10 @@ type Dashboard struct {
 
 	Created, Solved int
 	Daily           []Day
+
+	// Approximate: the medians and p90s (here and per rep) were read from
+	// the rollups' histograms, within ApproxPercent of the exact ones.
+	Approximate bool
 
 	FirstResponse Spread // business time, created -> first response, pauses excluded
 	LeadTime      Spread // business time, created -> solved, pauses excluded

@@ -25,6 +25,10 @@ type Store struct {
 	batch  int           // tickets per refresh transaction
 	budget time.Duration // how long one refresh run may keep backfilling
 
+	zone       *time.Location // the desk's reporting zone: the days of the dashboard and its rollups
+	exactLimit int            // ranges with at most this many created plus solved tickets get exact percentiles
+	noRollups  bool           // tests and benchmarks: aggregate the facts as before the rollups
+
 	cache    dashboardCache
 	noCache  bool          // benchmarks measure the queries
 	parallel chan struct{} // held by the one dashboard running its parts in parallel
@@ -35,8 +39,33 @@ func NewStore(db *pgxpool.Pool, now func() time.Time, log *slog.Logger) *Store {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{db: db, now: now, log: log, batch: 1000, budget: 45 * time.Second, parallel: make(chan struct{}, 1)}
+	return &Store{db: db, now: now, log: log, batch: 1000, budget: 45 * time.Second, parallel: make(chan struct{}, 1),
+		zone: time.UTC, exactLimit: DefaultExactLimit}
 }
+
+// DefaultExactLimit is how many tickets (created plus solved in the range)
+// a dashboard reads exact percentiles for, from the facts (a few
+// milliseconds); beyond, it reads them from the rollups' histograms and says
+// they are approximate.
+const DefaultExactLimit = 5000
+
+// SetZone sets the desk's reporting time zone (UTC unless set): the days of
+// the dashboard and of its daily rollups. The next facts run recomputes the
+// rollups for a new zone; until then dashboards aggregate the facts. Call it
+// before the store is used.
+func (s *Store) SetZone(zone *time.Location) {
+	if zone != nil {
+		s.zone = zone
+	}
+}
+
+// Zone is the desk's reporting time zone.
+func (s *Store) Zone() *time.Location { return s.zone }
+
+// SetExactLimit sets how many tickets a range may hold and still get exact
+// percentiles (DefaultExactLimit); 0 reads every range's percentiles from
+// the histograms. For tests and tools; call it before the store is used.
+func (s *Store) SetExactLimit(n int) { s.exactLimit = n }
 
 // Every dashboard query takes the range as $1 (start, inclusive) and $2 (end,
 // exclusive) instants and the team as $3 (0 for every team). They run with
@@ -158,15 +187,15 @@ GROUP BY fu.owner_id`
 const sqlNames = `SELECT id, name FROM users WHERE id = ANY($1)`
 
 // sqlAsOf is the facts' watermark and a rebuild's progress: the facts are
-// the same as long as both are.
-const sqlAsOf = `SELECT watermark, backfill_after FROM report_refresh WHERE name = 'ticket_facts'`
+// the same as long as both are; and the zone of the rollups (NULL: none yet).
+const sqlAsOf = `SELECT watermark, backfill_after, rollup_zone FROM report_refresh WHERE name = 'ticket_facts'`
 
 // Statements are the dashboard's settings and heaviest statements by name,
 // for tools that EXPLAIN them as the store runs them (cmd/loadbench), so
 // that they never time a stale copy.
 var Statements = struct {
-	Settings, CreatedCohort, CreatedPerOwner, SolvedCohort, Daily, Backlog string
-}{sqlDashboardSettings, sqlCreatedCohort, sqlCreatedPerOwner, sqlSolvedCohort, sqlDaily, sqlBacklog}
+	Settings, CreatedCohort, CreatedPerOwner, SolvedCohort, Daily, Backlog, Rollups string
+}{sqlDashboardSettings, sqlCreatedCohort, sqlCreatedPerOwner, sqlSolvedCohort, sqlDaily, sqlBacklog, sqlRollOwners}
 
 // dashboardCache keeps recent dashboards. The facts only change when the job
 // runs, so a dashboard is reused for the same filter, facts and minute (open
@@ -186,6 +215,8 @@ type cacheKey struct {
 	asOf           time.Time
 	rebuiltTo      int64
 	minute         int64
+	rollups        bool
+	exactLimit     int
 }
 
 func (c *dashboardCache) get(k cacheKey) (Dashboard, bool) {
@@ -212,11 +243,16 @@ func (c *dashboardCache) put(k cacheKey, d Dashboard) {
 	c.order = append(c.order, k)
 }
 
-// Dashboard computes every figure for f. The queries see one snapshot (a
+// Dashboard computes every figure for f, its days in the desk's reporting
+// zone (Zone; f.Zone is ignored). The queries see one snapshot (a
 // read-only transaction, exported to the parallel parts: see runParts), so
 // the figures agree with each other even while the facts job runs. The
-// result may be shared with other callers: do not modify it.
+// created and solved cohorts, the days and the per-rep tickets come from
+// the daily rollups once the facts job has built them for the zone, else
+// from the facts. The result may be shared with other callers: do not
+// modify it.
 func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
+	f.Zone = s.zone
 	if err := f.Validate(); err != nil {
 		return Dashboard{}, err
 	}
@@ -230,11 +266,13 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 	now := s.now()
 	from, to, team := f.start(), f.end(), f.TeamID
 	var rebuiltTo int64
-	if err := tx.QueryRow(ctx, sqlAsOf).Scan(&d.AsOf, &rebuiltTo); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	var rollupZone *string
+	if err := tx.QueryRow(ctx, sqlAsOf).Scan(&d.AsOf, &rebuiltTo, &rollupZone); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return Dashboard{}, fmt.Errorf("dashboard as of: %w", err)
 	}
+	rollups := !s.noRollups && rollupZone != nil && *rollupZone == s.zone.String()
 	key := cacheKey{from: f.From.Format(time.DateOnly), to: f.To.Format(time.DateOnly), zone: f.zone().String(),
-		team: team, rebuiltTo: rebuiltTo, minute: now.Unix() / 60}
+		team: team, rebuiltTo: rebuiltTo, minute: now.Unix() / 60, rollups: rollups, exactLimit: s.exactLimit}
 	if d.AsOf != nil {
 		key.asOf = *d.AsOf
 	}
@@ -245,9 +283,24 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 		return Dashboard{}, fmt.Errorf("dashboard settings: %w", err)
 	}
 
-	// Three parts of about equal work at 30 days. They write different fields
-	// of d and lock reps.
+	// Three parts of about equal work. They write different fields of d and
+	// lock reps.
 	reps := &repRows{rows: map[int64]*RepRow{}}
+	others := func(tx pgx.Tx) error {
+		if err := s.backlog(ctx, tx, team, &d); err != nil {
+			return err
+		}
+		if err := s.escalations(ctx, tx, from, to, team, &d, reps); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops); err != nil {
+			return err
+		}
+		if err := s.followUps(ctx, tx, from, to, team, now, &d, reps); err != nil {
+			return err
+		}
+		return s.csat(ctx, tx, from, to, team, &d, reps)
+	}
 	parts := []func(tx pgx.Tx) error{
 		func(tx pgx.Tx) error { return s.createdCohort(ctx, tx, from, to, team, &d) },
 		func(tx pgx.Tx) error {
@@ -260,20 +313,31 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 			if err := s.solvedCohort(ctx, tx, from, to, team, &d, reps); err != nil {
 				return err
 			}
-			if err := s.backlog(ctx, tx, team, &d); err != nil {
-				return err
-			}
-			if err := s.escalations(ctx, tx, from, to, team, &d, reps); err != nil {
-				return err
-			}
-			if err := tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops); err != nil {
-				return err
-			}
-			if err := s.followUps(ctx, tx, from, to, team, now, &d, reps); err != nil {
-				return err
-			}
-			return s.csat(ctx, tx, from, to, team, &d, reps)
+			return others(tx)
 		},
+	}
+	if rollups {
+		parts = []func(tx pgx.Tx) error{
+			func(tx pgx.Tx) error {
+				if err := s.fromRollups(ctx, tx, f, &d, reps); err != nil {
+					return err
+				}
+				if d.Created+d.Solved > s.exactLimit {
+					return nil
+				}
+				// Few tickets: their exact percentiles cost less than a glance.
+				// The queries set every figure the rollups did, for the same owners.
+				d.Approximate = false
+				if err := s.createdCohort(ctx, tx, from, to, team, &d); err != nil {
+					return err
+				}
+				if err := s.createdPerOwner(ctx, tx, from, to, team, reps); err != nil {
+					return err
+				}
+				return s.solvedCohort(ctx, tx, from, to, team, &d, reps)
+			},
+			others,
+		}
 	}
 	if err := s.runParts(ctx, tx, parts); err != nil {
 		return Dashboard{}, fmt.Errorf("dashboard: %w", err)

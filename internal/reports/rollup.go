@@ -1,0 +1,428 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Daily rollups (report_daily): the dashboard's figures per day in the
+// desk's reporting zone (Store.Zone), team and loop owner, worked out from
+// ticket_facts. The facts job keeps them in step with the facts: an
+// incremental run recomputes, in the transaction of each batch of facts it
+// writes, every day a ticket of the batch was created or solved on, before
+// or after the change (recomputeDays: delete the days' rows, aggregate the
+// days' facts again — idempotent); a rebuild, and a change of the reporting
+// zone, recompute every day at the end (recomputeAll). The dashboard then
+// reads a row per day, team and owner instead of every ticket of its range,
+// and its percentiles from the rows' histograms (hist.go), unless the range
+// holds few enough tickets to read their exact percentiles from the facts
+// (Store.exactLimit).
+
+// rollKey is one row of report_daily.
+type rollKey struct {
+	day         time.Time // midnight UTC of the day in the zone
+	team, owner int64     // 0: none
+}
+
+// rollRow is the figures of one rollKey.
+type rollRow struct {
+	created, firstResponses, escalated, escalationReturns int32
+	firstResponseSum, escalationSum, leadSum              int64
+	reopens, solves                                       int32
+	slaFirstMet, slaFirstBreached                         int32
+	slaNextMet, slaNextBreached                           int32
+	slaResMet, slaResBreached                             int32
+	solved, leads                                         int32
+	firstResponseHist, escalationHist, leadHist           hist
+}
+
+// dayOf is the calendar day of t in zone, as midnight UTC.
+func dayOf(t time.Time, zone *time.Location) time.Time {
+	y, m, d := t.In(zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// dayBounds are the instants that day (midnight UTC, see dayOf) starts and
+// ends in zone.
+func dayBounds(day time.Time, zone *time.Location) (start, end time.Time) {
+	return time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, zone),
+		time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, zone)
+}
+
+// sqlRollCreated reads the facts of the tickets created on the days whose
+// bounds are $1 (starts) and $2 (ends): an index-only scan of
+// ticket_facts_created_idx per day.
+const sqlRollCreated = `
+SELECT f.created_at, coalesce(f.team_id, 0), coalesce(f.owner_id, 0), f.first_response_s, f.escalations,
+       f.escalation_s, f.reopens, f.solves, f.sla_first_response, f.sla_next_response, f.sla_resolution
+FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
+JOIN ticket_facts f ON f.created_at >= d.s AND f.created_at < d.e`
+
+// sqlRollSolved reads the facts of the tickets solved on those days
+// (ticket_facts_solved_idx).
+const sqlRollSolved = `
+SELECT f.solved_at, coalesce(f.team_id, 0), coalesce(f.owner_id, 0), f.lead_s
+FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
+JOIN ticket_facts f ON f.solved_at >= d.s AND f.solved_at < d.e`
+
+// sqlRollDelete drops the rows of the days $1.
+const sqlRollDelete = `DELETE FROM report_daily WHERE day = ANY($1::date[])`
+
+// sqlRollInsert writes recomputed rows.
+const sqlRollInsert = `
+INSERT INTO report_daily (day, team_id, owner_id, created, first_responses, first_response_sum, first_response_hist,
+                          escalated, escalation_returns, escalation_sum, escalation_hist, reopens, solves,
+                          sla_first_met, sla_first_breached, sla_next_met, sla_next_breached,
+                          sla_resolution_met, sla_resolution_breached, solved, leads, lead_sum, lead_hist)
+SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::bigint[], $7::bytea[],
+                     $8::int[], $9::int[], $10::bigint[], $11::bytea[], $12::int[], $13::int[],
+                     $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[],
+                     $20::int[], $21::int[], $22::bigint[], $23::bytea[])`
+
+// recomputeDays rebuilds the rollups of days (midnight UTC dates of zone)
+// from the facts, in tx.
+func recomputeDays(ctx context.Context, tx pgx.Tx, zone *time.Location, days []time.Time) error {
+	if len(days) == 0 {
+		return nil
+	}
+	starts, ends := make([]time.Time, len(days)), make([]time.Time, len(days))
+	for i, d := range days {
+		starts[i], ends[i] = dayBounds(d, zone)
+	}
+	rows := map[rollKey]*rollRow{}
+	row := func(at time.Time, team, owner int64) *rollRow {
+		k := rollKey{dayOf(at, zone), team, owner}
+		r, ok := rows[k]
+		if !ok {
+			r = &rollRow{}
+			rows[k] = r
+		}
+		return r
+	}
+	q, err := tx.Query(ctx, sqlRollCreated, starts, ends)
+	if err != nil {
+		return fmt.Errorf("rollups: created: %w", err)
+	}
+	var at time.Time
+	var team, owner int64
+	var fr, esc, lead *int32
+	var escalations, reopens, solves int16
+	var slaFirst, slaNext, slaRes *string
+	if _, err := pgx.ForEachRow(q, []any{&at, &team, &owner, &fr, &escalations, &esc, &reopens, &solves,
+		&slaFirst, &slaNext, &slaRes}, func() error {
+		r := row(at, team, owner)
+		r.created++
+		if fr != nil {
+			r.firstResponses++
+			r.firstResponseSum += int64(*fr)
+			r.firstResponseHist.add(*fr)
+		}
+		if escalations > 0 {
+			r.escalated++
+		}
+		if esc != nil {
+			r.escalationReturns++
+			r.escalationSum += int64(*esc)
+			r.escalationHist.add(*esc)
+		}
+		r.reopens += int32(reopens)
+		r.solves += int32(solves)
+		tally(slaFirst, &r.slaFirstMet, &r.slaFirstBreached)
+		tally(slaNext, &r.slaNextMet, &r.slaNextBreached)
+		tally(slaRes, &r.slaResMet, &r.slaResBreached)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: created: %w", err)
+	}
+	q, err = tx.Query(ctx, sqlRollSolved, starts, ends)
+	if err != nil {
+		return fmt.Errorf("rollups: solved: %w", err)
+	}
+	if _, err := pgx.ForEachRow(q, []any{&at, &team, &owner, &lead}, func() error {
+		r := row(at, team, owner)
+		r.solved++
+		if lead != nil {
+			r.leads++
+			r.leadSum += int64(*lead)
+			r.leadHist.add(*lead)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: solved: %w", err)
+	}
+
+	if _, err := tx.Exec(ctx, sqlRollDelete, days); err != nil {
+		return fmt.Errorf("rollups: delete: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	var c rollColumns
+	keys := make([]rollKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	// In key order: concurrent writers never meet here (one facts run at a
+	// time), but a stable order keeps the heap tidy and the plans alike.
+	slices.SortFunc(keys, func(a, b rollKey) int {
+		if c := a.day.Compare(b.day); c != 0 {
+			return c
+		}
+		if a.team != b.team {
+			return cmpInt(a.team, b.team)
+		}
+		return cmpInt(a.owner, b.owner)
+	})
+	for _, k := range keys {
+		c.add(k, rows[k])
+	}
+	if _, err := tx.Exec(ctx, sqlRollInsert, c.args()...); err != nil {
+		return fmt.Errorf("rollups: insert: %w", err)
+	}
+	return nil
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// tally counts an SLA outcome.
+func tally(outcome *string, met, breached *int32) {
+	if outcome == nil {
+		return
+	}
+	switch *outcome {
+	case "met":
+		*met++
+	case "breached":
+		*breached++
+	}
+}
+
+// rollColumns gathers rows column-wise for sqlRollInsert's unnest.
+type rollColumns struct {
+	day                                                               []time.Time
+	team, owner                                                       []int64
+	created, firstResponses, escalated, escalationReturns             []int32
+	reopens, solves, slaFM, slaFB, slaNM, slaNB, slaRM, slaRB, solved []int32
+	leads                                                             []int32
+	firstResponseSum, escalationSum, leadSum                          []int64
+	firstResponseHist, escalationHist, leadHist                       [][]byte
+}
+
+func (c *rollColumns) add(k rollKey, r *rollRow) {
+	c.day = append(c.day, k.day)
+	c.team = append(c.team, k.team)
+	c.owner = append(c.owner, k.owner)
+	c.created = append(c.created, r.created)
+	c.firstResponses = append(c.firstResponses, r.firstResponses)
+	c.firstResponseSum = append(c.firstResponseSum, r.firstResponseSum)
+	c.firstResponseHist = append(c.firstResponseHist, r.firstResponseHist.encode())
+	c.escalated = append(c.escalated, r.escalated)
+	c.escalationReturns = append(c.escalationReturns, r.escalationReturns)
+	c.escalationSum = append(c.escalationSum, r.escalationSum)
+	c.escalationHist = append(c.escalationHist, r.escalationHist.encode())
+	c.reopens = append(c.reopens, r.reopens)
+	c.solves = append(c.solves, r.solves)
+	c.slaFM = append(c.slaFM, r.slaFirstMet)
+	c.slaFB = append(c.slaFB, r.slaFirstBreached)
+	c.slaNM = append(c.slaNM, r.slaNextMet)
+	c.slaNB = append(c.slaNB, r.slaNextBreached)
+	c.slaRM = append(c.slaRM, r.slaResMet)
+	c.slaRB = append(c.slaRB, r.slaResBreached)
+	c.solved = append(c.solved, r.solved)
+	c.leads = append(c.leads, r.leads)
+	c.leadSum = append(c.leadSum, r.leadSum)
+	c.leadHist = append(c.leadHist, r.leadHist.encode())
+}
+
+func (c *rollColumns) args() []any {
+	return []any{c.day, c.team, c.owner, c.created, c.firstResponses, c.firstResponseSum, c.firstResponseHist,
+		c.escalated, c.escalationReturns, c.escalationSum, c.escalationHist, c.reopens, c.solves,
+		c.slaFM, c.slaFB, c.slaNM, c.slaNB, c.slaRM, c.slaRB, c.solved, c.leads, c.leadSum, c.leadHist}
+}
+
+// sqlFactsDays is the first and last day (in zone $1) with a ticket created or solved.
+const sqlFactsDays = `
+SELECT (min(created_at) AT TIME ZONE $1)::date, (greatest(max(created_at), max(solved_at)) AT TIME ZONE $1)::date
+FROM ticket_facts`
+
+// recomputeChunk is how many days recomputeAll aggregates at a time: at a
+// million tickets a year, about 85,000 facts and 6,000 rows in memory.
+const recomputeChunk = 31
+
+// recomputeAll rebuilds every rollup from the facts in tx and records zone
+// as the rollups' zone.
+func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM report_daily`); err != nil {
+		return fmt.Errorf("rollups: clear: %w", err)
+	}
+	var first, last *time.Time
+	if err := tx.QueryRow(ctx, sqlFactsDays, zone.String()).Scan(&first, &last); err != nil {
+		return fmt.Errorf("rollups: days: %w", err)
+	}
+	if first != nil && last != nil {
+		for day := *first; !day.After(*last); {
+			var days []time.Time
+			for ; len(days) < recomputeChunk && !day.After(*last); day = day.AddDate(0, 0, 1) {
+				days = append(days, day)
+			}
+			if err := recomputeDays(ctx, tx, zone, days); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE report_refresh SET rollup_zone = $1 WHERE name = 'ticket_facts'`, zone.String()); err != nil {
+		return fmt.Errorf("rollups: zone: %w", err)
+	}
+	return nil
+}
+
+// touchedDays lists the days (in zone) that the facts rows with these
+// created and solved times count on, once each.
+type touchedDays struct {
+	zone *time.Location
+	seen map[time.Time]bool
+	list []time.Time
+}
+
+func (t *touchedDays) add(at *time.Time) {
+	if at == nil {
+		return
+	}
+	d := dayOf(*at, t.zone)
+	if t.seen == nil {
+		t.seen = map[time.Time]bool{}
+	}
+	if !t.seen[d] {
+		t.seen[d] = true
+		t.list = append(t.list, d)
+	}
+}
+
+// sqlRollOwners sums a dashboard range's rollups per loop owner (0: none):
+// days $1..$2 (dates, inclusive), team $3 (0: every team). string_agg adds
+// up the histograms (see hist.encode), so a year of every team is a row per
+// owner, not one per day and owner.
+const sqlRollOwners = `
+SELECT owner_id, sum(created)::int, sum(first_responses)::int, string_agg(first_response_hist, ''::bytea),
+       sum(escalated)::int, sum(escalation_returns)::int, string_agg(escalation_hist, ''::bytea),
+       sum(reopens)::int, sum(solves)::int, sum(sla_first_met)::int, sum(sla_first_breached)::int,
+       sum(sla_next_met)::int, sum(sla_next_breached)::int, sum(sla_resolution_met)::int,
+       sum(sla_resolution_breached)::int, sum(solved)::int, sum(leads)::int, string_agg(lead_hist, ''::bytea)
+FROM report_daily
+WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
+GROUP BY owner_id`
+
+// sqlRollDays sums the range's rollups per day (days with neither created
+// nor solved tickets are left out).
+const sqlRollDays = `
+SELECT day, sum(created)::int, sum(solved)::int
+FROM report_daily
+WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
+GROUP BY day`
+
+// fromRollups fills the created and solved cohorts, the days and the per-rep
+// handled counts and medians of d from the rollups.
+func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboard, reps *repRows) error {
+	q, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID)
+	if err != nil {
+		return err
+	}
+	var fr, esc, lead hist
+	var r rollRow
+	var owner int64
+	var frB, escB, leadB []byte
+	sla := make([]SLATarget, 3)
+	if _, err := pgx.ForEachRow(q, []any{&owner, &r.created, &r.firstResponses, &frB, &r.escalated,
+		&r.escalationReturns, &escB, &r.reopens, &r.solves, &r.slaFirstMet, &r.slaFirstBreached, &r.slaNextMet,
+		&r.slaNextBreached, &r.slaResMet, &r.slaResBreached, &r.solved, &r.leads, &leadB}, func() error {
+		d.Created += int(r.created)
+		d.FirstResponse.N += int(r.firstResponses)
+		d.Escalated += int(r.escalated)
+		d.EscalationTime.N += int(r.escalationReturns)
+		d.Reopens += int(r.reopens)
+		d.Solves += int(r.solves)
+		sla[0].Met += int(r.slaFirstMet)
+		sla[0].Breached += int(r.slaFirstBreached)
+		sla[1].Met += int(r.slaNextMet)
+		sla[1].Breached += int(r.slaNextBreached)
+		sla[2].Met += int(r.slaResMet)
+		sla[2].Breached += int(r.slaResBreached)
+		d.Solved += int(r.solved)
+		d.LeadTime.N += int(r.leads)
+		if err := esc.merge(escB); err != nil {
+			return err
+		}
+		var ownFR, ownLead hist
+		if err := ownFR.merge(frB); err != nil {
+			return err
+		}
+		if err := ownLead.merge(leadB); err != nil {
+			return err
+		}
+		fr.sum(ownFR)
+		lead.sum(ownLead)
+		if owner == 0 {
+			return nil
+		}
+		if r.created > 0 {
+			median, ok := ownFR.percentile(0.5)
+			reps.update(owner, func(r *RepRow) {
+				if ok {
+					r.FirstResponse = &median
+				}
+			})
+		}
+		if r.solved > 0 {
+			median, ok := ownLead.percentile(0.5)
+			solved := int(r.solved)
+			reps.update(owner, func(r *RepRow) {
+				r.Handled = solved
+				if ok {
+					r.LeadTime = &median
+				}
+			})
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: %w", err)
+	}
+	sla[0].Target, sla[1].Target, sla[2].Target = TargetFirstResponse, TargetNextResponse, TargetResolution
+	d.SLA = sla
+	d.FirstResponse = fr.spread(d.FirstResponse.N)
+	d.EscalationTime = esc.spread(d.EscalationTime.N)
+	d.LeadTime = lead.spread(d.LeadTime.N)
+	d.Approximate = true
+
+	q, err = tx.Query(ctx, sqlRollDays, f.From, f.To, f.TeamID)
+	if err != nil {
+		return err
+	}
+	byDay := map[time.Time]Day{}
+	var day Day
+	if _, err := pgx.ForEachRow(q, []any{&day.Date, &day.Created, &day.Solved}, func() error {
+		byDay[day.Date] = day
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: days: %w", err)
+	}
+	first := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)
+	for i := range f.Days() {
+		date := first.AddDate(0, 0, i)
+		day := byDay[date]
+		day.Date = date
+		d.Daily = append(d.Daily, day)
+	}
+	return nil
+}
