@@ -161,7 +161,8 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if s.csat != nil { // feedback: the CSAT answer for the sidebar (not wired: no block)
 		survey = s.csat.SurveyBatch(&b, t)
 	}
-	s.queueNav(r, &b) // the layout's nav counts and bell ride along
+	s.queueNav(r, &b)                         // the layout's nav counts and bell ride along
+	kbSuggest := s.kbReplySuggestBatch(&b, t) // selfserve: suggested articles
 	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return v, fmt.Errorf("ticket page: %w", err)
 	}
@@ -175,6 +176,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	}
 	v.Attachments = tickets.AttachmentsByMessage(list)
 	if v.History, err = history(); err != nil {
+		return v, err
+	}
+	if v.KB, err = kbSuggest(); err != nil {
 		return v, err
 	}
 	users, err := staffList()
@@ -311,6 +315,7 @@ func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (tickets.Tic
 func (s *Server) renderTicket(w http.ResponseWriter, r *http.Request, status int, v views.TicketView) {
 	p := s.page(r, "ticket_page_title", "")
 	p.Title = "#" + strconv.FormatInt(v.Ticket.ID, 10) + " " + v.Ticket.Subject
+	p.Head = views.KBInsertScript(s.assets.url) // selfserve: Insert link at the cursor
 	s.render(w, r, status, views.TicketPage(p, v))
 }
 
@@ -323,6 +328,11 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 	// of this page with ?canned=ID and the text typed so far).
 	if q := r.URL.Query(); q.Has("canned") {
 		s.renderTicketWithCanned(w, r, t, q.Get("canned"), q.Get("body"), q.Get("kind"))
+		return
+	}
+	// selfserve: a suggested article's Insert link without JavaScript.
+	if q := r.URL.Query(); q.Has("kb_link") {
+		s.renderTicketWithKBLink(w, r, t, q.Get("kb_link"), q.Get("body"), q.Get("kind"))
 		return
 	}
 	v, err := s.ticketView(r, t)

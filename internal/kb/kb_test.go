@@ -1,13 +1,18 @@
 package kb_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/kb"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
 )
 
@@ -208,5 +213,84 @@ func TestMultilingualSearchAndSuggestions(t *testing.T) {
 	}
 	if len(st.Least) == 0 || st.Least[0].Translation.ID != ret.ID {
 		t.Fatalf("least: %+v", st.Least)
+	}
+}
+
+func TestSuggestForTicket(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	sup := ticketstest.User(t.Context(), t, db, "supervisor")
+	store := kb.NewStore(db, time.Now)
+	pub := func(locale, title, body string, articleID int64, internal bool) kb.Translation {
+		tr, err := store.Save(t.Context(), sup.UserID, 0, kb.Draft{ArticleID: articleID, Locale: locale, Title: title, Body: body,
+			Status: kb.StatusPublished, Internal: internal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	track := pub("en", "Track your parcel", "Open the tracking link in your order confirmation to see where the parcel is.", 0, false)
+	trackFi := pub("fi", "Seuraa pakettiasi", "Avaa tilausvahvistuksen seurantalinkki nähdäksesi, missä paketti on.", track.ArticleID, false)
+	ret := pub("fi", "Palauta tuote", "Palautus on maksuton 30 päivän ajan. Tulosta palautuslappu paketin päälle.", 0, false)
+	retEn := pub("en", "Return an item", "Returns are free within 30 days. Print the return label for the parcel.", ret.ArticleID, false)
+	pub("en", "Courier escalation for a lost parcel", "Internal: call the courier about the tracking of a lost parcel.", 0, true)
+
+	ts := ticketstest.NewStore(db)
+	suggest := func(tk tickets.Ticket, lang string) []kb.Translation {
+		t.Helper()
+		var b pgx.Batch
+		get := store.SuggestForTicketBatch(&b, tk.ID, tk.Subject, lang, 5)
+		if _, err := get(); !errors.Is(err, postgres.ErrNotSent) {
+			t.Fatalf("before the batch is sent: %v", err)
+		}
+		if err := db.SendBatch(t.Context(), &b).Close(); err != nil {
+			t.Fatal(err)
+		}
+		list, err := get()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	titles := func(list []kb.Translation) []string {
+		var out []string
+		for _, tr := range list {
+			out = append(out, tr.Locale+":"+tr.Title)
+		}
+		return out
+	}
+
+	// The customer's first message counts with the subject; later ones do not.
+	tk := ticketstest.Create(t.Context(), t, ts, sup, tickets.NewTicket{Subject: "Question", Body: "Where is my parcel? The tracking link shows nothing."})
+	if _, err := ts.AddCustomerMessage(t.Context(), tk.ID, "Also: how do I print a return label for the returns?"); err != nil {
+		t.Fatal(err)
+	}
+	got := suggest(tk, "fi")
+	if len(got) == 0 || got[0].ID != trackFi.ID {
+		t.Fatalf("suggestions in Finnish: %v, want %q first", titles(got), trackFi.Title)
+	}
+	for _, tr := range got {
+		if tr.Internal || strings.Contains(tr.Title, "Courier") {
+			t.Fatalf("an internal article was suggested: %v", titles(got))
+		}
+	}
+	// A language the article lacks: its English translation.
+	if got := suggest(tk, "vi"); len(got) == 0 || got[0].ID != track.ID {
+		t.Fatalf("suggestions in Vietnamese: %v, want %q first", titles(got), track.Title)
+	}
+	for _, tr := range got {
+		if tr.ArticleID == ret.ArticleID {
+			t.Fatalf("a later message's words were used: %v", titles(got))
+		}
+	}
+	// The subject alone can do it.
+	label := ticketstest.Create(t.Context(), t, ts, sup, tickets.NewTicket{Subject: "Return label missing", Body: "Hi, see subject."})
+	if got := suggest(label, "hi"); len(got) == 0 || got[0].ID != retEn.ID {
+		t.Fatalf("subject: %v, want %q first", titles(got), retEn.Title)
+	}
+	// Nothing but stop words: nothing.
+	quiet := ticketstest.Create(t.Context(), t, ts, sup, tickets.NewTicket{Subject: "Hello", Body: "Thanks, please help"})
+	if got := suggest(quiet, "en"); len(got) != 0 {
+		t.Fatalf("stop words suggested %v", titles(got))
 	}
 }

@@ -10,13 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/textcheck"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // sqlShowMatched shows each matched article (CTE m: article_id, matched,
 // rank, in_lang) once: in the visitor's language $2
-// when it is published in it, else in the language it matched in.
+// when it is published in it, else in English, else its first translation.
 const sqlShowMatched = `
 SELECT id, article_id, category_id, internal, locale, slug, title, body, tags, status, version, published_at, updated_at, updated_by
 FROM (
@@ -24,7 +25,7 @@ FROM (
            t.title, t.body, t.tags, t.status, t.version, t.published_at, t.updated_at, ''::text AS updated_by, m.matched, m.rank, m.in_lang
     FROM m JOIN kb_translations t ON t.article_id = m.article_id AND t.status = 'published'
     JOIN kb_articles a ON a.id = t.article_id
-    ORDER BY t.article_id, t.locale = $2 DESC, t.id
+    ORDER BY t.article_id, t.locale = $2 DESC, t.locale = 'en' DESC, t.id
 ) x`
 
 // Search finds published articles with the ticket search's full text
@@ -70,8 +71,12 @@ kiitos hei voi voisitko voitteko pitaa ollut viela nyt jo myos kanssa niin kuin
 toi ban cua la va co khong bi da duoc cho voi mot nhung nay do thi de tai o khi nao gi sao xin chao cam on em anh chi minh roi chua van rat
 मेरा मेरी मेरे मैं है हैं था थी थे का की के को में से पर और या नहीं भी यह वह क्या कैसे कृपया हो गया गई ने एक तो जी नमस्ते धन्यवाद`) {
 		stopWords[w] = true
+		stopWordList = append(stopWordList, w)
 	}
 }
+
+// stopWordList is stopWords as a list, for SQL.
+var stopWordList []string
 
 // suggestWords are the words of a customer's text worth matching: folded,
 // no stop words, at most 12, in order.
@@ -104,22 +109,66 @@ func (s *Store) Suggest(ctx context.Context, text, lang string, limit int) ([]Tr
 	}
 	need := min(2, len(words))
 	return collect(s.db.Query(ctx, `
-WITH w AS (
-    SELECT ld_search_query(x.word, CASE WHEN x.n = cardinality($1::text[]) THEN 'match' ELSE 'exact' END) AS q
-    FROM unnest($1::text[]) WITH ORDINALITY AS x(word, n)
+WITH w0 AS (
+    SELECT x.word, x.n FROM unnest($1::text[]) WITH ORDINALITY AS x(word, n)
+)`+sqlSuggestFrom("$3", "$4"), words, lang, need, limit))
+}
+
+// sqlSuggestFrom ranks the published, public articles for the words of CTE
+// w0 (word, n: its place; the last one is also a prefix), shown once each
+// in the language $2: an article needs need of the words (a placeholder or
+// a subquery) and at most limit come back.
+func sqlSuggestFrom(need, limit string) string {
+	return `, w AS (
+    SELECT ld_search_query(w0.word, CASE WHEN w0.n = (SELECT max(n) FROM w0) THEN 'match' ELSE 'exact' END) AS q
+    FROM w0
 ), tm AS (
     SELECT t.id, t.article_id, t.locale, count(*) AS matched, sum(ts_rank_cd(t.search, w.q)) AS rank
     FROM kb_translations t JOIN kb_articles a ON a.id = t.article_id
     JOIN w ON numnode(w.q) > 0 AND t.search @@ w.q
     WHERE t.status = 'published' AND NOT a.internal
     GROUP BY t.id
-    HAVING count(*) >= $3
+    HAVING count(*) >= ` + need + `
 ), m AS (
     SELECT article_id, max(matched) AS matched, max(rank) AS rank, bool_or(locale = $2) AS in_lang
     FROM tm GROUP BY article_id
-)`+sqlShowMatched+`
+)` + sqlShowMatched + `
 ORDER BY in_lang DESC, matched DESC, rank DESC, id
-LIMIT $4`, words, lang, need, limit))
+LIMIT ` + limit
+}
+
+// sqlSuggestForTicket is Suggest for ticket $1 in SQL, so that it can go
+// into the ticket page's batch: the words of its subject $3 and first
+// customer message (a phone ticket's is the rep's note of the call), folded as ld_search_query folds them, without the stop words
+// $4, at most 12 in order of appearance. The messages are the tickets
+// package's table, read here only.
+const sqlSuggestForTicket = `
+WITH src AS (
+    SELECT $3::text || ' ' || coalesce((
+        SELECT left(m.body, 2000) FROM messages m
+        WHERE m.ticket_id = $1 AND m.kind = 'public' AND m.author_customer_id IS NOT NULL
+        ORDER BY m.id LIMIT 1), '') AS txt
+), w0 AS (
+    SELECT u.lexeme AS word, row_number() OVER (ORDER BY u.positions[1]) AS n
+    FROM src, unnest(to_tsvector('simple', ld_search_text(src.txt))) AS u
+    WHERE char_length(u.lexeme) >= 2 AND u.lexeme <> ALL ($4::text[])
+    ORDER BY u.positions[1]
+    LIMIT 12
+)`
+
+// SuggestForTicketBatch queues the articles to suggest to a rep answering
+// ticketID (subject is its subject): up to limit published, public articles
+// (never internal ones: the link goes to the customer) for the ticket's
+// subject and first customer message, by the rules of Suggest, each in the
+// customer's language lang when it has that translation. The result is
+// there once b has been sent (the ticket page's one round trip).
+func (s *Store) SuggestForTicketBatch(b *pgx.Batch, ticketID int64, subject, lang string, limit int) func() ([]Translation, error) {
+	if limit <= 0 || limit > 10 {
+		limit = 5
+	}
+	return postgres.QueueRows(b, "kb suggestions for a ticket", func(r pgx.CollectableRow) (Translation, error) { return scanTranslation(r) },
+		sqlSuggestForTicket+sqlSuggestFrom("(SELECT least(2, count(*)) FROM w0)", "$5"),
+		ticketID, lang, subject, stopWordList, limit)
 }
 
 // Deflection kinds.
