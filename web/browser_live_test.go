@@ -149,7 +149,28 @@ func TestBrowserLiveDesk(t *testing.T) {
 	if err := chromedp.Do(ctxB, chromedp.WaitVisible(`//*[@id="presence"]//li[contains(., "`+replying+`")]`)); err != nil {
 		t.Fatalf("B never saw %q: %v", replying, err)
 	}
+	// Screen readers hear it: the status region says it.
+	if err := chromedp.Do(ctxB, chromedp.WaitReady(`//*[@role="status"][contains(., "`+replying+`")]`)); err != nil {
+		t.Fatalf("B's status region never said %q: %v", replying, err)
+	}
 	screenshot(t, ctxB, "live-replying-fi.png")
+	// Redrawn with nothing new, the list says nothing again.
+	if _, err := chromedp.Run(ctxB, chromedp.Evaluate[bool](`(function(){
+		window.__said = 0; window.__heard = 0;
+		new MutationObserver(function () { window.__said++; }).observe(document.querySelector('[role=status]#live-say'),
+			{childList: true, characterData: true, subtree: true});
+		document.addEventListener('live:heard', function () { window.__heard++; });
+		htmx.ajax('GET', location.pathname + '/presence', {target: '#presence', swap: 'outerHTML'});
+		return true;
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctxB, chromedp.Poll[chromedp.Void](`window.__heard > 0`)); err != nil {
+		t.Fatalf("the presence list was never redrawn: %v", err)
+	}
+	if said, err := chromedp.Run(ctxB, chromedp.Evaluate[int](`window.__said`)); err != nil || said != 0 {
+		t.Fatalf("the status region changed %d times (%v) when nothing new happened", said, err)
+	}
 
 	// A sends; B's thread shows it at once, B's typing is untouched.
 	if err := chromedp.Do(ctxA, clickTo(button(vi.T("reply_send")), path)); err != nil {
@@ -169,6 +190,10 @@ func TestBrowserLiveDesk(t *testing.T) {
 	notice, _ := chromedp.Run(ctxB, chromedp.Text(chromedp.ID("live-notice")))
 	if !strings.Contains(notice, fi.T("event_ticket_replied")) {
 		t.Fatalf("notice %q lacks what A did", notice)
+	}
+	if err := chromedp.Do(ctxB, chromedp.WaitReady(`//*[@role="status"][contains(., "`+a.Name+` `+fi.T("event_ticket_replied")+`")]`)); err != nil {
+		said, _ := chromedp.Run(ctxB, chromedp.Evaluate[string](`document.getElementById('live-say').textContent`))
+		t.Fatalf("B's status region never said that A replied; it says %q: %v", said, err)
 	}
 	screenshot(t, ctxB, "live-reply-seen-fi.png")
 

@@ -5,6 +5,8 @@
 //   link or button and the queue's selected rows come back after a refresh.
 // - The ticket page beats while open (who else is here, who is typing).
 // - "5 s ago" stays current.
+// - Screen readers hear what is new once: a colleague starting a reply, a
+//   change not told before (the status region #live-say).
 // Without this file pages work as before, only without live updates.
 (function () {
   'use strict';
@@ -140,7 +142,46 @@
     });
   }
 
+  // --- Screen readers hear what is new, once -------------------------------
+  // The presence list and the notice are redrawn whenever anything changes;
+  // #live-say (role=status) gets only what is new since the last look.
+  var present = null; // who was listed, and whether typing, at the last look
+  var told = {};      // the notice's events already said
+  function look() {
+    var region = document.getElementById('live-say');
+    if (!region) { return; }
+    var first = present === null, say = [], now = {};
+    document.querySelectorAll('#presence [data-who]').forEach(function (li) {
+      var who = li.getAttribute('data-who'), typing = li.hasAttribute('data-typing');
+      now[who] = typing;
+      if (!first && typing && !present[who]) { say.push(li.getAttribute('data-say')); }
+    });
+    present = now;
+    document.querySelectorAll('#live-notice [data-event]').forEach(function (li) {
+      var id = li.getAttribute('data-event');
+      if (!told[id]) {
+        told[id] = true;
+        if (!first) { say.push(li.getAttribute('data-say')); }
+      }
+    });
+    if (say.length) {
+      var text = say.join(' ');
+      if (region.textContent === text) {
+        // The same words again (someone typing once more): clear first, or
+        // nothing changes and nothing is said.
+        region.textContent = '';
+        setTimeout(function () { region.textContent = text; }, 100);
+      } else {
+        region.textContent = text;
+      }
+    }
+    document.dispatchEvent(new CustomEvent('live:heard', { detail: { said: say } }));
+  }
+  document.addEventListener('htmx:afterSettle', look);
+  document.addEventListener('htmx:oobAfterSwap', look);
+
   function start() {
+    look();
     startPresence();
     setInterval(tick, 5000);
   }
