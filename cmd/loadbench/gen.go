@@ -22,6 +22,24 @@ type generator struct {
 	now       time.Time // the end of the year of history
 	books     []*book
 	teams     []benchTeam // tier-1 teams, in benchTeams order
+	// weightOld are the statuses of tickets older than two weeks, set by
+	// openShare; nil: the default 15 % open.
+	weightOld []int
+}
+
+// openShare sets the share of all tickets (0..1) that are still open
+// (new, open, pending or on hold). Tickets of the last two weeks keep
+// their fixed mix (mostly open, then mostly solved); the older ones make
+// up the rest: a busy desk's backlog of weeks, not a tidy 1.5 %.
+func (g *generator) openShare(share float64) {
+	recent := 2.0/365*0.9 + 12.0/365*0.18 // the open share of the last two weeks' tickets, of all tickets
+	p := (share - recent) / (351.0 / 365)
+	p = min(max(p, 0), 1)
+	open := int(p * 100_000)
+	rest := 100_000 - open
+	// Of the open: 5 % new, 45 % open, 30 % pending, 20 % on hold; of the
+	// rest 1 % solved (awaiting their close), 99 % closed.
+	g.weightOld = []int{open * 5 / 100, open * 45 / 100, open * 30 / 100, open * 20 / 100, rest / 100, rest - rest/100}
 }
 
 func newGenerator(seed uint64, nTickets, nCustomers int, msgAvg float64, now time.Time, teams []benchTeam) *generator {
@@ -154,9 +172,10 @@ func (t *ticketData) subject() string { return strings.Join(t.chunks[:t.subjectT
 func (t *ticketData) body(m message) string { return strings.Join(t.chunks[m.from:m.to], " ") }
 
 // Statuses by age: the last two days are mostly still open, the last two
-// weeks mostly solved, older tickets closed but for a few stragglers. With a
-// year of 1M tickets that is an open backlog of about 1.5% (five days of
-// intake), some 100 open tickets per rep at the default -reps.
+// weeks mostly solved, older tickets closed but for a few stragglers
+// (weightOld: an open backlog of about 1.5 %, five days of intake) or, with
+// -open (generator.openShare), for as many as a busy desk has: 15 % by
+// default, as in the Libredesk comparison data.
 var (
 	statuses     = []tickets.Status{tickets.StatusNew, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold, tickets.StatusSolved, tickets.StatusClosed}
 	weightNew    = []int{300, 400, 150, 50, 100, 0} // under 2 days old (per mille)
@@ -184,7 +203,11 @@ func (g *generator) ticket(id int64, t *ticketData) {
 	case age < 14*24*time.Hour:
 		t.status = statuses[pickWeighted(r, weightRecent)]
 	default:
-		t.status = statuses[pickWeighted(r, weightOld)]
+		w := g.weightOld
+		if w == nil {
+			w = weightOld
+		}
+		t.status = statuses[pickWeighted(r, w)]
 	}
 	t.priority = int16(1 + pickWeighted(r, priorityWeights))
 	t.channel = channels[pickWeighted(r, channelWeights)]

@@ -18,7 +18,9 @@ type loadOptions struct {
 	tickets   int
 	customers int
 	msgAvg    float64
-	seed      uint64
+	// openPercent is the share of tickets still open (generator.openShare).
+	openPercent float64
+	seed        uint64
 	// dropIndexes drops the non-constraint indexes for the load and
 	// recreates them after. Measured at 1M tickets: 2m29s against 2m54s
 	// keeping them (the tickets copy alone takes 2m19s with its GIN index).

@@ -67,9 +67,12 @@ type options struct {
 	duration      time.Duration
 	concurrency   int
 	rate          float64
+	fixedRate     float64
 	maxRequests   int
 	databaseURL   string
 	keep          bool
+	durable       bool
+	idle          time.Duration
 	explain       bool
 	small         bool
 	scenarios     bool
@@ -93,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.load.tickets, "tickets", 1_000_000, "tickets to load")
 	fs.Float64Var(&o.load.msgAvg, "messages", 5, "messages per ticket, on average")
+	fs.Float64Var(&o.load.openPercent, "open", 15, "percent of the tickets still open (new, open, pending, on hold), like a busy desk; 1.6 was the old mix")
 	fs.IntVar(&o.load.customers, "customers", 0, "customers to load (default: tickets / 5)")
 	fs.Uint64Var(&o.load.seed, "seed", 1, "seed of the generated data")
 	fs.BoolVar(&o.load.dropIndexes, "drop-indexes", true, "drop the plain indexes during the load and rebuild them after")
@@ -100,9 +104,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.load.reset, "reset", false, "empty the desk's tables first even if they hold tickets (destroys data!)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "workers (HTTP clients) per scenario")
+	fs.Float64Var(&o.fixedRate, "fixed-rate", 50, "after each closed-loop run, run the page again at this many requests per second and print its p99 (0: no second run; not for the dashboard views)")
 	fs.Float64Var(&o.rate, "rate", 0, "requests per second per scenario, due at fixed intervals (0: closed loop, each worker as fast as the server answers)")
 	fs.IntVar(&o.maxRequests, "max-requests", 1_000_000, "at most this many requests per scenario")
 	fs.StringVar(&o.databaseURL, "database-url", "", "Postgres to use; empty starts a throwaway cluster in memory (removed at the end)")
+	fs.DurationVar(&o.idle, "idle", 10*time.Second, "after the pages, how long the server stays idle before its memory is measured")
+	fs.BoolVar(&o.durable, "durable", false, "run the throwaway cluster on disk with production durability (fsync, synchronous_commit and full_page_writes on) instead of in memory with them off")
 	fs.BoolVar(&o.keep, "keep", false, "reuse the loaded data when the database already holds a load of this size (what earlier runs created stays)")
 	fs.BoolVar(&o.explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the hot queries")
 	fs.BoolVar(&o.small, "small", false, "a quick run: 20,000 tickets, 3 s per scenario, a 1,000-ticket storm (unless set explicitly)")
@@ -162,6 +169,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	switch {
 	case o.load.tickets < 100:
 		return o, errors.New("-tickets must be at least 100")
+	case o.load.openPercent < 0 || o.load.openPercent > 100:
+		return o, errors.New("-open must be 0..100")
 	case o.load.msgAvg < 1:
 		return o, errors.New("-messages must be at least 1")
 	case o.concurrency < 1 || o.concurrency > 256:
@@ -235,6 +244,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	}
 	now := time.Now().UTC().Truncate(time.Second)
 	g := newGenerator(o.load.seed, o.load.tickets, o.load.customers, o.load.msgAvg, now, desk.teams)
+	g.openShare(o.load.openPercent / 100)
 	cache, err := loadLexemes(ctx, pool, vocabulary(g.books))
 	if err != nil {
 		return err
@@ -307,6 +317,16 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 		}
 	}()
 	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
+	startRSS := processRSS(srv.pid)
+	defer func() {
+		if err == nil {
+			// Idle memory: after start, and after the load with a quiet spell.
+			time.Sleep(o.idle)
+			rss := processRSS(srv.pid)
+			fmt.Fprintf(out, "\nServer memory (target: idle RSS < 40 MB): RSS right after start %s; after the pages and %s idle %s (peak %s)\n",
+				mib(startRSS.rss), o.idle, mib(rss.rss), mib(rss.peak))
+		}
+	}()
 	c := newClient(srv.baseURL, o.concurrency)
 	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, o.dashClients, int64(o.load.tickets), o.load.seed)
 	if err != nil {
@@ -331,6 +351,28 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	return nil
 }
 
+// memory is a process's resident set now and at its peak (/proc status).
+type memory struct{ rss, peak int64 }
+
+func processRSS(pid int) memory {
+	var m memory
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return m
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			m.rss = kb << 10
+		} else if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			m.peak = kb << 10
+		}
+	}
+	return m
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+
 func quietLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
@@ -342,12 +384,17 @@ func openCluster(ctx context.Context, o options, log *slog.Logger) (url, dir str
 	if o.databaseURL != "" {
 		return o.databaseURL, "", nil, func() error { return nil }, nil
 	}
-	dir, err = devpg.TempDataDir("loopdesk-loadbench-")
+	if o.durable {
+		// On disk, where fsync means something (not tmpfs).
+		dir, err = os.MkdirTemp(os.TempDir(), "loopdesk-loadbench-durable-")
+	} else {
+		dir, err = devpg.TempDataDir("loopdesk-loadbench-")
+	}
 	if err != nil {
 		return "", "", nil, nil, fmt.Errorf("cluster dir: %w", err)
 	}
 	quiet := quietLogger()
-	opts := devpg.Options{DataDir: dir, Logger: quiet, Fast: true}
+	opts := devpg.Options{DataDir: dir, Logger: quiet, Fast: !o.durable}
 	cluster, err := devpg.Start(ctx, opts)
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -460,8 +507,17 @@ func printEnvironment(ctx context.Context, pool *pgxpool.Pool, out io.Writer, cl
 		runtime.NumCPU(), float64(totalRAM())/(1<<30), runtime.Version(), loadAverage())
 	fmt.Fprintf(out, "Postgres: %s; shared_buffers %s, effective_cache_size %s, work_mem %s, max_connections %d\n",
 		version, sb, ecs, wm, maxConns)
+	var fsync, syncCommit string
+	if err := pool.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &syncCommit); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  durability: fsync %s, synchronous_commit %s\n", fsync, syncCommit)
 	if clusterDir != "" {
-		fmt.Fprintf(out, "  throwaway devpg Fast cluster in %s (fsync, synchronous_commit, full_page_writes off)", clusterDir)
+		how := "throwaway devpg Fast cluster in %s (fsync, synchronous_commit, full_page_writes off)"
+		if fsync == "on" {
+			how = "throwaway durable devpg cluster on disk in %s (production durability: fsync, synchronous_commit and full_page_writes on)"
+		}
+		fmt.Fprintf(out, how, clusterDir)
 		if len(tuned) > 0 {
 			fmt.Fprintf(out, "; set: %s", strings.Join(tuned, ", "))
 		}
@@ -540,6 +596,17 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 		log.Info("loadbench: scenario", "name", sc.name, "duration", o.duration)
 		workers := crew.of(sc.crew)
 		r := drive(ctx, sc, workers, o.duration, o.maxRequests, o.rate, meter, pgss)
+		if o.fixedRate > 0 && o.rate == 0 && sc.crew != "dashboard" {
+			// The same page at a fixed, moderate rate: the latency a user
+			// sees when the server is not run flat out.
+			log.Info("loadbench: scenario at a fixed rate", "name", sc.name, "rate", o.fixedRate)
+			paced := drive(ctx, sc, workers, o.duration, o.maxRequests, o.fixedRate, meter, nil)
+			r.paced = paced.lat
+			if paced.errors > 0 && r.firstErr == "" {
+				r.errors += paced.errors
+				r.firstErr = paced.firstErr
+			}
+		}
 		r.floor = runFloor(ctx, pool, sc.floor, workers, o.floorDuration, 5000)
 		if r.floor.err != nil {
 			return fmt.Errorf("%s floor: %w", sc.name, r.floor.err)
@@ -585,7 +652,7 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 			fmt.Fprintf(out, "  %s: %s\n", r.name, r.note)
 		}
 	}
-	printTargets(out, results)
+	printTargets(out, results, o.fixedRate)
 
 	fmt.Fprintln(out, "\nCPU per request while each page ran (independent of other load on the machine; 2 cores give 2,000 ms of CPU per second):")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -642,33 +709,79 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 	return nil
 }
 
-func printTargets(out io.Writer, results []result) {
-	by := map[string]result{}
-	for _, r := range results {
-		by[r.name] = r
-	}
+// target is one of issue #11's figures for a page: a latency percentile
+// (closed loop) below a bound, and the CPU a request may cost.
+type target struct {
+	pct   string // "p95" or "p99"
+	bound time.Duration
+	cpu   time.Duration // server + Postgres per request; 0: none set
+}
+
+// targets by scenario name (the dashboard views come from dashboardViews).
+var targets = map[string]target{
+	"queue page":                      {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"my queue":                        {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"unassigned":                      {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"all open":                        {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"all open, high priority, page 2": {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"my queue, pending, page 2":       {"p99", 20 * time.Millisecond, 1500 * time.Microsecond},
+	"ticket page":                     {"p99", 15 * time.Millisecond, 1500 * time.Microsecond},
+	"supervisor review queue":         {"p99", 30 * time.Millisecond, 0},
+	"search word":                     {"p95", 50 * time.Millisecond, 5 * time.Millisecond},
+	"search vi, no diacritics":        {"p95", 50 * time.Millisecond, 5 * time.Millisecond},
+	"search typo, corrected":          {"p95", 50 * time.Millisecond, 5 * time.Millisecond},
+	"search ticket number":            {"p95", 50 * time.Millisecond, 5 * time.Millisecond},
+	"search word of other teams only": {"p95", 100 * time.Millisecond, 5 * time.Millisecond},
+	"ticket create":                   {"", 0, 1200 * time.Microsecond},
+}
+
+// printTargets prints every page beside its targets: the latency bound, the
+// CPU per request, the p99 at a fixed rate, and how far the page is from its
+// SQL floor (p50 of the page over p50 of its SQL alone).
+func printTargets(out io.Writer, results []result, fixedRate float64) {
 	verdict := func(ok bool) string {
 		if ok {
 			return "met"
 		}
 		return "MISSED"
 	}
-	fmt.Fprintln(out, "\nTargets:")
-	if r, ok := by["queue page"]; ok {
-		fmt.Fprintf(out, "  queue page p99 < 20 ms: %s (%s)\n", verdict(r.lat.p99 < 20*time.Millisecond && r.errors == 0), ms(r.lat.p99))
-	}
-	for _, name := range []string{"search word", "search vi, no diacritics", "search typo, corrected", "search ticket number"} {
-		if r, ok := by[name]; ok {
-			fmt.Fprintf(out, "  %s p95 < 50 ms: %s (%s)\n", name, verdict(r.lat.p95 < 50*time.Millisecond && r.errors == 0), ms(r.lat.p95))
-		}
-	}
 	for _, v := range dashboardViews {
-		if r, ok := by[v.name]; ok {
-			fmt.Fprintf(out, "  %s p95 < %s: %s (%s)\n", v.name, ms(dashboardTarget), verdict(r.lat.p95 < dashboardTarget && r.errors == 0 && r.lat.n > 0), ms(r.lat.p95))
+		targets[v.name] = target{"p95", dashboardTarget, 0}
+	}
+	fmt.Fprintln(out, "\nTargets (issue #11), each page beside its target:")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "  scenario\tmeasured\ttarget\t\tCPU/req\tCPU target\t\tp99 @ %.0f req/s\tp50 / SQL floor p50\t\n", fixedRate)
+	for _, r := range results {
+		tg, ok := targets[r.name]
+		if !ok {
+			continue
 		}
+		n := time.Duration(max(r.lat.n, 1))
+		cpu := (r.cpu.server + r.cpu.db) / n
+		lat, latT, latV := "", "", ""
+		switch tg.pct {
+		case "p95":
+			lat, latT, latV = "p95 "+ms(r.lat.p95), "< "+ms(tg.bound), verdict(r.lat.p95 < tg.bound && r.errors == 0 && r.lat.n > 0)
+		case "p99":
+			lat, latT, latV = "p99 "+ms(r.lat.p99), "< "+ms(tg.bound), verdict(r.lat.p99 < tg.bound && r.errors == 0 && r.lat.n > 0)
+		}
+		if r.name == "ticket create" {
+			rate := float64(r.lat.n) / r.elapsed.Seconds()
+			lat, latT, latV = fmt.Sprintf("%.0f/s", rate), ">= 1,500/s", verdict(rate >= 1500 && r.errors == 0)
+		}
+		cpuT, cpuV := "", ""
+		if tg.cpu > 0 {
+			cpuT, cpuV = "<= "+ms(tg.cpu), verdict(cpu <= tg.cpu)
+		}
+		paced := "-"
+		if r.paced.n > 0 {
+			paced = ms(r.paced.p99)
+		}
+		ratio := "-"
+		if r.floor.total.p50 > 0 {
+			ratio = fmt.Sprintf("%.1fx", float64(r.lat.p50)/float64(r.floor.total.p50))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, lat, latT, latV, ms(cpu), cpuT, cpuV, paced, ratio)
 	}
-	if r, ok := by["ticket create"]; ok {
-		rate := float64(r.lat.n) / r.elapsed.Seconds()
-		fmt.Fprintf(out, "  ticket create >= 2,000/s: %s (%.0f/s)\n", verdict(rate >= 2000 && r.errors == 0), rate)
-	}
+	tw.Flush()
 }
