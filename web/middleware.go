@@ -88,6 +88,10 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// Served counts the requests answered so far: the process is idle while
+// it does not move (cmd/server trims memory then).
+func (s *Server) Served() uint64 { return s.served.Load() }
+
 // observe logs each request and counts it by route pattern (never by raw path,
 // which would leak tokens into metrics and explode label cardinality).
 func (s *Server) observe(next http.Handler) http.Handler {
@@ -103,6 +107,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			route = rc.RoutePattern()
 		}
 		d := time.Since(start)
+		s.served.Add(1)
 		s.metrics.observe(route, r.Method, rec.status, d)
 		level := slog.LevelInfo
 		if route == "/healthz" || route == "/readyz" || route == "/metrics" || strings.HasPrefix(route, "/static/") {

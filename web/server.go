@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -61,6 +62,7 @@ type Deps struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
+	served   atomic.Uint64 // requests answered (Served)
 	log      *slog.Logger
 	db       *pgxpool.Pool
 	cat      *i18n.Catalog

@@ -26,6 +26,7 @@ func TestSmallRun(t *testing.T) {
 		"-tickets", "2000", "-messages", "4", "-reps", "1", "-concurrency", "2",
 		"-duration", "300ms", "-floor-duration", "80ms", "-verify", "-explain",
 		"-breach", "-breach-tickets", "20", "-breach-lead", "200ms", "-breach-spread", "200ms", "-breach-timeout", "20s",
+		"-idle", "100ms", "-fixed-rate", "20",
 	}
 	if bin := os.Getenv("LOADBENCH_SERVER_BIN"); bin != "" {
 		args = append(args, "-server-bin", bin)
@@ -46,7 +47,10 @@ func TestSmallRun(t *testing.T) {
 		"corrected: true",
 		"full rebuild of 2,000 tickets in 1 run: ",
 		"dashboard 30 days: 2 supervisors; ", "tickets created in the first range", "CSV lines;",
-		"dashboard 365 days p95 < 200.00 ms: ",
+		"Targets (issue #11), each page beside its target:",
+		"p99 @ 20 req/s",
+		"Server memory (target: idle RSS < 40 MB): RSS right after start ",
+		"durability: fsync off",
 		"Index Cond", // the plans were printed
 		"Index Only Scan using ticket_facts_created_idx",
 		"breached firings: 20 of 20",
@@ -62,7 +66,8 @@ func TestSmallRun(t *testing.T) {
 	// Every scenario row ends with its error count and floors: all zero errors
 	// (and every request was answered with the status it expects: 200 for
 	// the dashboard views).
-	names := []string{"queue page", "ticket page", "search word", "search vi, no diacritics", "search typo, corrected", "search ticket number",
+	names := []string{"queue page", "my queue", "unassigned", "all open", "all open, high priority, page 2", "my queue, pending, page 2",
+		"ticket page", "search word of other teams only", "search word", "search vi, no diacritics", "search typo, corrected", "search ticket number",
 		"dashboard 30 days", "dashboard 30 days, one team", "dashboard 90 days", "dashboard 365 days", "dashboard CSV 30 days",
 		"ticket create"}
 	row := regexp.MustCompile(`(?m)^\s+(` + strings.Join(names, "|") + `)\s+([\d,]+)\s+\d+\s.*\s(\d+)\s+[\d.]+ ms\s+[\d.]+ ms\s+[\d.?]+\s*$`)

@@ -27,6 +27,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/live"
 	"github.com/loopdesk/loopdesk/internal/mailbox"
+	"github.com/loopdesk/loopdesk/internal/memtrim"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/secretbox"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -177,6 +178,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer stopMetrics()
+
+	// Start-up garbage (migrations, catalogs, precompressed assets) goes
+	// back to the system now, and a busy spell's heap once requests stop.
+	memtrim.Now()
+	go memtrim.WhenIdle(ctx, time.Minute, srv.Served)
 
 	log.Info("loopdesk is serving", "url", cfg.BaseURL, "addr", ln.Addr().String())
 	fmt.Fprintf(stdout, "\nLoopdesk is running at %s\n", cfg.BaseURL)
