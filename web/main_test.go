@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/mailbox"
+	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
@@ -70,6 +71,12 @@ func setupWith(t *testing.T, tweak func(*Deps)) *env {
 	if deps.Mailboxes, err = mailbox.NewStore(db, "web-test-secret-0123456789abcdef0123", time.Now); err != nil {
 		t.Fatal(err)
 	}
+	// mailin2: the mail intake with its spam checks (the Spam view, the block list).
+	desk, err := mailin.New(ts, []string{"help@desk.example"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.MailDesk = desk.UseSpam(mailin.NewSpam(db, time.Now, mailin.SpamOptions{AuthServID: "mx.desk.example", NewTicketsPerHour: 20}))
 	if tweak != nil {
 		tweak(&deps)
 	}

@@ -131,6 +131,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/queue/bulk", s.handleBulk)
 			r.Post("/tickets/{id}/follow", s.handleFollow)
 			// --- end live desk ---
+			// mailin2: the Spam view (mail held out of the queues).
+			r.Get("/spam", s.handleSpam)
+			r.Post("/spam/{id}/release", s.handleSpamRelease)
+			r.Post("/spam/{id}/delete", s.handleSpamDelete)
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))
@@ -194,6 +198,9 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/mailboxes", s.handleMailboxes)
 			r.Post("/admin/mailboxes", s.handleMailboxCreate)
 			r.Post("/admin/mailboxes/{id}/delete", s.handleMailboxDelete)
+			r.Get("/admin/mail-blocks", s.handleBlocks) // mailin2: blocked senders and domains
+			r.Post("/admin/mail-blocks", s.handleBlockAdd)
+			r.Post("/admin/mail-blocks/{id}/delete", s.handleBlockRemove)
 			// --- end admin routes ---
 			// --- selfserve: webhooks ---
 			r.Get("/admin/webhooks", s.handleWebhooks)

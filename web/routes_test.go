@@ -120,6 +120,13 @@ var routeTable = []struct {
 	{"GET", "/tickets/{id}/attachments/{aid}", "/tickets/1/attachments/999999", rep, 404, 0},
 	// mailin2: the frame of a customer's HTML mail; no such message (a real one in handlers_mailhtml_test.go)
 	{"GET", "/tickets/{id}/messages/{mid}/html", "/tickets/1/messages/999999/html", rep, 404, 0},
+	// mailin2: the Spam view; no such held mail (release and delete of real ones in handlers_spam_test.go)
+	{"GET", "/spam", "/spam", rep, 200, 0},
+	{"POST", "/spam/{id}/release", "/spam/999999/release", rep, 404, 0},
+	{"POST", "/spam/{id}/delete", "/spam/999999/delete", rep, 404, 0},
+	{"GET", "/admin/mail-blocks", "/admin/mail-blocks", admin, 200, 0},
+	{"POST", "/admin/mail-blocks", "/admin/mail-blocks", admin, 422, 0}, // empty form
+	{"POST", "/admin/mail-blocks/{id}/delete", "/admin/mail-blocks/999999/delete", admin, 404, 0},
 	// --- end rep ticket routes ---
 	// --- canned replies ---
 	// Reps read the list and insert into a reply (an empty choice is 422);

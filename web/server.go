@@ -19,6 +19,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/live"
 	"github.com/loopdesk/loopdesk/internal/mailbox"
+	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/staff"
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -58,6 +59,9 @@ type Deps struct {
 
 	// Mailboxes are the IMAP mailboxes the desk reads (admin page).
 	Mailboxes *mailbox.Store
+	// MailDesk files customer mail; its spam store backs the Spam view and
+	// the block list (mailin2). nil: those pages are 404.
+	MailDesk *mailin.Desk
 }
 
 // Server holds the handlers' dependencies.
@@ -91,6 +95,7 @@ type Server struct {
 	// selfserve: webhooks.
 	webhooks  *webhooks.Service
 	mailboxes *mailbox.Store // IMAP mailboxes (admin page)
+	mailDesk  *mailin.Desk   // mailin2: the Spam view, Release, the block list
 }
 
 // New builds the server and its route table.
@@ -147,6 +152,7 @@ func New(d Deps) (*Server, error) {
 
 		webhooks:  d.Webhooks, // selfserve
 		mailboxes: d.Mailboxes,
+		mailDesk:  d.MailDesk,
 
 		adminTwoFactorOptional: d.AdminTwoFactorOptional,
 	}

@@ -40,6 +40,13 @@ type config struct {
 	// MailInTo lists the desk's addresses that the listener takes mail for,
 	// comma-separated; empty means LOOPDESK_SMTP_FROM's address.
 	MailInTo string
+	// MailAuthServID is our MX's authserv-id: its topmost
+	// Authentication-Results header is believed (SPF/DKIM/DMARC shown, a
+	// failed DMARC goes to Spam); empty: none is.
+	MailAuthServID string
+	// MailNewTicketsPerHour is how many new tickets one sender may open by
+	// mail in an hour before their mail goes to Spam; 0: no limit.
+	MailNewTicketsPerHour int
 	// TrustedProxies lists the reverse proxies (comma-separated CIDRs) whose
 	// X-Forwarded-For names the client; parsed into trustedProxies.
 	TrustedProxies string
@@ -94,6 +101,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.IntVar(&c.FollowUpHours, "follow-up-hours", envInt(getenv, "LOOPDESK_FOLLOW_UP_HOURS", 4), "business hours to confirm with the customer after an escalation returns (LOOPDESK_FOLLOW_UP_HOURS)")
 	fs.StringVar(&c.MailInAddr, "mail-in-addr", env("LOOPDESK_MAIL_IN_ADDR", ""), "SMTP listen address for customer mail, e.g. 0.0.0.0:2525; empty: off (LOOPDESK_MAIL_IN_ADDR)")
 	fs.StringVar(&c.MailInTo, "mail-in-to", env("LOOPDESK_MAIL_IN_TO", env("LOOPDESK_SMTP_FROM", "")), "comma-separated desk addresses the listener takes mail for; default LOOPDESK_SMTP_FROM (LOOPDESK_MAIL_IN_TO)")
+	fs.StringVar(&c.MailAuthServID, "mail-authserv-id", env("LOOPDESK_MAIL_AUTHSERV_ID", ""), "our MX's authserv-id; its topmost Authentication-Results header is believed (DMARC fail goes to Spam); empty: none (LOOPDESK_MAIL_AUTHSERV_ID)")
+	fs.IntVar(&c.MailNewTicketsPerHour, "mail-new-tickets-per-hour", envInt(getenv, "LOOPDESK_MAIL_NEW_TICKETS_PER_HOUR", 10), "new tickets one sender may open by mail in an hour; more go to Spam; 0: no limit (LOOPDESK_MAIL_NEW_TICKETS_PER_HOUR)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("LOOPDESK_METRICS_ADDR", defaultMetricsAddr), "listen address of /metrics, apart from the public one; off: none (LOOPDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/loopdesk/loopdesk/internal/mailbox"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -11,8 +13,8 @@ import (
 // startMailboxes reads the IMAP mailboxes admins add (one reader per
 // mailbox across all instances, by advisory lock). stop ends the readers
 // and waits for them: a message being filed finishes or stays unread.
-func startMailboxes(ctx context.Context, cfg *config, getenv func(string) string, store *tickets.Store, boxes *mailbox.Store, log *slog.Logger) (stop func(), err error) {
-	desk, _, err := mailDesk(cfg, getenv, store, log)
+func startMailboxes(ctx context.Context, cfg *config, getenv func(string) string, store *tickets.Store, db *pgxpool.Pool, boxes *mailbox.Store, log *slog.Logger) (stop func(), err error) {
+	desk, _, err := mailDesk(cfg, getenv, store, db, log)
 	if err != nil {
 		return nil, err
 	}

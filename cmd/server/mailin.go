@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -39,7 +40,7 @@ func (e *exitError) Unwrap() error { return e.err }
 
 // mailDesk returns the desk that files customer mail into store, knowing
 // the desk's own addresses (those mail comes in on, the outbox's From).
-func mailDesk(cfg *config, getenv func(string) string, store *tickets.Store, log *slog.Logger) (*mailin.Desk, []string, error) {
+func mailDesk(cfg *config, getenv func(string) string, store *tickets.Store, db *pgxpool.Pool, log *slog.Logger) (*mailin.Desk, []string, error) {
 	var to []string
 	if cfg.MailInTo != "" {
 		list, err := mail.ParseAddressList(cfg.MailInTo)
@@ -51,16 +52,21 @@ func mailDesk(cfg *config, getenv func(string) string, store *tickets.Store, log
 		}
 	}
 	desk, err := mailin.New(store, append([]string{outbox.ConfigFromEnv(getenv).From}, to...), log)
-	return desk, to, err
+	if err != nil {
+		return nil, nil, err
+	}
+	desk.UseSpam(mailin.NewSpam(db, time.Now, mailin.SpamOptions{
+		AuthServID: cfg.MailAuthServID, NewTicketsPerHour: cfg.MailNewTicketsPerHour}))
+	return desk, to, nil
 }
 
 // startMailIn starts the SMTP listener for customer mail when
 // LOOPDESK_MAIL_IN_ADDR is set. stop shuts it down within shutdownGrace.
-func startMailIn(cfg *config, getenv func(string) string, store *tickets.Store, log *slog.Logger) (stop func(), err error) {
+func startMailIn(cfg *config, getenv func(string) string, store *tickets.Store, db *pgxpool.Pool, log *slog.Logger) (stop func(), err error) {
 	if cfg.MailInAddr == "" {
 		return func() {}, nil
 	}
-	desk, to, err := mailDesk(cfg, getenv, store, log)
+	desk, to, err := mailDesk(cfg, getenv, store, db, log)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +131,7 @@ func runMailIn(ctx context.Context, args []string, getenv func(string) string, s
 		return &exitError{exitTempFail, err}
 	}
 	store, _ := escalation.Wire(pool, time.Now, cfg.BaseURL, jobs, log, escalation.Config{FollowUpHours: cfg.FollowUpHours})
-	desk, _, err := mailDesk(&cfg, getenv, store, log)
+	desk, _, err := mailDesk(&cfg, getenv, store, pool, log)
 	if err != nil {
 		return &exitError{exitTempFail, err}
 	}
@@ -138,6 +144,10 @@ func runMailIn(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	if res.Outcome == mailin.Ignored {
 		fmt.Fprintf(stdout, "ignored (%s)\n", res.Ignored)
+		return nil
+	}
+	if res.Outcome == mailin.HeldOutcome {
+		fmt.Fprintf(stdout, "held in Spam (%s)\n", res.Held)
 		return nil
 	}
 	fmt.Fprintf(stdout, "%s #%d\n", res.Outcome, res.TicketID)

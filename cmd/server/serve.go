@@ -115,7 +115,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop background jobs", "err", err)
 		}
 	}()
-	stopMail, err := startMailIn(&cfg, getenv, ticketStore, log)
+	stopMail, err := startMailIn(&cfg, getenv, ticketStore, pool, log)
 	if err != nil {
 		return err
 	}
@@ -124,11 +124,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	stopMailboxes, err := startMailboxes(ctx, &cfg, getenv, ticketStore, mailboxStore, log)
+	stopMailboxes, err := startMailboxes(ctx, &cfg, getenv, ticketStore, pool, mailboxStore, log)
 	if err != nil {
 		return err
 	}
 	defer stopMailboxes()
+	webDesk, _, err := mailDesk(&cfg, getenv, ticketStore, pool, log)
+	if err != nil {
+		return err
+	}
 	var demoLoaded bool
 	if *loadDemo {
 		n, err := staffStore.Count(ctx)
@@ -151,7 +155,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		CSAT: csatStore, News: newsStore, Reports: reportStore, BaseURL: cfg.BaseURL, Now: time.Now,
 		TrustedProxies: cfg.trustedProxies, MetricsToken: cfg.MetricsToken,
 		Webhooks:  hooks, // selfserve
-		Mailboxes: mailboxStore})
+		Mailboxes: mailboxStore,
+		MailDesk:  webDesk}) // mailin2: the Spam view and the block list
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,18 @@ type Desk struct {
 	tickets Filer
 	own     map[string]bool // the desk's own addresses, lower case: mail from them is a loop
 	log     *slog.Logger
+	spam    *Spam // nil: no block list, rate limit, authentication results or Spam view
 }
+
+// UseSpam turns on the spam checks (block list, rate limit, sender
+// authentication, own Message-IDs) and the Spam view; it returns d.
+func (d *Desk) UseSpam(s *Spam) *Desk {
+	d.spam = s
+	return d
+}
+
+// Spam is the desk's spam store, nil when off.
+func (d *Desk) Spam() *Spam { return d.spam }
 
 // New returns a Desk filing into store. ownAddresses are the desk's own
 // addresses (the outbox's From, the addresses mail comes in on); a mail
@@ -54,12 +65,18 @@ type Result struct {
 	// tickets.EmailOutcome), or ignored.
 	Outcome string
 	// Ignored is why the mail was not filed (auto-submitted, precedence,
-	// auto-reply, report, bounce, own-address), "" when it was.
+	// auto-reply, report, bounce, own-address, own-message-id), "" when it was.
 	Ignored string
+	// Held is why the mail went to the Spam view (ReasonBlocked,
+	// ReasonRate, ReasonDMARC), "" when it did not.
+	Held string
 }
 
 // Ignored is the Outcome of a mail that was dropped on purpose.
 const Ignored = "ignored"
+
+// HeldOutcome is the Outcome of a mail kept in the Spam view.
+const HeldOutcome = "held"
 
 // ReadMessage reads one raw message from r, at most MaxMessageBytes.
 func ReadMessage(r io.Reader) ([]byte, error) {
@@ -95,6 +112,12 @@ type Route struct {
 
 // ReceiveVia is Receive for mail that came in on route.
 func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result, error) {
+	return d.receive(ctx, raw, route, false)
+}
+
+// receive parses and files raw; released mail (a rep let it out of the
+// Spam view) skips the spam checks, not the loop checks.
+func (d *Desk) receive(ctx context.Context, raw []byte, route Route, released bool) (Result, error) {
 	m, err := Parse(raw)
 	if err != nil {
 		d.log.WarnContext(ctx, "mailin: refused a mail", "size", len(raw), "err", err)
@@ -103,16 +126,41 @@ func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result,
 	if m.Auto == "" && (d.own[strings.ToLower(m.FromEmail)] || ownAddress(route.Own, m.FromEmail)) {
 		m.Auto = "own-address"
 	}
+	if m.Auto == "" && d.spam != nil {
+		own, err := d.spam.ownMessage(ctx, m.MessageID)
+		if err != nil {
+			return Result{}, fmt.Errorf("mailin: %w", err)
+		}
+		if own {
+			m.Auto = "own-message-id"
+		}
+	}
 	if m.Auto != "" {
 		d.log.InfoContext(ctx, "mailin: ignored automatic mail", "message_id", m.MessageID, "reason", m.Auto)
 		return Result{Outcome: Ignored, Ignored: m.Auto}, nil
 	}
-	res, err := d.tickets.ReceiveEmail(ctx, tickets.InboundEmail{
+	in := tickets.InboundEmail{
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
 		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID, MailboxID: route.MailboxID,
 		Attachments: m.Attachments, Skipped: m.Skipped, HTML: m.HTML, RemoteImages: m.RemoteImages,
-	})
+	}
+	if d.spam != nil {
+		m.Auth = AuthResults(m.AuthHeaders, d.spam.opts.AuthServID)
+		in.Auth = m.Auth
+		if !released {
+			reason, err := d.spam.check(ctx, m)
+			if err != nil {
+				return Result{}, fmt.Errorf("mailin: %w", err)
+			}
+			if reason == ReasonRate {
+				in.OnlyThread = true // a reply to a ticket of theirs still goes through
+			} else if reason != "" {
+				return d.hold(ctx, m, raw, route, reason)
+			}
+		}
+	}
+	res, err := d.tickets.ReceiveEmail(ctx, in)
 	if err != nil {
 		if apperr.Is(err, apperr.Invalid) {
 			d.log.WarnContext(ctx, "mailin: refused a mail", "message_id", m.MessageID, "err", err)
@@ -120,9 +168,43 @@ func (d *Desk) ReceiveVia(ctx context.Context, raw []byte, route Route) (Result,
 		}
 		return Result{}, fmt.Errorf("mailin: file mail: %w", err)
 	}
+	if res.Outcome == tickets.EmailWouldCreate {
+		return d.hold(ctx, m, raw, route, ReasonRate)
+	}
 	d.log.InfoContext(ctx, "mailin: filed a mail", "message_id", m.MessageID, "ticket_id", res.TicketID,
 		"outcome", res.Outcome, "tagged", m.TicketNumber, "attachments", len(m.Attachments), "skipped", len(m.Skipped))
 	return Result{TicketID: res.TicketID, Outcome: string(res.Outcome)}, nil
+}
+
+// hold keeps m in the Spam view.
+func (d *Desk) hold(ctx context.Context, m Message, raw []byte, route Route, reason string) (Result, error) {
+	if err := d.spam.hold(ctx, m, raw, route, reason); err != nil {
+		return Result{}, fmt.Errorf("mailin: %w", err)
+	}
+	d.log.InfoContext(ctx, "mailin: held a mail in Spam", "message_id", m.MessageID, "reason", reason)
+	return Result{Outcome: HeldOutcome, Held: reason}, nil
+}
+
+// Release files held mail id as if it had just come in, without the spam
+// checks, and removes it from the Spam view (event mail.released). Filing
+// is idempotent by Message-ID, so a release interrupted between the two
+// steps is simply done again.
+func (d *Desk) Release(ctx context.Context, actorID, id int64) (Result, error) {
+	if d.spam == nil {
+		return Result{}, apperr.New(apperr.NotFound, "spam_error_not_found")
+	}
+	raw, route, err := d.spam.heldRaw(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := d.receive(ctx, raw, route, true)
+	if err != nil && !Permanent(err) {
+		return Result{}, err
+	}
+	if err := d.spam.remove(ctx, actorID, id, "mail.released", res.TicketID); err != nil {
+		return Result{}, err
+	}
+	return res, nil
 }
 
 // ownAddress reports whether addr is one of own (bare or with a name).

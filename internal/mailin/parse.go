@@ -51,6 +51,10 @@ type Message struct {
 	// from the internet.
 	HTML         string
 	RemoteImages bool
+	// AuthHeaders are the mail's Authentication-Results headers, topmost
+	// first; Auth is what the desk believes of them (AuthResults).
+	AuthHeaders []string
+	Auth        tickets.MailAuth
 }
 
 var (
@@ -99,6 +103,7 @@ func Parse(raw []byte) (Message, error) {
 	m.Auto = autoReason(env, m.FromEmail)
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
+	m.AuthHeaders = env.Root.Header.Values("Authentication-Results")
 	if env.HTML != "" {
 		if h := SanitizeHTML(env.HTML); h != "" && len(h) <= MaxHTMLBytes {
 			m.HTML, m.RemoteImages = h, RemoteImages(h)

@@ -61,6 +61,10 @@ type InboundEmail struct {
 	RemoteImages bool
 	// Auth is the sender authentication our MX found, empty when unknown.
 	Auth MailAuth
+	// OnlyThread files the mail only when it threads into a ticket; when
+	// it would open a new one nothing is stored and the outcome is
+	// EmailWouldCreate (mailin holds it: the sender is over their rate).
+	OnlyThread bool
 }
 
 // MailAuth is the result of the sender-authentication checks (SPF, DKIM,
@@ -82,7 +86,13 @@ const (
 	EmailThreaded  EmailOutcome = "threaded"  // a customer message on the ticket it names
 	EmailFollowUp  EmailOutcome = "follow_up" // it named a closed ticket: a linked follow-up ticket
 	EmailDuplicate EmailOutcome = "duplicate" // the MessageID was filed before: nothing changed
+	// EmailWouldCreate: OnlyThread was set and the mail threads nowhere;
+	// nothing was stored.
+	EmailWouldCreate EmailOutcome = "would_create"
 )
+
+// errWouldCreate rolls back the claim of an OnlyThread mail that threads nowhere.
+var errWouldCreate = errors.New("tickets: mail would open a new ticket")
 
 // EmailResult is where a mail went.
 type EmailResult struct {
@@ -155,6 +165,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 		if err != nil {
 			return err
 		}
+		if thread == 0 && m.OnlyThread {
+			return errWouldCreate
+		}
 		if thread != 0 {
 			res.TicketID, msgID, err = s.addCustomerMessageTx(ctx, tx, thread, m.Body, first)
 			res.Outcome = EmailThreaded
@@ -194,6 +207,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 		}
 		return nil
 	})
+	if errors.Is(err, errWouldCreate) {
+		return EmailResult{Outcome: EmailWouldCreate}, nil
+	}
 	if err != nil {
 		return EmailResult{}, err
 	}
