@@ -57,7 +57,7 @@ var Nav = []NavItem{
 	{"team", "/queue/team", "nav_team_queue", staff.RoleRep},
 	{"escalations", "/escalations", "nav_escalations", staff.RoleRep}, // reps: transfers to their department
 	{"canned", "/canned", "nav_canned", staff.RoleRep},
-	{"kb", "/kb", "nav_kb", staff.RoleRep}, // selfserve: the help centre, internal articles included
+	{"kb", "/kb", "nav_kb", staff.RoleRep},       // selfserve: the help centre, internal articles included
 	{"spam", "/spam", "nav_spam", staff.RoleRep}, // mailin2: mail held out of the queues
 	{"supervisor", "/supervisor", "nav_supervisor", staff.RoleSupervisor},
 	{"dashboard", "/supervisor/dashboard", "nav_dashboard", staff.RoleSupervisor},
