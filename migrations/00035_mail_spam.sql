@@ -22,6 +22,7 @@ CREATE TABLE mail_spam (
     dkim         text NOT NULL DEFAULT '',
     dmarc        text NOT NULL DEFAULT '',
     team_id      bigint REFERENCES teams (id) ON DELETE SET NULL,
+    mailbox_id   bigint REFERENCES mailboxes (id) ON DELETE SET NULL,
     own          text[] NOT NULL DEFAULT '{}',
     raw          bytea NOT NULL,
     received_at  timestamptz NOT NULL

@@ -74,8 +74,8 @@ const maxPreview = 300
 // sqlHold keeps a mail for the Spam view; a redelivery of one held
 // already changes nothing.
 const sqlHold = `
-INSERT INTO mail_spam (message_id, reason, from_name, from_email, subject, preview, spf, dkim, dmarc, team_id, own, raw, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+INSERT INTO mail_spam (message_id, reason, from_name, from_email, subject, preview, spf, dkim, dmarc, team_id, own, raw, received_at, mailbox_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (message_id) DO NOTHING
 RETURNING id`
 
@@ -94,7 +94,7 @@ func (s *Spam) hold(ctx context.Context, m Message, raw []byte, route Route, rea
 		err := tx.QueryRow(ctx, sqlHold, clean(m.MessageID, 1000), reason, clean(m.FromName, 200), clean(m.FromEmail, 320),
 			clean(m.Subject, 300), clean(strings.Join(strings.Fields(m.Body), " "), maxPreview),
 			clean(m.Auth.SPF, 30), clean(m.Auth.DKIM, 30), clean(m.Auth.DMARC, 30),
-			postgres.NullID(route.TeamID), append([]string{}, route.Own...), raw, now).Scan(&id)
+			postgres.NullID(route.TeamID), append([]string{}, route.Own...), raw, now, postgres.NullID(route.MailboxID)).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // held before
 		}
@@ -160,9 +160,9 @@ func (s *Spam) HeldCount(ctx context.Context) (int, error) {
 // heldRaw returns held mail id, its route and its raw bytes.
 func (s *Spam) heldRaw(ctx context.Context, id int64) ([]byte, Route, error) {
 	var raw []byte
-	var team *int64
+	var team, box *int64
 	var route Route
-	err := s.db.QueryRow(ctx, `SELECT raw, team_id, own FROM mail_spam WHERE id = $1`, id).Scan(&raw, &team, &route.Own)
+	err := s.db.QueryRow(ctx, `SELECT raw, team_id, mailbox_id, own FROM mail_spam WHERE id = $1`, id).Scan(&raw, &team, &box, &route.Own)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, route, apperr.New(apperr.NotFound, "spam_error_not_found")
 	}
@@ -171,6 +171,9 @@ func (s *Spam) heldRaw(ctx context.Context, id int64) ([]byte, Route, error) {
 	}
 	if team != nil {
 		route.TeamID = *team
+	}
+	if box != nil {
+		route.MailboxID = *box
 	}
 	return raw, route, nil
 }
