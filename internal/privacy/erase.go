@@ -92,6 +92,7 @@ SELECT DISTINCT w FROM (
 			{"mail html", `
 UPDATE message_email SET html = '', cids = '{}', remote_images = false
 WHERE message_id IN (SELECT id FROM messages WHERE ticket_id = ANY($1) OR author_customer_id = $2) AND html <> ''`, []any{ids, id}},
+			{"held mail", `DELETE FROM mail_spam WHERE $1 <> '' AND lower(from_email) = lower($1)`, []any{c.Email}},
 			{"attachments", `DELETE FROM attachments WHERE ticket_id = ANY($1)`, []any{ids}},
 			{"tickets", `
 UPDATE tickets SET subject = $2, order_ref = '', custom_fields = '{}', version = version + 1
