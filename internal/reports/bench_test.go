@@ -103,7 +103,12 @@ func BenchmarkDashboardRanges(b *testing.B) {
 	}
 	b.Logf("%d tickets, %d rollup rows", n, rows)
 	day := func(daysAgo int) time.Time { return now.AddDate(0, 0, -daysAgo) }
-	const runs = 20
+	runs := 20
+	if v := os.Getenv("LOOPDESK_BENCH_RUNS"); v != "" {
+		if _, err := fmt.Sscan(v, &runs); err != nil || runs < 1 {
+			b.Fatalf("LOOPDESK_BENCH_RUNS=%q: want a count", v)
+		}
+	}
 	for b.Loop() {
 		for _, c := range []struct {
 			name string
@@ -165,7 +170,17 @@ func parts(b *testing.B, db *pgxpool.Pool, f Filter, now time.Time) {
 	}{
 		{"rollups", func(tx pgx.Tx) error {
 			var d Dashboard
-			return s.fromRollups(ctx, tx, f, &d, &repRows{rows: map[int64]*RepRow{}})
+			return s.fromRollups(ctx, tx, f, now, &d, &repRows{rows: map[int64]*RepRow{}})
+		}},
+		{"(its SQL)", func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			return rows.Err()
 		}},
 		{"backlog", func(tx pgx.Tx) error { var d Dashboard; return s.backlog(ctx, tx, team, &d) }},
 		{"escalations", func(tx pgx.Tx) error {

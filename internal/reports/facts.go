@@ -387,8 +387,16 @@ ON CONFLICT (ticket_id) DO UPDATE SET
     escalation_s = EXCLUDED.escalation_s, reopens = EXCLUDED.reopens, solves = EXCLUDED.solves,
     refreshed_at = EXCLUDED.refreshed_at`
 
-// sqlFactsDaysOf reads when the stored facts of a batch were created and solved.
-const sqlFactsDaysOf = `SELECT created_at, solved_at FROM ticket_facts WHERE ticket_id = ANY($1)`
+// sqlFactsDaysOf reads when the stored facts of a batch were created and
+// solved, and when their escalations were requested, their answers given
+// and their follow-ups due: the days of the rollups the batch counts on
+// (none of the latter times ever changes; a ticket's new team moves its
+// rows within their days).
+const sqlFactsDaysOf = `
+SELECT created_at, solved_at FROM ticket_facts WHERE ticket_id = ANY($1)
+UNION ALL SELECT requested_at, NULL FROM escalations WHERE ticket_id = ANY($1) AND kind = 'escalation'
+UNION ALL SELECT answered_at, NULL FROM csat_responses WHERE ticket_id = ANY($1)
+UNION ALL SELECT due_at, NULL FROM follow_ups WHERE ticket_id = ANY($1)`
 
 // refreshTx recomputes and stores the facts of the tickets ids at now. With
 // days, it adds the days the tickets count on, before and after: the

@@ -95,14 +95,20 @@ func (h *hist) merge(b []byte) error {
 	if *h == nil {
 		*h = make(hist, histBuckets)
 	}
+	h2 := *h
 	for len(b) > 0 {
 		i := int(b[0])
+		if len(b) >= 2 && b[1] < 0x80 && i < histBuckets { // a count under 128: one byte
+			h2[i] += int32(b[1])
+			b = b[2:]
+			continue
+		}
 		count, n := binary.Uvarint(b[1:])
 		if n <= 0 || i >= histBuckets {
 			return errBadHist
 		}
 		b = b[1+n:]
-		(*h)[i] += int32(count)
+		h2[i] += int32(count)
 	}
 	return nil
 }

@@ -11,16 +11,21 @@ import (
 
 // Daily rollups (report_daily): the dashboard's figures per day in the
 // desk's reporting zone (Store.Zone), team and loop owner, worked out from
-// ticket_facts. The facts job keeps them in step with the facts: an
+// ticket_facts, and the CSAT answers, escalations raised and follow-ups of
+// the day per team and person (report_daily_reasons: escalations per
+// reason). The facts job keeps them in step with the facts: an
 // incremental run recomputes, in the transaction of each batch of facts it
 // writes, every day a ticket of the batch was created or solved on, before
-// or after the change (recomputeDays: delete the days' rows, aggregate the
-// days' facts again — idempotent); a rebuild, and a change of the reporting
-// zone, recompute every day at the end (recomputeAll). The dashboard then
-// reads a row per day, team and owner instead of every ticket of its range,
-// and its percentiles from the rows' histograms (hist.go), unless the range
-// holds few enough tickets to read their exact percentiles from the facts
-// (Store.exactLimit).
+// or after the change, or its escalations were requested, its answer given
+// or its follow-ups due on (recomputeDays: delete the days' rows, aggregate
+// the days' facts, escalations, answers and follow-ups again — idempotent);
+// a rebuild, and a change of the reporting zone, recompute every day at the
+// end (recomputeAll). The dashboard then reads a row per day, team and
+// owner instead of every ticket, answer, escalation and follow-up of its
+// range, and its percentiles from the rows' histograms (hist.go), unless
+// the range holds few enough tickets to read their exact percentiles from
+// the facts (Store.exactLimit). Only the backlog, the open loops and
+// today's overdue follow-ups are counted at request time (they are "now").
 
 // rollKey is one row of report_daily.
 type rollKey struct {
@@ -38,6 +43,16 @@ type rollRow struct {
 	slaResMet, slaResBreached                             int32
 	solved, leads                                         int32
 	firstResponseHist, escalationHist, leadHist           hist
+	// About the row's owner_id as a person (see migration 00035).
+	csatGood, csatBad, raised           int32
+	followUpsDue, followUpsDone, onTime int32
+}
+
+// reasonKey is one row of report_daily_reasons.
+type reasonKey struct {
+	day    time.Time
+	team   int64
+	reason string
 }
 
 // dayOf is the calendar day of t in zone, as midnight UTC.
@@ -69,19 +84,51 @@ SELECT f.solved_at, coalesce(f.team_id, 0), coalesce(f.owner_id, 0), f.lead_s
 FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
 JOIN ticket_facts f ON f.solved_at >= d.s AND f.solved_at < d.e`
 
+// sqlRollEscalations reads the escalations requested on those days, with
+// their ticket's team.
+const sqlRollEscalations = `
+SELECT e.requested_at, coalesce(f.team_id, 0), coalesce(e.from_user_id, 0), e.reason
+FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
+JOIN escalations e ON e.requested_at >= d.s AND e.requested_at < d.e AND e.kind = 'escalation'
+LEFT JOIN ticket_facts f ON f.ticket_id = e.ticket_id`
+
+// sqlRollCSAT reads the survey answers first given on those days.
+const sqlRollCSAT = `
+SELECT c.answered_at, coalesce(f.team_id, 0), coalesce(c.owner_id, 0), c.rating = 'good'
+FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
+JOIN csat_responses c ON c.answered_at >= d.s AND c.answered_at < d.e
+LEFT JOIN ticket_facts f ON f.ticket_id = c.ticket_id`
+
+// sqlRollFollowUps reads the follow-ups due on those days.
+const sqlRollFollowUps = `
+SELECT fu.due_at, coalesce(f.team_id, 0), fu.owner_id, fu.done_at IS NOT NULL, fu.done_at <= fu.due_at
+FROM unnest($1::timestamptz[], $2::timestamptz[]) AS d(s, e)
+JOIN follow_ups fu ON fu.due_at >= d.s AND fu.due_at < d.e
+LEFT JOIN ticket_facts f ON f.ticket_id = fu.ticket_id`
+
 // sqlRollDelete drops the rows of the days $1.
 const sqlRollDelete = `DELETE FROM report_daily WHERE day = ANY($1::date[])`
+
+// sqlRollDeleteReasons drops the reasons of the days $1.
+const sqlRollDeleteReasons = `DELETE FROM report_daily_reasons WHERE day = ANY($1::date[])`
+
+// sqlRollReasons writes recomputed reasons.
+const sqlRollReasons = `
+INSERT INTO report_daily_reasons (day, team_id, reason, n)
+SELECT * FROM unnest($1::date[], $2::bigint[], $3::text[], $4::int[])`
 
 // sqlRollInsert writes recomputed rows.
 const sqlRollInsert = `
 INSERT INTO report_daily (day, team_id, owner_id, created, first_responses, first_response_sum, first_response_hist,
                           escalated, escalation_returns, escalation_sum, escalation_hist, reopens, solves,
                           sla_first_met, sla_first_breached, sla_next_met, sla_next_breached,
-                          sla_resolution_met, sla_resolution_breached, solved, leads, lead_sum, lead_hist)
+                          sla_resolution_met, sla_resolution_breached, solved, leads, lead_sum, lead_hist,
+                          csat_good, csat_bad, escalations_raised, follow_ups_due, follow_ups_done, follow_ups_on_time)
 SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::bigint[], $7::bytea[],
                      $8::int[], $9::int[], $10::bigint[], $11::bytea[], $12::int[], $13::int[],
                      $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[],
-                     $20::int[], $21::int[], $22::bigint[], $23::bytea[])`
+                     $20::int[], $21::int[], $22::bigint[], $23::bytea[],
+                     $24::int[], $25::int[], $26::int[], $27::int[], $28::int[], $29::int[])`
 
 // recomputeDays rebuilds the rollups of days (midnight UTC dates of zone)
 // from the facts, in tx.
@@ -155,8 +202,71 @@ func recomputeDays(ctx context.Context, tx pgx.Tx, zone *time.Location, days []t
 		return fmt.Errorf("rollups: solved: %w", err)
 	}
 
+	reasons := map[reasonKey]int32{}
+	var reason string
+	q, err = tx.Query(ctx, sqlRollEscalations, starts, ends)
+	if err != nil {
+		return fmt.Errorf("rollups: escalations: %w", err)
+	}
+	if _, err := pgx.ForEachRow(q, []any{&at, &team, &owner, &reason}, func() error {
+		row(at, team, owner).raised++
+		reasons[reasonKey{dayOf(at, zone), team, reason}]++
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: escalations: %w", err)
+	}
+	var good bool
+	q, err = tx.Query(ctx, sqlRollCSAT, starts, ends)
+	if err != nil {
+		return fmt.Errorf("rollups: CSAT: %w", err)
+	}
+	if _, err := pgx.ForEachRow(q, []any{&at, &team, &owner, &good}, func() error {
+		if r := row(at, team, owner); good {
+			r.csatGood++
+		} else {
+			r.csatBad++
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: CSAT: %w", err)
+	}
+	var done bool
+	var onTime *bool
+	q, err = tx.Query(ctx, sqlRollFollowUps, starts, ends)
+	if err != nil {
+		return fmt.Errorf("rollups: follow-ups: %w", err)
+	}
+	if _, err := pgx.ForEachRow(q, []any{&at, &team, &owner, &done, &onTime}, func() error {
+		r := row(at, team, owner)
+		r.followUpsDue++
+		if done {
+			r.followUpsDone++
+		}
+		if onTime != nil && *onTime {
+			r.onTime++
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: follow-ups: %w", err)
+	}
+
 	if _, err := tx.Exec(ctx, sqlRollDelete, days); err != nil {
 		return fmt.Errorf("rollups: delete: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlRollDeleteReasons, days); err != nil {
+		return fmt.Errorf("rollups: delete reasons: %w", err)
+	}
+	if len(reasons) > 0 {
+		var rd []time.Time
+		var rt []int64
+		var rr []string
+		var rn []int32
+		for k, n := range reasons {
+			rd, rt, rr, rn = append(rd, k.day), append(rt, k.team), append(rr, k.reason), append(rn, n)
+		}
+		if _, err := tx.Exec(ctx, sqlRollReasons, rd, rt, rr, rn); err != nil {
+			return fmt.Errorf("rollups: reasons: %w", err)
+		}
 	}
 	if len(rows) == 0 {
 		return nil
@@ -215,7 +325,7 @@ type rollColumns struct {
 	team, owner                                                       []int64
 	created, firstResponses, escalated, escalationReturns             []int32
 	reopens, solves, slaFM, slaFB, slaNM, slaNB, slaRM, slaRB, solved []int32
-	leads                                                             []int32
+	leads, csatGood, csatBad, raised, fuDue, fuDone, fuOnTime         []int32
 	firstResponseSum, escalationSum, leadSum                          []int64
 	firstResponseHist, escalationHist, leadHist                       [][]byte
 }
@@ -244,18 +354,31 @@ func (c *rollColumns) add(k rollKey, r *rollRow) {
 	c.leads = append(c.leads, r.leads)
 	c.leadSum = append(c.leadSum, r.leadSum)
 	c.leadHist = append(c.leadHist, r.leadHist.encode())
+	c.csatGood = append(c.csatGood, r.csatGood)
+	c.csatBad = append(c.csatBad, r.csatBad)
+	c.raised = append(c.raised, r.raised)
+	c.fuDue = append(c.fuDue, r.followUpsDue)
+	c.fuDone = append(c.fuDone, r.followUpsDone)
+	c.fuOnTime = append(c.fuOnTime, r.onTime)
 }
 
 func (c *rollColumns) args() []any {
 	return []any{c.day, c.team, c.owner, c.created, c.firstResponses, c.firstResponseSum, c.firstResponseHist,
 		c.escalated, c.escalationReturns, c.escalationSum, c.escalationHist, c.reopens, c.solves,
-		c.slaFM, c.slaFB, c.slaNM, c.slaNB, c.slaRM, c.slaRB, c.solved, c.leads, c.leadSum, c.leadHist}
+		c.slaFM, c.slaFB, c.slaNM, c.slaNB, c.slaRM, c.slaRB, c.solved, c.leads, c.leadSum, c.leadHist,
+		c.csatGood, c.csatBad, c.raised, c.fuDue, c.fuDone, c.fuOnTime}
 }
 
-// sqlFactsDays is the first and last day (in zone $1) with a ticket created or solved.
+// sqlFactsDays is the first and last day (in zone $1) with a ticket created
+// or solved, an escalation requested, an answer given or a follow-up due.
 const sqlFactsDays = `
-SELECT (min(created_at) AT TIME ZONE $1)::date, (greatest(max(created_at), max(solved_at)) AT TIME ZONE $1)::date
-FROM ticket_facts`
+SELECT (min(lo) AT TIME ZONE $1)::date, (max(hi) AT TIME ZONE $1)::date
+FROM (
+    SELECT min(created_at) AS lo, greatest(max(created_at), max(solved_at)) AS hi FROM ticket_facts
+    UNION ALL SELECT min(requested_at), max(requested_at) FROM escalations WHERE kind = 'escalation'
+    UNION ALL SELECT min(answered_at), max(answered_at) FROM csat_responses
+    UNION ALL SELECT min(due_at), max(due_at) FROM follow_ups
+) AS b`
 
 // recomputeChunk is how many days recomputeAll aggregates at a time: at a
 // million tickets a year, about 85,000 facts and 6,000 rows in memory.
@@ -265,6 +388,9 @@ const recomputeChunk = 31
 // as the rollups' zone.
 func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM report_daily`); err != nil {
+		return fmt.Errorf("rollups: clear: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM report_daily_reasons`); err != nil {
 		return fmt.Errorf("rollups: clear: %w", err)
 	}
 	var first, last *time.Time
@@ -310,19 +436,56 @@ func (t *touchedDays) add(at *time.Time) {
 	}
 }
 
-// sqlRollOwners sums a dashboard range's rollups per loop owner (0: none):
+// sqlRollOwners sums a dashboard range's rollups per owner (0: none):
 // days $1..$2 (dates, inclusive), team $3 (0: every team). string_agg adds
 // up the histograms (see hist.encode), so a year of every team is a row per
-// owner, not one per day and owner.
+// owner, not one per day and owner. Follow-ups count when done, or, not
+// done, when due before today ($4; today's come from sqlFollowUpsToday).
 const sqlRollOwners = `
 SELECT owner_id, sum(created)::int, sum(first_responses)::int, string_agg(first_response_hist, ''::bytea),
        sum(escalated)::int, sum(escalation_returns)::int, string_agg(escalation_hist, ''::bytea),
        sum(reopens)::int, sum(solves)::int, sum(sla_first_met)::int, sum(sla_first_breached)::int,
        sum(sla_next_met)::int, sum(sla_next_breached)::int, sum(sla_resolution_met)::int,
-       sum(sla_resolution_breached)::int, sum(solved)::int, sum(leads)::int, string_agg(lead_hist, ''::bytea)
+       sum(sla_resolution_breached)::int, sum(solved)::int, sum(leads)::int, string_agg(lead_hist, ''::bytea),
+       sum(csat_good)::int, sum(csat_bad)::int, sum(escalations_raised)::int,
+       sum(follow_ups_done + CASE WHEN day < $4::date THEN follow_ups_due - follow_ups_done ELSE 0 END)::int,
+       sum(follow_ups_on_time)::int
 FROM report_daily
 WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
 GROUP BY owner_id`
+
+// sqlFollowUpsToday counts, per owner, the follow-ups not done that fell due
+// between $1 and $2 (today's part of the range, up to now), for team $3.
+const sqlFollowUpsToday = `
+SELECT fu.owner_id, count(*)::int
+FROM follow_ups fu
+WHERE fu.done_at IS NULL AND fu.due_at >= $1 AND fu.due_at < $2
+  AND ($3::bigint = 0 OR EXISTS (SELECT 1 FROM ticket_facts f WHERE f.ticket_id = fu.ticket_id AND f.team_id = $3))
+GROUP BY fu.owner_id`
+
+// sqlRollReasonsRange sums the range's escalations per reason.
+const sqlRollReasonsRange = `
+SELECT reason, sum(n)::int
+FROM report_daily_reasons
+WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
+GROUP BY reason`
+
+// rollupReasons reads the range's escalations per reason from the rollups.
+func (s *Store) rollupReasons(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboard) error {
+	rows, err := tx.Query(ctx, sqlRollReasonsRange, f.From, f.To, f.TeamID)
+	if err != nil {
+		return err
+	}
+	var rc ReasonCount
+	if _, err := pgx.ForEachRow(rows, []any{&rc.Reason, &rc.N}, func() error {
+		d.Reasons = append(d.Reasons, rc)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("rollups: reasons: %w", err)
+	}
+	sortReasons(d.Reasons)
+	return nil
+}
 
 // sqlRollDays sums the range's rollups per day (days with neither created
 // nor solved tickets are left out).
@@ -334,8 +497,34 @@ GROUP BY day`
 
 // fromRollups fills the created and solved cohorts, the days and the per-rep
 // handled counts and medians of d from the rollups.
-func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboard, reps *repRows) error {
-	q, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID)
+func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, now time.Time, d *Dashboard, reps *repRows) error {
+	// Follow-ups not done that fell due today, up to now, are not in the
+	// rollups' "settled" counts (those only know due before today).
+	today := dayOf(now, f.zone())
+	todayStart, _ := dayBounds(today, f.zone())
+	from, to := f.start(), f.end()
+	if from.Before(todayStart) {
+		from = todayStart
+	}
+	if to.After(now) {
+		to = now
+	}
+	overdueToday := map[int64]int{}
+	if from.Before(to) {
+		rows, err := tx.Query(ctx, sqlFollowUpsToday, from, to, f.TeamID)
+		if err != nil {
+			return err
+		}
+		var owner int64
+		var n int
+		if _, err := pgx.ForEachRow(rows, []any{&owner, &n}, func() error {
+			overdueToday[owner] = n
+			return nil
+		}); err != nil {
+			return fmt.Errorf("rollups: today's follow-ups: %w", err)
+		}
+	}
+	q, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID, today)
 	if err != nil {
 		return err
 	}
@@ -343,10 +532,12 @@ func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboa
 	var r rollRow
 	var owner int64
 	var frB, escB, leadB []byte
+	var settled int32 // follow-ups done, or due before today
 	sla := make([]SLATarget, 3)
 	if _, err := pgx.ForEachRow(q, []any{&owner, &r.created, &r.firstResponses, &frB, &r.escalated,
 		&r.escalationReturns, &escB, &r.reopens, &r.solves, &r.slaFirstMet, &r.slaFirstBreached, &r.slaNextMet,
-		&r.slaNextBreached, &r.slaResMet, &r.slaResBreached, &r.solved, &r.leads, &leadB}, func() error {
+		&r.slaNextBreached, &r.slaResMet, &r.slaResBreached, &r.solved, &r.leads, &leadB,
+		&r.csatGood, &r.csatBad, &r.raised, &settled, &r.onTime}, func() error {
 		d.Created += int(r.created)
 		d.FirstResponse.N += int(r.firstResponses)
 		d.Escalated += int(r.escalated)
@@ -373,8 +564,25 @@ func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboa
 		}
 		fr.sum(ownFR)
 		lead.sum(ownLead)
+		csat := CSAT{Good: int(r.csatGood), Bad: int(r.csatBad)}
+		d.CSAT.Good += csat.Good
+		d.CSAT.Bad += csat.Bad
+		due, onTime := int(settled)+overdueToday[owner], int(r.onTime)
+		delete(overdueToday, owner)
+		d.FollowUpsDue += due
+		d.FollowUpsOnTime += onTime
 		if owner == 0 {
 			return nil
+		}
+		if csat.Total() > 0 {
+			reps.update(owner, func(r *RepRow) { r.CSAT = csat })
+		}
+		if r.raised > 0 {
+			raised := int(r.raised)
+			reps.update(owner, func(r *RepRow) { r.EscalationsRaised = raised })
+		}
+		if due > 0 {
+			reps.update(owner, func(r *RepRow) { r.FollowUpsDue, r.FollowUpsOnTime = due, onTime })
 		}
 		if r.created > 0 {
 			median, ok := ownFR.percentile(0.5)
@@ -397,6 +605,10 @@ func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboa
 		return nil
 	}); err != nil {
 		return fmt.Errorf("rollups: %w", err)
+	}
+	for owner, due := range overdueToday { // not in the rollups yet: the facts job runs soon
+		d.FollowUpsDue += due
+		reps.update(owner, func(r *RepRow) { r.FollowUpsDue += due })
 	}
 	sla[0].Target, sla[1].Target, sla[2].Target = TargetFirstResponse, TargetNextResponse, TargetResolution
 	d.SLA = sla

@@ -67,6 +67,20 @@ SELECT id, 'escalation', 2, owner_id, (SELECT min(id) FROM teams WHERE name = 'R
        CASE WHEN id % 3 = 0 THEN 'requested' ELSE 'returned' END, created_at + interval '10 minutes',
        CASE WHEN id % 3 <> 0 THEN least($1, created_at + interval '10 minutes' + (id % 50) * interval '37 minutes') END
 FROM tickets WHERE subject LIKE 'Generated %' AND id % 8 = 0`,
+		// Answers on solved tickets, by the owner then (some by none).
+		`INSERT INTO csat_responses (ticket_id, rating, owner_id, answered_at, changed_at)
+SELECT id, CASE WHEN id % 4 = 0 THEN 'bad' ELSE 'good' END, CASE WHEN id % 10 <> 0 THEN owner_id END,
+       least($1::timestamptz, solved_at + (id % 30) * interval '1 hour'), least($1::timestamptz, solved_at + (id % 30) * interval '1 hour')
+FROM tickets WHERE solved_at IS NOT NULL AND subject LIKE 'Generated %' AND id % 3 = 0`,
+		// Follow-ups due over the days before and after now: done on time,
+		// done late, and not done (overdue or not yet due), some due today.
+		`INSERT INTO follow_ups (ticket_id, owner_id, reason, due_at, created_at, done_at)
+SELECT id, coalesce(owner_id, (SELECT min(id) FROM users WHERE name = 'Aino Rep')), 'proactive', due, due - interval '1 day',
+       CASE WHEN id % 3 = 0 THEN NULL WHEN id % 3 = 1 THEN least($1::timestamptz, due - interval '30 minutes')
+            ELSE least($1::timestamptz, due + interval '2 hours') END
+FROM (SELECT id, owner_id, $1::timestamptz - (id % 97) * interval '9 hours' + interval '3 days' AS due
+      FROM tickets WHERE subject LIKE 'Generated %' AND id % 5 = 0) AS t
+WHERE due - interval '1 day' < $1::timestamptz AND NOT (id % 3 = 0 AND due - interval '1 day' >= $1::timestamptz)`,
 	}
 	d := b.data
 	for _, sql := range steps {
@@ -138,11 +152,25 @@ func sameFigures(t *testing.T, what string, approx, exact reports.Dashboard) {
 	for i, e := range exact.Reps {
 		a := approx.Reps[i]
 		if a.UserID != e.UserID || a.Handled != e.Handled || !nearPtr(a.FirstResponse, e.FirstResponse) || !nearPtr(a.LeadTime, e.LeadTime) ||
-			a.CSAT != e.CSAT || a.EscalationsRaised != e.EscalationsRaised {
+			a.CSAT != e.CSAT || a.EscalationsRaised != e.EscalationsRaised || a.FollowUpsDue != e.FollowUpsDue ||
+			a.FollowUpsOnTime != e.FollowUpsOnTime {
 			t.Errorf("%s: rep %s, exact %s", what, repString(a), repString(e))
 		}
 	}
 	eq(t, what+": backlog", approx.Backlog.Total, exact.Backlog.Total)
+	eq(t, what+": CSAT", approx.CSAT, exact.CSAT)
+	eq(t, what+": follow-ups due", approx.FollowUpsDue, exact.FollowUpsDue)
+	eq(t, what+": follow-ups on time", approx.FollowUpsOnTime, exact.FollowUpsOnTime)
+	if exact.CSAT.Total() == 0 || exact.FollowUpsDue == 0 || len(exact.Reasons) == 0 {
+		t.Errorf("%s: nothing to compare: CSAT %+v, follow-ups %d, reasons %+v", what, exact.CSAT, exact.FollowUpsDue, exact.Reasons)
+	}
+	if len(approx.Reasons) != len(exact.Reasons) {
+		t.Errorf("%s: reasons %+v, exact %+v", what, approx.Reasons, exact.Reasons)
+	} else {
+		for i := range exact.Reasons {
+			eq(t, what+": reason", approx.Reasons[i], exact.Reasons[i])
+		}
+	}
 }
 
 // The rollups give the figures of the facts, on generated tickets across
@@ -227,7 +255,8 @@ func TestRollupsEqualFacts(t *testing.T) {
 	if _, err := b.db.Exec(b.ctx, `
 UPDATE tickets SET status = 'open', solved_at = NULL, updated_at = $1
 WHERE id = (SELECT min(id) FROM tickets WHERE subject LIKE 'Generated %' AND solved_at < $1::timestamptz - interval '35 days'
-                                         AND solved_at > created_at + interval '3 days')`, b.now); err != nil {
+                                         AND solved_at > created_at + interval '3 days'
+                                         AND id % 3 <> 0 AND id % 5 <> 0 AND id % 8 <> 0)`, b.now); err != nil { // no answer, follow-up or escalation
 		t.Fatal(err)
 	}
 	b.now = b.now.Add(time.Minute)

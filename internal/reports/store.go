@@ -319,7 +319,7 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 	if rollups {
 		parts = []func(tx pgx.Tx) error{
 			func(tx pgx.Tx) error {
-				if err := s.fromRollups(ctx, tx, f, &d, reps); err != nil {
+				if err := s.fromRollups(ctx, tx, f, now, &d, reps); err != nil {
 					return err
 				}
 				if d.Created+d.Solved > s.exactLimit {
@@ -336,7 +336,15 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 				}
 				return s.solvedCohort(ctx, tx, from, to, team, &d, reps)
 			},
-			others,
+			func(tx pgx.Tx) error {
+				if err := s.backlog(ctx, tx, team, &d); err != nil {
+					return err
+				}
+				if err := tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops); err != nil {
+					return err
+				}
+				return s.rollupReasons(ctx, tx, f, &d)
+			},
 		}
 	}
 	if err := s.runParts(ctx, tx, parts); err != nil {
@@ -587,8 +595,13 @@ func (s *Store) escalations(ctx context.Context, tx pgx.Tx, from, to time.Time, 
 	}); err != nil {
 		return err
 	}
-	slices.SortFunc(d.Reasons, func(a, b ReasonCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Reason, b.Reason)) })
+	sortReasons(d.Reasons)
 	return nil
+}
+
+// sortReasons puts the most given reason first.
+func sortReasons(r []ReasonCount) {
+	slices.SortFunc(r, func(a, b ReasonCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Reason, b.Reason)) })
 }
 
 func (s *Store) followUps(ctx context.Context, tx pgx.Tx, from, to time.Time, team int64, now time.Time, d *Dashboard, reps *repRows) error {
