@@ -51,6 +51,11 @@ func (s *Server) handleNewTicketForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// selfserve: the customer's open tickets like this one
+	if f.Duplicates, err = s.duplicates(r, f.CustomerID, f.CustomerEmail, f.CustomerPhone, f.Subject); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, views.NewTicketPage(s.page(r, "ticket_new_title", "new"), f))
 }
 
@@ -124,6 +129,7 @@ func (s *Server) rerenderNewTicket(w http.ResponseWriter, r *http.Request, f vie
 		f.Errors = map[string]string{"subject": "error_invalid_form"}
 	}
 	f.Suggestions, _ = s.suggest(r, f.CustomerEmail, f.CustomerPhone, f.CustomerName)
+	f.Duplicates, _ = s.duplicates(r, f.CustomerID, f.CustomerEmail, f.CustomerPhone, f.Subject) // selfserve
 	s.render(w, r, http.StatusUnprocessableEntity, views.NewTicketPage(s.page(r, "ticket_new_title", "new"), f))
 }
 

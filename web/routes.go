@@ -85,6 +85,7 @@ func (s *Server) routes() http.Handler {
 			r.Get("/search", s.handleSearch)
 			r.Get("/tickets/new", s.handleNewTicketForm)
 			r.Get("/tickets/new/customers", s.handleCustomerSuggestions)
+			r.Get("/tickets/new/duplicates", s.handleTicketDuplicates) // selfserve: htmx, possible duplicates
 			r.Post("/tickets", s.handleCreateTicket)
 			r.Get("/tickets/{id}", s.handleTicket)
 			r.Post("/tickets/{id}/replies", s.handleReply)

@@ -59,6 +59,7 @@ var routeTable = []struct {
 	{"GET", "/search", "/search?q=order", rep, 200, 0},
 	{"GET", "/tickets/new", "/tickets/new", rep, 200, 0},
 	{"GET", "/tickets/new/customers", "/tickets/new/customers?customer_name=an", rep, 200, 0},
+	{"GET", "/tickets/new/duplicates", "/tickets/new/duplicates?customer_email=a@example.com&subject=parcel", rep, 200, 0},
 	{"POST", "/tickets", "/tickets", rep, 422, 0},
 	// Ticket 1 is made by TestRoleRouteTable in the team every test user is in.
 	{"GET", "/tickets/{id}", "/tickets/1", rep, 200, 0},
