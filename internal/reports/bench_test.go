@@ -173,7 +173,19 @@ func parts(b *testing.B, db *pgxpool.Pool, f Filter, now time.Time) {
 			return s.fromRollups(ctx, tx, f, now, &d, &repRows{rows: map[int64]*RepRow{}})
 		}},
 		{"(its SQL)", func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID)
+			today := dayOf(now, time.UTC)
+			first, next := wholeMonths(f, today)
+			rows, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID, today, first, next)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			return rows.Err()
+		}},
+		{"(days)", func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, sqlRollDays, f.From, f.To, f.TeamID)
 			if err != nil {
 				return err
 			}
@@ -183,7 +195,7 @@ func parts(b *testing.B, db *pgxpool.Pool, f Filter, now time.Time) {
 			return rows.Err()
 		}},
 		{"backlog", func(tx pgx.Tx) error { var d Dashboard; return s.backlog(ctx, tx, team, &d) }},
-		{"escalations", func(tx pgx.Tx) error {
+		{"before: escalations", func(tx pgx.Tx) error {
 			var d Dashboard
 			return s.escalations(ctx, tx, from, to, team, &d, &repRows{rows: map[int64]*RepRow{}})
 		}},
@@ -191,11 +203,11 @@ func parts(b *testing.B, db *pgxpool.Pool, f Filter, now time.Time) {
 			var a, c int
 			return tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&a, &c)
 		}},
-		{"follow-ups", func(tx pgx.Tx) error {
+		{"before: follow-ups", func(tx pgx.Tx) error {
 			var d Dashboard
 			return s.followUps(ctx, tx, from, to, team, now, &d, &repRows{rows: map[int64]*RepRow{}})
 		}},
-		{"csat", func(tx pgx.Tx) error {
+		{"before: csat", func(tx pgx.Tx) error {
 			var d Dashboard
 			return s.csat(ctx, tx, from, to, team, &d, &repRows{rows: map[int64]*RepRow{}})
 		}},

@@ -109,6 +109,14 @@ LEFT JOIN ticket_facts f ON f.ticket_id = fu.ticket_id`
 // sqlRollDelete drops the rows of the days $1.
 const sqlRollDelete = `DELETE FROM report_daily WHERE day = ANY($1::date[])`
 
+// sqlRollDeleteTeams drops the per-team days of the days $1.
+const sqlRollDeleteTeams = `DELETE FROM report_daily_teams WHERE day = ANY($1::date[])`
+
+// sqlRollTeams writes recomputed per-team days.
+const sqlRollTeams = `
+INSERT INTO report_daily_teams (day, team_id, created, solved)
+SELECT * FROM unnest($1::date[], $2::bigint[], $3::int[], $4::int[])`
+
 // sqlRollDeleteReasons drops the reasons of the days $1.
 const sqlRollDeleteReasons = `DELETE FROM report_daily_reasons WHERE day = ANY($1::date[])`
 
@@ -117,21 +125,144 @@ const sqlRollReasons = `
 INSERT INTO report_daily_reasons (day, team_id, reason, n)
 SELECT * FROM unnest($1::date[], $2::bigint[], $3::text[], $4::int[])`
 
-// sqlRollInsert writes recomputed rows.
-const sqlRollInsert = `
-INSERT INTO report_daily (day, team_id, owner_id, created, first_responses, first_response_sum, first_response_hist,
-                          escalated, escalation_returns, escalation_sum, escalation_hist, reopens, solves,
-                          sla_first_met, sla_first_breached, sla_next_met, sla_next_breached,
-                          sla_resolution_met, sla_resolution_breached, solved, leads, lead_sum, lead_hist,
-                          csat_good, csat_bad, escalations_raised, follow_ups_due, follow_ups_done, follow_ups_on_time)
+// rollColumnList names report_daily's and report_monthly's columns after
+// the first (day, month), in rollColumns' order.
+const rollColumnList = `team_id, owner_id, created, first_responses, first_response_sum, first_response_hist,
+    escalated, escalation_returns, escalation_sum, escalation_hist, reopens, solves,
+    sla_first_met, sla_first_breached, sla_next_met, sla_next_breached,
+    sla_resolution_met, sla_resolution_breached, solved, leads, lead_sum, lead_hist,
+    csat_good, csat_bad, escalations_raised, follow_ups_due, follow_ups_done, follow_ups_on_time`
+
+// rollUnnest reads rollColumns' arrays as rows.
+const rollUnnest = `
 SELECT * FROM unnest($1::date[], $2::bigint[], $3::bigint[], $4::int[], $5::int[], $6::bigint[], $7::bytea[],
                      $8::int[], $9::int[], $10::bigint[], $11::bytea[], $12::int[], $13::int[],
                      $14::int[], $15::int[], $16::int[], $17::int[], $18::int[], $19::int[],
                      $20::int[], $21::int[], $22::bigint[], $23::bytea[],
                      $24::int[], $25::int[], $26::int[], $27::int[], $28::int[], $29::int[])`
 
+// sqlRollInsert writes recomputed days.
+const sqlRollInsert = `INSERT INTO report_daily (day, ` + rollColumnList + `)` + rollUnnest
+
+// sqlMonthInsert writes recomputed months.
+const sqlMonthInsert = `INSERT INTO report_monthly (month, ` + rollColumnList + `)` + rollUnnest
+
+// sqlMonthDays reads the daily rows of the months whose first and next
+// first days are $1 and $2, as their month's.
+const sqlMonthDays = `
+SELECT m.s, ` + rollColumnList + `
+FROM unnest($1::date[], $2::date[]) AS m(s, e)
+JOIN report_daily r ON r.day >= m.s AND r.day < m.e`
+
+// sqlMonthDelete drops the rows of the months $1.
+const sqlMonthDelete = `DELETE FROM report_monthly WHERE month = ANY($1::date[])`
+
+// monthOf is the first day of day's month.
+func monthOf(day time.Time) time.Time {
+	return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// recomputeMonths rebuilds report_monthly's rows of the months of days
+// from report_daily, in tx.
+func recomputeMonths(ctx context.Context, tx pgx.Tx, days []time.Time) error {
+	seen := map[time.Time]bool{}
+	var months, nexts []time.Time
+	for _, d := range days {
+		if m := monthOf(d); !seen[m] {
+			seen[m] = true
+			months, nexts = append(months, m), append(nexts, m.AddDate(0, 1, 0))
+		}
+	}
+	if len(months) == 0 {
+		return nil
+	}
+	q, err := tx.Query(ctx, sqlMonthDays, months, nexts)
+	if err != nil {
+		return fmt.Errorf("rollups: months: %w", err)
+	}
+	rows := map[rollKey]*rollRow{}
+	var k rollKey
+	var r rollRow
+	var frB, escB, leadB []byte
+	if _, err := pgx.ForEachRow(q, []any{&k.day, &k.team, &k.owner, &r.created, &r.firstResponses, &r.firstResponseSum, &frB,
+		&r.escalated, &r.escalationReturns, &r.escalationSum, &escB, &r.reopens, &r.solves,
+		&r.slaFirstMet, &r.slaFirstBreached, &r.slaNextMet, &r.slaNextBreached, &r.slaResMet, &r.slaResBreached,
+		&r.solved, &r.leads, &r.leadSum, &leadB, &r.csatGood, &r.csatBad, &r.raised,
+		&r.followUpsDue, &r.followUpsDone, &r.onTime}, func() error {
+		m := rows[k]
+		if m == nil {
+			m = &rollRow{}
+			rows[k] = m
+		}
+		m.created += r.created
+		m.firstResponses += r.firstResponses
+		m.firstResponseSum += r.firstResponseSum
+		m.escalated += r.escalated
+		m.escalationReturns += r.escalationReturns
+		m.escalationSum += r.escalationSum
+		m.reopens += r.reopens
+		m.solves += r.solves
+		m.slaFirstMet += r.slaFirstMet
+		m.slaFirstBreached += r.slaFirstBreached
+		m.slaNextMet += r.slaNextMet
+		m.slaNextBreached += r.slaNextBreached
+		m.slaResMet += r.slaResMet
+		m.slaResBreached += r.slaResBreached
+		m.solved += r.solved
+		m.leads += r.leads
+		m.leadSum += r.leadSum
+		m.csatGood += r.csatGood
+		m.csatBad += r.csatBad
+		m.raised += r.raised
+		m.followUpsDue += r.followUpsDue
+		m.followUpsDone += r.followUpsDone
+		m.onTime += r.onTime
+		if err := m.firstResponseHist.merge(frB); err != nil {
+			return err
+		}
+		if err := m.escalationHist.merge(escB); err != nil {
+			return err
+		}
+		return m.leadHist.merge(leadB)
+	}); err != nil {
+		return fmt.Errorf("rollups: months: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlMonthDelete, months); err != nil {
+		return fmt.Errorf("rollups: delete months: %w", err)
+	}
+	return insertRows(ctx, tx, sqlMonthInsert, rows)
+}
+
+// insertRows writes rows with sql (sqlRollInsert or sqlMonthInsert), in key order.
+func insertRows(ctx context.Context, tx pgx.Tx, sql string, rows map[rollKey]*rollRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var c rollColumns
+	keys := make([]rollKey, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b rollKey) int {
+		if c := a.day.Compare(b.day); c != 0 {
+			return c
+		}
+		if a.team != b.team {
+			return cmpInt(a.team, b.team)
+		}
+		return cmpInt(a.owner, b.owner)
+	})
+	for _, k := range keys {
+		c.add(k, rows[k])
+	}
+	if _, err := tx.Exec(ctx, sql, c.args()...); err != nil {
+		return fmt.Errorf("rollups: insert: %w", err)
+	}
+	return nil
+}
+
 // recomputeDays rebuilds the rollups of days (midnight UTC dates of zone)
-// from the facts, in tx.
+// from the facts, and then their months', in tx.
 func recomputeDays(ctx context.Context, tx pgx.Tx, zone *time.Location, days []time.Time) error {
 	if len(days) == 0 {
 		return nil
@@ -268,32 +399,35 @@ func recomputeDays(ctx context.Context, tx pgx.Tx, zone *time.Location, days []t
 			return fmt.Errorf("rollups: reasons: %w", err)
 		}
 	}
-	if len(rows) == 0 {
-		return nil
+	if _, err := tx.Exec(ctx, sqlRollDeleteTeams, days); err != nil {
+		return fmt.Errorf("rollups: delete team days: %w", err)
 	}
-	var c rollColumns
-	keys := make([]rollKey, 0, len(rows))
-	for k := range rows {
-		keys = append(keys, k)
+	type dayTeam struct {
+		day  time.Time
+		team int64
 	}
-	// In key order: concurrent writers never meet here (one facts run at a
-	// time), but a stable order keeps the heap tidy and the plans alike.
-	slices.SortFunc(keys, func(a, b rollKey) int {
-		if c := a.day.Compare(b.day); c != 0 {
-			return c
+	teams := map[dayTeam][2]int32{}
+	for k, r := range rows {
+		if r.created > 0 || r.solved > 0 {
+			t := teams[dayTeam{k.day, k.team}]
+			teams[dayTeam{k.day, k.team}] = [2]int32{t[0] + r.created, t[1] + r.solved}
 		}
-		if a.team != b.team {
-			return cmpInt(a.team, b.team)
+	}
+	if len(teams) > 0 {
+		var td []time.Time
+		var tt []int64
+		var tc, ts []int32
+		for k, n := range teams {
+			td, tt, tc, ts = append(td, k.day), append(tt, k.team), append(tc, n[0]), append(ts, n[1])
 		}
-		return cmpInt(a.owner, b.owner)
-	})
-	for _, k := range keys {
-		c.add(k, rows[k])
+		if _, err := tx.Exec(ctx, sqlRollTeams, td, tt, tc, ts); err != nil {
+			return fmt.Errorf("rollups: team days: %w", err)
+		}
 	}
-	if _, err := tx.Exec(ctx, sqlRollInsert, c.args()...); err != nil {
-		return fmt.Errorf("rollups: insert: %w", err)
+	if err := insertRows(ctx, tx, sqlRollInsert, rows); err != nil {
+		return err
 	}
-	return nil
+	return recomputeMonths(ctx, tx, days)
 }
 
 func cmpInt(a, b int64) int {
@@ -380,14 +514,16 @@ FROM (
     UNION ALL SELECT min(due_at), max(due_at) FROM follow_ups
 ) AS b`
 
-// recomputeChunk is how many days recomputeAll aggregates at a time: at a
-// million tickets a year, about 85,000 facts and 6,000 rows in memory.
-const recomputeChunk = 31
-
 // recomputeAll rebuilds every rollup from the facts in tx and records zone
 // as the rollups' zone.
 func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM report_daily`); err != nil {
+		return fmt.Errorf("rollups: clear: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM report_daily_teams`); err != nil {
+		return fmt.Errorf("rollups: clear: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM report_monthly`); err != nil {
 		return fmt.Errorf("rollups: clear: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM report_daily_reasons`); err != nil {
@@ -398,9 +534,10 @@ func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 		return fmt.Errorf("rollups: days: %w", err)
 	}
 	if first != nil && last != nil {
+		// A month at a time: its days, then the month from them.
 		for day := *first; !day.After(*last); {
 			var days []time.Time
-			for ; len(days) < recomputeChunk && !day.After(*last); day = day.AddDate(0, 0, 1) {
+			for month := day.Month(); day.Month() == month && !day.After(*last); day = day.AddDate(0, 0, 1) {
 				days = append(days, day)
 			}
 			if err := recomputeDays(ctx, tx, zone, days); err != nil {
@@ -437,10 +574,12 @@ func (t *touchedDays) add(at *time.Time) {
 }
 
 // sqlRollOwners sums a dashboard range's rollups per owner (0: none):
-// days $1..$2 (dates, inclusive), team $3 (0: every team). string_agg adds
-// up the histograms (see hist.encode), so a year of every team is a row per
-// owner, not one per day and owner. Follow-ups count when done, or, not
-// done, when due before today ($4; today's come from sqlFollowUpsToday).
+// days $1..$2 (dates, inclusive), team $3 (0: every team), its whole months
+// $5 up to $6 (exclusive) read from report_monthly and the days around them
+// from report_daily. string_agg adds up the histograms (see hist.encode),
+// so a year of every team is a row per owner, not one per day and owner.
+// Follow-ups count when done, or, not done, when due before today ($4;
+// today's come from sqlFollowUpsToday; whole months are before today's).
 const sqlRollOwners = `
 SELECT owner_id, sum(created)::int, sum(first_responses)::int, string_agg(first_response_hist, ''::bytea),
        sum(escalated)::int, sum(escalation_returns)::int, string_agg(escalation_hist, ''::bytea),
@@ -450,9 +589,34 @@ SELECT owner_id, sum(created)::int, sum(first_responses)::int, string_agg(first_
        sum(csat_good)::int, sum(csat_bad)::int, sum(escalations_raised)::int,
        sum(follow_ups_done + CASE WHEN day < $4::date THEN follow_ups_due - follow_ups_done ELSE 0 END)::int,
        sum(follow_ups_on_time)::int
-FROM report_daily
-WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
+FROM (
+    SELECT day, ` + rollColumnList + ` FROM report_daily
+    WHERE ((day >= $1::date AND day < $5::date) OR (day >= $6::date AND day <= $2::date))
+      AND ($3::bigint = 0 OR team_id = $3)
+    UNION ALL
+    SELECT month, ` + rollColumnList + ` FROM report_monthly
+    WHERE month >= $5::date AND month < $6::date AND ($3::bigint = 0 OR team_id = $3)
+) AS r
 GROUP BY owner_id`
+
+// wholeMonths are the months the rollups of From..To read from
+// report_monthly: from first up to next (exclusive), those wholly in the
+// range and before today's month; first == next for none.
+func wholeMonths(f Filter, today time.Time) (first, next time.Time) {
+	from := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)
+	after := time.Date(f.To.Year(), f.To.Month(), f.To.Day()+1, 0, 0, 0, 0, time.UTC)
+	first, next = monthOf(from), monthOf(after)
+	if !first.Equal(from) {
+		first = first.AddDate(0, 1, 0)
+	}
+	if lim := monthOf(today); next.After(lim) {
+		next = lim
+	}
+	if !first.Before(next) {
+		return after, after
+	}
+	return first, next
+}
 
 // sqlFollowUpsToday counts, per owner, the follow-ups not done that fell due
 // between $1 and $2 (today's part of the range, up to now), for team $3.
@@ -487,11 +651,11 @@ func (s *Store) rollupReasons(ctx context.Context, tx pgx.Tx, f Filter, d *Dashb
 	return nil
 }
 
-// sqlRollDays sums the range's rollups per day (days with neither created
-// nor solved tickets are left out).
+// sqlRollDays sums the range's tickets created and solved per day (days
+// with neither are left out).
 const sqlRollDays = `
 SELECT day, sum(created)::int, sum(solved)::int
-FROM report_daily
+FROM report_daily_teams
 WHERE day >= $1::date AND day <= $2::date AND ($3::bigint = 0 OR team_id = $3)
 GROUP BY day`
 
@@ -524,7 +688,8 @@ func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, now time.T
 			return fmt.Errorf("rollups: today's follow-ups: %w", err)
 		}
 	}
-	q, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID, today)
+	first, next := wholeMonths(f, today)
+	q, err := tx.Query(ctx, sqlRollOwners, f.From, f.To, f.TeamID, today, first, next)
 	if err != nil {
 		return err
 	}
@@ -629,9 +794,9 @@ func (s *Store) fromRollups(ctx context.Context, tx pgx.Tx, f Filter, now time.T
 	}); err != nil {
 		return fmt.Errorf("rollups: days: %w", err)
 	}
-	first := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)
+	firstDay := time.Date(f.From.Year(), f.From.Month(), f.From.Day(), 0, 0, 0, 0, time.UTC)
 	for i := range f.Days() {
-		date := first.AddDate(0, 0, i)
+		date := firstDay.AddDate(0, 0, i)
 		day := byDay[date]
 		day.Date = date
 		d.Daily = append(d.Daily, day)

@@ -279,11 +279,15 @@ WHERE id = (SELECT min(id) FROM tickets WHERE subject LIKE 'Generated %' AND sol
 	}
 }
 
-// rollupRows is report_daily as text, in key order.
+// rollupRows is the rollup tables as text, in key order.
 func rollupRows(t *testing.T, b *bundle) string {
 	t.Helper()
 	var s string
-	if err := b.db.QueryRow(b.ctx, `SELECT string_agg(r::text, E'\n' ORDER BY day, team_id, owner_id) FROM report_daily r`).Scan(&s); err != nil {
+	if err := b.db.QueryRow(b.ctx, `
+SELECT (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id, owner_id) FROM report_daily r) || E'\n' ||
+       (SELECT string_agg(r::text, E'\n' ORDER BY month, team_id, owner_id) FROM report_monthly r) || E'\n' ||
+       (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id, reason) FROM report_daily_reasons r) || E'\n' ||
+       (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id) FROM report_daily_teams r)`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	if s == "" {
