@@ -163,6 +163,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	links := s.tickets.LinksBatch(&b, a, t.ID)
 	clocks := s.esc.ClocksBatch(&b, []int64{t.ID})
 	canned := s.tickets.CannedForTicketBatch(&b, a, t) // canned replies: the reply box's picker
+	ccs := s.tickets.CCsBatch(&b, t.ID)                // mailout: persistent CC
 	var survey func() (csat.Survey, error)
 	if s.csat != nil { // feedback: the CSAT answer for the sidebar (not wired: no block)
 		survey = s.csat.SurveyBatch(&b, t)
@@ -242,6 +243,9 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		}
 	}
 	if v.Canned.Replies, err = canned(); err != nil {
+		return v, err
+	}
+	if v.CC, err = ccs(); err != nil {
 		return v, err
 	}
 	v.Esc, err = s.escalationPanelOf(r, t, escs, open)

@@ -136,6 +136,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/spam", s.handleSpam)
 			r.Post("/spam/{id}/release", s.handleSpamRelease)
 			r.Post("/spam/{id}/delete", s.handleSpamDelete)
+			// --- mailout: persistent CC ---
+			r.Post("/tickets/{id}/cc", s.handleCCAdd)
+			r.Post("/tickets/{id}/cc/remove", s.handleCCRemove)
+			// --- end mailout ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleSupervisor))

@@ -180,6 +180,10 @@ var routeTable = []struct {
 	{"GET", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 200, 0},
 	{"POST", "/admin/teams/{id}/assignment", "/admin/teams/1/assignment", admin, 422, 0},
 	// --- end live desk ---
+	// --- mailout: persistent CC (an empty address is 422; removing one not there is 404) ---
+	{"POST", "/tickets/{id}/cc", "/tickets/1/cc", rep, 422, 0},
+	{"POST", "/tickets/{id}/cc/remove", "/tickets/1/cc/remove", rep, 404, 0},
+	// --- end mailout ---
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},
 	{"POST", "/admin/outbox/{id}/retry", "/admin/outbox/999999/retry", admin, 404, 0},   // no such mail

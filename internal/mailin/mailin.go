@@ -139,10 +139,18 @@ func (d *Desk) receive(ctx context.Context, raw []byte, route Route, released bo
 		d.log.InfoContext(ctx, "mailin: ignored automatic mail", "message_id", m.MessageID, "reason", m.Auto)
 		return Result{Outcome: Ignored, Ignored: m.Auto}, nil
 	}
+	// The desk's own addresses in Cc (a customer who wrote to two of them)
+	// are not people to copy replies to.
+	var cc []string
+	for _, a := range m.Cc {
+		if !d.own[strings.ToLower(a)] && !ownAddress(route.Own, a) {
+			cc = append(cc, a)
+		}
+	}
 	in := tickets.InboundEmail{
 		MessageID: m.MessageID, FromName: m.FromName, FromEmail: m.FromEmail,
 		Subject: m.Subject, Body: m.Body, TicketNumber: m.TicketNumber, Locale: m.Locale,
-		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID, MailboxID: route.MailboxID,
+		InReplyTo: m.InReplyTo, References: m.References, TeamID: route.TeamID, MailboxID: route.MailboxID, Cc: cc,
 		Attachments: m.Attachments, Skipped: m.Skipped, HTML: m.HTML, RemoteImages: m.RemoteImages,
 	}
 	if d.spam != nil {

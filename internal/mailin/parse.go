@@ -22,6 +22,9 @@ const MaxMessageBytes = 25 << 20
 // ErrTooLarge is a mail over MaxMessageBytes; the sender is told so.
 var ErrTooLarge = errors.New("mailin: message too large")
 
+// maxCc bounds the Cc addresses taken from one mail.
+const maxCc = 50
+
 // ErrNoSender is a mail without a usable From address: there is nobody to
 // file it for or answer.
 var ErrNoSender = errors.New("mailin: no sender address")
@@ -55,6 +58,9 @@ type Message struct {
 	// first; Auth is what the desk believes of them (AuthResults).
 	AuthHeaders []string
 	Auth        tickets.MailAuth
+	// Cc are the addresses of the Cc header (at most maxCc): the tickets
+	// store copies the ticket's replies to them.
+	Cc []string
 }
 
 var (
@@ -87,6 +93,14 @@ func Parse(raw []byte) (Message, error) {
 	if m.MessageID == "" || len(m.MessageID) > 900 {
 		sum := sha256.Sum256(raw)
 		m.MessageID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+
+	if cc, err := env.AddressList("Cc"); err == nil {
+		for _, a := range cc {
+			if a.Address != "" && len(m.Cc) < maxCc {
+				m.Cc = append(m.Cc, strings.TrimSpace(a.Address))
+			}
+		}
 	}
 
 	m.InReplyTo = messageIDs(env.GetHeader("In-Reply-To"))

@@ -337,7 +337,7 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
+	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Cc: m.CC, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
 		MessageID: m.MessageID, InReplyTo: th.InReplyTo, References: th.References, Auto: m.Kind != tickets.MailReply})
 	if sendErr != nil {
 		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,

@@ -28,7 +28,7 @@ func (o *Outbox) SetRetention(d time.Duration) { o.retention = max(d, 0) }
 // sqlPurgeSent empties up to $3 rows sent before $1, oldest first
 // (outbox_purge_idx).
 const sqlPurgeSent = `
-UPDATE outbox SET data = '{}', purged_at = $2
+UPDATE outbox SET data = '{}', cc = '{}', purged_at = $2
 WHERE id IN (
     SELECT id FROM outbox
     WHERE status = 'sent' AND purged_at IS NULL AND sent_at < $1

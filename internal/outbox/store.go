@@ -48,7 +48,8 @@ type Mail struct {
 	ID            int64
 	TicketID      int64
 	To            string
-	Kind          string // confirmation, reply, status_link
+	CC            []string // copied to (a public reply's persistent CC)
+	Kind          string   // confirmation, reply, status_link
 	Locale        string
 	Data          []byte // jsonb template data, decoded at render time
 	Status        Status
@@ -74,13 +75,13 @@ func NewStore(db *pgxpool.Pool, now func() time.Time) *Store {
 }
 
 const sqlSelectMail = `
-SELECT id, coalesce(ticket_id, 0), to_address, kind, locale, data, status, attempts, last_error,
+SELECT id, coalesce(ticket_id, 0), to_address, cc, kind, locale, data, status, attempts, last_error,
        created_at, sent_at, last_attempt_at, coalesce(job_id, 0), coalesce(message_id, ''), purged_at
 FROM outbox`
 
 func scanMail(row pgx.Row) (Mail, error) {
 	var m Mail
-	err := row.Scan(&m.ID, &m.TicketID, &m.To, &m.Kind, &m.Locale, &m.Data, &m.Status, &m.Attempts, &m.LastError,
+	err := row.Scan(&m.ID, &m.TicketID, &m.To, &m.CC, &m.Kind, &m.Locale, &m.Data, &m.Status, &m.Attempts, &m.LastError,
 		&m.CreatedAt, &m.SentAt, &m.LastAttemptAt, &m.JobID, &m.MessageID, &m.PurgedAt)
 	return m, err
 }

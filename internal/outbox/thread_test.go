@@ -113,6 +113,12 @@ RETURNING id`, team).Scan(&mailbox); err != nil {
 	if err != nil || again.Outcome != tickets.EmailThreaded || again.TicketID != in.TicketID {
 		t.Fatalf("customer's answer: %+v %v", again, err)
 	}
+	if err := b.tickets.AddCC(ctx, rep, in.TicketID, "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.tickets.AddReply(ctx, rep, in.TicketID, tickets.Reply{Kind: tickets.MessageInternal, Body: "Boss is copied now."}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := b.tickets.AddReply(ctx, rep, in.TicketID, tickets.Reply{Kind: tickets.MessagePublic, Body: "Tomorrow."}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +131,18 @@ RETURNING id`, team).Scan(&mailbox); err != nil {
 	want := strings.Join([]string{"c1@mail.example", confID, reply1ID, "c2@mail.example"}, " ")
 	if got, _ := p.Header.MsgIDList("References"); strings.Join(got, " ") != want {
 		t.Errorf("second reply References\n got %q\nwant %q", got, want)
+	}
+	if cc, _ := p.Header.AddressList("Cc"); len(cc) != 1 || cc[0].Address != "boss@example.com" {
+		t.Errorf("second reply Cc %v, want the ticket's CC", cc)
+	}
+	srv.mu.Lock()
+	rcpts := strings.Join(srv.rcpts[2], ",")
+	srv.mu.Unlock()
+	if rcpts != "ann@example.com,boss@example.com" {
+		t.Errorf("second reply went to %s", rcpts)
+	}
+	if strings.Contains(strings.Join(srv.messages(), ""), "Boss is copied now") {
+		t.Error("an internal note went out by mail")
 	}
 	if subject, _ := p.Header.Subject(); !strings.Contains(subject, "Broken lamp") {
 		t.Errorf("subject %q", subject)

@@ -107,6 +107,10 @@ UPDATE escalations SET note = $2, outcome = CASE WHEN outcome = '' THEN '' ELSE 
 			{"follow-ups", `UPDATE follow_ups SET note = '' WHERE ticket_id = ANY($1) AND note <> ''`, []any{ids}},
 			{"csat", `UPDATE csat_responses SET comment = '' WHERE ticket_id = ANY($1) AND comment <> ''`, []any{ids}},
 			{"status links", `DELETE FROM ticket_tokens WHERE ticket_id = ANY($1)`, []any{ids}},
+			{"cc", `DELETE FROM ticket_cc WHERE ticket_id = ANY($1) OR ($2 <> '' AND email = $2)`, []any{ids, c.Email}},
+			{"mail cc", `
+UPDATE outbox SET cc = array(SELECT x FROM unnest(cc) x WHERE lower(x) <> lower($1))
+WHERE $1 <> '' AND lower($1) = ANY(SELECT lower(x) FROM unnest(cc) x)`, []any{c.Email}},
 			{"mail in", `
 UPDATE mail_in SET message_id = 'erased:' || encode(sha256(convert_to(message_id, 'UTF8')), 'hex')
 WHERE ticket_id = ANY($1) AND message_id NOT LIKE 'erased:%'`, []any{ids}},
@@ -128,7 +132,7 @@ WHERE id = $1`, []any{id, ErasedName, now}},
 		// Mail: no address, no contents; what was not sent yet never will be
 		// (a job whose id is no longer the row's does nothing).
 		tag, err := tx.Exec(ctx, `
-UPDATE outbox SET to_address = $3, data = '{}', last_error = '',
+UPDATE outbox SET to_address = $3, cc = '{}', data = '{}', last_error = '',
        status = CASE WHEN status IN ('queued', 'held', 'sending') THEN 'failed' ELSE status END,
        job_id = CASE WHEN status IN ('queued', 'held', 'sending') THEN NULL ELSE job_id END
 WHERE ticket_id = ANY($1) OR ($2 <> '' AND lower(to_address) = lower($2))`, ids, c.Email, Erased)

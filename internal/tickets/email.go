@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -40,6 +41,10 @@ type InboundEmail struct {
 	// threads only into a ticket whose customer has FromEmail.
 	InReplyTo  []string
 	References []string
+	// Cc are the addresses of the mail's Cc header, less the desk's own:
+	// each is added to the ticket's CC (persistent CC), and a mail from a
+	// CC'd address threads as one from the customer.
+	Cc []string
 	// TeamID receives a new ticket (the team of the mailbox the mail came
 	// in on); 0 for the intake team. A reply stays with its ticket's team.
 	TeamID int64
@@ -169,10 +174,15 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 			return errWouldCreate
 		}
 		if thread != 0 {
-			res.TicketID, msgID, err = s.addCustomerMessageTx(ctx, tx, thread, m.Body, first)
+			var author int64 // the customer; a CC'd sender writes as themselves
+			if author, err = s.mailAuthorTx(ctx, tx, thread, m, now); err != nil {
+				return err
+			}
+			res.TicketID, msgID, err = s.addCustomerMessageTx(ctx, tx, thread, author, m.Body, first)
 			res.Outcome = EmailThreaded
-			if res.TicketID != thread {
+			if err == nil && res.TicketID != thread {
 				res.Outcome = EmailFollowUp
+				err = copyCCsTx(ctx, tx, thread, res.TicketID, now)
 			}
 		} else {
 			n := NewPublicTicket{Name: m.FromName, Email: m.FromEmail, Subject: m.Subject, Message: m.Body,
@@ -187,6 +197,9 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 			}
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.addMailCCsTx(ctx, tx, res.TicketID, m, now); err != nil {
 			return err
 		}
 		for i := 1; i < len(m.Attachments); i++ {
@@ -277,9 +290,9 @@ func (s *Store) MessageHTML(ctx context.Context, ticketID, messageID int64) (Mes
 // emailThreadTx returns the ticket m replies to, or 0 when it starts a new
 // one. Candidates, in order: the tickets of the mails named by In-Reply-To,
 // then by References from the newest, then the subject's tag; each followed
-// through merges. The first whose customer is the sender wins, so that a
-// stranger who copies a tag or a Message-ID (or forges a header) cannot
-// write into someone else's ticket.
+// through merges. The first whose customer is the sender, or that has the
+// sender in its CC, wins, so that a stranger who copies a tag or a
+// Message-ID (or forges a header) cannot write into someone else's ticket.
 func (s *Store) emailThreadTx(ctx context.Context, tx pgx.Tx, m InboundEmail) (int64, error) {
 	candidates, err := referencedTicketsTx(ctx, tx, m.referencedIDs())
 	if err != nil {
@@ -301,12 +314,40 @@ func (s *Store) emailThreadTx(ctx context.Context, tx pgx.Tx, m InboundEmail) (i
 		if err != nil {
 			return 0, err
 		}
-		if t.MergedInto != 0 || t.Customer.Email == "" || !strings.EqualFold(t.Customer.Email, m.FromEmail) {
+		if t.MergedInto != 0 {
 			continue
 		}
-		return t.ID, nil
+		if t.Customer.Email != "" && strings.EqualFold(t.Customer.Email, m.FromEmail) {
+			return t.ID, nil
+		}
+		// Someone copied on the ticket answers as the customer would.
+		cc, err := isCCTx(ctx, tx, t.ID, m.FromEmail)
+		if err != nil {
+			return 0, err
+		}
+		if cc {
+			return t.ID, nil
+		}
 	}
 	return 0, nil
+}
+
+// mailAuthorTx is who wrote m into ticket id: its customer, or when the
+// sender is someone copied on it, that person as a customer of their own
+// (found or made by address), so the thread shows who wrote.
+func (s *Store) mailAuthorTx(ctx context.Context, tx pgx.Tx, id int64, m InboundEmail, now time.Time) (int64, error) {
+	t, err := getTx(ctx, tx, id, false)
+	if err != nil {
+		return 0, err
+	}
+	if strings.EqualFold(t.Customer.Email, m.FromEmail) {
+		return t.Customer.ID, nil
+	}
+	c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: m.FromName, Email: m.FromEmail, Locale: m.Locale}, now)
+	if err != nil {
+		return 0, err
+	}
+	return c.ID, nil
 }
 
 // maxReferencedIDs bounds how many Message-IDs of one mail are looked up: a
@@ -385,6 +426,9 @@ func (m *InboundEmail) normalize() error {
 	m.FromName = strings.Join(strings.Fields(clean(m.FromName)), " ")
 	m.Subject = strings.Join(strings.Fields(clean(m.Subject)), " ")
 	m.Body = strings.TrimSpace(clean(m.Body))
+	for i := range m.Cc {
+		m.Cc[i] = strings.TrimSpace(clean(m.Cc[i]))
+	}
 	var f apperr.Fields
 	if m.MessageID == "" || len(m.MessageID) > 1000 {
 		f.Add("message_id", "error_required")

@@ -52,22 +52,34 @@ func MintMailLinksTx(ctx context.Context, tx pgx.Tx, ticketID int64, data []byte
 // queueMailTx puts one customer mail into the outbox, in the same
 // transaction as the change that caused it, so it is never lost.
 func queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, to, locale, kind string, data map[string]any, now time.Time) error {
+	return queueMailCCTx(ctx, tx, ticketID, to, nil, locale, kind, data, now)
+}
+
+// queueMailCCTx is queueMailTx for a mail also sent to cc.
+func queueMailCCTx(ctx context.Context, tx pgx.Tx, ticketID int64, to string, cc []string, locale, kind string, data map[string]any, now time.Time) error {
 	if locale == "" {
 		locale = "en"
 	}
+	if cc == nil {
+		cc = []string{}
+	}
 	_, err := tx.Exec(ctx, `
-INSERT INTO outbox (ticket_id, to_address, kind, locale, data, created_at)
-VALUES ($1, $2, $3, $4, $5, $6)`, ticketID, to, kind, locale, data, now)
+INSERT INTO outbox (ticket_id, to_address, cc, kind, locale, data, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`, ticketID, to, cc, kind, locale, data, now)
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", kind, err)
 	}
 	return nil
 }
 
-// queueReplyMailTx mails a rep's public reply to the customer with a status
-// link, minted when the mail is sent.
+// queueReplyMailTx mails a rep's public reply to the customer, copied to
+// the ticket's CC, with a status link, minted when the mail is sent.
 func (s *Store) queueReplyMailTx(ctx context.Context, tx pgx.Tx, t Ticket, body string, now time.Time) error {
-	return queueMailTx(ctx, tx, t.ID, t.Customer.Email, t.Customer.Locale, mailReply, map[string]any{
+	cc, err := ccAddressesTx(ctx, tx, t.ID)
+	if err != nil {
+		return err
+	}
+	return queueMailCCTx(ctx, tx, t.ID, t.Customer.Email, cc, t.Customer.Locale, mailReply, map[string]any{
 		"Number": t.ID, "Subject": t.Subject, "Body": body, "Link": s.statusLink(StatusTokenPlaceholder),
 	}, now)
 }

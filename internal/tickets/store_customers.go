@@ -513,7 +513,7 @@ func (s *Store) AddCustomerReply(ctx context.Context, r CustomerReply) (Customer
 				return fmt.Errorf("find form key: %w", err)
 			}
 		}
-		target, msgID, err := s.addCustomerMessageTx(ctx, tx, r.TicketID, body, r.File)
+		target, msgID, err := s.addCustomerMessageTx(ctx, tx, r.TicketID, 0, body, r.File)
 		if err != nil {
 			return err
 		}
@@ -534,18 +534,22 @@ func (s *Store) AddCustomerReply(ctx context.Context, r CustomerReply) (Customer
 // addCustomerMessageTx adds the customer's validated message (and file, when
 // not nil) to ticket ticketID inside the caller's transaction, with the rules
 // of AddCustomerMessage. It returns the ticket the message landed on (a new
-// follow-up when ticketID is closed) and the message's id.
-func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID int64, body string, file *NewAttachment) (target, msgID int64, err error) {
+// follow-up when ticketID is closed) and the message's id. author is the
+// customer who wrote it (someone copied on the ticket); 0 for the ticket's.
+func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID, author int64, body string, file *NewAttachment) (target, msgID int64, err error) {
 	t, err := getTx(ctx, tx, ticketID, true)
 	if err != nil {
 		return 0, 0, err
+	}
+	if author == 0 {
+		author = t.Customer.ID
 	}
 	now := s.now()
 	if t.Status == StatusClosed {
 		if target, err = s.openFollowUpTicketTx(ctx, tx, t, body, now); err != nil {
 			return 0, 0, err
 		}
-		msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, t.Customer.ID, body, now)
+		msgID, err := insertMessageIDTx(ctx, tx, target, MessagePublic, 0, author, body, now)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -554,7 +558,7 @@ func (s *Store) addCustomerMessageTx(ctx context.Context, tx pgx.Tx, ticketID in
 		}
 		return target, msgID, s.afterChangeTx(ctx, tx, target)
 	}
-	msgID, err = insertMessageIDTx(ctx, tx, t.ID, MessagePublic, 0, t.Customer.ID, body, now)
+	msgID, err = insertMessageIDTx(ctx, tx, t.ID, MessagePublic, 0, author, body, now)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -69,6 +69,7 @@ func ticketSummary(ctx context.Context, p Page, v TicketView) (titleID, intro st
 	items = append(items, FieldErrorItems(ctx, v.Link.Errors, "links-h",
 		FieldRef{"kind", "f-link-kind"}, FieldRef{"other", "f-link-other"})...)
 	items = append(items, FieldErrorItems(ctx, v.Merge.Errors, "links-h", FieldRef{"target", "f-merge-target"})...)
+	items = append(items, FieldErrorItems(ctx, v.CCForm.Errors, "cc-h", FieldRef{"cc_email", "f-cc_email"})...)
 	return titleID, intro, items
 }
 

@@ -1,0 +1,225 @@
+package tickets
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
+)
+
+// Persistent CC: people a ticket's public replies are copied to (a
+// colleague of the customer, their manager). Reps add and remove them on the
+// ticket page; the addresses in a customer mail's Cc are added when the mail
+// opens or threads into the ticket. A CC'd address may write to the ticket
+// by mail as the customer can. Internal notes never reach them: only a
+// public reply's mail names them (outbox.cc, copied when it is queued).
+
+// MaxCC bounds the addresses copied on one ticket.
+const MaxCC = 10
+
+// CC is one address copied on a ticket.
+type CC struct {
+	Email   string
+	AddedAt time.Time
+	AddedBy int64 // the rep who added it; 0 when it came in a mail's Cc
+}
+
+const sqlListCC = `
+SELECT email::text, added_at, coalesce(added_by, 0) FROM ticket_cc
+WHERE ticket_id = $1
+ORDER BY added_at, email`
+
+func scanCC(row pgx.CollectableRow) (CC, error) {
+	var c CC
+	err := row.Scan(&c.Email, &c.AddedAt, &c.AddedBy)
+	return c, err
+}
+
+// CCs lists ticket id's CC'd addresses, oldest first.
+func (s *Store) CCs(ctx context.Context, id int64) ([]CC, error) {
+	rows, err := s.db.Query(ctx, sqlListCC, id)
+	if err != nil {
+		return nil, fmt.Errorf("list cc of %d: %w", id, err)
+	}
+	list, err := pgx.CollectRows(rows, scanCC)
+	if err != nil {
+		return nil, fmt.Errorf("list cc of %d: %w", id, err)
+	}
+	return list, nil
+}
+
+// CCsBatch is CCs on a batch (the ticket page's one round trip).
+func (s *Store) CCsBatch(b *pgx.Batch, id int64) func() ([]CC, error) {
+	return postgres.QueueRows(b, fmt.Sprintf("list cc of %d", id), scanCC, sqlListCC, id)
+}
+
+// ccAddressesTx lists ticket id's CC'd addresses in tx.
+func ccAddressesTx(ctx context.Context, tx pgx.Tx, id int64) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT email::text FROM ticket_cc WHERE ticket_id = $1 ORDER BY added_at, email`, id)
+	if err != nil {
+		return nil, fmt.Errorf("cc of %d: %w", id, err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("cc of %d: %w", id, err)
+	}
+	return list, nil
+}
+
+// sqlAddCC adds $2 to ticket $1's CC unless it is there (any case) or the
+// ticket has MaxCC already; it returns nothing then.
+const sqlAddCC = `
+INSERT INTO ticket_cc (ticket_id, email, added_at, added_by)
+SELECT $1, $2, $3, $4
+WHERE (SELECT count(*) FROM ticket_cc WHERE ticket_id = $1) < $5
+ON CONFLICT (ticket_id, email) DO NOTHING
+RETURNING email`
+
+// normalizeCC cleans a typed address: trimmed, one "Name <a@b>" reduced
+// to a@b.
+func normalizeCC(email string) string {
+	email = strings.TrimSpace(email)
+	if i := strings.LastIndexByte(email, '<'); i >= 0 && strings.HasSuffix(email, ">") {
+		email = strings.TrimSpace(email[i+1 : len(email)-1])
+	}
+	return email
+}
+
+// AddCC copies ticket id's public replies to email, with a ticket.cc_added
+// event. The address must be valid, not the customer's own, and the ticket
+// not closed or full (MaxCC); adding one already there changes nothing.
+func (s *Store) AddCC(ctx context.Context, a Actor, id int64, email string) error {
+	email = normalizeCC(email)
+	if email == "" {
+		return apperr.InvalidFields(map[string]string{"cc_email": "error_required"})
+	}
+	if len(email) > 254 || !validEmail(email) {
+		return apperr.InvalidFields(map[string]string{"cc_email": "error_email_invalid"})
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		if t.Status == StatusClosed || t.MergedInto != 0 {
+			return apperr.New(apperr.Conflict, "mailout_cc_error_closed")
+		}
+		if strings.EqualFold(email, t.Customer.Email) {
+			return apperr.InvalidFields(map[string]string{"cc_email": "mailout_cc_error_customer"})
+		}
+		added, err := s.addCCTx(ctx, tx, id, email, a.UserID, s.now())
+		if err != nil || added {
+			return err
+		}
+		var there bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_cc WHERE ticket_id = $1 AND email = $2)`, id, email).Scan(&there); err != nil {
+			return fmt.Errorf("cc of %d: %w", id, err)
+		}
+		if there {
+			return nil
+		}
+		return apperr.InvalidFields(map[string]string{"cc_email": "mailout_cc_error_full"})
+	})
+}
+
+// addCCTx adds email to ticket id's CC with its event (by userID, 0 for a
+// mail) and reports whether it was added (false: there already, or full).
+func (s *Store) addCCTx(ctx context.Context, tx pgx.Tx, id int64, email string, userID int64, now time.Time) (bool, error) {
+	rows, err := tx.Query(ctx, sqlAddCC, id, email, now, postgres.NullID(userID), MaxCC)
+	if err != nil {
+		return false, fmt.Errorf("add cc to %d: %w", id, err)
+	}
+	added, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return false, fmt.Errorf("add cc to %d: %w", id, err)
+	}
+	if len(added) == 0 {
+		return false, nil
+	}
+	data := map[string]any{"new": email}
+	if userID == 0 {
+		data["by"] = "mail"
+	}
+	return true, RecordEventTx(ctx, tx, now, id, userID, "ticket.cc_added", data)
+}
+
+// RemoveCC stops copying ticket id's replies to email, with a
+// ticket.cc_removed event; an address not there is NotFound.
+func (s *Store) RemoveCC(ctx context.Context, a Actor, id int64, email string) error {
+	email = normalizeCC(email)
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		t, err := getTx(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if !a.CanSee(t) {
+			return apperr.New(apperr.NotFound, "error_ticket_not_found")
+		}
+		var removed string
+		err = tx.QueryRow(ctx, `DELETE FROM ticket_cc WHERE ticket_id = $1 AND email = $2 RETURNING email::text`, id, email).Scan(&removed)
+		if err == pgx.ErrNoRows {
+			return apperr.New(apperr.NotFound, "mailout_cc_error_not_found")
+		}
+		if err != nil {
+			return fmt.Errorf("remove cc from %d: %w", id, err)
+		}
+		return RecordEventTx(ctx, tx, s.now(), id, a.UserID, "ticket.cc_removed", map[string]any{"old": removed})
+	})
+}
+
+// addMailCCsTx adds the addresses of a customer mail's Cc to ticket id
+// (that the mail opened or threaded into): each valid one that is not the
+// ticket's customer or the sender, until the ticket has MaxCC. The desk's
+// own addresses are left out by mailin before.
+func (s *Store) addMailCCsTx(ctx context.Context, tx pgx.Tx, id int64, m InboundEmail, now time.Time) error {
+	if len(m.Cc) == 0 {
+		return nil
+	}
+	var customer string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(c.email::text, '') FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1`, id).Scan(&customer); err != nil {
+		return fmt.Errorf("cc from mail: %w", err)
+	}
+	for i, email := range m.Cc {
+		if i == 2*MaxCC {
+			break
+		}
+		email = normalizeCC(email)
+		if len(email) > 254 || !validEmail(email) || strings.EqualFold(email, customer) || strings.EqualFold(email, m.FromEmail) {
+			continue
+		}
+		if _, err := s.addCCTx(ctx, tx, id, email, 0, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyCCsTx gives ticket to the CC of ticket from (a follow-up of a closed
+// ticket keeps its people), without events for what was there.
+func copyCCsTx(ctx context.Context, tx pgx.Tx, from, to int64, now time.Time) error {
+	_, err := tx.Exec(ctx, `
+INSERT INTO ticket_cc (ticket_id, email, added_at, added_by)
+SELECT $2, email, $3, added_by FROM ticket_cc WHERE ticket_id = $1
+ON CONFLICT DO NOTHING`, from, to, now)
+	if err != nil {
+		return fmt.Errorf("copy cc from %d to %d: %w", from, to, err)
+	}
+	return nil
+}
+
+// isCCTx reports whether email is CC'd on ticket id.
+func isCCTx(ctx context.Context, tx pgx.Tx, id int64, email string) (bool, error) {
+	var yes bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_cc WHERE ticket_id = $1 AND email = $2)`, id, email).Scan(&yes); err != nil {
+		return false, fmt.Errorf("cc of %d: %w", id, err)
+	}
+	return yes, nil
+}

@@ -1,0 +1,180 @@
+package tickets_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
+)
+
+// ccOf lists ticket id's CC'd addresses.
+func (b *bundle) ccOf(t *testing.T, id int64) []string {
+	t.Helper()
+	list, err := b.store.CCs(b.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range list {
+		out = append(out, c.Email)
+	}
+	return out
+}
+
+// events counts ticket id's events of action.
+func (b *bundle) events(t *testing.T, id int64, action string) int {
+	t.Helper()
+	var n int
+	if err := b.db.QueryRow(b.ctx, `SELECT count(*) FROM events WHERE subject_type = 'ticket' AND subject_id = $1 AND action = $2`, id, action).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// outboxCC is the Cc of ticket id's newest outbox row of kind.
+func (b *bundle) outboxCC(t *testing.T, id int64, kind string) []string {
+	t.Helper()
+	var cc []string
+	if err := b.db.QueryRow(b.ctx, `SELECT cc FROM outbox WHERE ticket_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1`, id, kind).Scan(&cc); err != nil {
+		t.Fatal(err)
+	}
+	return cc
+}
+
+func TestCCAddRemoveAndValidation(t *testing.T) {
+	b := setup(t)
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	field := func(err error) string {
+		t.Helper()
+		if !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("want Invalid, got %v", err)
+		}
+		return apperr.FieldsOf(err)["cc_email"]
+	}
+	for _, bad := range []string{"", "   ", "not an address", "a@b", "x@example.com\x00", strings.Repeat("a", 250) + "@example.com", "a@example.com, b@example.com"} {
+		if msg := field(b.store.AddCC(b.ctx, b.repA, tk.ID, bad)); msg == "" {
+			t.Errorf("%q: no message for the field", bad)
+		}
+	}
+	if msg := field(b.store.AddCC(b.ctx, b.repA, tk.ID, strings.ToUpper(tk.Customer.Email))); msg != "mailout_cc_error_customer" {
+		t.Errorf("the customer's own address: %q", msg)
+	}
+	if err := b.store.AddCC(b.ctx, b.repB, tk.ID, "boss@example.com"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("a rep of another team added a CC: %v", err)
+	}
+	if err := b.store.AddCC(b.ctx, b.repA, tk.ID, "Boss <boss@example.com>"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.AddCC(b.ctx, b.repA2, tk.ID, "BOSS@example.com"); err != nil {
+		t.Fatalf("adding an address already there (other case): %v", err)
+	}
+	if got := b.ccOf(t, tk.ID); len(got) != 1 || got[0] != "boss@example.com" {
+		t.Fatalf("CC %q", got)
+	}
+	if n := b.events(t, tk.ID, "ticket.cc_added"); n != 1 {
+		t.Fatalf("%d ticket.cc_added events, want 1", n)
+	}
+	for i := 1; i < tickets.MaxCC; i++ {
+		if err := b.store.AddCC(b.ctx, b.repA, tk.ID, fmt.Sprintf("cc%d@example.com", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if msg := field(b.store.AddCC(b.ctx, b.repA, tk.ID, "one-too-many@example.com")); msg != "mailout_cc_error_full" {
+		t.Errorf("over MaxCC: %q", msg)
+	}
+	if err := b.store.RemoveCC(b.ctx, b.repA, tk.ID, "Boss@Example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.RemoveCC(b.ctx, b.repA, tk.ID, "boss@example.com"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("removing an address not there: %v", err)
+	}
+	if n := b.events(t, tk.ID, "ticket.cc_removed"); n != 1 {
+		t.Fatalf("%d ticket.cc_removed events, want 1", n)
+	}
+	if got := b.ccOf(t, tk.ID); len(got) != tickets.MaxCC-1 {
+		t.Fatalf("%d CC'd after removing one, want %d", len(got), tickets.MaxCC-1)
+	}
+}
+
+// A public reply's mail is copied to the CC; an internal note queues no mail.
+func TestPublicRepliesGoToTheCCNotesDoNot(t *testing.T) {
+	b := setup(t)
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	for _, a := range []string{"boss@example.com", "colleague@example.org"} {
+		if err := b.store.AddCC(b.ctx, b.repA, tk.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := len(ticketstest.Mails(b.ctx, t, b.db))
+	if _, err := b.store.AddReply(b.ctx, b.repA, tk.ID, tickets.Reply{Kind: tickets.MessageInternal, Body: "Secret note"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(ticketstest.Mails(b.ctx, t, b.db)); n != before {
+		t.Fatalf("an internal note queued %d mails", n-before)
+	}
+	if _, err := b.store.AddReply(b.ctx, b.repA, tk.ID, tickets.Reply{Kind: tickets.MessagePublic, Body: "Public answer"}); err != nil {
+		t.Fatal(err)
+	}
+	mails := ticketstest.Mails(b.ctx, t, b.db)
+	if len(mails) != before+1 || mails[len(mails)-1].To != tk.Customer.Email {
+		t.Fatalf("the reply's mail: %+v", mails[len(mails)-1])
+	}
+	if got := b.outboxCC(t, tk.ID, tickets.MailReply); strings.Join(got, ",") != "boss@example.com,colleague@example.org" {
+		t.Fatalf("reply mail Cc %q", got)
+	}
+}
+
+// A mail's Cc joins the ticket it opens; a reply from a CC'd address threads
+// into the ticket (as that person), while a stranger's still opens a ticket.
+func TestMailCcJoinsAndCCRepliesThread(t *testing.T) {
+	b := setup(t)
+	first, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "m1@mail.example", FromEmail: "ann@example.com",
+		FromName: "Ann", Subject: "Order 7", Body: "Where is it?",
+		Cc: []string{"Boss@Example.com", "ann@example.com", "not an address", "boss@example.com", "helper@example.net"}})
+	if err != nil || first.Outcome != tickets.EmailCreated {
+		t.Fatalf("first mail: %+v %v", first, err)
+	}
+	if got := b.ccOf(t, first.TicketID); strings.Join(got, ",") != "Boss@Example.com,helper@example.net" {
+		t.Fatalf("CC from the mail: %q", got)
+	}
+	if n := b.events(t, first.TicketID, "ticket.cc_added"); n != 2 {
+		t.Fatalf("%d ticket.cc_added events", n)
+	}
+
+	// The boss answers the confirmation (by the subject tag, and by header).
+	byTag, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "m2@mail.example", FromEmail: "boss@example.com",
+		FromName: "The Boss", Subject: "Order 7", Body: "Please hurry.", TicketNumber: first.TicketID})
+	if err != nil || byTag.Outcome != tickets.EmailThreaded || byTag.TicketID != first.TicketID {
+		t.Fatalf("CC'd reply by tag: %+v %v", byTag, err)
+	}
+	byHeader, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "m3@mail.example", FromEmail: "helper@example.net",
+		Subject: "edited", Body: "Me too.", InReplyTo: []string{"m1@mail.example"}})
+	if err != nil || byHeader.Outcome != tickets.EmailThreaded || byHeader.TicketID != first.TicketID {
+		t.Fatalf("CC'd reply by header: %+v %v", byHeader, err)
+	}
+	var author string
+	if err := b.db.QueryRow(b.ctx, `
+SELECT c.email FROM messages m JOIN customers c ON c.id = m.author_customer_id
+WHERE m.ticket_id = $1 AND m.body = 'Please hurry.'`, first.TicketID).Scan(&author); err != nil || author != "boss@example.com" {
+		t.Fatalf("the CC'd reply's author: %q %v", author, err)
+	}
+
+	// A stranger naming the ticket gets their own.
+	stranger, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "m4@mail.example", FromEmail: "eve@example.com",
+		Subject: "Order 7", Body: "Let me in", TicketNumber: first.TicketID, InReplyTo: []string{"m1@mail.example"}})
+	if err != nil || stranger.Outcome != tickets.EmailCreated || stranger.TicketID == first.TicketID {
+		t.Fatalf("stranger: %+v %v", stranger, err)
+	}
+	// Removed from CC: the next mail of theirs opens a ticket of its own.
+	if err := b.store.RemoveCC(b.ctx, b.sup, first.TicketID, "helper@example.net"); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "m5@mail.example", FromEmail: "helper@example.net",
+		Subject: "again", Body: "Hello?", InReplyTo: []string{"m1@mail.example"}})
+	if err != nil || gone.Outcome != tickets.EmailCreated {
+		t.Fatalf("removed CC: %+v %v", gone, err)
+	}
+}
