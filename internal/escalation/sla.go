@@ -344,10 +344,7 @@ func (s *Service) storedCalendar(d CalendarDef) *Calendar {
 func (s *Service) ticketCalendarTx(ctx context.Context, tx pgx.Tx, ticketID int64) (*Calendar, error) {
 	var d CalendarDef
 	var raw map[string][]string
-	err := tx.QueryRow(ctx, `
-SELECT c.id, c.time_zone, c.hours, c.holidays::text[]
-FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN calendars c ON c.id = tm.calendar_id
-WHERE t.id = $1`, ticketID).Scan(&d.ID, &d.TimeZone, &raw, &d.Holidays)
+	err := tx.QueryRow(ctx, sqlTicketCalendar, ticketID).Scan(&d.ID, &d.TimeZone, &raw, &d.Holidays)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AlwaysOpen(), nil
 	}
@@ -357,6 +354,12 @@ WHERE t.id = $1`, ticketID).Scan(&d.ID, &d.TimeZone, &raw, &d.Holidays)
 	d.Hours = hoursOf(raw)
 	return s.storedCalendar(d), nil
 }
+
+// sqlTicketCalendar reads the calendar of ticket $1's team.
+const sqlTicketCalendar = `
+SELECT c.id, c.time_zone, c.hours, c.holidays::text[]
+FROM tickets t JOIN teams tm ON tm.id = t.team_id JOIN calendars c ON c.id = tm.calendar_id
+WHERE t.id = $1`
 
 // clockRow is what the SLA clock reads of a ticket.
 type clockRow struct {
@@ -374,18 +377,57 @@ type clockRow struct {
 // pauses, the three deadlines in business time, the soonest one — and
 // schedules the breach jobs for deadlines that moved.
 func (s *Service) recomputeTx(ctx context.Context, tx pgx.Tx, ticketID int64) error {
-	var c clockRow
-	err := tx.QueryRow(ctx, `
-SELECT t.status, t.priority, t.category, coalesce(t.owner_id, 0), coalesce(t.team_id, 0), t.created_at,
-       t.first_response_at, t.paused_since, t.first_response_due, t.next_response_due, t.resolution_due,
-       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_customer_id IS NOT NULL AND kind = 'public'),
-       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_user_id IS NOT NULL AND kind = 'public')
-FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.category, &c.ownerID, &c.teamID, &c.createdAt,
-		&c.firstResponseAt, &c.pausedSince, &c.frDue, &c.nrDue, &c.resDue, &c.lastCustomer, &c.lastStaff)
-	if err != nil {
-		return fmt.Errorf("read sla clock of %d: %w", ticketID, err)
-	}
+	// The clock, its policy, its pauses and its calendar in one round trip
+	// (this runs on every change of every ticket). The pauses are read
+	// before a pause starts or ends below: a running one already ends at
+	// now, and one starting now has no length yet.
 	now := s.now()
+	var c clockRow
+	var b pgx.Batch
+	b.Queue(sqlClockRow, ticketID).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(&c.status, &c.priority, &c.category, &c.ownerID, &c.teamID, &c.createdAt,
+			&c.firstResponseAt, &c.pausedSince, &c.frDue, &c.nrDue, &c.resDue, &c.lastCustomer, &c.lastStaff); err != nil {
+			return fmt.Errorf("read sla clock of %d: %w", ticketID, err)
+		}
+		return nil
+	})
+	var p Policy
+	var ok bool
+	b.Queue(sqlSelectPolicy+sqlTicketPolicy, ticketID).QueryRow(func(row pgx.Row) error {
+		var err error
+		p, err = scanPolicy(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("find policy: %w", err)
+		}
+		ok = true
+		return nil
+	})
+	pauseList := postgres.QueueRows(&b, "pauses", scanPause, sqlPauses, ticketID, now)
+	cal := AlwaysOpen()
+	b.Queue(sqlTicketCalendar, ticketID).QueryRow(func(row pgx.Row) error {
+		var d CalendarDef
+		var raw map[string][]string
+		err := row.Scan(&d.ID, &d.TimeZone, &raw, &d.Holidays)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("ticket calendar: %w", err)
+		}
+		d.Hours = hoursOf(raw)
+		cal = s.storedCalendar(d)
+		return nil
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return err
+	}
+	pauses, err := pauseList()
+	if err != nil {
+		return err
+	}
 
 	// Pauses: pending on the customer and on hold stop the clock.
 	paused := c.status == tickets.StatusPending || c.status == tickets.StatusOnHold
@@ -405,22 +447,10 @@ FROM tickets t WHERE t.id = $1`, ticketID).Scan(&c.status, &c.priority, &c.categ
 		}
 	}
 
-	p, ok, err := policyTx(ctx, tx, c.priority, c.category)
-	if err != nil {
-		return err
-	}
 	open := c.status != tickets.StatusSolved && c.status != tickets.StatusClosed
 	var fr, nr, res, next *time.Time
 	var awaiting *time.Time
-	var pauses []Pause
-	var cal *Calendar
 	if ok && open {
-		if pauses, err = pausesTx(ctx, tx, ticketID, now); err != nil {
-			return err
-		}
-		if cal, err = s.ticketCalendarTx(ctx, tx, ticketID); err != nil {
-			return err
-		}
 		deadline := func(start time.Time, target time.Duration) *time.Time {
 			if !cal.HasHours() {
 				return nil // even a 0 target: the page says "no deadline" (spec section 7)
@@ -485,17 +515,28 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
-// pausesTx lists a ticket's pauses; one still running ends at now.
-func pausesTx(ctx context.Context, tx pgx.Tx, ticketID int64, now time.Time) ([]Pause, error) {
-	rows, err := tx.Query(ctx, `SELECT started_at, coalesce(ended_at, $2) FROM sla_pauses WHERE ticket_id = $1 ORDER BY started_at`, ticketID, now)
-	if err != nil {
-		return nil, fmt.Errorf("pauses: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Pause, error) {
-		var p Pause
-		return p, r.Scan(&p.Start, &p.End)
-	})
+// sqlPauses lists ticket $1's pauses; one still running ends at $2 (now).
+const sqlPauses = `SELECT started_at, coalesce(ended_at, $2) FROM sla_pauses WHERE ticket_id = $1 ORDER BY started_at`
+
+func scanPause(r pgx.CollectableRow) (Pause, error) {
+	var p Pause
+	return p, r.Scan(&p.Start, &p.End)
 }
+
+// sqlClockRow is what the SLA clock reads of ticket $1 (clockRow).
+const sqlClockRow = `
+SELECT t.status, t.priority, t.category, coalesce(t.owner_id, 0), coalesce(t.team_id, 0), t.created_at,
+       t.first_response_at, t.paused_since, t.first_response_due, t.next_response_due, t.resolution_due,
+       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_customer_id IS NOT NULL AND kind = 'public'),
+       (SELECT max(created_at) FROM messages WHERE ticket_id = t.id AND author_user_id IS NOT NULL AND kind = 'public')
+FROM tickets t WHERE t.id = $1`
+
+// sqlTicketPolicy picks ticket $1's policy as policyTx does: its priority,
+// its category's policy before the priority's catch-all.
+const sqlTicketPolicy = `
+WHERE priority = (SELECT priority FROM tickets WHERE id = $1)
+  AND category IN ((SELECT category FROM tickets WHERE id = $1), '')
+ORDER BY category = '' LIMIT 1`
 
 // Recompute refreshes one ticket's SLA clock (after data was loaded or
 // changed outside the tickets store, e.g. demo data and imports).
