@@ -77,5 +77,5 @@ func (s *Server) handleLocale(w http.ResponseWriter, r *http.Request) {
 		Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.baseURL.Scheme == "https",
 	})
-	http.Redirect(w, r, returnto.Path(r.PostFormValue("return")), http.StatusSeeOther)
+	http.Redirect(w, r, kbPathIn(returnto.Path(r.PostFormValue("return")), lang), http.StatusSeeOther) // selfserve: /kb/{lang} follows
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,14 +49,52 @@ func (s *Server) kbHead(desc, canonical string, alternates map[string]string) vi
 // isStaff reports whether the visitor is signed-in staff: they see internal articles.
 func isStaff(r *http.Request) bool { return currentUser(r.Context()) != nil }
 
-func (s *Server) handleKB(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleKB(w http.ResponseWriter, r *http.Request) { s.kbHome(w, r, "") }
+
+// handleKBLang is /kb/{lang}: the help centre's front page in that
+// language, whatever the visitor's own (its address is its language, for
+// search engines and hreflang).
+func (s *Server) handleKBLang(w http.ResponseWriter, r *http.Request) {
+	lang := chi.URLParam(r, "lang")
+	if !i18n.Supported(lang) {
+		s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_not_found"))
+		return
+	}
+	s.kbHome(w, s.inLanguage(w, r, lang), lang)
+}
+
+// inLanguage is r with its UI language set to lang.
+func (s *Server) inLanguage(w http.ResponseWriter, r *http.Request, lang string) *http.Request {
+	w.Header().Set("Content-Language", lang)
+	return r.WithContext(i18n.WithLocalizer(r.Context(), s.cat.Localizer(lang)))
+}
+
+// kbHome is the help centre's front page: /kb in the visitor's language
+// (fixed ""), or /kb/{lang}. Both have canonical and hreflang links to
+// /kb/{lang} in each language with articles; /kb is the x-default.
+func (s *Server) kbHome(w http.ResponseWriter, r *http.Request, fixed string) {
 	ctx := r.Context()
 	lang := i18n.FromContext(ctx).Lang
 	staff := isStaff(r)
 	q := r.URL.Query().Get("q")
-	v := views.KBHomeView{Query: q, Staff: staff}
+	v := views.KBHomeView{Query: q, Staff: staff, Action: "/kb"}
+	if fixed != "" {
+		v.Action = "/kb/" + fixed
+	}
 	st := s.kbStore()
 	status := http.StatusOK
+	coverage, err := st.Coverage(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	alternates := map[string]string{}
+	for _, l := range kb.Languages(coverage) {
+		alternates[l] = "/kb/" + l
+		if l != lang {
+			v.Languages = append(v.Languages, views.KBLanguageLink{Lang: l, Path: "/kb/" + l})
+		}
+	}
 	if strings.TrimSpace(q) != "" {
 		res, err := st.Search(ctx, q, lang, staff, 20)
 		switch {
@@ -84,7 +123,7 @@ func (s *Server) handleKB(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, c := range cats {
 			if len(byCat[c.ID]) > 0 {
-				v.Groups = append(v.Groups, views.KBGroup{Name: c.Name(lang), Articles: byCat[c.ID]})
+				v.Groups = append(v.Groups, views.KBGroup{Name: c.Name(lang), Path: kbCategoryPath(lang, c.Slug), Articles: byCat[c.ID]})
 			}
 		}
 		if len(byCat[0]) > 0 {
@@ -94,11 +133,108 @@ func (s *Server) handleKB(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "kb_title", "kb")
 	canonical := ""
 	if !v.Searched {
-		canonical = "/kb"
+		canonical = v.Action
 	}
-	p.Head = s.kbHead(i18n.FromContext(ctx).T("kb_intro"), canonical, nil).Tags()
+	head := s.kbHead(i18n.FromContext(ctx).T("kb_intro"), canonical, alternates)
+	if canonical == "" {
+		head.Alternates = nil // a search result is not an alternate of anything
+	}
+	head.Default = ""
+	if len(head.Alternates) > 0 {
+		head.Default = s.absURL("/kb")
+	}
+	p.Head = head.Tags()
 	s.render(w, r, status, views.KBHomePage(p, v))
 }
+
+// kbCategoryPath is a category's page in lang.
+func kbCategoryPath(lang, slug string) string { return "/kb/" + lang + "/category/" + slug }
+
+// handleKBCategory is /kb/{lang}/category/{cat}: one category's articles in
+// that language, with hreflang links to the category in the other
+// languages that have articles in it.
+func (s *Server) handleKBCategory(w http.ResponseWriter, r *http.Request) {
+	lang, slug := chi.URLParam(r, "lang"), chi.URLParam(r, "cat")
+	if !i18n.Supported(lang) {
+		s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_not_found"))
+		return
+	}
+	r = s.inLanguage(w, r, lang)
+	ctx := r.Context()
+	staff := isStaff(r)
+	st := s.kbStore()
+	cats, err := st.Categories(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var cat *kb.Category
+	for i := range cats {
+		if cats[i].Slug == slug {
+			cat = &cats[i]
+		}
+	}
+	if cat == nil {
+		s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_not_found"))
+		return
+	}
+	list, err := st.Translations(ctx, lang, staff)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := views.KBCategoryView{Name: cat.Name(lang), Staff: staff, Home: "/kb/" + lang}
+	for _, t := range list {
+		if t.CategoryID == cat.ID {
+			v.Articles = append(v.Articles, t)
+		}
+	}
+	coverage, err := st.Coverage(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	here := coverage[cat.ID]
+	if len(v.Articles) == 0 && !slices.Contains(here, lang) {
+		s.fail(w, r, apperr.New(apperr.NotFound, "kb_error_not_found"))
+		return
+	}
+	alternates := map[string]string{}
+	for _, l := range i18n.Locales {
+		if slices.Contains(here, l) {
+			alternates[l] = kbCategoryPath(l, cat.Slug)
+			if l != lang {
+				v.Languages = append(v.Languages, views.KBLanguageLink{Lang: l, Path: kbCategoryPath(l, cat.Slug)})
+			}
+		}
+	}
+	p := s.page(r, "kb_title", "kb")
+	p.Title = v.Name
+	head := s.kbHead(i18n.FromContext(ctx).T("kb_category_description", "Category", v.Name), kbCategoryPath(lang, cat.Slug), alternates)
+	if head.Default == "" || alternates["en"] == "" {
+		head.Default = s.absURL("/kb")
+	}
+	p.Head = head.Tags()
+	s.render(w, r, http.StatusOK, views.KBCategoryPage(p, v))
+}
+
+// kbPathIn is back, a help centre front or category page in one language,
+// in lang instead (the language switch stays on the page it was used on);
+// any other path is back itself.
+func kbPathIn(back, lang string) string {
+	parts := strings.Split(back, "/") // "", "kb", lang, ...
+	if len(parts) < 3 || parts[1] != "kb" || !i18n.Supported(parts[2]) || strings.ContainsAny(back, "?#") {
+		return back
+	}
+	if len(parts) == 3 || (len(parts) == 5 && parts[3] == "category") {
+		parts[2] = lang
+		return strings.Join(parts, "/")
+	}
+	return back
+}
+
+// absURL is path on the desk's base URL.
+func (s *Server) absURL(path string) string { return strings.TrimRight(s.baseURL.String(), "/") + path }
 
 func (s *Server) handleKBArticle(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -126,6 +262,9 @@ func (s *Server) handleKBArticle(w http.ResponseWriter, r *http.Request) {
 			for _, c := range cats {
 				if c.ID == t.CategoryID {
 					v.Category = c.Name(i18n.FromContext(ctx).Lang)
+					if !t.Internal {
+						v.CategoryPath = kbCategoryPath(t.Locale, c.Slug)
+					}
 				}
 			}
 		}

@@ -69,6 +69,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/status/{token}/attachments/{aid}", s.handleStatusAttachment)
 		// selfserve: the help centre and the deflection on /help.
 		r.Get("/kb", s.handleKB)
+		r.Get("/kb/{lang}", s.handleKBLang)                    // selfserve: the front page in a language
+		r.Get("/kb/{lang}/category/{cat}", s.handleKBCategory) // selfserve: a category's page
 		r.Get("/kb/{lang}/{slug}", s.handleKBArticle)
 		r.Post("/kb/{lang}/{slug}/answered", s.handleKBAnswered)
 		r.Get("/help/suggest", s.handleHelpSuggest) // htmx: suggested articles

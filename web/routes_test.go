@@ -213,6 +213,8 @@ var routeTable = []struct {
 	// --- end selfserve: customer data ---
 	// --- selfserve: knowledge base (no articles in the table's database: article pages are 404) ---
 	{"GET", "/kb", "/kb", public, 200, 0},
+	{"GET", "/kb/{lang}", "/kb/fi", public, 200, 0},
+	{"GET", "/kb/{lang}/category/{cat}", "/kb/fi/category/no-such-category", public, 404, 0},
 	{"GET", "/kb/{lang}/{slug}", "/kb/en/no-such-article", public, 404, 0},
 	{"POST", "/kb/{lang}/{slug}/answered", "/kb/en/no-such-article/answered", public, 404, 0},
 	{"GET", "/help/suggest", "/help/suggest?subject=parcel", public, 200, 0},

@@ -520,3 +520,41 @@ RETURNING translation_id`, id, now, outcome, postgres.NullID(actorID)).Scan(&tid
 		return postgres.RecordEvent(ctx, tx, now, "kb_translation", tid, actorID, "kb.proposal_"+outcome, map[string]any{"proposal_id": id})
 	})
 }
+
+// Coverage lists, by category id (0: uncategorised), the languages that
+// have a published public article in it: the help centre's index and
+// category pages exist in those languages (their hreflang alternates).
+func (s *Store) Coverage(ctx context.Context) (map[int64][]string, error) {
+	rows, err := s.db.Query(ctx, `
+SELECT DISTINCT coalesce(a.category_id, 0), t.locale
+FROM kb_translations t JOIN kb_articles a ON a.id = t.article_id
+WHERE t.status = 'published' AND NOT a.internal
+ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("kb coverage: %w", err)
+	}
+	out := map[int64][]string{}
+	var id int64
+	var locale string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &locale}, func() error {
+		out[id] = append(out[id], locale)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("kb coverage: %w", err)
+	}
+	return out, nil
+}
+
+// Languages lists the languages of coverage, in the order of i18n.Locales.
+func Languages(coverage map[int64][]string) []string {
+	var out []string
+	for _, l := range i18n.Locales {
+		for _, list := range coverage {
+			if slices.Contains(list, l) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return out
+}
