@@ -392,7 +392,7 @@ func (r *Reader) fileUnseen(ctx context.Context, c *imapclient.Client, cfg confi
 			}
 			r.log.WarnContext(ctx, "mailbox: a mail cannot be filed; flagged seen, it stays in the mailbox",
 				"mailbox_id", cfg.ID, "uid", s.UID, "err", err)
-		} else if res.Outcome != string(tickets.EmailDuplicate) && res.Outcome != mailin.Ignored && res.Outcome != mailin.HeldOutcome {
+		} else if res.Outcome != string(tickets.EmailDuplicate) && res.Outcome != mailin.Ignored && res.Outcome != mailin.HeldOutcome && res.Outcome != mailin.ReportOutcome {
 			if err := r.store.recordFiled(ctx, cfg.ID); err != nil {
 				r.log.WarnContext(ctx, "mailbox: cannot count a filed mail", "mailbox_id", cfg.ID, "err", err)
 			}

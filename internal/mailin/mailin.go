@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/mail"
+	"strconv"
 	"strings"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
@@ -19,6 +20,7 @@ import (
 // Filer files a parsed mail; *tickets.Store is one.
 type Filer interface {
 	ReceiveEmail(ctx context.Context, m tickets.InboundEmail) (tickets.EmailResult, error)
+	RecordBounce(ctx context.Context, b tickets.Bounce) (tickets.BounceResult, error)
 }
 
 // Desk takes customer mail in.
@@ -70,6 +72,9 @@ type Result struct {
 	// Held is why the mail went to the Spam view (ReasonBlocked,
 	// ReasonRate, ReasonDMARC), "" when it did not.
 	Held string
+	// Bounced counts the customer addresses a delivery report marked as
+	// bouncing (ReportOutcome).
+	Bounced int
 }
 
 // Ignored is the Outcome of a mail that was dropped on purpose.
@@ -77,6 +82,10 @@ const Ignored = "ignored"
 
 // HeldOutcome is the Outcome of a mail kept in the Spam view.
 const HeldOutcome = "held"
+
+// ReportOutcome is the Outcome of a delivery report: its failed deliveries
+// were recorded (Result.Bounced of them), no ticket was opened.
+const ReportOutcome = "report"
 
 // ReadMessage reads one raw message from r, at most MaxMessageBytes.
 func ReadMessage(r io.Reader) ([]byte, error) {
@@ -105,6 +114,10 @@ type Route struct {
 	// MailboxID is the IMAP mailbox the mail came in on (0: none); the
 	// tickets it opens are answered from that mailbox's From address.
 	MailboxID int64
+	// NullSender is set for mail sent with an empty envelope sender
+	// (MAIL FROM:<>): only a delivery report of such mail is read, the
+	// rest is dropped (answering it could loop).
+	NullSender bool
 	// Own are more of the desk's own addresses (the mailbox's, its From):
 	// mail from them is a loop, as from the addresses given to New.
 	Own []string
@@ -122,6 +135,12 @@ func (d *Desk) receive(ctx context.Context, raw []byte, route Route, released bo
 	if err != nil {
 		d.log.WarnContext(ctx, "mailin: refused a mail", "size", len(raw), "err", err)
 		return Result{}, err
+	}
+	if m.Report {
+		return d.report(ctx, m)
+	}
+	if route.NullSender && m.Auto == "" {
+		m.Auto = "null-sender"
 	}
 	if m.Auto == "" && (d.own[strings.ToLower(m.FromEmail)] || ownAddress(route.Own, m.FromEmail)) {
 		m.Auto = "own-address"
@@ -182,6 +201,26 @@ func (d *Desk) receive(ctx context.Context, raw []byte, route Route, released bo
 	d.log.InfoContext(ctx, "mailin: filed a mail", "message_id", m.MessageID, "ticket_id", res.TicketID,
 		"outcome", res.Outcome, "tagged", m.TicketNumber, "attachments", len(m.Attachments), "skipped", len(m.Skipped))
 	return Result{TicketID: res.TicketID, Outcome: string(res.Outcome)}, nil
+}
+
+// report records the failed deliveries of delivery report m; a report
+// never opens a ticket nor is answered.
+func (d *Desk) report(ctx context.Context, m Message) (Result, error) {
+	res := Result{Outcome: ReportOutcome}
+	for i, b := range m.Bounces {
+		b.ReportID = "dsn:" + strconv.Itoa(i) + ":" + m.MessageID
+		r, err := d.tickets.RecordBounce(ctx, b)
+		if err != nil {
+			return Result{}, fmt.Errorf("mailin: record bounce: %w", err)
+		}
+		if r.Outcome == tickets.BounceRecorded {
+			res.Bounced++
+			res.TicketID = r.TicketID
+		}
+		d.log.InfoContext(ctx, "mailin: delivery report", "message_id", m.MessageID, "outcome", r.Outcome,
+			"ticket_id", r.TicketID, "status", b.Status)
+	}
+	return res, nil
 }
 
 // hold keeps m in the Spam view.

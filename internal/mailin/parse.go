@@ -61,6 +61,10 @@ type Message struct {
 	// Cc are the addresses of the Cc header (at most maxCc): the tickets
 	// store copies the ticket's replies to them.
 	Cc []string
+	// Report is set for a delivery status report (DSN); Bounces are the
+	// failed deliveries it names (see deliveryReport).
+	Report  bool
+	Bounces []tickets.Bounce
 }
 
 var (
@@ -118,6 +122,7 @@ func Parse(raw []byte) (Message, error) {
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
 	m.AuthHeaders = env.Root.Header.Values("Authentication-Results")
+	m.Bounces, m.Report = deliveryReport(env)
 	if env.HTML != "" {
 		if h := SanitizeHTML(env.HTML); h != "" && len(h) <= MaxHTMLBytes {
 			m.HTML, m.RemoteImages = h, RemoteImages(h)

@@ -115,14 +115,12 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if ss.nullSender {
-		// A bounce or delivery report: answering it could loop; take and drop it.
-		ss.s.log.Info("mailin: ignored a mail from the null sender", "size", len(raw))
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(ss.s.base, fileTimeout)
 	defer cancel()
-	_, err = ss.s.desk.Receive(ctx, raw)
+	// A mail from the null sender is a bounce or another report: the desk
+	// reads a delivery report (marks the address bouncing) and drops the
+	// rest; answering it could loop.
+	_, err = ss.s.desk.ReceiveVia(ctx, raw, Route{NullSender: ss.nullSender})
 	switch {
 	case err == nil:
 		return nil

@@ -120,8 +120,12 @@ UPDATE webhook_deliveries SET body = '{"erased":true}' WHERE ticket_id = ANY($1)
 UPDATE events SET data = jsonb_set(data, '{new}', to_jsonb($2::text))
 WHERE subject_type = 'ticket' AND subject_id = ANY($1)
   AND action IN ('ticket.attachment_added', 'ticket.email_attachment_skipped') AND data ? 'new'`, []any{ids, Erased}},
+			{"bounce events", `
+UPDATE events SET data = jsonb_build_object('new', $2::text, 'old', $2::text)
+WHERE subject_type = 'ticket' AND subject_id = ANY($1) AND action = 'ticket.mail_bounced'`, []any{ids, Erased}},
 			{"customer", `
-UPDATE customers SET name = $2, email = NULL, phone = NULL, notes = '', erased_at = $3, updated_at = $3
+UPDATE customers SET name = $2, email = NULL, phone = NULL, notes = '', erased_at = $3, updated_at = $3,
+       bounced_at = NULL, bounce_status = '', bounce_diagnostic = ''
 WHERE id = $1`, []any{id, ErasedName, now}},
 		}
 		for _, st := range steps {

@@ -87,6 +87,14 @@ func seed(t *testing.T, b bundle) (customerID int64, other tickets.Ticket) {
 		HTML: "<p>Still nothing, <b>" + msgWord + "</b>.</p>", Auth: tickets.MailAuth{DMARC: "pass"}}); err != nil {
 		t.Fatal(err)
 	}
+	// mailin2: a delivery report marks the address bouncing, naming it.
+	if _, err := b.db.Exec(b.ctx, `UPDATE outbox SET message_id = 'bounced0123456789abcdef0' WHERE id = (SELECT min(id) FROM outbox WHERE ticket_id = $1)`, web.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.tickets.RecordBounce(b.ctx, tickets.Bounce{ReportID: "dsn:0:r1@mx.example", OriginalID: "bounced0123456789abcdef0@desk.example",
+		Recipient: email, Status: "5.2.2", Diagnostic: "552 5.2.2 <" + email + ">: mailbox full"}); err != nil || r.Outcome != tickets.BounceRecorded {
+		t.Fatalf("bounce: %+v, %v", r, err)
+	}
 	phoneTicket := ticketstest.Create(b.ctx, t, b.tickets, b.rep, tickets.NewTicket{CustomerID: customerID, Subject: "Call back",
 		Body: "Phoned from " + phone, OrderRef: "ZQ-" + msgWord})
 	if _, err := b.db.Exec(b.ctx, `UPDATE customers SET phone = $2, notes = $3 WHERE id = $1`, customerID, strings.TrimPrefix(phone, "+"),

@@ -210,6 +210,11 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 		if err := recordMailPartsTx(ctx, tx, msgID, m); err != nil {
 			return err
 		}
+		// Mail from the address shows it works again.
+		if _, err := tx.Exec(ctx, `UPDATE customers SET bounced_at = NULL, bounce_status = '', bounce_diagnostic = ''
+WHERE email = $1 AND bounced_at IS NOT NULL`, m.FromEmail); err != nil {
+			return fmt.Errorf("clear bounce: %w", err)
+		}
 		for _, name := range m.Skipped {
 			if err := RecordEventTx(ctx, tx, now, res.TicketID, 0, "ticket.email_attachment_skipped", map[string]any{"new": name}); err != nil {
 				return err

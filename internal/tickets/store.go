@@ -268,6 +268,7 @@ func RecordEventTx(ctx context.Context, tx pgx.Tx, at time.Time, ticketID, actor
 const sqlSelectTicket = `
 SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
        c.id, c.name, coalesce(c.email::text, ''), coalesce(c.phone, ''), c.locale, c.notes, c.created_at,
+       c.bounced_at, c.bounce_status, c.bounce_diagnostic,
        coalesce(t.team_id, 0), coalesce(tm.name, ''), coalesce(t.owner_id, 0), coalesce(u.name, ''),
        coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
        t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at,
@@ -282,6 +283,7 @@ func scanTicket(row pgx.Row) (Ticket, error) {
 	var t Ticket
 	err := row.Scan(&t.ID, &t.Subject, &t.Status, &t.Priority, &t.Category, &t.Channel,
 		&t.Customer.ID, &t.Customer.Name, &t.Customer.Email, &t.Customer.Phone, &t.Customer.Locale, &t.Customer.Notes, &t.Customer.CreatedAt,
+		&t.Customer.BouncedAt, &t.Customer.BounceStatus, &t.Customer.BounceDiagnostic,
 		&t.TeamID, &t.TeamName, &t.OwnerID, &t.OwnerName, &t.CreatedBy, &t.OrderRef, &t.Tags, &t.MergedInto, &t.Version,
 		&t.CreatedAt, &t.UpdatedAt, &t.FirstResponseAt, &t.SolvedAt, &t.ClosedAt,
 		&t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.NextDue, &t.PausedSince,

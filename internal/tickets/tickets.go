@@ -118,6 +118,12 @@ type Customer struct {
 	Locale    string
 	Notes     string
 	CreatedAt time.Time
+	// BouncedAt is when a delivery report said mail to Email failed (nil:
+	// it did not, or the customer wrote from it since), with the report's
+	// status and diagnostic.
+	BouncedAt        *time.Time
+	BounceStatus     string
+	BounceDiagnostic string
 }
 
 // Ticket is one customer issue.
