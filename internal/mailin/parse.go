@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/jhillyerd/enmime/v2"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -117,7 +118,10 @@ func Parse(raw []byte) (Message, error) {
 	}
 	m.Subject = strings.Join(strings.Fields(replyPrefix.ReplaceAllString(subject, "")), " ")
 
-	m.Body = StripQuoted(env.Text)
+	// Text in NFC: a Windows-1258 mail writes Vietnamese tone marks as
+	// combining characters, which must compare and search as the letters.
+	m.Subject, m.FromName = norm.NFC.String(m.Subject), norm.NFC.String(m.FromName)
+	m.Body = norm.NFC.String(StripQuoted(env.Text))
 	m.Auto = autoReason(env, m.FromEmail)
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
