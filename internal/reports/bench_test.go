@@ -154,8 +154,21 @@ func BenchmarkDashboardRanges(b *testing.B) {
 			}
 			b.Logf("%-18s %s; %s", c.name+":", line[0], line[1])
 			parts(b, db, c.f, now)
+			if c.name == "365 days" {
+				explainRollups(b, db, c.f, now, false)
+			}
 		}
 	}
+	// The "now" figures stay queries over the facts: with a busy desk's 15 %
+	// of tickets open (the loader leaves few), the backlog reads them all.
+	if _, err := db.Exec(ctx, `UPDATE ticket_facts SET status = (ARRAY['new', 'open', 'pending', 'on_hold'])[1 + (ticket_id % 4)::int]
+		WHERE ticket_id % 20 < 3`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `VACUUM (ANALYZE) ticket_facts`); err != nil {
+		b.Fatal(err)
+	}
+	explainRollups(b, db, Filter{From: day(29), To: day(0)}, now, true)
 }
 
 // parts logs the median time of each of the dashboard's statements alone for f.
@@ -259,6 +272,46 @@ func explain(b *testing.B, s *Store, f Filter) {
 	}
 }
 
+// explainRollups logs the plans of the rollup path's statements and of the
+// "now" figures for f.
+func explainRollups(b *testing.B, db *pgxpool.Pool, f Filter, now time.Time, onlyNow bool) {
+	ctx := b.Context()
+	today := dayOf(now, time.UTC)
+	first, next := wholeMonths(f, today)
+	for _, q := range []struct {
+		name, sql string
+		args      []any
+	}{
+		{"rollups per owner", sqlRollOwners, []any{f.From, f.To, f.TeamID, today, first, next}},
+		{"days", sqlRollDays, []any{f.From, f.To, f.TeamID}},
+		{"reasons", sqlRollReasonsRange, []any{f.From, f.To, f.TeamID}},
+		{"backlog (now)", sqlBacklog, []any{f.TeamID}},
+		{"open loops (now)", sqlOpenLoops, []any{now, f.TeamID}},
+	} {
+		if onlyNow && !strings.HasSuffix(q.name, "(now)") {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, sqlDashboardSettings); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, COSTS OFF) "+q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			b.Logf("EXPLAIN %s:\n%s", q.name, strings.Join(plan, "\n"))
+			return nil
+		})
+		if err != nil {
+			b.Fatalf("explain %s: %v", q.name, err)
+		}
+	}
+}
+
 // loadFacts loads the facts of n tickets created over the year before now
 // (a busy desk: 20 teams, 200 reps, 10% escalated, 5% with a follow-up, 20%
 // with a CSAT answer), and their daily rollups in UTC.
@@ -329,13 +382,36 @@ FROM (
 		}
 	}
 	conn.Release()
-	// The daily rollups, as the facts job's rebuild ends.
+	loaded := time.Since(load)
+	// The rollups, as the facts job's rebuild ends.
+	start := time.Now()
 	if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return recomputeAll(ctx, tx, time.UTC) }); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Exec(ctx, `VACUUM (ANALYZE) report_daily`); err != nil {
+	rolled := time.Since(start)
+	for _, table := range []string{"report_daily", "report_monthly", "report_daily_teams", "report_daily_reasons"} {
+		if _, err := db.Exec(ctx, `VACUUM (ANALYZE) `+table); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var size string
+	if err := db.QueryRow(ctx, `SELECT pg_size_pretty(pg_total_relation_size('report_daily') + pg_total_relation_size('report_monthly')
+       + pg_total_relation_size('report_daily_teams') + pg_total_relation_size('report_daily_reasons'))`).Scan(&size); err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d tickets' facts and their rollups in %v", n, time.Since(load).Round(time.Millisecond))
+	b.Logf("loaded %d tickets' facts in %v; every rollup built from them in %v (%s with indexes)", n,
+		loaded.Round(time.Millisecond), rolled.Round(time.Millisecond), size)
+	// What an incremental facts run adds for its rollups: recomputing the
+	// days its tickets count on (and their months), here today and nine
+	// days spread over the year.
+	var days []time.Time
+	for i := range 10 {
+		days = append(days, dayOf(now, time.UTC).AddDate(0, 0, -i*37))
+	}
+	start = time.Now()
+	if err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error { return recomputeDays(ctx, tx, time.UTC, days) }); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("recomputing 10 days' rollups (and their 10 months) as a facts run does: %v", time.Since(start).Round(time.Millisecond))
 
 }
