@@ -237,7 +237,10 @@ func (s *Store) incremental(ctx context.Context, db *pgx.Conn, since, now time.T
 			if err := s.refreshTx(ctx, tx, ids[:n], now, cals, days); err != nil {
 				return err
 			}
-			return recomputeDays(ctx, tx, s.zone, days.list)
+			if err := recomputeDays(ctx, tx, s.zone, days.list); err != nil {
+				return err
+			}
+			return recomputeBacklog(ctx, tx, days.teamList())
 		}); err != nil {
 			return err
 		}
@@ -416,6 +419,9 @@ func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.
 		}); err != nil {
 			return fmt.Errorf("read stored facts: %w", err)
 		}
+		if err := days.readBacklog(ctx, tx, ids); err != nil {
+			return err
+		}
 	}
 	rows, err := tx.Query(ctx, sqlFactsBase, ids)
 	if err != nil {
@@ -511,6 +517,7 @@ func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.
 		if days != nil {
 			days.add(&t.createdAt)
 			days.add(t.solvedAt)
+			days.moved(t.id, backlogCell{t.teamID, t.status, t.priority})
 		}
 		cal := cals.of(t.calendarID)
 		p := pauses[t.id]
@@ -553,6 +560,9 @@ func (s *Store) refreshTx(ctx context.Context, tx pgx.Tx, ids []int64, now time.
 	}
 	if _, err := tx.Exec(ctx, sqlUpsertFacts, cols.args(now)...); err != nil {
 		return fmt.Errorf("store facts: %w", err)
+	}
+	if days != nil {
+		days.gone() // tickets without a base row lose their facts below
 	}
 	// Tickets that are gone (none are deleted today) lose their facts.
 	if len(bases) < len(ids) {

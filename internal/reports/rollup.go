@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // Daily rollups (report_daily): the dashboard's figures per day in the
@@ -545,6 +547,9 @@ func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 			}
 		}
 	}
+	if err := recomputeBacklog(ctx, tx, nil); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `UPDATE report_refresh SET rollup_zone = $1 WHERE name = 'ticket_facts'`, zone.String()); err != nil {
 		return fmt.Errorf("rollups: zone: %w", err)
 	}
@@ -552,11 +557,121 @@ func recomputeAll(ctx context.Context, tx pgx.Tx, zone *time.Location) error {
 }
 
 // touchedDays lists the days (in zone) that the facts rows with these
-// created and solved times count on, once each.
+// created and solved times count on, once each; and the teams whose
+// backlog a batch changed.
 type touchedDays struct {
 	zone *time.Location
 	seen map[time.Time]bool
 	list []time.Time
+
+	before map[int64]backlogCell // the stored facts' cells, by ticket (readBacklog)
+	teams  map[int64]bool
+}
+
+// backlogCell is where a ticket counts in the backlog (when open).
+type backlogCell struct {
+	team     int64
+	status   tickets.Status
+	priority tickets.Priority
+}
+
+func (c backlogCell) open() bool {
+	switch c.status {
+	case tickets.StatusNew, tickets.StatusOpen, tickets.StatusPending, tickets.StatusOnHold:
+		return true
+	}
+	return false
+}
+
+// sqlBacklogBefore reads the stored facts' backlog cells of a batch.
+const sqlBacklogBefore = `
+SELECT ticket_id, coalesce(team_id, 0), status, priority FROM ticket_facts WHERE ticket_id = ANY($1)`
+
+// readBacklog reads where the tickets ids count in the backlog before the batch.
+func (t *touchedDays) readBacklog(ctx context.Context, tx pgx.Tx, ids []int64) error {
+	rows, err := tx.Query(ctx, sqlBacklogBefore, ids)
+	if err != nil {
+		return fmt.Errorf("read stored backlog: %w", err)
+	}
+	t.before = map[int64]backlogCell{}
+	var id int64
+	var c backlogCell
+	_, err = pgx.ForEachRow(rows, []any{&id, &c.team, &c.status, &c.priority}, func() error {
+		t.before[id] = c
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read stored backlog: %w", err)
+	}
+	return nil
+}
+
+// moved notes ticket id's new cell: a team whose open tickets change is touched.
+func (t *touchedDays) moved(id int64, now backlogCell) {
+	was, ok := t.before[id]
+	delete(t.before, id)
+	if ok && was == now {
+		return
+	}
+	if ok && was.open() {
+		t.touchTeam(was.team)
+	}
+	if now.open() {
+		t.touchTeam(now.team)
+	}
+}
+
+// gone notes that the tickets not moved lose their facts.
+func (t *touchedDays) gone() {
+	for _, was := range t.before {
+		if was.open() {
+			t.touchTeam(was.team)
+		}
+	}
+	t.before = nil
+}
+
+func (t *touchedDays) touchTeam(team int64) {
+	if t.teams == nil {
+		t.teams = map[int64]bool{}
+	}
+	t.teams[team] = true
+}
+
+func (t *touchedDays) teamList() []int64 {
+	out := make([]int64, 0, len(t.teams))
+	for team := range t.teams {
+		out = append(out, team)
+	}
+	return out
+}
+
+// sqlBacklogDelete drops the backlog of teams $1 (0: none), or all with NULL.
+const sqlBacklogDelete = `DELETE FROM report_backlog WHERE $1::bigint[] IS NULL OR team_id = ANY($1)`
+
+// sqlBacklogCount counts the open facts of teams $1 (NULL: every team) by
+// status and priority (ticket_facts_open_idx).
+const sqlBacklogCount = `
+INSERT INTO report_backlog (team_id, status, priority, n)
+SELECT coalesce(team_id, 0), status, priority, count(*)
+FROM ticket_facts
+WHERE status IN ('new', 'open', 'pending', 'on_hold')
+  AND ($1::bigint[] IS NULL OR team_id = ANY($1) OR (team_id IS NULL AND 0 = ANY($1)))
+GROUP BY 1, 2, 3`
+
+// recomputeBacklog recounts the backlog of teams (0: no team), or of every
+// team when teams is nil.
+func recomputeBacklog(ctx context.Context, tx pgx.Tx, teams []int64) error {
+	if teams != nil && len(teams) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, sqlBacklogDelete, teams); err != nil {
+		return fmt.Errorf("backlog: delete: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlBacklogCount, teams); err != nil {
+		return fmt.Errorf("backlog: count: %w", err)
+	}
+	return nil
 }
 
 func (t *touchedDays) add(at *time.Time) {

@@ -1,6 +1,7 @@
 package reports_test
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -157,7 +158,12 @@ func sameFigures(t *testing.T, what string, approx, exact reports.Dashboard) {
 			t.Errorf("%s: rep %s, exact %s", what, repString(a), repString(e))
 		}
 	}
-	eq(t, what+": backlog", approx.Backlog.Total, exact.Backlog.Total)
+	if !reflect.DeepEqual(approx.Backlog, exact.Backlog) {
+		t.Errorf("%s: backlog %+v, exact %+v", what, approx.Backlog, exact.Backlog)
+	}
+	if exact.Backlog.Total == 0 {
+		t.Errorf("%s: backlog %+v: nothing to compare", what, exact.Backlog)
+	}
 	eq(t, what+": CSAT", approx.CSAT, exact.CSAT)
 	eq(t, what+": follow-ups due", approx.FollowUpsDue, exact.FollowUpsDue)
 	eq(t, what+": follow-ups on time", approx.FollowUpsOnTime, exact.FollowUpsOnTime)
@@ -287,7 +293,8 @@ func rollupRows(t *testing.T, b *bundle) string {
 SELECT (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id, owner_id) FROM report_daily r) || E'\n' ||
        (SELECT string_agg(r::text, E'\n' ORDER BY month, team_id, owner_id) FROM report_monthly r) || E'\n' ||
        (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id, reason) FROM report_daily_reasons r) || E'\n' ||
-       (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id) FROM report_daily_teams r)`).Scan(&s); err != nil {
+       (SELECT string_agg(r::text, E'\n' ORDER BY day, team_id) FROM report_daily_teams r) || E'\n' ||
+       (SELECT string_agg(r::text, E'\n' ORDER BY team_id, status, priority) FROM report_backlog r)`).Scan(&s); err != nil {
 		t.Fatal(err)
 	}
 	if s == "" {

@@ -145,6 +145,14 @@ FROM (
 ) AS d
 GROUP BY day`
 
+// sqlBacklogRollup reads the backlog the facts job keeps (report_backlog),
+// for team $1: the rows of sqlBacklog.
+const sqlBacklogRollup = `
+SELECT b.status, b.priority, b.team_id, coalesce(tm.name, ''), b.n
+FROM report_backlog b
+LEFT JOIN teams tm ON tm.id = b.team_id
+WHERE $1::bigint = 0 OR b.team_id = $1`
+
 // sqlBacklog counts the open tickets now by status, priority and team ($1).
 const sqlBacklog = `
 SELECT b.status, b.priority, coalesce(b.team_id, 0), coalesce(tm.name, ''), b.n
@@ -289,7 +297,7 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 	// lock reps.
 	reps := &repRows{rows: map[int64]*RepRow{}}
 	others := func(tx pgx.Tx) error {
-		if err := s.backlog(ctx, tx, team, &d); err != nil {
+		if err := s.backlog(ctx, tx, sqlBacklog, team, &d); err != nil {
 			return err
 		}
 		if err := s.escalations(ctx, tx, from, to, team, &d, reps); err != nil {
@@ -339,7 +347,7 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 				return s.solvedCohort(ctx, tx, from, to, team, &d, reps)
 			},
 			func(tx pgx.Tx) error {
-				if err := s.backlog(ctx, tx, team, &d); err != nil {
+				if err := s.backlog(ctx, tx, sqlBacklogRollup, team, &d); err != nil {
 					return err
 				}
 				if err := tx.QueryRow(ctx, sqlOpenLoops, now, team).Scan(&d.OpenLoops, &d.OverdueLoops); err != nil {
@@ -526,8 +534,9 @@ func (s *Store) daily(ctx context.Context, tx pgx.Tx, f Filter, d *Dashboard) er
 	return nil
 }
 
-func (s *Store) backlog(ctx context.Context, tx pgx.Tx, team int64, d *Dashboard) error {
-	rows, err := tx.Query(ctx, sqlBacklog, team)
+// backlog reads the backlog for team with sql (sqlBacklog or sqlBacklogRollup).
+func (s *Store) backlog(ctx context.Context, tx pgx.Tx, sql string, team int64, d *Dashboard) error {
+	rows, err := tx.Query(ctx, sql, team)
 	if err != nil {
 		return err
 	}
