@@ -68,3 +68,45 @@ func TestBrowserRepManagesCC(t *testing.T) {
 		t.Fatalf("CC after removing: %+v", list)
 	}
 }
+
+// A supervisor sets a team's mail signature by its field's label; a
+// refused one comes back beside the field as typed.
+func TestBrowserSupervisorSetsTeamSignature(t *testing.T) {
+	e := setup(t)
+	sup := e.users[staff.RoleSupervisor]
+	hi := loc(e, sup)
+	teams, err := e.srv.staff.TeamSignatures(t.Context())
+	if err != nil || len(teams) == 0 {
+		t.Fatalf("teams: %v %v", teams, err)
+	}
+	team := teams[0]
+	field := byLabel(hi.T("mailout_signature_of", "Team", team.Name))
+	save := `//button[@aria-label=` + strconv.Quote(hi.T("mailout_signature_save_of", "Team", team.Name)) + `]`
+	ctx := browserLogin(t, e, sup)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/supervisor/teams"),
+		chromedp.SendKeys(field, "डिलीवरी टीम\n--\nगलत"),
+		clickTo(save, "/signature"),
+		chromedp.WaitVisible(`//p[@class="field-error"]`),
+	)
+	if err != nil {
+		t.Fatalf("a refused signature: %v", err)
+	}
+	if text := pageText(t, ctx); !strings.Contains(text, hi.T("mailout_signature_error_separator")) {
+		t.Fatalf("no message beside the field:\n%s", text)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Clear(field),
+		chromedp.SendKeys(field, "डिलीवरी टीम\nhttps://example.in/help"),
+		clickTo(save, "#team-"),
+		chromedp.WaitVisible(field),
+	)
+	if err != nil {
+		t.Fatalf("save a signature: %v", err)
+	}
+	screenshot(t, ctx, "team-signatures-hi.png")
+	teams, _ = e.srv.staff.TeamSignatures(t.Context())
+	if teams[0].Signature != "डिलीवरी टीम\nhttps://example.in/help" {
+		t.Fatalf("stored signature %q", teams[0].Signature)
+	}
+}

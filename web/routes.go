@@ -178,6 +178,10 @@ func (s *Server) routes() http.Handler {
 			r.Post("/canned/{id}", s.handleCannedUpdate)
 			r.Post("/canned/{id}/archive", s.handleCannedArchive)
 			// --- end canned replies ---
+			// --- mailout: team mail signatures ---
+			r.Get("/supervisor/teams", s.handleTeamSignatures)
+			r.Post("/supervisor/teams/{id}/signature", s.handleTeamSignatureSave)
+			// --- end mailout ---
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(s.require(staff.RoleAdmin))

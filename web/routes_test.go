@@ -183,6 +183,8 @@ var routeTable = []struct {
 	// --- mailout: persistent CC (an empty address is 422; removing one not there is 404) ---
 	{"POST", "/tickets/{id}/cc", "/tickets/1/cc", rep, 422, 0},
 	{"POST", "/tickets/{id}/cc/remove", "/tickets/1/cc/remove", rep, 404, 0},
+	{"GET", "/supervisor/teams", "/supervisor/teams", supervisor, 200, 0},
+	{"POST", "/supervisor/teams/{id}/signature", "/supervisor/teams/999999/signature", supervisor, 404, 0}, // no such team
 	// --- end mailout ---
 	// --- admin routes ---
 	{"GET", "/admin/outbox", "/admin/outbox", admin, 200, 0},

@@ -46,14 +46,17 @@ var paragraphBreak = regexp.MustCompile(`\n[ \t]*\n`)
 // sigSeparator is the plain text's signature separator (RFC 3676's "-- ").
 const sigSeparator = "\n-- \n"
 
-// htmlDocument lays out text (with its signature after sigSeparator, if
-// any) as an HTML document in language lang.
+// htmlDocument lays out text (with its signature after the last
+// sigSeparator, if any) as an HTML document in language lang.
 func htmlDocument(lang, title, text string) (string, error) {
 	if lang == "" {
 		lang = "en"
 	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
-	body, sig, _ := strings.Cut(text, sigSeparator)
+	body, sig := text, ""
+	if i := strings.LastIndex(text, sigSeparator); i >= 0 {
+		body, sig = text[:i], text[i+len(sigSeparator):]
+	}
 	data := struct {
 		Lang, Title           string
 		Paragraphs, Signature [][][]span

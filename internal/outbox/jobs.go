@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -335,9 +336,13 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 		o.mark(ctx, m, jobID, err)
 		return river.JobCancel(err)
 	}
+	body := r.Body
+	if th.Signature != "" {
+		body = strings.TrimRight(body, "\n") + "\n" + sigSeparator + th.Signature
+	}
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
-	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Cc: m.CC, Subject: r.Subject, Body: r.Body, Lang: m.Locale,
+	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Cc: m.CC, Subject: r.Subject, Body: body, Lang: m.Locale,
 		MessageID: m.MessageID, InReplyTo: th.InReplyTo, References: th.References, Auto: m.Kind != tickets.MailReply})
 	if sendErr != nil {
 		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,

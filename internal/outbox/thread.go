@@ -13,6 +13,8 @@ type thread struct {
 	// From is the From of the mailbox the ticket came in on; "" for the
 	// desk's (LOOPDESK_SMTP_FROM).
 	From string
+	// Signature is the ticket's team's signature, "" for none.
+	Signature string
 	// InReplyTo is the customer's newest mail on the ticket, else the desk's
 	// newest; References is the conversation, oldest first. The desk's own
 	// ids are left parts ending in "@" (see Message).
@@ -24,10 +26,13 @@ type thread struct {
 // newest ones, as RFC 5322 suggests for long threads.
 const maxReferences = 20
 
-// sqlMailFrom is the From of the mailbox ticket $1 came in on.
+// sqlMailFrom is the From of the mailbox ticket $1 came in on, and its
+// team's signature.
 const sqlMailFrom = `
-SELECT coalesce(mb.from_address, '')
-FROM tickets t LEFT JOIN mailboxes mb ON mb.id = t.mailbox_id
+SELECT coalesce(mb.from_address, ''), coalesce(tm.signature, '')
+FROM tickets t
+LEFT JOIN mailboxes mb ON mb.id = t.mailbox_id
+LEFT JOIN teams tm ON tm.id = t.team_id
 WHERE t.id = $1`
 
 // sqlThreadIDs lists the Message-IDs of ticket $1's conversation, newest
@@ -51,7 +56,7 @@ func threadTx(ctx context.Context, tx pgx.Tx, m Mail) (thread, error) {
 	if m.TicketID == 0 {
 		return th, nil
 	}
-	if err := tx.QueryRow(ctx, sqlMailFrom, m.TicketID).Scan(&th.From); err != nil && err != pgx.ErrNoRows {
+	if err := tx.QueryRow(ctx, sqlMailFrom, m.TicketID).Scan(&th.From, &th.Signature); err != nil && err != pgx.ErrNoRows {
 		return th, fmt.Errorf("mail from address: %w", err)
 	}
 	rows, err := tx.Query(ctx, sqlThreadIDs, m.TicketID, m.ID)
