@@ -39,6 +39,8 @@ type Erasure struct {
 //   - mail to them (address and contents; unsent mail is not sent), webhook
 //     deliveries about their tickets, file names in audit events, the
 //     Message-IDs of their mail;
+//   - their address where they are copied on other tickets (persistent CC,
+//     its events, the Cc of mail) and the CC of their own tickets;
 //   - any other text that still holds their name, email or phone in the
 //     audit events and notifications.
 //
@@ -108,6 +110,11 @@ UPDATE escalations SET note = $2, outcome = CASE WHEN outcome = '' THEN '' ELSE 
 			{"csat", `UPDATE csat_responses SET comment = '' WHERE ticket_id = ANY($1) AND comment <> ''`, []any{ids}},
 			{"status links", `DELETE FROM ticket_tokens WHERE ticket_id = ANY($1)`, []any{ids}},
 			{"cc", `DELETE FROM ticket_cc WHERE ticket_id = ANY($1) OR ($2 <> '' AND email = $2)`, []any{ids, c.Email}},
+			{"cc events", `
+UPDATE events SET data = data || jsonb_build_object(k, $2::text)
+FROM (VALUES ('new'), ('old')) AS keys(k)
+WHERE $1 <> '' AND subject_type = 'ticket' AND action IN ('ticket.cc_added', 'ticket.cc_removed')
+  AND lower(data->>k) = lower($1)`, []any{c.Email, Erased}},
 			{"mail cc", `
 UPDATE outbox SET cc = array(SELECT x FROM unnest(cc) x WHERE lower(x) <> lower($1))
 WHERE $1 <> '' AND lower($1) = ANY(SELECT lower(x) FROM unnest(cc) x)`, []any{c.Email}},

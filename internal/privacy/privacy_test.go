@@ -132,6 +132,14 @@ INSERT INTO notifications (user_id, ticket_id, kind, data, created_at) VALUES ($
 	}
 	other = ticketstest.Create(b.ctx, t, b.tickets, b.rep, tickets.NewTicket{CustomerName: "Aino Virtanen", CustomerEmail: "aino@example.fi",
 		Subject: "Kettle broken", Body: "The kettle Wobblesnort leaks."})
+	// mailout: the customer is copied on the other ticket's replies (ticket_cc,
+	// the reply mail's outbox.cc, the cc_added event).
+	if err := b.tickets.AddCC(b.ctx, b.rep, other.ID, email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.tickets.AddReply(b.ctx, b.rep, other.ID, tickets.Reply{Kind: tickets.MessagePublic, Body: "A new kettle is on its way."}); err != nil {
+		t.Fatal(err)
+	}
 	return customerID, other
 }
 

@@ -178,3 +178,27 @@ WHERE m.ticket_id = $1 AND m.body = 'Please hurry.'`, first.TicketID).Scan(&auth
 		t.Fatalf("removed CC: %+v %v", gone, err)
 	}
 }
+
+// A merge copies the duplicate's CC onto the survivor, so a CC'd person's
+// mail still threads.
+func TestMergeKeepsTheCC(t *testing.T) {
+	b := setup(t)
+	n := tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"}
+	dup := ticketstest.Create(b.ctx, t, b.store, b.repA, n)
+	n.CustomerID = dup.Customer.ID
+	surv := ticketstest.Create(b.ctx, t, b.store, b.repA, n)
+	if err := b.store.AddCC(b.ctx, b.repA, dup.ID, "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.store.Merge(b.ctx, b.repA, dup.ID, surv.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.ccOf(t, surv.ID); len(got) != 1 || got[0] != "boss@example.com" {
+		t.Fatalf("survivor's CC %q", got)
+	}
+	r, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "mm1@mail.example", FromEmail: "boss@example.com",
+		Subject: "x", Body: "Any news?", TicketNumber: dup.ID})
+	if err != nil || r.Outcome != tickets.EmailThreaded || r.TicketID != surv.ID {
+		t.Fatalf("CC'd mail naming the duplicate: %+v %v", r, err)
+	}
+}

@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -73,6 +74,20 @@ WHERE id = $1`, dup.ID, surv.ID, now); err != nil {
 		}
 		if err := RecordEventTx(ctx, tx, now, surv.ID, a.UserID, "ticket.merged_from", map[string]any{"new": dup.ID}); err != nil {
 			return err
+		}
+		// The duplicate's CC'd people are copied on the survivor's replies too
+		// (up to MaxCC), so their mail keeps threading.
+		ccs, err := ccAddressesTx(ctx, tx, dup.ID)
+		if err != nil {
+			return err
+		}
+		for _, email := range ccs {
+			if strings.EqualFold(email, surv.Customer.Email) {
+				continue
+			}
+			if _, err := s.addCCTx(ctx, tx, surv.ID, email, a.UserID, now); err != nil {
+				return err
+			}
 		}
 		if err := s.afterChangeTx(ctx, tx, dup.ID); err != nil {
 			return err
