@@ -30,7 +30,7 @@ run: build
 
 ## test: every test, against real Postgres (a throwaway cluster) and headless Chromium
 test: assets
-	$(GO) run ./cmd/pgrun -- $(GO) test -count=1 -timeout 9m ./...
+	$(GO) run ./cmd/pgrun -- $(GO) test -count=1 -timeout 20m ./...
 	$(GO) run ./cmd/pgrun -- $(GO) test -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime 10s ./internal/tickets
 	$(GO) test -run '^$$' -fuzz '^FuzzFormDecode$$' -fuzztime 10s ./web/formbody
 

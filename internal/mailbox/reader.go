@@ -292,6 +292,12 @@ func (r *Reader) session(ctx context.Context, id int64) (err error) {
 			return filingError{err}
 		}
 		if idle {
+			// Mail that arrived while the last batch was filed is announced
+			// on the next command: a NOOP now, so IDLE does not wait for
+			// its refresh with that mail unread.
+			if err := c.Noop().Wait(); err != nil {
+				return err
+			}
 			err = r.idle(ctx, c, updates)
 		} else {
 			sleep(ctx, r.opts.PollInterval)

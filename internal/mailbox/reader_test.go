@@ -301,6 +301,8 @@ func TestMailboxTurnsMailIntoTickets(t *testing.T) {
 	if !slices.Equal(teams, []int64{b.team, b.team}) {
 		t.Errorf("ticket teams = %v, want the mailbox's team %d", teams, b.team)
 	}
+	// The success is recorded after the flags are set.
+	eventually(t, "the fetch is recorded as a success", func() bool { return b.mailbox(t, id).LastSuccessAt != nil })
 	m := b.mailbox(t, id)
 	if m.LastSuccessAt == nil || m.Failures != 0 || m.FiledToday != 2 {
 		t.Errorf("health = %+v, want a success and 2 filed", m)
