@@ -70,6 +70,7 @@ type Mailbox struct {
 	LastError     string // the server's or the system's words, for the admin
 	Failures      int    // failed attempts in a row
 	FiledToday    int    // filled in by List
+	Paused        bool   // an admin paused it: it is not read
 }
 
 // Failing reports whether the mailbox's last attempt failed.
@@ -219,13 +220,13 @@ func (s *Store) Delete(ctx context.Context, actorID, id int64) error {
 
 const sqlSelectMailbox = `
 SELECT m.id, m.host, m.port, m.security, m.username, m.folder, m.team_id, t.name, m.from_address, m.version,
-       m.last_success_at, m.last_error_at, m.last_error_kind, m.last_error, m.failures
+       m.last_success_at, m.last_error_at, m.last_error_kind, m.last_error, m.failures, m.paused
 FROM mailboxes m JOIN teams t ON t.id = m.team_id`
 
 func scanMailbox(row pgx.Row) (Mailbox, error) {
 	var m Mailbox
 	err := row.Scan(&m.ID, &m.Host, &m.Port, &m.Security, &m.Username, &m.Folder, &m.TeamID, &m.TeamName, &m.FromAddress, &m.Version,
-		&m.LastSuccessAt, &m.LastErrorAt, &m.LastErrorKind, &m.LastError, &m.Failures)
+		&m.LastSuccessAt, &m.LastErrorAt, &m.LastErrorKind, &m.LastError, &m.Failures, &m.Paused)
 	return m, err
 }
 
@@ -269,8 +270,9 @@ type config struct {
 // Addr is host:port.
 func (m Mailbox) Addr() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
 
-// sqlVersions lists the mailboxes for the readers' rescan.
-const sqlVersions = `SELECT id, version FROM mailboxes ORDER BY id`
+// sqlVersions lists the mailboxes to read for the readers' rescan: a
+// paused one is left out, so its reader stops and none starts.
+const sqlVersions = `SELECT id, version FROM mailboxes WHERE NOT paused ORDER BY id`
 
 // versions returns id -> version of every mailbox.
 func (s *Store) versions(ctx context.Context) (map[int64]int, error) {
@@ -317,10 +319,11 @@ func (s *Store) recordFiled(ctx context.Context, id int64) error {
 	return nil
 }
 
-// sqlRecordSuccess clears the error and removes old filed counts.
+// sqlRecordSuccess clears the error (and the admins' warning, so that new
+// failures warn them again) and removes old filed counts.
 const sqlRecordSuccess = `
 WITH old AS (DELETE FROM mailbox_filed WHERE mailbox_id = $1 AND filed_at < $2::timestamptz - interval '40 days')
-UPDATE mailboxes SET last_success_at = $2, failures = 0 WHERE id = $1`
+UPDATE mailboxes SET last_success_at = $2, failures = 0, failure_notified = false WHERE id = $1`
 
 // recordSuccess notes a fetch that worked.
 func (s *Store) recordSuccess(ctx context.Context, id int64) error {
@@ -335,10 +338,40 @@ UPDATE mailboxes SET last_error_at = $2, last_error_kind = $3, last_error = $4, 
 WHERE id = $1
 RETURNING failures`
 
-// recordFailure notes a failed attempt and returns the failures in a row.
+// NotifyAfter is how many failures in a row put a mailbox in the admin
+// page's warning and send the admins one notification (the bell); they
+// are told again only after a success and as many new failures.
+const NotifyAfter = 3
+
+// sqlNotifyFailing tells every active admin, once, that mailbox $1 keeps
+// failing, and marks that they were told.
+const sqlNotifyFailing = `
+WITH m AS (
+    UPDATE mailboxes SET failure_notified = true
+    WHERE id = $1 AND failures >= $3 AND NOT failure_notified
+    RETURNING id)
+INSERT INTO notifications (user_id, ticket_id, kind, data, created_at)
+SELECT u.id, NULL, 'mailbox_failing', jsonb_build_object('mailbox_id', m.id), $2
+FROM m, users u
+WHERE u.role = 'admin' AND u.active`
+
+// recordFailure notes a failed attempt and returns the failures in a row;
+// at NotifyAfter the admins get their one notification.
 func (s *Store) recordFailure(ctx context.Context, id int64, kind ErrorKind, msg string) (int, error) {
 	var n int
-	err := s.db.QueryRow(ctx, sqlRecordFailure, id, s.now(), string(kind), msg).Scan(&n)
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		now := s.now()
+		if err := tx.QueryRow(ctx, sqlRecordFailure, id, now, string(kind), msg).Scan(&n); err != nil {
+			return err
+		}
+		if n < NotifyAfter {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, sqlNotifyFailing, id, now, NotifyAfter); err != nil {
+			return fmt.Errorf("notify admins: %w", err)
+		}
+		return nil
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, nil // deleted meanwhile
 	}
@@ -346,4 +379,83 @@ func (s *Store) recordFailure(ctx context.Context, id int64, kind ErrorKind, msg
 		return 0, fmt.Errorf("record mailbox health: %w", err)
 	}
 	return n, nil
+}
+
+// Get returns mailbox id for the edit form (its password is never read).
+func (s *Store) Get(ctx context.Context, id int64) (Mailbox, error) {
+	m, err := scanMailbox(s.db.QueryRow(ctx, sqlSelectMailbox+` WHERE m.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Mailbox{}, apperr.New(apperr.NotFound, "mailbox_error_not_found")
+	}
+	if err != nil {
+		return Mailbox{}, fmt.Errorf("mailbox %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// sqlUpdateMailbox saves an admin's edit; the version moves, so the
+// mailbox's reader restarts with the new settings.
+const sqlUpdateMailbox = `
+UPDATE mailboxes SET host = $2, port = $3, security = $4, username = $5, folder = $6, team_id = $7, from_address = $8,
+       version = version + 1, failures = 0, failure_notified = false
+WHERE id = $1`
+
+// Update saves an admin's changes to mailbox id, with its audit event; an
+// empty password keeps the stored one.
+func (s *Store) Update(ctx context.Context, actorID, id int64, n NewMailbox) error {
+	keep := n.Password == ""
+	if keep {
+		n.Password = "unchanged" // validated as present; not stored
+	}
+	port, err := n.validate()
+	if err != nil {
+		return err
+	}
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, sqlUpdateMailbox, id, n.Host, port, n.Security, n.Username, n.Folder, n.TeamID, n.FromAddress)
+		if _, ok := postgres.IsForeignKeyViolation(err); ok {
+			return apperr.InvalidFields(map[string]string{"team_id": "mailbox_error_team"})
+		}
+		if _, ok := postgres.IsUniqueViolation(err); ok {
+			return apperr.InvalidFields(map[string]string{"username": "mailbox_error_exists"})
+		}
+		if err != nil {
+			return fmt.Errorf("update mailbox %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return apperr.New(apperr.NotFound, "mailbox_error_not_found")
+		}
+		if !keep {
+			if _, err := tx.Exec(ctx, sqlSealPassword, id, s.box.Seal([]byte(n.Password), passwordContext(id))); err != nil {
+				return fmt.Errorf("seal mailbox password: %w", err)
+			}
+		}
+		return postgres.RecordEvent(ctx, tx, s.now(), "mailbox", id, actorID, "mailbox.updated",
+			map[string]any{"host": n.Host, "username": n.Username, "team_id": n.TeamID, "password_changed": !keep})
+	})
+}
+
+// SetPaused pauses (not read) or resumes mailbox id, with its audit event.
+func (s *Store) SetPaused(ctx context.Context, actorID, id int64, paused bool) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE mailboxes SET paused = $2, version = version + 1 WHERE id = $1 AND paused <> $2`, id, paused)
+		if err != nil {
+			return fmt.Errorf("pause mailbox %d: %w", id, err)
+		}
+		if tag.RowsAffected() == 0 {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mailboxes WHERE id = $1)`, id).Scan(&exists); err != nil {
+				return fmt.Errorf("pause mailbox %d: %w", id, err)
+			}
+			if !exists {
+				return apperr.New(apperr.NotFound, "mailbox_error_not_found")
+			}
+			return nil // already so
+		}
+		action := "mailbox.resumed"
+		if paused {
+			action = "mailbox.paused"
+		}
+		return postgres.RecordEvent(ctx, tx, s.now(), "mailbox", id, actorID, action, map[string]any{})
+	})
 }

@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/loopdesk/loopdesk/internal/mailbox"
+	"github.com/loopdesk/loopdesk/internal/staff"
+)
+
+// TestAdminEditsPausesAndResumesMailbox: the edit form comes back filled
+// with its errors; an edit without a password keeps it; pause and resume
+// show on the page (in Chromium, by the buttons' accessible names).
+func TestAdminEditsPausesAndResumesMailbox(t *testing.T) {
+	e := setup(t)
+	var team int64
+	if err := e.srv.db.QueryRow(t.Context(), `SELECT min(id) FROM teams`).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.users[staff.RoleAdmin]
+	id, err := e.srv.mailboxes.Create(t.Context(), admin.ID, mailbox.NewMailbox{Host: "imap.example.com", Port: "993", Security: "tls",
+		Username: "help@example.com", Password: "S3cret-app-pass", TeamID: team})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.login(staff.RoleAdmin)
+	en := e.srv.cat.Localizer("en")
+	path := "/admin/mailboxes/" + strconv.FormatInt(id, 10)
+	form := e.get(c, path)
+	if form.StatusCode != 200 || !strings.Contains(form.Body, `value="imap.example.com"`) || strings.Contains(form.Body, "S3cret-app-pass") {
+		t.Fatalf("edit form: %d", form.StatusCode)
+	}
+	bad := url.Values{"host": {"imap.example.org"}, "port": {"99999"}, "security": {"tls"}, "username": {"help@example.com"}, "team_id": {strconv.FormatInt(team, 10)}}
+	if res := e.post(c, path, bad); res.StatusCode != 422 || !strings.Contains(res.Body, en.T("mailbox_error_port")) || !strings.Contains(res.Body, `value="imap.example.org"`) {
+		t.Fatalf("bad edit: %d", res.StatusCode)
+	}
+	bad.Set("port", "143")
+	bad.Set("security", "starttls")
+	if res := e.post(c, path, bad); res.StatusCode != 303 {
+		t.Fatalf("edit: %d %s", res.StatusCode, res.Body)
+	}
+	m, err := e.srv.mailboxes.Get(t.Context(), id)
+	if err != nil || m.Host != "imap.example.org" || m.Port != 143 || m.Security != mailbox.SecurityStartTLS {
+		t.Fatalf("after the edit: %+v, %v", m, err)
+	}
+
+	ctx := browserLogin(t, e, admin)
+	name := "help@example.com — imap.example.org:143 (INBOX)"
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(e.http.URL+"/admin/mailboxes"),
+		clickTo(`//button[@aria-label=`+strconvQuote(en.T("mailbox_pause_label", "Mailbox", name))+`]`, "/admin/mailboxes"),
+		chromedp.WaitVisible(`//button[@aria-label=`+strconvQuote(en.T("mailbox_resume_label", "Mailbox", name))+`]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pageText(t, ctx); !strings.Contains(text, en.T("mailbox_paused")) {
+		t.Errorf("the page does not say the mailbox is paused:\n%s", text)
+	}
+	screenshot(t, ctx, "mailin2-mailboxes-paused.png")
+	if m, _ := e.srv.mailboxes.Get(t.Context(), id); !m.Paused {
+		t.Fatal("not paused")
+	}
+	err = chromedp.Do(ctx,
+		clickTo(`//button[@aria-label=`+strconvQuote(en.T("mailbox_resume_label", "Mailbox", name))+`]`, "/admin/mailboxes"),
+		chromedp.WaitVisible(`//button[@aria-label=`+strconvQuote(en.T("mailbox_pause_label", "Mailbox", name))+`]`),
+		chromedp.Navigate(e.http.URL+path),
+		chromedp.WaitVisible(byLabel(en.T("mailbox_host"))),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "mailin2-mailbox-edit.png")
+	if m, _ := e.srv.mailboxes.Get(t.Context(), id); m.Paused {
+		t.Fatal("not resumed")
+	}
+}
