@@ -396,7 +396,19 @@ func TestThreeProcessesOneKilled(t *testing.T) {
 	lb := &balancer{backends: map[string]*url.URL{}}
 	proxy := httptest.NewServer(lb)
 	t.Cleanup(proxy.Close)
-	env := []string{"DATABASE_URL=" + dbURL, "LOOPDESK_BASE_URL=" + proxy.URL, "LOOPDESK_LOG_LEVEL=warn", "LOOPDESK_METRICS_ADDR=off",
+	// Three servers' pools sized for a test, not for a production core count.
+	serverURL := strings.TrimSpace(dbURL) + " pool_max_conns=30"
+	if strings.Contains(dbURL, "://") {
+		u, err := url.Parse(dbURL)
+		if err != nil {
+			t.Fatal("parse the test database URL")
+		}
+		q := u.Query()
+		q.Set("pool_max_conns", "30")
+		u.RawQuery = q.Encode()
+		serverURL = u.String()
+	}
+	env := []string{"DATABASE_URL=" + serverURL, "LOOPDESK_BASE_URL=" + proxy.URL, "LOOPDESK_LOG_LEVEL=warn", "LOOPDESK_METRICS_ADDR=off",
 		"LOOPDESK_SECRET=" + strings.Repeat("k", 40)}
 	procs := map[string]*process{}
 	for _, name := range []string{"a", "b", "c"} {
