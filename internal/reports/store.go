@@ -293,8 +293,10 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 		return Dashboard{}, fmt.Errorf("dashboard settings: %w", err)
 	}
 
-	// Three parts of about equal work. They write different fields of d and
-	// lock reps.
+	// Over the facts: three parts of about equal work, run side by side.
+	// From the rollups: two small parts, one after the other (a second
+	// connection and snapshot would cost more than the second part). They
+	// write different fields of d and lock reps.
 	reps := &repRows{rows: map[int64]*RepRow{}}
 	others := func(tx pgx.Tx) error {
 		if err := s.backlog(ctx, tx, sqlBacklog, team, &d); err != nil {
@@ -357,7 +359,11 @@ func (s *Store) Dashboard(ctx context.Context, f Filter) (Dashboard, error) {
 			},
 		}
 	}
-	if err := s.runParts(ctx, tx, parts); err != nil {
+	run := s.runParts
+	if rollups {
+		run = sequential
+	}
+	if err := run(ctx, tx, parts); err != nil {
 		return Dashboard{}, fmt.Errorf("dashboard: %w", err)
 	}
 	if err := s.names(ctx, tx, &d, reps); err != nil {
@@ -377,12 +383,7 @@ func (s *Store) runParts(ctx context.Context, tx pgx.Tx, parts []func(pgx.Tx) er
 	case s.parallel <- struct{}{}:
 		defer func() { <-s.parallel }()
 	default:
-		for _, part := range parts {
-			if err := part(tx); err != nil {
-				return err
-			}
-		}
-		return nil
+		return sequential(ctx, tx, parts)
 	}
 	var snapshot string
 	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot()`).Scan(&snapshot); err != nil {
@@ -410,6 +411,16 @@ func (s *Store) runParts(ctx context.Context, tx pgx.Tx, parts []func(pgx.Tx) er
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// sequential runs parts one after the other in tx.
+func sequential(_ context.Context, tx pgx.Tx, parts []func(pgx.Tx) error) error {
+	for _, part := range parts {
+		if err := part(tx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // repRows gathers the per-rep table from queries running in parallel.
