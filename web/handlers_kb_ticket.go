@@ -20,7 +20,7 @@ func (s *Server) kbReplySuggestBatch(b *pgx.Batch, t tickets.Ticket) func() (vie
 	get := s.kbStore().SuggestForTicketBatch(b, t.ID, t.Subject, t.Customer.Locale, 5)
 	return func() (views.KBReplySuggest, error) {
 		list, err := get()
-		out := views.KBReplySuggest{Customer: t.Customer.Locale}
+		out := views.KBReplySuggest{Customer: t.Customer.Locale, Asked: true}
 		base := strings.TrimRight(s.baseURL.String(), "/")
 		for _, a := range list {
 			out.Articles = append(out.Articles, views.KBReplyArticle{ID: a.ID, Title: a.Title, Locale: a.Locale, URL: base + a.Path()})
@@ -51,4 +51,29 @@ func (s *Server) renderTicketWithKBLink(w http.ResponseWriter, r *http.Request, 
 	}
 	v.KB.Error = "kb_reply_error_gone"
 	s.renderTicket(w, r, http.StatusUnprocessableEntity, v)
+}
+
+// handleKBSuggest is the ticket page's suggested articles, asked for by
+// htmx once the page has loaded (the page itself does not wait for them).
+func (s *Server) handleKBSuggest(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	var b pgx.Batch
+	get := s.kbReplySuggestBatch(&b, t)
+	if err := s.db.SendBatch(r.Context(), &b).Close(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	list, err := get()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(list.Articles) == 0 {
+		w.WriteHeader(http.StatusOK) // nothing to suggest: the placeholder goes
+		return
+	}
+	s.render(w, r, http.StatusOK, views.KBReplySuggestField(t.ID, list))
 }

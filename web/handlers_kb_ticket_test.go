@@ -22,10 +22,19 @@ func TestTicketPageSuggestsArticles(t *testing.T) {
 
 	viTicket := e.repTicket("Where is my parcel?", "Lan Nguyễn", "lan@example.vn", "vi")
 	path := "/tickets/" + strconv.FormatInt(viTicket.ID, 10)
+	// The page does not wait for the suggestions: htmx asks for them once
+	// it has loaded, and a link shows them without JavaScript.
 	page := e.get(rep, path)
+	wantIn(t, page.Body, `hx-get="`+path+`/kb-suggest"`, `href="`+path+`?kb=1#kb-reply-suggest"`, fi.T("perf_kb_suggest_show"), "js/kbinsert.js")
+	if strings.Contains(page.Body, vi.Title) {
+		t.Error("the page looked the suggestions up itself")
+	}
 	viURL := "http://127.0.0.1" + vi.Path()
-	wantIn(t, page.Body, fi.T("kb_reply_suggest_title"), vi.Title, `href="`+viURL+`"`, `name="kb_link" value="`+strconv.FormatInt(vi.ID, 10)+`"`,
-		fi.T("kb_reply_insert_label", "Title", vi.Title), `formmethod="get"`, "js/kbinsert.js")
+	for _, p := range []string{path + "/kb-suggest", path + "?kb=1"} {
+		page = e.get(rep, p)
+		wantIn(t, page.Body, fi.T("kb_reply_suggest_title"), vi.Title, `href="`+viURL+`"`, `name="kb_link" value="`+strconv.FormatInt(vi.ID, 10)+`"`,
+			fi.T("kb_reply_insert_label", "Title", vi.Title), `formmethod="get"`)
+	}
 	if strings.Contains(page.Body, "Courier escalation") {
 		t.Fatal("an internal article is offered for a customer reply")
 	}
@@ -62,12 +71,18 @@ func TestTicketPageSuggestsArticles(t *testing.T) {
 
 	// A Finnish customer: no Finnish translation, so the English one, marked with its language.
 	fiTicket := e.repTicket("Paketti parcel tracking", "Aino", "aino@example.fi", "fi")
-	page = e.get(rep, "/tickets/"+strconv.FormatInt(fiTicket.ID, 10))
+	page = e.get(rep, "/tickets/"+strconv.FormatInt(fiTicket.ID, 10)+"/kb-suggest")
 	wantIn(t, page.Body, `href="http://127.0.0.1`+en.Path()+`"`, "(English)")
 
-	// Nothing to suggest: no list.
+	// Nothing to suggest: no list; htmx gets nothing, the link says so.
 	quiet := e.repTicket("Invoice copy", "Olli", "olli@example.fi", "fi")
-	page = e.get(rep, "/tickets/"+strconv.FormatInt(quiet.ID, 10))
+	quietPath := "/tickets/" + strconv.FormatInt(quiet.ID, 10)
+	page = e.get(rep, quietPath+"/kb-suggest")
+	if page.StatusCode != http.StatusOK || strings.TrimSpace(page.Body) != "" {
+		t.Errorf("nothing to suggest: status %d, body %q", page.StatusCode, page.Body)
+	}
+	page = e.get(rep, quietPath+"?kb=1")
+	wantIn(t, page.Body, fi.T("perf_kb_suggest_none"))
 	if strings.Contains(page.Body, fi.T("kb_reply_suggest_title")) {
 		t.Error("an empty suggestion list is shown")
 	}

@@ -169,7 +169,14 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 		survey = s.csat.SurveyBatch(&b, t)
 	}
 	s.queueNav(r, &b)                         // the layout's nav counts and bell ride along
-	kbSuggest := s.kbReplySuggestBatch(&b, t) // selfserve: suggested articles
+	// selfserve: suggested articles. Finding them costs more than the rest
+	// of the page, so the page asks for them after it has loaded
+	// (kb-suggest); inline only when asked without JavaScript (?kb=1) or
+	// when an "Insert link" came back without it (?kb_link=).
+	kbSuggest := func() (views.KBReplySuggest, error) { return views.KBReplySuggest{Lazy: true}, nil }
+	if q := r.URL.Query(); q.Has("kb") || q.Has("kb_link") {
+		kbSuggest = s.kbReplySuggestBatch(&b, t)
+	}
 	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return v, fmt.Errorf("ticket page: %w", err)
 	}

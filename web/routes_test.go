@@ -121,6 +121,7 @@ var routeTable = []struct {
 	{"GET", "/tickets/{id}/attachments/{aid}", "/tickets/1/attachments/999999", rep, 404, 0},
 	// mailin2: the frame of a customer's HTML mail; no such message (a real one in handlers_mailhtml_test.go)
 	{"GET", "/tickets/{id}/messages/{mid}/html", "/tickets/1/messages/999999/html", rep, 404, 0},
+	{"GET", "/tickets/{id}/kb-suggest", "/tickets/999999/kb-suggest", rep, 404, 0},
 	// mailin2: the Spam view; no such held mail (release and delete of real ones in handlers_spam_test.go)
 	{"GET", "/spam", "/spam", rep, 200, 0},
 	{"POST", "/spam/{id}/release", "/spam/999999/release", rep, 404, 0},
