@@ -168,7 +168,7 @@ func (s *Server) ticketView(r *http.Request, t tickets.Ticket) (views.TicketView
 	if s.csat != nil { // feedback: the CSAT answer for the sidebar (not wired: no block)
 		survey = s.csat.SurveyBatch(&b, t)
 	}
-	s.queueNav(r, &b)                         // the layout's nav counts and bell ride along
+	s.queueNav(r, &b) // the layout's nav counts and bell ride along
 	// selfserve: suggested articles. Finding them costs more than the rest
 	// of the page, so the page asks for them after it has loaded
 	// (kb-suggest); inline only when asked without JavaScript (?kb=1) or

@@ -118,7 +118,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/announcements/{id}/read", s.handleAnnouncementRead) // feedback
 			r.Get("/tickets/{id}/attachments/{aid}", s.handleAttachment)
 			r.Get("/tickets/{id}/messages/{mid}/html", s.handleMessageHTML) // the frame of a customer's HTML mail
-			r.Get("/tickets/{id}/kb-suggest", s.handleKBSuggest)           // htmx: the reply box's suggested articles
+			r.Get("/tickets/{id}/kb-suggest", s.handleKBSuggest)            // htmx: the reply box's suggested articles
 			// --- end rep ticket routes ---
 			// --- canned replies (reps read and insert them) ---
 			r.Get("/canned", s.handleCanned)
