@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/kb"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/web/views"
 )
@@ -81,10 +82,12 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if st, err := s.kbStore().DeflectionStats(ctx, 8); err == nil { // selfserve
-		v.Deflection = &st
-	} else {
-		s.log.WarnContext(ctx, "kb deflection figures", "request_id", requestID(ctx), "err", err)
+	if v.D != nil { // selfserve: the deflection for the same range and team
+		if st, err := s.deflection(r, f); err == nil {
+			v.Deflection = &st
+		} else {
+			s.log.WarnContext(ctx, "kb deflection figures", "request_id", requestID(ctx), "err", err)
+		}
 	}
 	s.render(w, r, status, views.DashboardPage(s.page(r, "dash_title", "dashboard"), v))
 }
@@ -103,12 +106,23 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.reports.Dashboard(ctx, f)
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	var t views.DashTable
+	ok := false
+	if section == views.DashDeflection || section == views.DashDeflectionArticles { // selfserve
+		st, err := s.deflection(r, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t, ok = views.KBDeflectionTable(ctx, st, section)
+	} else {
+		d, err := s.reports.Dashboard(ctx, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		t, ok = views.DashboardTable(ctx, d, section)
 	}
-	t, ok := views.DashboardTable(ctx, d, section)
 	if !ok {
 		s.fail(w, r, apperr.New(apperr.NotFound, "error_not_found"))
 		return
@@ -125,4 +139,12 @@ func (s *Server) handleDashboardCSV(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// deflection is the knowledge base's deflection for the dashboard's filter:
+// its days in the desk's reporting zone, its team.
+func (s *Server) deflection(r *http.Request, f reports.Filter) (kb.Stats, error) {
+	f.Zone = s.reports.Zone()
+	start, end := f.Bounds()
+	return s.kbStore().Deflection(r.Context(), kb.DeflectionFilter{Start: start, End: end, Zone: f.Zone.String(), TeamID: f.TeamID})
 }

@@ -294,3 +294,50 @@ func TestSuggestForTicket(t *testing.T) {
 		t.Fatalf("stop words suggested %v", titles(got))
 	}
 }
+
+// TestDeflectionRangeAndTeam: the report counts what happened in the
+// range, by the weeks of the zone, for every team or the intake team
+// (the first), and nothing for another team.
+func TestDeflectionRangeAndTeam(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	sup := ticketstest.User(t.Context(), t, db, "supervisor")
+	intake := ticketstest.Team(t.Context(), t, db, "Intake")
+	other := ticketstest.Team(t.Context(), t, db, "Billing")
+	tr, err := kb.NewStore(db, time.Now).Save(t.Context(), sup.UserID, 0, kb.Draft{Locale: "en", Title: "Track your parcel", Body: "Tracking.", Status: kb.StatusPublished})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := func(ts, kind, ref string) {
+		when, _ := time.Parse(time.RFC3339, ts)
+		if err := kb.NewStore(db, func() time.Time { return when }).Record(t.Context(), kind, []int64{tr.ID}, ref); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Sunday 23:30 UTC is Monday 01:30 in Helsinki: the next week there.
+	record("2030-03-10T23:30:00Z", kb.Suggested, "a")
+	record("2030-03-10T23:31:00Z", kb.Deflected, "a")
+	record("2030-03-12T08:00:00Z", kb.Suggested, "b")
+	record("2030-04-30T08:00:00Z", kb.Suggested, "late")
+	hel, _ := time.LoadLocation("Europe/Helsinki")
+	f := kb.DeflectionFilter{Start: time.Date(2030, 3, 4, 0, 0, 0, 0, hel), End: time.Date(2030, 3, 18, 0, 0, 0, 0, hel), Zone: "Europe/Helsinki"}
+	st, err := kb.NewStore(db, time.Now).Deflection(t.Context(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Weeks) != 2 || !st.Team || st.Weeks[0].Start.Format(time.DateOnly) != "2030-03-11" ||
+		st.Weeks[0].Forms != 2 || st.Weeks[0].Deflected != 1 || st.Weeks[1].Forms != 0 {
+		t.Fatalf("weeks: %+v", st.Weeks)
+	}
+	if len(st.Articles) != 1 || st.Articles[0].Shown != 2 || len(st.Most) != 1 {
+		t.Fatalf("articles: %+v", st.Articles)
+	}
+	f.TeamID = intake
+	if st, _ := kb.NewStore(db, time.Now).Deflection(t.Context(), f); !st.Team || st.Weeks[0].Forms != 2 {
+		t.Fatalf("intake team: %+v", st.Weeks)
+	}
+	f.TeamID = other
+	if st, _ := kb.NewStore(db, time.Now).Deflection(t.Context(), f); st.Team || st.Weeks[0].Forms != 0 || len(st.Articles) != 0 {
+		t.Fatalf("another team: %+v %+v", st.Weeks, st.Articles)
+	}
+}

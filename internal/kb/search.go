@@ -230,83 +230,161 @@ func (a ArticleStat) Rate() int {
 
 // Stats is the deflection report of the supervisor dashboard.
 type Stats struct {
-	Weeks []Week        // newest first
-	Most  []ArticleStat // deflecting most
-	Least []ArticleStat // shown often, deflecting least
+	Weeks    []Week        // newest first
+	Articles []ArticleStat // every article suggested or opened in the range, deflecting most first (at most 500)
+	Most     []ArticleStat // deflecting most
+	Least    []ArticleStat // shown often, deflecting least
+	Team     bool          // the range's figures are for the team filtered on (the intake team, or all)
 }
 
-// DeflectionStats reports the last weeks (at most 52) up to now.
+// DeflectionFilter is the dashboard's filter: the instants [Start, End),
+// the reporting zone whose Mondays start the weeks (an IANA name), and a
+// team (0: all).
+type DeflectionFilter struct {
+	Start, End time.Time
+	Zone       string
+	TeamID     int64
+}
+
+// sqlIntakeTeam is the team /help tickets go to (tickets.CreatePublic:
+// the first team). A question answered on /help is a ticket that team was
+// spared, so deflection counts for it, and for no other team.
+const sqlIntakeTeam = `(SELECT min(id) FROM teams)`
+
+// sqlDeflectionWeeks counts per week (Monday in zone $3) of [$1, $2) for
+// team $4 (0: all).
+const sqlDeflectionWeeks = `
+SELECT date_trunc('week', d.created_at AT TIME ZONE $3)::date,
+       count(DISTINCT d.ref) FILTER (WHERE d.kind = 'suggested'),
+       count(*) FILTER (WHERE d.kind = 'suggested'),
+       count(*) FILTER (WHERE d.kind = 'opened'),
+       count(DISTINCT d.ref) FILTER (WHERE d.kind = 'deflected')
+FROM kb_deflections d
+WHERE d.created_at >= $1 AND d.created_at < $2 AND ($4 = 0 OR $4 = ` + sqlIntakeTeam + `)
+GROUP BY 1`
+
+// sqlDeflectionArticles counts per article translation over the same range.
+const sqlDeflectionArticles = `
+WITH c AS (
+    SELECT translation_id,
+           count(*) FILTER (WHERE kind = 'suggested') AS shown,
+           count(*) FILTER (WHERE kind = 'opened') AS opened,
+           count(*) FILTER (WHERE kind = 'deflected') AS deflected
+    FROM kb_deflections
+    WHERE created_at >= $1 AND created_at < $2 AND ($3 = 0 OR $3 = ` + sqlIntakeTeam + `)
+    GROUP BY translation_id
+)
+SELECT t.id, t.article_id, coalesce(a.category_id, 0), a.internal, t.locale, t.slug, t.title, '', t.tags, t.status,
+       t.version, t.published_at, t.updated_at, '', c.shown, c.opened, c.deflected
+FROM c JOIN kb_translations t ON t.id = c.translation_id JOIN kb_articles a ON a.id = t.article_id
+ORDER BY c.deflected DESC, c.shown DESC, t.id
+LIMIT 500`
+
+// Deflection reports the weeks of f (newest first; the first and last may
+// be partial) and the articles over it.
+func (s *Store) Deflection(ctx context.Context, f DeflectionFilter) (Stats, error) {
+	var st Stats
+	if f.Zone == "" || f.Zone == "Local" {
+		f.Zone = "UTC"
+	}
+	loc, err := time.LoadLocation(f.Zone)
+	if err != nil {
+		return st, fmt.Errorf("kb deflection zone: %w", err)
+	}
+	var intake int64
+	if err := s.db.QueryRow(ctx, `SELECT coalesce(`+sqlIntakeTeam+`, 0)`).Scan(&intake); err != nil {
+		return st, fmt.Errorf("kb deflection: %w", err)
+	}
+	st.Team = f.TeamID == 0 || f.TeamID == intake
+	byWeek := map[time.Time]Week{}
+	rows, err := s.db.Query(ctx, sqlDeflectionWeeks, f.Start, f.End, f.Zone, f.TeamID)
+	if err != nil {
+		return st, fmt.Errorf("kb deflection weeks: %w", err)
+	}
+	var w Week
+	if _, err := pgx.ForEachRow(rows, []any{&w.Start, &w.Forms, &w.Shown, &w.Opened, &w.Deflected}, func() error {
+		w.Start = time.Date(w.Start.Year(), w.Start.Month(), w.Start.Day(), 0, 0, 0, 0, time.UTC)
+		byWeek[w.Start] = w
+		return nil
+	}); err != nil {
+		return st, fmt.Errorf("kb deflection weeks: %w", err)
+	}
+	// Every week of the range, the empty ones too: Mondays (in the zone)
+	// from the one on or before Start to the last before End.
+	first := f.Start.In(loc)
+	first = time.Date(first.Year(), first.Month(), first.Day()-(int(first.Weekday())+6)%7, 0, 0, 0, 0, time.UTC)
+	last := f.End.Add(-time.Nanosecond).In(loc)
+	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+	for d := first; !d.After(last) && len(st.Weeks) < 60; d = d.AddDate(0, 0, 7) {
+		w := byWeek[d]
+		w.Start = d
+		st.Weeks = append([]Week{w}, st.Weeks...)
+	}
+	rows, err = s.db.Query(ctx, sqlDeflectionArticles, f.Start, f.End, f.TeamID)
+	if err != nil {
+		return st, fmt.Errorf("kb deflection per article: %w", err)
+	}
+	st.Articles, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ArticleStat, error) {
+		var a ArticleStat
+		t := &a.Translation
+		err := r.Scan(&t.ID, &t.ArticleID, &t.CategoryID, &t.Internal, &t.Locale, &t.Slug, &t.Title, &t.Body, &t.Tags, &t.Status,
+			&t.Version, &t.PublishedAt, &t.UpdatedAt, &t.UpdatedBy, &a.Shown, &a.Opened, &a.Deflected)
+		return a, err
+	})
+	if err != nil {
+		return st, fmt.Errorf("kb deflection per article: %w", err)
+	}
+	var shown []ArticleStat
+	for _, a := range st.Articles {
+		if a.Shown > 0 {
+			shown = append(shown, a)
+		}
+	}
+	// Most: most questions answered, then the better share.
+	most := slices.Clone(shown)
+	slices.SortStableFunc(most, func(a, b ArticleStat) int {
+		if a.Deflected != b.Deflected {
+			return b.Deflected - a.Deflected
+		}
+		return cmpShare(b, a)
+	})
+	st.Most = most[:min(5, len(most))]
+	// Least: shown at least 3 times (fewer says nothing) first, lowest share first, then the most shown.
+	least := slices.Clone(shown)
+	slices.SortStableFunc(least, func(a, b ArticleStat) int {
+		if (a.Shown < 3) != (b.Shown < 3) {
+			if a.Shown < 3 {
+				return 1
+			}
+			return -1
+		}
+		if c := cmpShare(a, b); c != 0 {
+			return c
+		}
+		return b.Shown - a.Shown
+	})
+	st.Least = least[:min(5, len(least))]
+	return st, nil
+}
+
+// cmpShare compares the deflected share of two articles shown at least once.
+func cmpShare(a, b ArticleStat) int {
+	x, y := a.Deflected*b.Shown, b.Deflected*a.Shown
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// DeflectionStats reports the last weeks (at most 52) up to now, in UTC, for every team.
 func (s *Store) DeflectionStats(ctx context.Context, weeks int) (Stats, error) {
 	if weeks <= 0 || weeks > 52 {
 		weeks = 8
 	}
 	now := s.now().UTC()
 	start := now.AddDate(0, 0, -7*(weeks-1)-(int(now.Weekday())+6)%7).Truncate(24 * time.Hour)
-	var st Stats
-	byWeek := map[time.Time]Week{}
-	rows, err := s.db.Query(ctx, `
-SELECT date_trunc('week', created_at AT TIME ZONE 'UTC'),
-       count(DISTINCT ref) FILTER (WHERE kind = 'suggested'),
-       count(*) FILTER (WHERE kind = 'suggested'),
-       count(*) FILTER (WHERE kind = 'opened'),
-       count(DISTINCT ref) FILTER (WHERE kind = 'deflected')
-FROM kb_deflections
-WHERE created_at >= $1
-GROUP BY 1`, start)
-	if err != nil {
-		return st, fmt.Errorf("kb deflection weeks: %w", err)
-	}
-	for rows.Next() {
-		var w Week
-		if err := rows.Scan(&w.Start, &w.Forms, &w.Shown, &w.Opened, &w.Deflected); err != nil {
-			rows.Close()
-			return st, fmt.Errorf("kb deflection weeks: %w", err)
-		}
-		w.Start = time.Date(w.Start.Year(), w.Start.Month(), w.Start.Day(), 0, 0, 0, 0, time.UTC)
-		byWeek[w.Start] = w
-	}
-	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("kb deflection weeks: %w", err)
-	}
-	for i := 0; i < weeks; i++ {
-		d := start.AddDate(0, 0, 7*(weeks-1-i))
-		w := byWeek[d]
-		w.Start = d
-		st.Weeks = append(st.Weeks, w)
-	}
-	per := func(order string) ([]ArticleStat, error) {
-		rows, err := s.db.Query(ctx, `
-WITH c AS (
-    SELECT translation_id,
-           count(*) FILTER (WHERE kind = 'suggested') AS shown,
-           count(*) FILTER (WHERE kind = 'opened') AS opened,
-           count(*) FILTER (WHERE kind = 'deflected') AS deflected
-    FROM kb_deflections WHERE created_at >= $1
-    GROUP BY translation_id
-)
-SELECT t.id, t.article_id, coalesce(a.category_id, 0), a.internal, t.locale, t.slug, t.title, '', t.tags, t.status,
-       t.version, t.published_at, t.updated_at, '', c.shown, c.opened, c.deflected
-FROM c JOIN kb_translations t ON t.id = c.translation_id JOIN kb_articles a ON a.id = t.article_id
-WHERE c.shown > 0
-ORDER BY `+order+`
-LIMIT 5`, start)
-		if err != nil {
-			return nil, fmt.Errorf("kb deflection per article: %w", err)
-		}
-		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ArticleStat, error) {
-			var a ArticleStat
-			t := &a.Translation
-			err := r.Scan(&t.ID, &t.ArticleID, &t.CategoryID, &t.Internal, &t.Locale, &t.Slug, &t.Title, &t.Body, &t.Tags, &t.Status,
-				&t.Version, &t.PublishedAt, &t.UpdatedAt, &t.UpdatedBy, &a.Shown, &a.Opened, &a.Deflected)
-			return a, err
-		})
-	}
-	if st.Most, err = per(`c.deflected DESC, c.deflected::float / c.shown DESC, t.id`); err != nil {
-		return st, err
-	}
-	// Least: shown at least 3 times (fewer says nothing), lowest share first.
-	if st.Least, err = per(`(c.shown < 3), c.deflected::float / c.shown, c.shown DESC, t.id`); err != nil {
-		return st, err
-	}
-	return st, nil
+	return s.Deflection(ctx, DeflectionFilter{Start: start, End: now.Add(time.Second), Zone: "UTC"})
 }

@@ -40,7 +40,7 @@ type DashboardView struct {
 	D     *reports.Dashboard // nil when the filter is invalid
 	Zone  *time.Location     // the viewer's: "as of" is theirs (days are the desk's reporting zone's, D.Filter.Zone)
 
-	Deflection *kb.Stats // selfserve: /help deflection by week; nil when unavailable
+	Deflection *kb.Stats // selfserve: /help deflection by week for the filter; nil when unavailable
 }
 
 // Dashboard sections: each has a table and a CSV download.
@@ -637,7 +637,7 @@ func DashboardPage(p Page, v DashboardView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Deflection != nil {
-				templ_7745c5c3_Err = KBDeflectionSection(*v.Deflection).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = KBDeflectionSection(v, *v.Deflection).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
