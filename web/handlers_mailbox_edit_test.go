@@ -79,3 +79,23 @@ func TestAdminEditsPausesAndResumesMailbox(t *testing.T) {
 		t.Fatal("not resumed")
 	}
 }
+
+// a11yMailboxEdit adds a paused mailbox and names its edit form for the
+// accessibility check.
+func a11yMailboxEdit(t *testing.T, e *env) a11yPage {
+	t.Helper()
+	var team int64
+	if err := e.srv.db.QueryRow(t.Context(), `SELECT min(id) FROM teams`).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.users[staff.RoleAdmin]
+	id, err := e.srv.mailboxes.Create(t.Context(), admin.ID, mailbox.NewMailbox{Host: "imap.example.com", Port: "993", Security: "tls",
+		Username: "a11y@example.com", Password: "app-password", TeamID: team})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.mailboxes.SetPaused(t.Context(), admin.ID, id, true); err != nil {
+		t.Fatal(err)
+	}
+	return a11yPage{"/admin/mailboxes/" + strconv.FormatInt(id, 10), string(staff.RoleAdmin), 200}
+}

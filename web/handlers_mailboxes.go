@@ -103,7 +103,7 @@ func (s *Server) handleMailboxDelete(w http.ResponseWriter, r *http.Request) {
 // pauses or resumes it; a paused mailbox is not read.
 
 func mailboxID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	id, err := strconv.ParseInt(chi.URLParam(r, "mbid"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, apperr.New(apperr.NotFound, "mailbox_error_not_found")
 	}

@@ -210,10 +210,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/mailboxes", s.handleMailboxes)
 			r.Post("/admin/mailboxes", s.handleMailboxCreate)
 			r.Post("/admin/mailboxes/{id}/delete", s.handleMailboxDelete)
-			r.Get("/admin/mailboxes/{id}", s.handleMailboxEdit) // mailin2: edit, pause, resume
-			r.Post("/admin/mailboxes/{id}", s.handleMailboxSave)
-			r.Post("/admin/mailboxes/{id}/pause", s.handleMailboxPause(true))
-			r.Post("/admin/mailboxes/{id}/resume", s.handleMailboxPause(false))
+			r.Get("/admin/mailboxes/{mbid}", s.handleMailboxEdit) // mailin2: edit, pause, resume
+			r.Post("/admin/mailboxes/{mbid}", s.handleMailboxSave)
+			r.Post("/admin/mailboxes/{mbid}/pause", s.handleMailboxPause(true))
+			r.Post("/admin/mailboxes/{mbid}/resume", s.handleMailboxPause(false))
 			r.Get("/admin/mail-blocks", s.handleBlocks) // mailin2: blocked senders and domains
 			r.Post("/admin/mail-blocks", s.handleBlockAdd)
 			r.Post("/admin/mail-blocks/{id}/delete", s.handleBlockRemove)

@@ -127,10 +127,10 @@ var routeTable = []struct {
 	{"POST", "/spam/{id}/release", "/spam/999999/release", rep, 404, 0},
 	{"POST", "/spam/{id}/delete", "/spam/999999/delete", rep, 404, 0},
 	{"GET", "/admin/mail-blocks", "/admin/mail-blocks", admin, 200, 0},
-	{"GET", "/admin/mailboxes/{id}", "/admin/mailboxes/999999", admin, 404, 0},
-	{"POST", "/admin/mailboxes/{id}", "/admin/mailboxes/999999", admin, 422, 0}, // empty form: checked before the mailbox is looked up
-	{"POST", "/admin/mailboxes/{id}/pause", "/admin/mailboxes/999999/pause", admin, 404, 0},
-	{"POST", "/admin/mailboxes/{id}/resume", "/admin/mailboxes/999999/resume", admin, 404, 0},
+	{"GET", "/admin/mailboxes/{mbid}", "/admin/mailboxes/999999", admin, 404, 0},  // a real one: a11yMailboxEdit, handlers_mailbox_edit_test.go
+	{"POST", "/admin/mailboxes/{mbid}", "/admin/mailboxes/999999", admin, 422, 0}, // empty form: checked before the mailbox is looked up
+	{"POST", "/admin/mailboxes/{mbid}/pause", "/admin/mailboxes/999999/pause", admin, 404, 0},
+	{"POST", "/admin/mailboxes/{mbid}/resume", "/admin/mailboxes/999999/resume", admin, 404, 0},
 	{"POST", "/admin/mail-blocks", "/admin/mail-blocks", admin, 422, 0}, // empty form
 	{"POST", "/admin/mail-blocks/{id}/delete", "/admin/mail-blocks/999999/delete", admin, 404, 0},
 	// --- end rep ticket routes ---

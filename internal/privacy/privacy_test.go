@@ -87,6 +87,11 @@ func seed(t *testing.T, b bundle) (customerID int64, other tickets.Ticket) {
 		HTML: "<p>Still nothing, <b>" + msgWord + "</b>.</p>", Auth: tickets.MailAuth{DMARC: "pass"}}); err != nil {
 		t.Fatal(err)
 	}
+	// mailin2: a mail of theirs held in Spam, whole.
+	if _, err := b.db.Exec(b.ctx, `INSERT INTO mail_spam (message_id, reason, from_email, from_name, subject, raw, received_at)
+VALUES ('held-zq@example.org', 'rate', $1, $2, 'About ' || $3, convert_to('From: ' || $1 || E'\r\n\r\n' || $3, 'UTF8'), now())`, email, name, msgWord); err != nil {
+		t.Fatal(err)
+	}
 	// mailin2: a delivery report marks the address bouncing, naming it.
 	if _, err := b.db.Exec(b.ctx, `UPDATE outbox SET message_id = 'bounced0123456789abcdef0' WHERE id = (SELECT min(id) FROM outbox WHERE ticket_id = $1)`, web.ID); err != nil {
 		t.Fatal(err)
