@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -338,6 +339,18 @@ func validRef(ref string) bool {
 func (s *Server) handleHelpSuggest(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
+	// Each call is a full text search: per client address, at most
+	// limitSuggest. Over it the answer is an empty fragment with 429 (htmx
+	// keeps what it showed; the form still works).
+	if _, ok, err := s.rateTake(ctx, limitSuggest, clientIP(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	} else if !ok {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Retry-After", strconv.Itoa(int(limitSuggest.window/time.Second)))
+		w.WriteHeader(http.StatusTooManyRequests)
+		return
+	}
 	text := q.Get("subject") + "\n" + q.Get("message")
 	lang := q.Get("locale")
 	if !i18n.Supported(lang) {
@@ -352,6 +365,10 @@ func (s *Server) handleHelpSuggest(w http.ResponseWriter, r *http.Request) {
 	s.countSuggested(r, list, ref)
 	s.render(w, r, http.StatusOK, views.KBSuggestions(list, ref))
 }
+
+// limitSuggest bounds /help/suggest per client address: a customer typing a
+// question sends a few dozen (one per pause), a script thousands.
+var limitSuggest = rateLimit{"suggest", 120, 10 * time.Minute}
 
 // clip keeps the first n bytes of s, on a rune boundary: a suggestion
 // needs the beginning of a long message only.
