@@ -37,9 +37,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[RefreshArgs]) error {
 	if err != nil {
 		return err
 	}
-	if res.Tickets > 0 || !res.Done {
+	if res.Tickets > 0 || !res.Done || res.RollupDays < 0 {
 		w.store.log.InfoContext(ctx, "reports: facts refreshed", "tickets", res.Tickets, "rebuild", res.Rebuild,
-			"done", res.Done, "duration", res.Duration.Round(time.Millisecond))
+			"done", res.Done, "rollup_days", res.RollupDays, "duration", res.Duration.Round(time.Millisecond))
 	}
 	return nil
 }
