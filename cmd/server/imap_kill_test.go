@@ -138,10 +138,12 @@ func TestIMAPReaderKilledMidFetch(t *testing.T) {
 	}
 	mem.AddUser(user)
 	srv := imapserver.New(&imapserver.Options{
-		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
-		Caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}},
-		TLSConfig:  tlsConf,
-		Logger:     log.New(io.Discard, "", 0),
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:      imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIdle: {}},
+		TLSConfig: tlsConf,
+		Logger:    log.New(io.Discard, "", 0),
 	})
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", tlsConf)
 	if err != nil {
