@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // hindiSubject is 300 characters of Hindi: 900 octets of UTF-8, which the
@@ -192,4 +194,37 @@ func TestNoPasswordInTheClearToAnotherHost(t *testing.T) {
 	if !isLocalhost("127.0.0.1") || !isLocalhost("::1") || !isLocalhost("localhost") || isLocalhost("smtp.example.com") || isLocalhost("10.0.0.1") {
 		t.Fatal("isLocalhost")
 	}
+}
+
+// End to end: a ticket whose subject is 300 characters of Hindi gets its
+// confirmation through the worker and a real SMTP server with every line
+// within RFC 5322's limit, and the subject decodes to what was typed.
+func TestHindiSubjectThroughTheWorker(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	subject := hindiSubject()
+	tk, _, err := b.tickets.CreatePublic(t.Context(), tickets.NewPublicTicket{
+		Name: "अनीता", Email: "anita@example.in", Subject: subject, Message: "पार्सल टूटा है।", Locale: "hi",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startFakeSMTP(t)
+	sender, err := NewSMTPSender(SMTPConfig{Addr: srv.addr(), From: "सहायता <help@example.in>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := New(b.db, b.cat, sender, b.log, time.Now)
+	sendRow(t, b, o, rowsOf(t, b, tk.ID)[0])
+	raw := srv.messages()[0]
+	longest := 0
+	for _, l := range strings.Split(raw, "\r\n") {
+		longest = max(longest, len(l))
+	}
+	p := parse(t, raw) // fails on a line over 998 octets
+	got, _ := p.Header.Subject()
+	if !strings.Contains(got, subject) {
+		t.Fatalf("subject %q does not hold the ticket's", got)
+	}
+	t.Logf("Hindi confirmation: subject %d characters, longest line of the whole mail %d octets", len([]rune(got)), longest)
 }
