@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
@@ -115,6 +116,12 @@ func (s *Store) AddCC(ctx context.Context, a Actor, id int64, email string) erro
 		if strings.EqualFold(email, t.Customer.Email) {
 			return apperr.InvalidFields(map[string]string{"cc_email": "mailout_cc_error_customer"})
 		}
+		if desk, err := deskAddressTx(ctx, tx, email); err != nil || desk {
+			if err != nil {
+				return err
+			}
+			return apperr.InvalidFields(map[string]string{"cc_email": "mailout_cc_error_desk"})
+		}
 		added, err := s.addCCTx(ctx, tx, id, email, a.UserID, s.now())
 		if err != nil || added {
 			return err
@@ -195,6 +202,12 @@ func (s *Store) addMailCCsTx(ctx context.Context, tx pgx.Tx, id int64, m Inbound
 		if len(email) > 254 || !validEmail(email) || strings.EqualFold(email, customer) || strings.EqualFold(email, m.FromEmail) {
 			continue
 		}
+		if desk, err := deskAddressTx(ctx, tx, email); err != nil || desk {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := s.addCCTx(ctx, tx, id, email, 0, now); err != nil {
 			return err
 		}
@@ -213,6 +226,30 @@ ON CONFLICT DO NOTHING`, from, to, now)
 		return fmt.Errorf("copy cc from %d to %d: %w", from, to, err)
 	}
 	return nil
+}
+
+// deskAddressTx reports whether email is one of the desk's IMAP mailboxes
+// (its user name or From address): copying the desk on its own replies
+// would only loop.
+func deskAddressTx(ctx context.Context, tx pgx.Tx, email string) (bool, error) {
+	rows, err := tx.Query(ctx, `SELECT username, from_address FROM mailboxes`)
+	if err != nil {
+		return false, fmt.Errorf("desk addresses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, from string
+		if err := rows.Scan(&user, &from); err != nil {
+			return false, fmt.Errorf("desk addresses: %w", err)
+		}
+		if a, err := mail.ParseAddress(from); err == nil {
+			from = a.Address
+		}
+		if strings.EqualFold(user, email) || strings.EqualFold(from, email) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // isCCTx reports whether email is CC'd on ticket id.

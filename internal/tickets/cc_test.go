@@ -202,3 +202,29 @@ func TestMergeKeepsTheCC(t *testing.T) {
 		t.Fatalf("CC'd mail naming the duplicate: %+v %v", r, err)
 	}
 }
+
+// The desk's own mailboxes are never copied: a rep is told so, a mail's Cc
+// naming one is skipped.
+func TestDeskMailboxesAreNotCopied(t *testing.T) {
+	b := setup(t)
+	if _, err := b.db.Exec(b.ctx, `
+INSERT INTO mailboxes (host, port, security, username, password_sealed, folder, team_id, from_address, created_at)
+VALUES ('imap.example.com', 993, 'tls', 'inbox@desk.example', '\x00', 'INBOX', $1, 'Billing <billing@desk.example>', now())`, b.teamA); err != nil {
+		t.Fatal(err)
+	}
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	for _, desk := range []string{"Billing@desk.example", "inbox@desk.example"} {
+		err := b.store.AddCC(b.ctx, b.repA, tk.ID, desk)
+		if !apperr.Is(err, apperr.Invalid) || apperr.FieldsOf(err)["cc_email"] != "mailout_cc_error_desk" {
+			t.Errorf("%s: %v", desk, err)
+		}
+	}
+	r, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "d1@mail.example", FromEmail: "ann@example.com",
+		Subject: "x", Body: "y", Cc: []string{"billing@desk.example", "kate@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.ccOf(t, r.TicketID); strings.Join(got, ",") != "kate@example.com" {
+		t.Fatalf("CC from the mail %q", got)
+	}
+}
