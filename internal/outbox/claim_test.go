@@ -134,7 +134,7 @@ func TestDispatcherRetakesMailOfADeadJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := dead.dispatch(t.Context(), func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (map[int64]int64, error) {
+	insert := func(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) (map[int64]int64, error) {
 		res, err := inserter.InsertManyTx(ctx, tx, params)
 		if err != nil {
 			return nil, err
@@ -146,7 +146,8 @@ func TestDispatcherRetakesMailOfADeadJob(t *testing.T) {
 			out[a.ID] = r.Job.ID
 		}
 		return out, nil
-	}); err != nil {
+	}
+	if _, err := dead.dispatch(t.Context(), insert); err != nil {
 		t.Fatal(err)
 	}
 	row2, _ := b.store.Get(t.Context(), m2.ID)
@@ -154,9 +155,16 @@ func TestDispatcherRetakesMailOfADeadJob(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The restarted process: its clock is past the first mail's lease.
+	// The restarted process, later: its dispatcher's clock is past the
+	// first mail's lease, and the second mail's job has been running longer
+	// than that. One dispatch re-takes both and gives them new jobs; its
+	// workers (on a live clock, so that a job that has just started is never
+	// taken for a dead one, as in production) send them.
 	restarted := New(b.db, b.cat, sender, b.log, func() time.Time { return time.Now().Add(claimLease + time.Minute) })
-	startRiver(t, b, restarted)
+	if n, err := restarted.dispatch(t.Context(), insert); err != nil || n != 2 {
+		t.Fatalf("the restarted dispatcher gave %d rows new jobs (%v), want 2", n, err)
+	}
+	startRiver(t, b, New(b.db, b.cat, sender, b.log, time.Now))
 	s1 := waitFor(t, b, m1.ID, "sent", func(m Mail) bool { return m.Status == StatusSent })
 	s2 := waitFor(t, b, m2.ID, "sent", func(m Mail) bool { return m.Status == StatusSent })
 	if s1.JobID == 9001 || s2.JobID == row2.JobID {
