@@ -664,6 +664,11 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 		if total > 0 {
 			capacity = fmt.Sprintf("~%s req/s", thousands(int64(2*time.Second/total)))
 		}
+		if r.lat.n == 0 || r.cpu.server < 0 || r.cpu.db < 0 {
+			// No request answered (or a process gone mid-way): no figure.
+			fmt.Fprintf(tw, "  %s\t-\t-\t-\t-\t-\t\n", r.name)
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, ms(r.cpu.server/n), ms(r.cpu.db/n), ms(r.cpu.bench/n), ms(total), capacity)
 	}
 	tw.Flush()
@@ -769,9 +774,12 @@ func printTargets(out io.Writer, results []result, fixedRate float64) {
 			rate := float64(r.lat.n) / r.elapsed.Seconds()
 			lat, latT, latV = fmt.Sprintf("%.0f/s", rate), ">= 1,500/s", verdict(rate >= 1500 && r.errors == 0)
 		}
-		cpuT, cpuV := "", ""
+		cpuT, cpuV, cpuS := "", "", ms(cpu)
+		if r.lat.n == 0 || cpu < 0 {
+			cpuS = "-" // nothing answered: no figure
+		}
 		if tg.cpu > 0 {
-			cpuT, cpuV = "<= "+ms(tg.cpu), verdict(cpu <= tg.cpu)
+			cpuT, cpuV = "<= "+ms(tg.cpu), verdict(cpu <= tg.cpu && cpuS != "-")
 		}
 		paced := "-"
 		if r.paced.n > 0 {
@@ -781,7 +789,10 @@ func printTargets(out io.Writer, results []result, fixedRate float64) {
 		if r.floor.total.p50 > 0 {
 			ratio = fmt.Sprintf("%.1fx", float64(r.lat.p50)/float64(r.floor.total.p50))
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, lat, latT, latV, ms(cpu), cpuT, cpuV, paced, ratio)
+		if r.lat.n == 0 {
+			lat = "no answer"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, lat, latT, latV, cpuS, cpuT, cpuV, paced, ratio)
 	}
 	tw.Flush()
 }
