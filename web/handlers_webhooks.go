@@ -41,6 +41,10 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	v.Endpoints = list
+	if v.Hosts, err = s.webhooks.AllowedHosts(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.page(r, "webhooks_title", "admin")
 	if status == http.StatusUnprocessableEntity {
 		p.Flash = &views.Flash{Kind: "error", MsgID: "error_invalid_form"}

@@ -221,6 +221,8 @@ func (s *Server) routes() http.Handler {
 			// --- selfserve: webhooks ---
 			r.Get("/admin/webhooks", s.handleWebhooks)
 			r.Post("/admin/webhooks", s.handleWebhookCreate)
+			r.Post("/admin/webhooks/allowed-hosts", s.handleWebhookHostAllow)           // selfserve: private hosts allowed
+			r.Post("/admin/webhooks/allowed-hosts/delete", s.handleWebhookHostDisallow) // selfserve
 			r.Get("/admin/webhooks/{wid}", s.handleWebhook)
 			r.Post("/admin/webhooks/{wid}", s.handleWebhookUpdate)
 			r.Post("/admin/webhooks/{wid}/enable", s.handleWebhookEnable())

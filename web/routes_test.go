@@ -202,6 +202,8 @@ var routeTable = []struct {
 	// --- selfserve: webhooks (endpoint 999999 does not exist: 404; an empty new endpoint is 422; {wid}, not {id}: the a11y walk fills {id} with a ticket) ---
 	{"GET", "/admin/webhooks", "/admin/webhooks", admin, 200, 0},
 	{"POST", "/admin/webhooks", "/admin/webhooks", admin, 422, 0},
+	{"POST", "/admin/webhooks/allowed-hosts", "/admin/webhooks/allowed-hosts", admin, 422, 0},
+	{"POST", "/admin/webhooks/allowed-hosts/delete", "/admin/webhooks/allowed-hosts/delete", admin, 404, 0},
 	{"GET", "/admin/webhooks/{wid}", "/admin/webhooks/999999", admin, 404, 0},
 	{"POST", "/admin/webhooks/{wid}", "/admin/webhooks/999999", admin, 404, 0},
 	{"POST", "/admin/webhooks/{wid}/enable", "/admin/webhooks/999999/enable", admin, 404, 0},

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -54,9 +55,16 @@ var (
 	sixToFour = netip.MustParsePrefix("2002::/16")
 )
 
+// HostList says whether an admin allowed a host name to have private
+// addresses (Service is one: the allowed hosts table).
+type HostList interface {
+	HostAllowed(ctx context.Context, host string) (bool, error)
+}
+
 // Guard decides which addresses webhooks may reach and dials only those.
 type Guard struct {
 	resolver Resolver
+	hosts    HostList // nil: no host is allowed private addresses
 	// allow holds networks let through despite the rules: tests only (the
 	// httptest receiver listens on 127.0.0.1). Production code never sets it.
 	allow  []netip.Prefix
@@ -79,6 +87,40 @@ func NewGuard(resolver Resolver) *Guard {
 func (g *Guard) AllowForTests(prefixes ...netip.Prefix) *Guard {
 	g.allow = append(g.allow, prefixes...)
 	return g
+}
+
+// SetHosts gives the guard the admins' allow-list of host names whose
+// addresses may be private (Service.New sets its own).
+func (g *Guard) SetHosts(h HostList) { g.hosts = h }
+
+// metadataV6 is AWS's IPv6 instance metadata address (unique-local).
+var metadataV6 = netip.MustParseAddr("fd00:ec2::254")
+
+// privateAllowed reports whether an address of a host on the admins'
+// allow-list may be reached: loopback, private and unique-local ones may;
+// link-local (cloud metadata), multicast, unspecified and the metadata
+// service's IPv6 address never.
+func privateAllowed(ip netip.Addr) bool {
+	ip = ip.Unmap().WithZone("")
+	return ip.IsValid() && !ip.IsUnspecified() && !ip.IsLinkLocalUnicast() && !ip.IsLinkLocalMulticast() &&
+		!ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() && ip != metadataV6
+}
+
+// hostAllowed reports whether host (a name, never an IP literal) is on the
+// admins' allow-list. A failure to read the list refuses.
+func (g *Guard) hostAllowed(ctx context.Context, host string) (bool, error) {
+	if g.hosts == nil {
+		return false, nil
+	}
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if _, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil || host == "" {
+		return false, nil
+	}
+	ok, err := g.hosts.HostAllowed(ctx, host)
+	if err != nil {
+		return false, fmt.Errorf("webhooks: allowed hosts: %w", err)
+	}
+	return ok, nil
 }
 
 // Allowed reports whether a webhook may connect to ip.
@@ -148,8 +190,12 @@ func (g *Guard) CheckURL(ctx context.Context, raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, bad("webhooks_error_url_resolve")
 	}
+	listed, err := g.hostAllowed(ctx, host)
+	if err != nil {
+		return nil, err
+	}
 	for _, a := range addrs {
-		if !g.Allowed(a) {
+		if !g.Allowed(a) && !(listed && privateAllowed(a)) {
 			return nil, bad("webhooks_error_url_blocked")
 		}
 	}
@@ -186,14 +232,38 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
+	// A host on the admins' allow-list may have private addresses: exactly
+	// the ones just resolved, which the socket check is told of. Any other
+	// name is held to the rules, so a public name that now resolves to a
+	// private address (DNS rebinding) is still refused.
+	listed, err := g.hostAllowed(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	dialer := g.dialer
+	var permitted []netip.Addr
 	for _, a := range addrs {
-		if !g.Allowed(a) {
+		switch {
+		case g.Allowed(a):
+		case listed && privateAllowed(a):
+			permitted = append(permitted, a.Unmap().WithZone(""))
+		default:
 			return nil, fmt.Errorf("%w: %s", ErrAddressBlocked, a)
 		}
 	}
+	if len(permitted) > 0 {
+		d := *g.dialer
+		d.Control = func(network, address string, c syscall.RawConn) error {
+			if ap, err := netip.ParseAddrPort(address); err == nil && slices.Contains(permitted, ap.Addr().Unmap().WithZone("")) {
+				return nil
+			}
+			return g.control(network, address, c)
+		}
+		dialer = &d
+	}
 	var firstErr error
 	for _, a := range addrs {
-		c, err := g.dialer.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
+		c, err := dialer.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
 		if err == nil {
 			return c, nil
 		}

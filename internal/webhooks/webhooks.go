@@ -99,7 +99,7 @@ func New(db *pgxpool.Pool, box *secretbox.Box, log *slog.Logger, now func() time
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
 	}
-	return &Service{
+	svc := &Service{
 		db: db, box: box, log: log, now: now, baseURL: strings.TrimRight(baseURL, "/"), cfg: cfg,
 		client: &http.Client{
 			Transport: tr,
@@ -109,6 +109,8 @@ func New(db *pgxpool.Pool, box *secretbox.Box, log *slog.Logger, now func() time
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	cfg.Guard.SetHosts(svc) // the admins' allow-list of private hosts (hosts.go)
+	return svc
 }
 
 // SetJobs gives the service the River client that runs its deliveries.

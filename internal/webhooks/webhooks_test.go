@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -69,9 +71,24 @@ func newResolver() *fakeResolver {
 	}}
 }
 
+// hostSet is an allow-list of private hosts without a database.
+type hostSet map[string]bool
+
+func (h hostSet) HostAllowed(_ context.Context, host string) (bool, error) { return h[host], nil }
+
 func TestSSRFTable(t *testing.T) {
 	t.Parallel()
-	g := NewGuard(newResolver())
+	res := newResolver()
+	res.set("receiver.internal", "10.1.2.3")
+	res.set("loop.internal", "127.0.0.1", "::1")
+	res.set("meta.internal", "169.254.169.254")
+	res.set("meta6.internal", "fd00:ec2::254")
+	res.set("mixed.internal", "10.1.2.4", "fe80::1")
+	g := NewGuard(res)
+	// Admins allowed these names (exact): their private and loopback
+	// addresses are let through, link-local and metadata ones never.
+	g.SetHosts(hostSet{"receiver.internal": true, "loop.internal": true, "meta.internal": true, "meta6.internal": true,
+		"mixed.internal": true, "10.0.0.5": true})
 	cases := []struct {
 		url     string
 		allowed bool
@@ -109,6 +126,13 @@ func TestSSRFTable(t *testing.T) {
 		{"https://public.test/#frag", false, "webhooks_error_url"},
 		{"/relative", false, "webhooks_error_url"},
 		{"", false, "error_required"},
+		{"https://receiver.internal/hooks", true, ""},                        // allowed host, private address
+		{"http://loop.internal/", true, ""},                                  // allowed host, loopback (v4 and v6)
+		{"http://meta.internal/", false, "webhooks_error_url_blocked"},       // allowed host, but cloud metadata
+		{"http://meta6.internal/", false, "webhooks_error_url_blocked"},      // nor the IPv6 metadata address
+		{"http://mixed.internal/", false, "webhooks_error_url_blocked"},      // one link-local address is enough
+		{"http://x.receiver.internal/", false, "webhooks_error_url_resolve"}, // exact names only (and it does not resolve)
+		{"http://10.0.0.5/", false, "webhooks_error_url_blocked"},            // an IP literal is never a listed name
 	}
 	for _, c := range cases {
 		_, err := g.CheckURL(t.Context(), c.url)
@@ -156,6 +180,43 @@ func TestDialRefusesBlockedAddresses(t *testing.T) {
 	}
 	if err := g.control("tcp", "127.0.0.2:80", nil); !errors.Is(err, ErrAddressBlocked) {
 		t.Errorf("127.0.0.2 is outside the allow-list: %v", err)
+	}
+}
+
+// A listed host is dialled at its private address; an unlisted name that
+// rebinds to the same address is still refused, at the dial and by the socket check.
+func TestDialAllowedPrivateHost(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	res := newResolver()
+	res.set("receiver.internal", "127.0.0.1")
+	res.set("rebind.test", "127.0.0.1")
+	g := NewGuard(res)
+	g.SetHosts(hostSet{"receiver.internal": true})
+	c, err := g.DialContext(t.Context(), "tcp", net.JoinHostPort("receiver.internal", port))
+	if err != nil {
+		t.Fatalf("dial an allowed host: %v", err)
+	}
+	c.Close()
+	if _, err := g.DialContext(t.Context(), "tcp", net.JoinHostPort("rebind.test", port)); !errors.Is(err, ErrAddressBlocked) {
+		t.Fatalf("dial an unlisted name at a private address: %v", err)
+	}
+	if err := g.control("tcp", net.JoinHostPort("127.0.0.1", port), nil); !errors.Is(err, ErrAddressBlocked) {
+		t.Fatalf("the socket check outside an allowed host's dial: %v", err)
 	}
 }
 
@@ -621,5 +682,82 @@ func TestEndpointValidationAndPing(t *testing.T) {
 	}
 	if _, err := b.svc.Get(t.Context(), ep.ID); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("deleted endpoint: %v", err)
+	}
+}
+
+// TestAllowedHostsListAndDelivery: an admin allows a host name whose
+// address is loopback (audited); an endpoint on it is accepted and its
+// deliveries arrive; taken off the list, the next delivery is refused at
+// the dial, and registering it again is refused.
+func TestAllowedHostsListAndDelivery(t *testing.T) {
+	t.Parallel()
+	res := newResolver()
+	res.set("receiver.internal", "127.0.0.1")
+	b := setup(t, Config{Guard: NewGuard(res), MaxAttempts: 1})
+	ctx := t.Context()
+	rcv := newReceiver(t)
+	port := rcv.srv.URL[strings.LastIndex(rcv.srv.URL, ":"):]
+	url := "http://receiver.internal" + port + "/hook"
+
+	if _, _, err := b.svc.Create(ctx, b.admin.UserID, Draft{URL: url, Events: []string{TicketCreated}}); apperr.FieldsOf(err)["url"] != "webhooks_error_url_blocked" {
+		t.Fatalf("before the host is allowed: %v", err)
+	}
+	for host, msg := range map[string]string{"": "error_required", "10.0.0.1": "webhooks_error_host", "*.internal": "webhooks_error_host",
+		"http://receiver.internal": "webhooks_error_host", strings.Repeat("a", 64) + ".test": "webhooks_error_host"} {
+		if _, err := b.svc.AllowHost(ctx, b.admin.UserID, host); apperr.FieldsOf(err)["host"] != msg {
+			t.Errorf("allow %q: %v, want %s", host, err, msg)
+		}
+	}
+	h, err := b.svc.AllowHost(ctx, b.admin.UserID, " Receiver.Internal. ")
+	if err != nil || h.Host != "receiver.internal" {
+		t.Fatalf("allow: %+v %v", h, err)
+	}
+	if _, err := b.svc.AllowHost(ctx, b.admin.UserID, "receiver.internal"); apperr.FieldsOf(err)["host"] != "webhooks_error_host_taken" {
+		t.Fatalf("allow twice: %v", err)
+	}
+	if list, err := b.svc.AllowedHosts(ctx); err != nil || len(list) != 1 || list[0].CreatedBy == "" {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	ep, secret, err := b.svc.Create(ctx, b.admin.UserID, Draft{URL: url, Events: []string{TicketCreated}})
+	if err != nil {
+		t.Fatalf("an allowed host is accepted: %v", err)
+	}
+	rcv.secret.Store(secret)
+	startRiver(t, b)
+	ticketstest.Create(ctx, t, b.tickets, b.rep, tickets.NewTicket{Subject: "Internal receiver"})
+	waitFor(t, "the delivery", func() bool {
+		list := deliveries(t, b, ep.ID)
+		return len(list) == 1 && list[0].Status == StatusDelivered
+	})
+	if got := rcv.requests(); len(got) != 1 || got[0].sigErr != nil {
+		t.Fatalf("received: %+v", got)
+	}
+
+	if err := b.svc.DisallowHost(ctx, b.admin.UserID, "receiver.internal"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.svc.DisallowHost(ctx, b.admin.UserID, "receiver.internal"); apperr.KindOf(err) != apperr.NotFound {
+		t.Fatalf("disallow twice: %v", err)
+	}
+	b.svc.client.CloseIdleConnections() // a pooled connection is not a new dial
+	ticketstest.Create(ctx, t, b.tickets, b.rep, tickets.NewTicket{Subject: "After the host was taken off"})
+	waitFor(t, "the refused delivery", func() bool {
+		list := deliveries(t, b, ep.ID)
+		return len(list) == 2 && list[0].Status == StatusFailed
+	})
+	if d := deliveries(t, b, ep.ID)[0]; !strings.Contains(d.LastError, "not allowed") {
+		t.Fatalf("refused delivery: %+v", d)
+	}
+	if n := len(rcv.requests()); n != 1 {
+		t.Fatalf("%d requests reached the receiver, want 1", n)
+	}
+	// Both changes are audited.
+	rows, err := b.db.Query(ctx, `SELECT action FROM events WHERE subject_type = 'webhook_allowed_host' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || strings.Join(actions, ",") != "webhook.host_allowed,webhook.host_disallowed" {
+		t.Fatalf("events: %v %v", actions, err)
 	}
 }
