@@ -50,7 +50,7 @@ func (s *Server) handleSpam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	after := spamCursor(r.URL.Query().Get("after"))
-	list, next, err := sp.Held(r.Context(), after, spamPage)
+	list, next, err := sp.Held(r.Context(), actorOf(currentUser(r.Context())), after, spamPage)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -81,7 +81,7 @@ func (s *Server) handleSpamRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := currentUser(r.Context())
-	res, err := s.mailDesk.Release(r.Context(), u.ID, id)
+	res, err := s.mailDesk.Release(r.Context(), actorOf(u), id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -103,7 +103,7 @@ func (s *Server) handleSpamDelete(w http.ResponseWriter, r *http.Request) {
 		sp, err = s.spam()
 	}
 	if err == nil {
-		err = sp.Delete(r.Context(), currentUser(r.Context()).ID, id)
+		err = sp.Delete(r.Context(), actorOf(currentUser(r.Context())), id)
 	}
 	if err != nil {
 		s.fail(w, r, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/staff"
+	"github.com/loopdesk/loopdesk/internal/tickets"
 )
 
 // heldMail files a mail that fails DMARC at our MX, so it is held.
@@ -37,7 +38,7 @@ func TestSpamViewReleaseAndDelete(t *testing.T) {
 		!strings.Contains(page.Body, "DMARC: "+fi.T("mailauth_fail")) {
 		t.Fatalf("spam page: %d\n%s", page.StatusCode, page.Body)
 	}
-	held, _, err := e.srv.mailDesk.Spam().Held(context.Background(), nil, 10)
+	held, _, err := e.srv.mailDesk.Spam().Held(context.Background(), tickets.Actor{SeeAll: true}, nil, 10)
 	if err != nil || len(held) != 2 {
 		t.Fatal(held, err)
 	}
@@ -128,3 +129,35 @@ func TestBrowserSpamRelease(t *testing.T) {
 }
 
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// TestSpamViewOnlyTheRepsTeams: a rep of another team neither lists the
+// intake team's held mail nor releases or deletes it (404).
+func TestSpamViewOnlyTheRepsTeams(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	heldMail(t, e, "t1", "Payroll question")
+	u, err := e.staff.Create(context.Background(), 0, staff.NewUser{Email: "legal@example.com", Name: "Legal rep", Role: staff.RoleRep,
+		Team: "Legal", Locale: "en", Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.client()
+	if res := e.post(c, "/login", url.Values{"email": {u.Email}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	if page := e.get(c, "/spam"); page.StatusCode != 200 || strings.Contains(page.Body, "Payroll question") {
+		t.Errorf("a rep of another team lists the held mail: %d", page.StatusCode)
+	}
+	held, _, err := e.srv.mailDesk.Spam().Held(context.Background(), tickets.Actor{SeeAll: true}, nil, 10)
+	if err != nil || len(held) != 1 {
+		t.Fatal(held, err)
+	}
+	for _, action := range []string{"release", "delete"} {
+		if res := e.post(c, "/spam/"+idString(held[0].ID)+"/"+action, url.Values{}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s by a rep of another team: %d", action, res.StatusCode)
+		}
+	}
+	if page := e.get(e.login(staff.RoleRep), "/spam"); !strings.Contains(page.Body, "Payroll question") {
+		t.Error("the intake team's rep does not list it")
+	}
+}

@@ -235,12 +235,13 @@ func (d *Desk) hold(ctx context.Context, m Message, raw []byte, route Route, rea
 // Release files held mail id as if it had just come in, without the spam
 // checks, and removes it from the Spam view (event mail.released). Filing
 // is idempotent by Message-ID, so a release interrupted between the two
-// steps is simply done again.
-func (d *Desk) Release(ctx context.Context, actorID, id int64) (Result, error) {
+// steps is simply done again. Only staff who see the held mail's team
+// (tickets.Actor.SeesTeam) may release it; for others it is NotFound.
+func (d *Desk) Release(ctx context.Context, a tickets.Actor, id int64) (Result, error) {
 	if d.spam == nil {
 		return Result{}, apperr.New(apperr.NotFound, "spam_error_not_found")
 	}
-	raw, route, err := d.spam.heldRaw(ctx, id)
+	raw, route, err := d.spam.heldRaw(ctx, a, id)
 	if err != nil {
 		return Result{}, err
 	}
@@ -248,7 +249,7 @@ func (d *Desk) Release(ctx context.Context, actorID, id int64) (Result, error) {
 	if err != nil && !Permanent(err) {
 		return Result{}, err
 	}
-	if err := d.spam.remove(ctx, actorID, id, "mail.released", res.TicketID); err != nil {
+	if err := d.spam.remove(ctx, a, id, "mail.released", res.TicketID); err != nil {
 		return Result{}, err
 	}
 	return res, nil

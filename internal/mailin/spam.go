@@ -112,23 +112,34 @@ type SpamCursor struct {
 	ID         int64
 }
 
-const sqlHeld = `
+// sqlHeldTeam is the team a held mail belongs to: its route's, or the
+// intake team (the lowest id, as tickets.createPublicTx files it).
+const sqlHeldTeam = `coalesce(team_id, (SELECT min(id) FROM teams))`
+
+// sqlHeldVisible is tickets.Actor.SeesTeam of a held mail's team: $all
+// (SeeAll) or the team among $teams.
+func sqlHeldVisible(all, teams string) string {
+	return "(" + all + "::bool OR " + sqlHeldTeam + " = ANY(" + teams + "::bigint[]))"
+}
+
+var sqlHeld = `
 SELECT id, reason, from_name, from_email, subject, preview, spf, dkim, dmarc, received_at
 FROM mail_spam
-WHERE ($1::timestamptz IS NULL OR (received_at, id) < ($1, $2))
+WHERE ($1::timestamptz IS NULL OR (received_at, id) < ($1, $2)) AND ` + sqlHeldVisible("$4", "$5") + `
 ORDER BY received_at DESC, id DESC
 LIMIT $3`
 
-// Held lists held mail, newest first, limit at a time after the cursor
-// (nil for the first page); next is the cursor of the page after, nil at
-// the end.
-func (s *Spam) Held(ctx context.Context, after *SpamCursor, limit int) (list []HeldMail, next *SpamCursor, err error) {
+// Held lists the held mail a may see (that of the teams whose tickets a
+// sees: tickets.Actor.SeesTeam), newest first, limit at a time after the
+// cursor (nil for the first page); next is the cursor of the page after,
+// nil at the end.
+func (s *Spam) Held(ctx context.Context, a tickets.Actor, after *SpamCursor, limit int) (list []HeldMail, next *SpamCursor, err error) {
 	var at *time.Time
 	var id int64
 	if after != nil {
 		at, id = &after.ReceivedAt, after.ID
 	}
-	rows, err := s.db.Query(ctx, sqlHeld, at, id, limit+1)
+	rows, err := s.db.Query(ctx, sqlHeld, at, id, limit+1, a.SeeAll, teamIDs(a))
 	if err != nil {
 		return nil, nil, fmt.Errorf("held mail: %w", err)
 	}
@@ -148,22 +159,31 @@ func (s *Spam) Held(ctx context.Context, after *SpamCursor, limit int) (list []H
 	return list, next, nil
 }
 
-// HeldCount is how many mails the Spam view holds.
-func (s *Spam) HeldCount(ctx context.Context) (int, error) {
+// teamIDs is a's teams, never nil (a NULL array would match nothing
+// either, but say so plainly).
+func teamIDs(a tickets.Actor) []int64 {
+	return append([]int64{}, a.TeamIDs...)
+}
+
+// HeldCount is how many held mails a may see.
+func (s *Spam) HeldCount(ctx context.Context, a tickets.Actor) (int, error) {
 	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM mail_spam`).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM mail_spam WHERE `+sqlHeldVisible("$1", "$2"), a.SeeAll, teamIDs(a)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count held mail: %w", err)
 	}
 	return n, nil
 }
 
-// heldRaw returns held mail id, its route and its raw bytes.
-func (s *Spam) heldRaw(ctx context.Context, id int64) ([]byte, Route, error) {
+// heldRaw returns held mail id, its route and its raw bytes; NotFound
+// when a may not see it.
+func (s *Spam) heldRaw(ctx context.Context, a tickets.Actor, id int64) ([]byte, Route, error) {
 	var raw []byte
 	var team, box *int64
 	var route Route
-	err := s.db.QueryRow(ctx, `SELECT raw, team_id, mailbox_id, own FROM mail_spam WHERE id = $1`, id).Scan(&raw, &team, &box, &route.Own)
-	if errors.Is(err, pgx.ErrNoRows) {
+	var owner int64
+	err := s.db.QueryRow(ctx, `SELECT raw, team_id, mailbox_id, own, coalesce(`+sqlHeldTeam+`, 0) FROM mail_spam WHERE id = $1`, id).
+		Scan(&raw, &team, &box, &route.Own, &owner)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !a.SeesTeam(owner)) {
 		return nil, route, apperr.New(apperr.NotFound, "spam_error_not_found")
 	}
 	if err != nil {
@@ -178,12 +198,13 @@ func (s *Spam) heldRaw(ctx context.Context, id int64) ([]byte, Route, error) {
 	return raw, route, nil
 }
 
-// remove deletes held mail id with its event (action mail.released or
-// mail.deleted, ticket the ticket a release filed it on).
-func (s *Spam) remove(ctx context.Context, actorID, id int64, action string, ticket int64) error {
+// remove deletes held mail id, when a may see it, with its event (action
+// mail.released or mail.deleted, ticket the ticket a release filed it on).
+func (s *Spam) remove(ctx context.Context, a tickets.Actor, id int64, action string, ticket int64) error {
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var from, reason string
-		err := tx.QueryRow(ctx, `DELETE FROM mail_spam WHERE id = $1 RETURNING from_email, reason`, id).Scan(&from, &reason)
+		err := tx.QueryRow(ctx, `DELETE FROM mail_spam WHERE id = $1 AND `+sqlHeldVisible("$2", "$3")+` RETURNING from_email, reason`,
+			id, a.SeeAll, teamIDs(a)).Scan(&from, &reason)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "spam_error_not_found")
 		}
@@ -194,13 +215,14 @@ func (s *Spam) remove(ctx context.Context, actorID, id int64, action string, tic
 		if ticket != 0 {
 			data["ticket_id"] = ticket
 		}
-		return postgres.RecordEvent(ctx, tx, s.now(), "mail_spam", id, actorID, action, data)
+		return postgres.RecordEvent(ctx, tx, s.now(), "mail_spam", id, a.UserID, action, data)
 	})
 }
 
-// Delete removes held mail id for good, with its audit event.
-func (s *Spam) Delete(ctx context.Context, actorID, id int64) error {
-	return s.remove(ctx, actorID, id, "mail.deleted", 0)
+// Delete removes held mail id for good, with its audit event; NotFound
+// when a may not see it.
+func (s *Spam) Delete(ctx context.Context, a tickets.Actor, id int64) error {
+	return s.remove(ctx, a, id, "mail.deleted", 0)
 }
 
 // Block is one entry of the block list: a lower-case address

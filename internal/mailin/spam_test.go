@@ -7,6 +7,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/tickets"
+	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
 )
 
 // ourMX is the authserv-id the tests' desk trusts.
@@ -90,11 +91,11 @@ func TestBlockedSendersGoToSpam(t *testing.T) {
 	if n := b.countSQL(t, `SELECT count(*) FROM outbox`); n != 2 {
 		t.Errorf("%d mails queued, want 2 confirmations (none for held mail)", n)
 	}
-	held, next, err := s.Held(b.ctx, nil, 2)
+	held, next, err := s.Held(b.ctx, b.sup, nil, 2)
 	if err != nil || len(held) != 2 || next == nil {
 		t.Fatalf("held = %+v, next %v, %v", held, next, err)
 	}
-	rest, next, err := s.Held(b.ctx, next, 2)
+	rest, next, err := s.Held(b.ctx, b.sup, next, 2)
 	if err != nil || len(rest) != 1 || next != nil || rest[0].ID == held[0].ID || rest[0].ID == held[1].ID {
 		t.Fatalf("second page = %+v, next %v, %v", rest, next, err)
 	}
@@ -125,7 +126,7 @@ func TestFailedDMARCGoesToSpamAndReleaseFilesIt(t *testing.T) {
 	if n := b.countSQL(t, `SELECT count(*) FROM tickets`); n != 0 {
 		t.Fatalf("%d tickets from a failed DMARC", n)
 	}
-	held, _, err := s.Held(b.ctx, nil, 10)
+	held, _, err := s.Held(b.ctx, b.sup, nil, 10)
 	if err != nil || len(held) != 1 || held[0].Auth != (tickets.MailAuth{SPF: "fail", DKIM: "none", DMARC: "fail"}) ||
 		held[0].Subject != "Verify your account" || held[0].Preview != "Click here." {
 		t.Fatalf("held = %+v, %v", held, err)
@@ -145,7 +146,7 @@ func TestFailedDMARCGoesToSpamAndReleaseFilesIt(t *testing.T) {
 
 	// A rep releases the forged mail: it is filed as normal (ticket and
 	// confirmation), its results stay on the message, the Spam view is empty.
-	rel, err := b.desk.Release(b.ctx, b.sup.UserID, held[0].ID)
+	rel, err := b.desk.Release(b.ctx, b.sup, held[0].ID)
 	if err != nil || rel.Outcome != string(tickets.EmailCreated) {
 		t.Fatalf("release: %+v, %v", rel, err)
 	}
@@ -162,16 +163,16 @@ func TestFailedDMARCGoesToSpamAndReleaseFilesIt(t *testing.T) {
 	if n := b.countSQL(t, `SELECT count(*) FROM events WHERE subject_type = 'mail_spam' AND action = 'mail.released' AND actor_id = $1`, b.sup.UserID); n != 1 {
 		t.Errorf("%d mail.released events", n)
 	}
-	if _, err := b.desk.Release(b.ctx, b.sup.UserID, held[0].ID); !apperr.Is(err, apperr.NotFound) {
+	if _, err := b.desk.Release(b.ctx, b.sup, held[0].ID); !apperr.Is(err, apperr.NotFound) {
 		t.Errorf("released twice: %v", err)
 	}
 	// Delete: gone, with its event.
 	b.receive(t, forged2())
-	held, _, _ = s.Held(b.ctx, nil, 10)
+	held, _, _ = s.Held(b.ctx, b.sup, nil, 10)
 	if len(held) != 1 {
 		t.Fatalf("held = %+v", held)
 	}
-	if err := s.Delete(b.ctx, b.sup.UserID, held[0].ID); err != nil {
+	if err := s.Delete(b.ctx, b.sup, held[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := b.countSQL(t, `SELECT count(*) FROM mail_spam`) + b.countSQL(t, `SELECT count(*) FROM tickets WHERE subject LIKE 'Second%'`); n != 0 {
@@ -253,5 +254,66 @@ func TestLoopsAndAutoRepliesNeverOpenTickets(t *testing.T) {
 	}
 	if n := b.countSQL(t, `SELECT count(*) FROM outbox`); n != 1 {
 		t.Errorf("%d mails queued: an automatic mail was acknowledged", n)
+	}
+}
+
+// TestSpamViewKeepsToTheRepsTeams: held mail belongs to the team its
+// mailbox files into (the intake team without one); only staff who see
+// that team's tickets list, release or delete it.
+func TestSpamViewKeepsToTheRepsTeams(t *testing.T) {
+	b := setup(t) // b.team, the first, is the intake team
+	s := b.withSpam(0)
+	hr := ticketstest.Team(b.ctx, t, b.db, "HR")
+	intakeRep := ticketstest.User(b.ctx, t, b.db, "rep", b.team)
+	hrRep := ticketstest.User(b.ctx, t, b.db, "rep", hr)
+	if _, err := s.AddBlock(b.ctx, 0, "junk.example"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := b.desk.ReceiveVia(b.ctx, mailFrom("a@junk.example", "hr1@x", "Salary review", "confidential"), Route{TeamID: hr}); err != nil || res.Held != ReasonBlocked {
+		t.Fatalf("hr mail: %+v, %v", res, err)
+	}
+	b.receive(t, mailFrom("b@junk.example", "in1@x", "Intake mail", "hello"))
+	subjects := func(a tickets.Actor) []string {
+		held, _, err := s.Held(b.ctx, a, nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range held {
+			out = append(out, h.Subject)
+		}
+		n, err := s.HeldCount(b.ctx, a)
+		if err != nil || n != len(out) {
+			t.Errorf("count %d, %v; listed %d", n, err, len(out))
+		}
+		return out
+	}
+	if got := subjects(intakeRep); len(got) != 1 || got[0] != "Intake mail" {
+		t.Errorf("intake rep sees %q", got)
+	}
+	if got := subjects(hrRep); len(got) != 1 || got[0] != "Salary review" {
+		t.Errorf("hr rep sees %q", got)
+	}
+	if got := subjects(tickets.Actor{UserID: intakeRep.UserID}); len(got) != 0 {
+		t.Errorf("a rep of no team sees %q", got)
+	}
+	if got := subjects(b.sup); len(got) != 2 {
+		t.Errorf("supervisor sees %q", got)
+	}
+	var hrID int64
+	if err := b.db.QueryRow(b.ctx, `SELECT id FROM mail_spam WHERE team_id = $1`, hr).Scan(&hrID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.desk.Release(b.ctx, intakeRep, hrID); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("intake rep released HR mail: %v", err)
+	}
+	if err := s.Delete(b.ctx, intakeRep, hrID); !apperr.Is(err, apperr.NotFound) {
+		t.Errorf("intake rep deleted HR mail: %v", err)
+	}
+	if n := b.countSQL(t, `SELECT count(*) FROM mail_spam`) + b.countSQL(t, `SELECT count(*) FROM tickets`); n != 2 {
+		t.Errorf("held %d + tickets: the refused release or delete did something", n)
+	}
+	if res, err := b.desk.Release(b.ctx, hrRep, hrID); err != nil || res.Outcome != string(tickets.EmailCreated) || b.ticket(t, res.TicketID).TeamID != hr {
+		t.Errorf("hr rep release: %+v, %v", res, err)
 	}
 }

@@ -209,6 +209,14 @@ func (a Actor) CanSee(t Ticket) bool {
 		(t.HolderTeamID != 0 && slices.Contains(a.TeamIDs, t.HolderTeamID))
 }
 
+// SeesTeam reports whether a sees what belongs to team as a whole (mail
+// held for it, not yet a ticket): supervisors and admins all, others
+// their own teams'. It is CanSee for a ticket of team that no one owns
+// or holds.
+func (a Actor) SeesTeam(team int64) bool {
+	return a.SeeAll || (team != 0 && slices.Contains(a.TeamIDs, team))
+}
+
 // visibleSQL is the SQL form of CanSee for alias t; $all, $teams and $user
 // are the parameter placeholders of SeeAll, TeamIDs and UserID.
 func visibleSQL(all, teams, user string) string {
