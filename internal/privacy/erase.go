@@ -113,7 +113,7 @@ UPDATE escalations SET note = $2, outcome = CASE WHEN outcome = '' THEN '' ELSE 
 			{"cc events", `
 UPDATE events SET data = data || jsonb_build_object(k, $2::text)
 FROM (VALUES ('new'), ('old')) AS keys(k)
-WHERE $1 <> '' AND subject_type = 'ticket' AND action IN ('ticket.cc_added', 'ticket.cc_removed')
+WHERE $1 <> '' AND subject_type = 'ticket' AND action IN ('ticket.cc_added', 'ticket.cc_removed', 'ticket.email_cc')
   AND lower(data->>k) = lower($1)`, []any{c.Email, Erased}},
 			{"mail cc", `
 UPDATE outbox SET cc = array(SELECT x FROM unnest(cc) x WHERE lower(x) <> lower($1))

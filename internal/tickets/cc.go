@@ -15,9 +15,10 @@ import (
 
 // Persistent CC: people a ticket's public replies are copied to (a
 // colleague of the customer, their manager). Reps add and remove them on the
-// ticket page; the addresses in a customer mail's Cc are added when the mail
-// opens or threads into the ticket. A CC'd address may write to the ticket
-// by mail as the customer can. Internal notes never reach them: only a
+// ticket page; a mail's Cc is only noted on the ticket (ticket.email_cc
+// events), never added, since a mail's sender can be forged. A CC'd address
+// may write to the ticket by mail as the customer can, which never changes
+// the CC. Internal notes never reach them: only a
 // public reply's mail names them (outbox.cc, copied when it is queued).
 
 // MaxCC bounds the addresses copied on one ticket.
@@ -27,7 +28,7 @@ const MaxCC = 10
 type CC struct {
 	Email   string
 	AddedAt time.Time
-	AddedBy int64 // the rep who added it; 0 when it came in a mail's Cc
+	AddedBy int64 // the rep who added it; 0 for one carried over by the desk
 }
 
 const sqlListCC = `
@@ -182,24 +183,21 @@ func (s *Store) RemoveCC(ctx context.Context, a Actor, id int64, email string) e
 	})
 }
 
-// addMailCCsTx adds the addresses of a customer mail's Cc to ticket id
-// (that the mail opened or threaded into): each valid one that is not the
-// ticket's customer or the sender, until the ticket has MaxCC. The desk's
-// own addresses are left out by mailin before.
-func (s *Store) addMailCCsTx(ctx context.Context, tx pgx.Tx, id int64, m InboundEmail, now time.Time) error {
-	if len(m.Cc) == 0 {
-		return nil
-	}
-	var customer string
-	if err := tx.QueryRow(ctx, `SELECT coalesce(c.email::text, '') FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = $1`, id).Scan(&customer); err != nil {
-		return fmt.Errorf("cc from mail: %w", err)
-	}
-	for i, email := range m.Cc {
-		if i == 2*MaxCC {
+// recordMailCcTx notes on ticket id (that mail m opened or threaded into)
+// the addresses of its Cc, one ticket.email_cc event each (at most MaxCC),
+// so the reps see who else the mail went to. It never adds them to the
+// ticket's CC: anyone can forge a mail "from" the customer, and a CC gets
+// every later public reply, so only a rep adds one (AddCC).
+func recordMailCcTx(ctx context.Context, tx pgx.Tx, id int64, m InboundEmail, now time.Time) error {
+	seen := map[string]bool{strings.ToLower(m.FromEmail): true}
+	n := 0
+	for _, email := range m.Cc {
+		if n == MaxCC {
 			break
 		}
 		email = normalizeCC(email)
-		if len(email) > 254 || !validEmail(email) || strings.EqualFold(email, customer) || strings.EqualFold(email, m.FromEmail) {
+		key := strings.ToLower(email)
+		if len(email) > 254 || !validEmail(email) || seen[key] {
 			continue
 		}
 		if desk, err := deskAddressTx(ctx, tx, email); err != nil || desk {
@@ -208,7 +206,9 @@ func (s *Store) addMailCCsTx(ctx context.Context, tx pgx.Tx, id int64, m Inbound
 			}
 			continue
 		}
-		if _, err := s.addCCTx(ctx, tx, id, email, 0, now); err != nil {
+		seen[key] = true
+		n++
+		if err := RecordEventTx(ctx, tx, now, id, 0, "ticket.email_cc", map[string]any{"new": email}); err != nil {
 			return err
 		}
 	}

@@ -127,7 +127,8 @@ func TestPublicRepliesGoToTheCCNotesDoNot(t *testing.T) {
 	}
 }
 
-// A mail's Cc joins the ticket it opens; a reply from a CC'd address threads
+// A mail's Cc is only noted on the ticket it opens (a ticket.email_cc event
+// each), never copied; once a rep CCs an address, a reply from it threads
 // into the ticket (as that person), while a stranger's still opens a ticket.
 func TestMailCcJoinsAndCCRepliesThread(t *testing.T) {
 	b := setup(t)
@@ -137,11 +138,16 @@ func TestMailCcJoinsAndCCRepliesThread(t *testing.T) {
 	if err != nil || first.Outcome != tickets.EmailCreated {
 		t.Fatalf("first mail: %+v %v", first, err)
 	}
-	if got := b.ccOf(t, first.TicketID); strings.Join(got, ",") != "Boss@Example.com,helper@example.net" {
-		t.Fatalf("CC from the mail: %q", got)
+	if got := b.ccOf(t, first.TicketID); len(got) != 0 {
+		t.Fatalf("the mail's Cc was copied on the ticket: %q", got)
 	}
-	if n := b.events(t, first.TicketID, "ticket.cc_added"); n != 2 {
-		t.Fatalf("%d ticket.cc_added events", n)
+	if n := b.events(t, first.TicketID, "ticket.email_cc"); n != 2 {
+		t.Fatalf("%d ticket.email_cc events, want 2", n)
+	}
+	for _, a := range []string{"boss@example.com", "helper@example.net"} {
+		if err := b.store.AddCC(b.ctx, b.repA, first.TicketID, a); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// The boss answers the confirmation (by the subject tag, and by header).
@@ -224,7 +230,40 @@ VALUES ('imap.example.com', 993, 'tls', 'inbox@desk.example', '\x00', 'INBOX', $
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := b.ccOf(t, r.TicketID); strings.Join(got, ",") != "kate@example.com" {
+	if got := b.ccOf(t, r.TicketID); len(got) != 0 {
 		t.Fatalf("CC from the mail %q", got)
+	}
+	if n := b.events(t, r.TicketID, "ticket.email_cc"); n != 1 {
+		t.Fatalf("%d ticket.email_cc events, want kate's alone", n)
+	}
+}
+
+// A forged mail "from" the customer, naming the ticket, with an outsider in
+// its Cc, threads in but never copies the outsider on the ticket; nor does
+// a CC'd person's mail with more addresses in its Cc.
+func TestMailCcNeverChangesTheCC(t *testing.T) {
+	b := setup(t)
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	if err := b.store.AddCC(b.ctx, b.repA, tk.ID, "boss@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "f1@evil.example", FromEmail: "ann@example.com",
+		Subject: "Re: [#1]", Body: "Please copy my assistant.", TicketNumber: tk.ID, Cc: []string{"eve@evil.example"}})
+	if err != nil || forged.Outcome != tickets.EmailThreaded || forged.TicketID != tk.ID {
+		t.Fatalf("forged mail: %+v %v", forged, err)
+	}
+	fromCC, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "f2@mail.example", FromEmail: "boss@example.com",
+		Subject: "x", Body: "Adding Mallory.", TicketNumber: tk.ID, Cc: []string{"mallory@evil.example"}})
+	if err != nil || fromCC.Outcome != tickets.EmailThreaded || fromCC.TicketID != tk.ID {
+		t.Fatalf("CC'd person's mail: %+v %v", fromCC, err)
+	}
+	if got := b.ccOf(t, tk.ID); strings.Join(got, ",") != "boss@example.com" {
+		t.Fatalf("CC after mails with a Cc: %q, want only boss@example.com", got)
+	}
+	if n := b.events(t, tk.ID, "ticket.cc_added"); n != 1 {
+		t.Fatalf("%d ticket.cc_added events, want the rep's 1", n)
+	}
+	if n := b.events(t, tk.ID, "ticket.email_cc"); n != 2 {
+		t.Fatalf("%d ticket.email_cc events, want 2 (one per mail's Cc)", n)
 	}
 }

@@ -42,8 +42,9 @@ type InboundEmail struct {
 	InReplyTo  []string
 	References []string
 	// Cc are the addresses of the mail's Cc header, less the desk's own:
-	// each is added to the ticket's CC (persistent CC), and a mail from a
-	// CC'd address threads as one from the customer.
+	// each is noted on the ticket (a ticket.email_cc event) for the reps,
+	// never added to its CC (the sender may be forged). A mail from an
+	// address a rep CC'd threads as one from the customer.
 	Cc []string
 	// TeamID receives a new ticket (the team of the mailbox the mail came
 	// in on); 0 for the intake team. A reply stays with its ticket's team.
@@ -199,7 +200,7 @@ func (s *Store) ReceiveEmail(ctx context.Context, m InboundEmail) (EmailResult, 
 		if err != nil {
 			return err
 		}
-		if err := s.addMailCCsTx(ctx, tx, res.TicketID, m, now); err != nil {
+		if err := recordMailCcTx(ctx, tx, res.TicketID, m, now); err != nil {
 			return err
 		}
 		for i := 1; i < len(m.Attachments); i++ {
