@@ -236,7 +236,7 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 		a11yPage{"/no-such-page", "anonymous", 404},
 		a11yPage{"/no-such-page", string(staff.RoleRep), 404},
 	)
-	pages = append(pages, a11yMailboxEdit(t, e)) // mailin2: a mailbox's edit form
+	pages = append(pages, a11yMailin2(t, e)...) // mailin2: a mailbox's edit form, held mail, an HTML mail
 	for _, p := range pages {
 		t.Logf("a11y: %s as %s", p.path, p.who)
 	}

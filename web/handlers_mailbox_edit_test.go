@@ -80,9 +80,10 @@ func TestAdminEditsPausesAndResumesMailbox(t *testing.T) {
 	}
 }
 
-// a11yMailboxEdit adds a paused mailbox and names its edit form for the
-// accessibility check.
-func a11yMailboxEdit(t *testing.T, e *env) a11yPage {
+// a11yMailin2 adds a paused mailbox, a mail held in Spam and a ticket from
+// an HTML mail, and names the pages that show them for the accessibility
+// check: the mailbox's edit form, the Spam view, the ticket page.
+func a11yMailin2(t *testing.T, e *env) []a11yPage {
 	t.Helper()
 	var team int64
 	if err := e.srv.db.QueryRow(t.Context(), `SELECT min(id) FROM teams`).Scan(&team); err != nil {
@@ -97,5 +98,11 @@ func a11yMailboxEdit(t *testing.T, e *env) a11yPage {
 	if err := e.srv.mailboxes.SetPaused(t.Context(), admin.ID, id, true); err != nil {
 		t.Fatal(err)
 	}
-	return a11yPage{"/admin/mailboxes/" + strconv.FormatInt(id, 10), string(staff.RoleAdmin), 200}
+	heldMail(t, e, "a11y-held", "Verify your account")
+	ticket := fileMail(t, e, hostileMail(t, "https://images.example"))
+	return []a11yPage{
+		{"/admin/mailboxes/" + strconv.FormatInt(id, 10), string(staff.RoleAdmin), 200},
+		{"/spam", string(staff.RoleRep), 200},
+		{ticketURLOf(ticket), string(staff.RoleAdmin), 200},
+	}
 }

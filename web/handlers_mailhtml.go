@@ -44,7 +44,7 @@ func mailFrameCSP(images bool) string {
 
 // mailFrameDoc is the frame's document around the sanitised HTML.
 var mailFrameDoc = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
-<html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><title>{{.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;margin:0;padding:.5rem;color:#1b1b1b;background:#fff;overflow-wrap:anywhere}img{max-width:100%;height:auto}table{max-width:100%}</style>
 </head><body>{{.Body}}</body></html>`))
 
@@ -82,6 +82,7 @@ func (s *Server) handleMessageHTML(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_ = mailFrameDoc.Execute(w, map[string]any{
 		"Title": "#" + strconv.FormatInt(t.ID, 10) + " " + t.Subject,
+		"Lang":  t.Customer.Locale, // the customer's language: the best guess at the mail's
 		"Body":  template.HTML(body), // sanitised twice: at filing and by RenderHTML
 	})
 }
