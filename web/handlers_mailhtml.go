@@ -82,7 +82,7 @@ func (s *Server) handleMessageHTML(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_ = mailFrameDoc.Execute(w, map[string]any{
 		"Title": "#" + strconv.FormatInt(t.ID, 10) + " " + t.Subject,
-		"Lang":  t.Customer.Locale, // the customer's language: the best guess at the mail's
+		"Lang":  t.Customer.Locale,   // the customer's language: the best guess at the mail's
 		"Body":  template.HTML(body), // sanitised twice: at filing and by RenderHTML
 	})
 }
