@@ -106,3 +106,19 @@ func a11yMailin2(t *testing.T, e *env) []a11yPage {
 		{ticketURLOf(ticket), string(staff.RoleAdmin), 200},
 	}
 }
+
+// TestMailboxFailingNotificationLinksToMailboxes: the admins' bell names
+// the failing mailbox notice and links to the Mailboxes page.
+func TestMailboxFailingNotificationLinksToMailboxes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	admin := e.users[staff.RoleAdmin]
+	if _, err := e.srv.db.Exec(t.Context(), `INSERT INTO notifications (user_id, kind, data, created_at) VALUES ($1, 'mailbox_failing', '{}', now())`, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	en := e.srv.cat.Localizer("en")
+	page := e.get(e.login(staff.RoleAdmin), "/notifications")
+	if !strings.Contains(page.Body, en.T("notify_mailbox_failing")) || !strings.Contains(page.Body, `<a href="/admin/mailboxes">`+en.T("mailbox_title")+`</a>`) {
+		t.Errorf("notifications page:\n%s", page.Body)
+	}
+}

@@ -110,12 +110,10 @@ func TestCorpusThroughSMTP(t *testing.T) {
 				}
 			}},
 		{file: "apple_mail.eml", messageID: "8E4C2A1B-7D6F-4B3A-9C8E-0F1A2B3C4D5E@icloud.example",
-			ticket: &want{"Scratch on the lid", "Sanna Lind", "en", ""},
+			// format=flowed: the soft line break is undone.
+			ticket: &want{"Scratch on the lid", "Sanna Lind", "en", "The lid arrived with a scratch, see the photo. Can you send a new one?\n\nSanna"},
 			check: func(t *testing.T, id int64) {
 				m := lastMessage(id)
-				if !strings.HasPrefix(m.Body, "The lid arrived with a scratch, see the photo.") {
-					t.Errorf("body = %q", m.Body)
-				}
 				h, err := b.store.MessageHTML(b.ctx, id, m.ID)
 				files, _ := b.store.Attachments(b.ctx, id, true)
 				if err != nil || len(files) != 1 || files[0].Filename != "lid.png" || h.CIDs["F3C2B1A0-9E8D-4C7B-A6F5-E4D3C2B1A0F9"] != files[0].ID {

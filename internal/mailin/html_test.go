@@ -114,3 +114,22 @@ func TestHTMLMailIsKeptWithItsInlineImage(t *testing.T) {
 		t.Error("the HTML was found through another ticket")
 	}
 }
+
+func TestUnflow(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		delsp bool
+		want  string
+	}{
+		{"The lid arrived with a scratch. Can you send a new \r\none?\r\n\r\nSanna", false, "The lid arrived with a scratch. Can you send a new one?\n\nSanna"},
+		{"abc \r\ndef", true, "abcdef"},
+		{"> quoted \r\n> more\r\nnot quoted", false, "> quoted more\nnot quoted"},
+		{"-- \r\nSanna", false, "-- \nSanna"},
+		{" From here (space-stuffed)", false, "From here (space-stuffed)"},
+		{"ends soft ", false, "ends soft "},
+	} {
+		if got := unflow(c.in, c.delsp); got != c.want {
+			t.Errorf("unflow(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

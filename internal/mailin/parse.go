@@ -121,7 +121,11 @@ func Parse(raw []byte) (Message, error) {
 	// Text in NFC: a Windows-1258 mail writes Vietnamese tone marks as
 	// combining characters, which must compare and search as the letters.
 	m.Subject, m.FromName = norm.NFC.String(m.Subject), norm.NFC.String(m.FromName)
-	m.Body = norm.NFC.String(StripQuoted(env.Text))
+	text := env.Text
+	if flowed, delsp := flowedBody(env); flowed {
+		text = unflow(text, delsp)
+	}
+	m.Body = norm.NFC.String(StripQuoted(text))
 	m.Auto = autoReason(env, m.FromEmail)
 	m.Locale = guessLocale(env.GetHeader("Content-Language"), m.Subject+" "+m.Body)
 	m.Attachments, m.Skipped = attachments(env)
