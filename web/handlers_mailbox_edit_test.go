@@ -40,6 +40,14 @@ func TestAdminEditsPausesAndResumesMailbox(t *testing.T) {
 	}
 	bad.Set("port", "143")
 	bad.Set("security", "starttls")
+	// A new server without the password typed again: refused next to the
+	// password field, the form filled (the saved password is never sent to
+	// a server it was not typed for).
+	if res := e.post(c, path, bad); res.StatusCode != 422 || !strings.Contains(res.Body, en.T("mailbox_error_password_again")) ||
+		!strings.Contains(res.Body, `value="imap.example.org"`) || !strings.Contains(res.Body, `value="143"`) {
+		t.Fatalf("new server without the password: %d", res.StatusCode)
+	}
+	bad.Set("password", "N3w-app-pass")
 	if res := e.post(c, path, bad); res.StatusCode != 303 {
 		t.Fatalf("edit: %d %s", res.StatusCode, res.Body)
 	}

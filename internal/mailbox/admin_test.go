@@ -124,3 +124,44 @@ func TestAdminsAreToldOnceWhenAMailboxKeepsFailing(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func join(s []string) string { return strings.Join(s, " ") }
+
+// TestEditingTheServerNeedsThePasswordAgain: an edit that points the
+// mailbox at another host, port, security or account with the password
+// left empty is refused on the password field, so the stored password is
+// never sent to a server it was not typed for; the same edit with the
+// password is saved, and an edit of the rest keeps the password.
+func TestEditingTheServerNeedsThePasswordAgain(t *testing.T) {
+	b := setup(t)
+	id := b.add(t, "imap.desk.example:993", SecurityTLS, "help@desk.example", "secret")
+	admin := ticketstest.User(b.ctx, t, b.db, "admin")
+	same := NewMailbox{Host: "imap.desk.example", Port: "993", Security: "tls", Username: "help@desk.example", Folder: "INBOX", TeamID: b.team}
+	for name, change := range map[string]func(*NewMailbox){
+		"host":     func(n *NewMailbox) { n.Host = "imap.attacker.example" },
+		"port":     func(n *NewMailbox) { n.Port = "1993" },
+		"security": func(n *NewMailbox) { n.Security = "starttls" },
+		"username": func(n *NewMailbox) { n.Username = "other@desk.example" },
+	} {
+		n := same
+		change(&n)
+		if err := b.store.Update(b.ctx, admin.UserID, id, n); apperr.FieldsOf(err)["password"] != "mailbox_error_password_again" {
+			t.Errorf("%s changed without the password: %v", name, err)
+		}
+	}
+	if cfg, err := b.store.load(b.ctx, id); err != nil || cfg.Host != "imap.desk.example" || cfg.Port != 993 || cfg.Password != "secret" {
+		t.Fatalf("after refused edits: %+v, %v", cfg.Mailbox, err)
+	}
+	// The rest (folder, From) changes without the password.
+	n := same
+	n.Folder, n.FromAddress = "Support", "help@desk.example"
+	if err := b.store.Update(b.ctx, admin.UserID, id, n); err != nil {
+		t.Fatal(err)
+	}
+	// A new host with the password typed again is saved.
+	n.Host, n.Password = "imap2.desk.example", "secret2"
+	if err := b.store.Update(b.ctx, admin.UserID, id, n); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := b.store.load(b.ctx, id); err != nil || cfg.Host != "imap2.desk.example" || cfg.Password != "secret2" || cfg.Folder != "Support" {
+		t.Errorf("after the edit with a password: %+v, %v", cfg.Mailbox, err)
+	}
+}

@@ -401,7 +401,10 @@ UPDATE mailboxes SET host = $2, port = $3, security = $4, username = $5, folder 
 WHERE id = $1`
 
 // Update saves an admin's changes to mailbox id, with its audit event; an
-// empty password keeps the stored one.
+// empty password keeps the stored one, but only while the server and the
+// account stay the same: a changed host, port, security or user name
+// without the password typed again is Invalid on "password" (the stored
+// password must never be sent to a server it was not typed for).
 func (s *Store) Update(ctx context.Context, actorID, id int64, n NewMailbox) error {
 	keep := n.Password == ""
 	if keep {
@@ -412,6 +415,21 @@ func (s *Store) Update(ctx context.Context, actorID, id int64, n NewMailbox) err
 		return err
 	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+		if keep {
+			var host, security, username string
+			var oldPort int
+			err := tx.QueryRow(ctx, `SELECT host, port, security, username FROM mailboxes WHERE id = $1 FOR UPDATE`, id).
+				Scan(&host, &oldPort, &security, &username)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return apperr.New(apperr.NotFound, "mailbox_error_not_found")
+			}
+			if err != nil {
+				return fmt.Errorf("mailbox %d: %w", id, err)
+			}
+			if !strings.EqualFold(host, n.Host) || oldPort != port || security != n.Security || username != n.Username {
+				return apperr.InvalidFields(map[string]string{"password": "mailbox_error_password_again"})
+			}
+		}
 		tag, err := tx.Exec(ctx, sqlUpdateMailbox, id, n.Host, port, n.Security, n.Username, n.Folder, n.TeamID, n.FromAddress)
 		if _, ok := postgres.IsForeignKeyViolation(err); ok {
 			return apperr.InvalidFields(map[string]string{"team_id": "mailbox_error_team"})

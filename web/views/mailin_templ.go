@@ -1466,7 +1466,7 @@ func MailboxEditPage(p Page, v MailboxEditView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextField(FieldProps{Name: "password", Label: "mailbox_password", Hint: "mailbox_password_keep_hint", Type: "password", Errors: v.Form.Errors,
+			templ_7745c5c3_Err = TextField(FieldProps{Name: "password", Label: "mailbox_password", Hint: "mailbox_password_keep_hint_same", Type: "password", Errors: v.Form.Errors,
 				AutoComplete: "new-password", Attrs: templ.Attributes{"maxlength": "1000"}}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
