@@ -343,7 +343,7 @@ func (o *Outbox) send(ctx context.Context, id, jobID int64) error {
 	sctx, cancel := context.WithTimeout(ctx, sendTimeout)
 	defer cancel()
 	sendErr := o.sender.Send(sctx, Message{From: th.From, To: m.To, Cc: m.CC, Subject: r.Subject, Body: body, Lang: m.Locale,
-		MessageID: m.MessageID, InReplyTo: th.InReplyTo, References: th.References, Auto: m.Kind != tickets.MailReply})
+		MessageID: m.MessageID, InReplyTo: th.InReplyTo, References: th.References, Auto: m.Kind != tickets.MailReply && m.Kind != tickets.MailReplyCC})
 	if sendErr != nil {
 		o.log.WarnContext(ctx, "outbox: send failed", "outbox_id", id, "ticket_id", m.TicketID,
 			"kind", m.Kind, "attempt", m.Attempts, "err", sendErr)

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -146,5 +147,89 @@ func TestPreviewShowsWhereTheLinkGoes(t *testing.T) {
 	}
 	if !strings.Contains(r.Body, "[LINK AT SEND]") || strings.Contains(r.Body, tickets.StatusTokenPlaceholder) {
 		t.Fatalf("preview:\n%s", r.Body)
+	}
+}
+
+// refusing is a Sender that refuses every mail with a recipient in bad (as
+// a relay refusing RCPT TO aborts the whole mail) and keeps the others.
+type refusing struct {
+	capture
+	bad map[string]bool
+}
+
+func (r *refusing) Send(ctx context.Context, m Message) error {
+	for _, a := range append([]string{m.To}, m.Cc...) {
+		if r.bad[a] {
+			return fmt.Errorf("550 5.1.1 <%s>: recipient refused", a)
+		}
+	}
+	return r.capture.Send(ctx, m)
+}
+
+// A rep's public reply goes to the customer alone, with the status link,
+// and to each CC'd address in a mail of its own that carries no link and
+// mints no token; a CC address the relay refuses fails only its own mail.
+func TestCCGetsTheReplyWithoutTheStatusLink(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	team := ticketstest.Team(t.Context(), t, b.db, "Intake")
+	rep := ticketstest.User(t.Context(), t, b.db, "rep", team)
+	tk, _, err := b.tickets.CreatePublic(t.Context(), tickets.NewPublicTicket{
+		Name: "Minh Anh", Email: "minh.anh@example.com", Subject: "Gói hàng", Message: "Hộp bị móp.", Locale: "vi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"sep@example.vn", "refused@example.vn"} {
+		if err := b.tickets.AddCC(t.Context(), rep, tk.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.tickets.AddReply(t.Context(), rep, tk.ID, tickets.Reply{Kind: tickets.MessagePublic, Body: "Chúng tôi gửi hộp mới."}); err != nil {
+		t.Fatal(err)
+	}
+	var withPlaceholder int
+	if err := b.db.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE kind = $1 AND (strpos(data::text, $2) > 0 OR data ? 'Link' OR cc <> '{}')`,
+		tickets.MailReplyCC, tickets.StatusTokenPlaceholder).Scan(&withPlaceholder); err != nil || withPlaceholder != 0 {
+		t.Fatalf("%d CC rows carry a link or a Cc (%v)", withPlaceholder, err)
+	}
+	sent := &refusing{bad: map[string]bool{"refused@example.vn": true}}
+	o := New(b.db, b.cat, sent, b.log, time.Now)
+	n, err := o.dispatch(t.Context(), fixedJob(100))
+	if err != nil || n != 4 {
+		t.Fatalf("dispatched %d, %v; want confirmation, reply and two copies", n, err)
+	}
+	for id := int64(1); id <= 4; id++ {
+		_ = o.send(t.Context(), id, 99+id)
+	}
+	byTo := map[string]Message{}
+	for _, m := range sent.msgs {
+		if len(m.Cc) != 0 {
+			t.Errorf("mail to %s is copied to %q", m.To, m.Cc)
+		}
+		if m.Subject != "" && strings.Contains(m.Body, "Chúng tôi gửi hộp mới.") {
+			byTo[m.To] = m
+		}
+	}
+	reply, ok := byTo["minh.anh@example.com"]
+	if !ok || linkToken.FindStringSubmatch(reply.Body) == nil {
+		t.Fatalf("the customer's reply mail has no status link: %+v", reply)
+	}
+	cc, ok := byTo["sep@example.vn"]
+	if !ok {
+		t.Fatalf("no reply mail to the CC; sent %d mails", len(sent.msgs))
+	}
+	if strings.Contains(cc.Body, "/status/") || cc.Auto || !strings.Contains(cc.Subject, fmt.Sprintf("[#%d]", tk.ID)) {
+		t.Fatalf("the CC's mail (auto %v) %q:\n%s", cc.Auto, cc.Subject, cc.Body)
+	}
+	var tokens int
+	if err := b.db.QueryRow(t.Context(), `SELECT count(*) FROM ticket_tokens WHERE ticket_id = $1`, tk.ID).Scan(&tokens); err != nil || tokens != 3 {
+		t.Fatalf("%d status tokens (%v), want 3: the web form's, the confirmation's and the customer's reply", tokens, err)
+	}
+	var status string
+	if err := b.db.QueryRow(t.Context(), `SELECT string_agg(to_address || '=' || status, ',' ORDER BY id) FROM outbox WHERE ticket_id = $1`, tk.ID).Scan(&status); err != nil {
+		t.Fatal(err)
+	}
+	if status != "minh.anh@example.com=sent,minh.anh@example.com=sent,sep@example.vn=sent,refused@example.vn=failed" {
+		t.Fatalf("outbox: %s", status)
 	}
 }

@@ -19,7 +19,7 @@ type Rendered struct {
 
 // kinds maps each mail kind the tickets package queues to its catalog
 // messages: mail_<kind>_subject and mail_<kind>_body.
-var kinds = map[string]bool{"confirmation": true, "reply": true, "status_link": true,
+var kinds = map[string]bool{"confirmation": true, "reply": true, "reply_cc": true, "status_link": true,
 	"csat_survey": true, // queued by internal/csat's survey job
 }
 

@@ -132,14 +132,26 @@ RETURNING id`, team).Scan(&mailbox); err != nil {
 	if got, _ := p.Header.MsgIDList("References"); strings.Join(got, " ") != want {
 		t.Errorf("second reply References\n got %q\nwant %q", got, want)
 	}
-	if cc, _ := p.Header.AddressList("Cc"); len(cc) != 1 || cc[0].Address != "boss@example.com" {
-		t.Errorf("second reply Cc %v, want the ticket's CC", cc)
+	if cc, _ := p.Header.AddressList("Cc"); len(cc) != 0 {
+		t.Errorf("second reply Cc %v, want none (the CC gets a mail of its own)", cc)
 	}
 	srv.mu.Lock()
 	rcpts := strings.Join(srv.rcpts[2], ",")
 	srv.mu.Unlock()
-	if rcpts != "ann@example.com,boss@example.com" {
+	if rcpts != "ann@example.com" {
 		t.Errorf("second reply went to %s", rcpts)
+	}
+	// The CC's own copy threads the same way and goes to the CC alone.
+	sendRow(t, b, o, rowsOf(t, b, in.TicketID)[3])
+	pc := parse(t, srv.messages()[3])
+	if got, _ := pc.Header.MsgIDList("In-Reply-To"); strings.Join(got, " ") != "c2@mail.example" {
+		t.Errorf("the CC's copy In-Reply-To %q", got)
+	}
+	srv.mu.Lock()
+	rcpts = strings.Join(srv.rcpts[3], ",")
+	srv.mu.Unlock()
+	if rcpts != "boss@example.com" {
+		t.Errorf("the CC's copy went to %s", rcpts)
 	}
 	if strings.Contains(strings.Join(srv.messages(), ""), "Boss is copied now") {
 		t.Error("an internal note went out by mail")
@@ -155,8 +167,8 @@ RETURNING id`, team).Scan(&mailbox); err != nil {
 	if _, err := b.tickets.AddReply(ctx, rep, in.TicketID, tickets.Reply{Kind: tickets.MessagePublic, Body: "Shipped."}); err != nil {
 		t.Fatal(err)
 	}
-	sendRow(t, b, o, rowsOf(t, b, in.TicketID)[3])
-	p = parse(t, srv.messages()[3])
+	sendRow(t, b, o, rowsOf(t, b, in.TicketID)[4])
+	p = parse(t, srv.messages()[4])
 	if from, _ := p.Header.AddressList("From"); from[0].Address != "desk@default.example" {
 		t.Errorf("From %v after the mailbox was removed", from)
 	}

@@ -99,7 +99,9 @@ func TestCCAddRemoveAndValidation(t *testing.T) {
 	}
 }
 
-// A public reply's mail is copied to the CC; an internal note queues no mail.
+// A public reply's mail goes to the customer alone (with the status link)
+// and to each CC'd address in a mail of its own without it; an internal
+// note queues no mail.
 func TestPublicRepliesGoToTheCCNotesDoNot(t *testing.T) {
 	b := setup(t)
 	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
@@ -119,11 +121,33 @@ func TestPublicRepliesGoToTheCCNotesDoNot(t *testing.T) {
 		t.Fatal(err)
 	}
 	mails := ticketstest.Mails(b.ctx, t, b.db)
-	if len(mails) != before+1 || mails[len(mails)-1].To != tk.Customer.Email {
-		t.Fatalf("the reply's mail: %+v", mails[len(mails)-1])
+	if len(mails) != before+3 {
+		t.Fatalf("the reply queued %d mails, want 3", len(mails)-before)
 	}
-	if got := b.outboxCC(t, tk.ID, tickets.MailReply); strings.Join(got, ",") != "boss@example.com,colleague@example.org" {
-		t.Fatalf("reply mail Cc %q", got)
+	if got := b.outboxCC(t, tk.ID, tickets.MailReply); len(got) != 0 {
+		t.Fatalf("the customer's reply mail is copied to %q", got)
+	}
+	rows, err := b.db.Query(b.ctx, `SELECT to_address, kind, cc, data::text FROM outbox WHERE ticket_id = $1 AND kind IN ($2, $3) ORDER BY id`,
+		tk.ID, tickets.MailReply, tickets.MailReplyCC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var to, kind, data string
+		var cc []string
+		if err := rows.Scan(&to, &kind, &cc, &data); err != nil {
+			t.Fatal(err)
+		}
+		link := strings.Contains(data, tickets.StatusTokenPlaceholder)
+		got = append(got, fmt.Sprintf("%s %s cc=%d link=%v", to, kind, len(cc), link))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ann@example.com reply cc=0 link=true|boss@example.com reply_cc cc=0 link=false|colleague@example.org reply_cc cc=0 link=false"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("reply mails\n%s\nwant\n%s", strings.Join(got, "|"), want)
 	}
 }
 

@@ -23,6 +23,10 @@ const (
 // typed; every other kind is sent by the desk on its own.
 const MailReply = "reply"
 
+// MailReplyCC is the copy of a rep's public reply sent to one address on
+// the ticket's CC: the reply without the customer's status link.
+const MailReplyCC = "reply_cc"
+
 // StatusTokenPlaceholder stands in queued mail data for a status-link
 // token. A token opens the customer's ticket, so none is ever stored
 // readable: mail is queued with this placeholder in its links, and the
@@ -50,38 +54,45 @@ func MintMailLinksTx(ctx context.Context, tx pgx.Tx, ticketID int64, data []byte
 }
 
 // queueMailTx puts one customer mail into the outbox, in the same
-// transaction as the change that caused it, so it is never lost.
+// transaction as the change that caused it, so it is never lost. Each mail
+// has one recipient: nobody is copied on a mail meant for someone else.
 func queueMailTx(ctx context.Context, tx pgx.Tx, ticketID int64, to, locale, kind string, data map[string]any, now time.Time) error {
-	return queueMailCCTx(ctx, tx, ticketID, to, nil, locale, kind, data, now)
-}
-
-// queueMailCCTx is queueMailTx for a mail also sent to cc.
-func queueMailCCTx(ctx context.Context, tx pgx.Tx, ticketID int64, to string, cc []string, locale, kind string, data map[string]any, now time.Time) error {
 	if locale == "" {
 		locale = "en"
 	}
-	if cc == nil {
-		cc = []string{}
-	}
 	_, err := tx.Exec(ctx, `
-INSERT INTO outbox (ticket_id, to_address, cc, kind, locale, data, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, ticketID, to, cc, kind, locale, data, now)
+INSERT INTO outbox (ticket_id, to_address, kind, locale, data, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)`, ticketID, to, kind, locale, data, now)
 	if err != nil {
 		return fmt.Errorf("queue %s mail: %w", kind, err)
 	}
 	return nil
 }
 
-// queueReplyMailTx mails a rep's public reply to the customer, copied to
-// the ticket's CC, with a status link, minted when the mail is sent.
+// queueReplyMailTx mails a rep's public reply to the customer alone, with a
+// status link (minted when the mail is sent), and one mail of the same reply
+// to each address on the ticket's CC, with no link: a status link opens the
+// whole conversation and answers as the customer, so it goes to the
+// customer only. A CC address the relay refuses fails its own mail, never
+// the customer's.
 func (s *Store) queueReplyMailTx(ctx context.Context, tx pgx.Tx, t Ticket, body string, now time.Time) error {
 	cc, err := ccAddressesTx(ctx, tx, t.ID)
 	if err != nil {
 		return err
 	}
-	return queueMailCCTx(ctx, tx, t.ID, t.Customer.Email, cc, t.Customer.Locale, mailReply, map[string]any{
+	if err := queueMailTx(ctx, tx, t.ID, t.Customer.Email, t.Customer.Locale, mailReply, map[string]any{
 		"Number": t.ID, "Subject": t.Subject, "Body": body, "Link": s.statusLink(StatusTokenPlaceholder),
-	}, now)
+	}, now); err != nil {
+		return err
+	}
+	for _, to := range cc {
+		if err := queueMailTx(ctx, tx, t.ID, to, t.Customer.Locale, MailReplyCC, map[string]any{
+			"Number": t.ID, "Subject": t.Subject, "Body": body,
+		}, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SendStatusLink answers "find my ticket": when number and email match, a
