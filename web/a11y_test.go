@@ -92,6 +92,7 @@ type a11yData struct {
 	token             string // the status link of an open web-form ticket
 	solvedToken       string // the status link (and survey) of a solved one
 	canned            int64  // a canned reply offered on ticket
+	kbTicket          int64  // selfserve: a ticket the help centre has articles for
 }
 
 // seedA11y fills the database so that queue, ticket, escalation, supervisor,
@@ -172,7 +173,10 @@ func seedA11y(t *testing.T, e *env) a11yData {
 		}
 		canned = c.ID
 	}
-	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token, solvedToken: solvedToken, canned: canned}
+	// selfserve: help centre articles, and a ticket they are suggested for.
+	kbSeed(t, e)
+	kbTicket := e.repTicket("Where is my parcel?", "Lan Nguyễn", "lan@example.vn", "vi")
+	return a11yData{ticket: x.ticketID, escalated: y.ticketID, token: token, solvedToken: solvedToken, canned: canned, kbTicket: kbTicket.ID}
 }
 
 // a11yDownloads are GET routes that serve files, not pages.
@@ -238,6 +242,10 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 		a11yPage{"/no-such-page", string(staff.RoleRep), 404},
 	)
 	pages = append(pages, a11yMailin2(t, e)...) // mailin2: a mailbox's edit form, held mail, an HTML mail
+	pages = append(pages, // selfserve: a category page, suggested articles, possible duplicates
+		a11yPage{"/kb/en/category/delivery", "anonymous", 200},
+		a11yPage{"/tickets/" + strconv.FormatInt(d.kbTicket, 10), string(staff.RoleRep), 200},
+		a11yPage{"/tickets/new?customer_email=minh%40example.com&subject=Where+is+my+order", string(staff.RoleRep), 200})
 	for _, p := range pages {
 		t.Logf("a11y: %s as %s", p.path, p.who)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -31,7 +30,7 @@ func TestBrowserTicketSuggestsArticle(t *testing.T) {
 		{"see the suggestion", chromedp.WaitVisible(`//fieldset[legend[normalize-space(.)="` + fi.T("kb_reply_suggest_title") + `"]]//a[contains(., "` + vi.Title + `")]`)},
 		{"type", chromedp.SendKeys(byLabel(fi.T("reply_body")), "Chào chị, Cảm ơn.")},
 		{"place the cursor", chromedp.Evaluate[chromedp.Void](`document.getElementById("f-body").setSelectionRange(9, 9); null`)}, // after "Chào chị,"
-		{"insert", chromedp.Click(fmt.Sprintf(`//button[@aria-label=%q]`, fi.T("kb_reply_insert_label", "Title", vi.Title)))},
+		{"insert", chromedp.Click(button(fi.T("kb_reply_insert") + ": " + fi.T("kb_reply_insert_label", "Title", vi.Title)))},
 		{"inserted", chromedp.WaitReady(`//*[@id="kb-reply-status" and normalize-space(.)="` + fi.T("kb_reply_inserted") + `"]`)},
 	}
 	for _, st := range steps {
