@@ -242,7 +242,8 @@ func a11yPages(t *testing.T, e *env, d a11yData) []a11yPage {
 		a11yPage{"/no-such-page", string(staff.RoleRep), 404},
 	)
 	pages = append(pages, a11yMailin2(t, e)...) // mailin2: a mailbox's edit form, held mail, an HTML mail
-	pages = append(pages, // selfserve: a category page, suggested articles, possible duplicates
+	// selfserve: a category page, suggested articles, possible duplicates
+	pages = append(pages,
 		a11yPage{"/kb/en/category/delivery", "anonymous", 200},
 		a11yPage{"/tickets/" + strconv.FormatInt(d.kbTicket, 10), string(staff.RoleRep), 200},
 		a11yPage{"/tickets/new?customer_email=minh%40example.com&subject=Where+is+my+order", string(staff.RoleRep), 200})
