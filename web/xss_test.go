@@ -460,11 +460,12 @@ func renderInChromium(t *testing.T, e *env, docs []xssDoc) (int, []string) {
 			t.Fatal(err)
 		}
 		// The tab is not signed in: the live desk's own requests from a
-		// rendered page (presence on load, the event stream) would be
+		// rendered page (presence on load, the event stream, the suggested
+		// articles the ticket page asks for once loaded) would be
 		// answered "sign in" and navigate the tab away mid-check. The suite
 		// tests what the pages show, so those requests are blocked.
 		var blocked []*network.BlockPattern
-		for _, p := range []string{"/events*", "/live/*", "/tickets/*/presence*", "/tickets/*/live*"} {
+		for _, p := range []string{"/events*", "/live/*", "/tickets/*/presence*", "/tickets/*/live*", "/tickets/*/kb-suggest*"} {
 			blocked = append(blocked, &network.BlockPattern{URLPattern: "*://*:*" + p, Block: true})
 		}
 		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{URLPatterns: blocked}); err != nil {
