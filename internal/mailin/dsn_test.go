@@ -107,3 +107,49 @@ func TestDeliveryReportMarksTheAddressBouncing(t *testing.T) {
 	}
 	_ = tickets.BounceRecorded
 }
+
+// TestForgedReportsMarkNoOneElse: a report naming an address the desk's
+// mail did not go to changes nothing; many reports tell the owner once a
+// day; a blocked sender's reports are held in Spam.
+func TestForgedReportsMarkNoOneElse(t *testing.T) {
+	b := setup(t)
+	s := b.withSpam(0)
+	victim := b.receive(t, mailFrom("Victim <victim@example.org>", "v1@example.org", "Question", "Hello."))
+	res := b.receive(t, mailFrom("Gone Customer <gone.customer@example.net>", "gone1@example.net", "Broken kettle", "It leaks."))
+	if _, err := b.store.Take(b.ctx, b.sup, res.TicketID, false); err != nil {
+		t.Fatal(err)
+	}
+	left := b.sentMail(t, res.TicketID, "0123456789abcdef01234567")
+	forged := bytes.ReplaceAll(dsnFor(t, res.TicketID, left, "forged1"), []byte("gone.customer@example.net"), []byte("victim@example.org"))
+	if r, err := b.desk.Receive(b.ctx, forged); err != nil || r.Bounced != 0 {
+		t.Errorf("report naming another customer: %+v, %v", r, err)
+	}
+	if c := b.ticket(t, victim.TicketID).Customer; c.BouncedAt != nil {
+		t.Fatalf("a forged report marked the victim bouncing: %+v", c)
+	}
+	// A Cc of the mail may bounce.
+	if _, err := b.db.Exec(b.ctx, `UPDATE outbox SET cc = '{Victim@Example.org}' WHERE message_id = $1`, left); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.desk.Receive(b.ctx, bytes.ReplaceAll(forged, []byte("forged1"), []byte("cc1"))); err != nil || r.Bounced != 1 {
+		t.Errorf("report about the Cc: %+v, %v", r, err)
+	}
+	if c := b.ticket(t, victim.TicketID).Customer; c.BouncedAt == nil {
+		t.Errorf("a report about the mail's Cc did not mark it: %+v", c)
+	}
+	for i := range 5 {
+		if r, err := b.desk.Receive(b.ctx, dsnFor(t, res.TicketID, left, "many"+strconv.Itoa(i))); err != nil || r.Bounced != 1 {
+			t.Fatalf("report %d: %+v, %v", i, r, err)
+		}
+	}
+	if n := b.countSQL(t, `SELECT count(*) FROM notifications WHERE ticket_id = $1 AND kind = 'mail_bounced'`, res.TicketID); n != 1 {
+		t.Errorf("the owner got %d bounce notifications for one ticket in a day, want 1", n)
+	}
+	// The block list applies to reports.
+	if _, err := s.AddBlock(b.ctx, 0, "mx.desk.example"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := b.desk.Receive(b.ctx, dsnFor(t, res.TicketID, left, "blocked1")); err != nil || r.Held != ReasonBlocked || r.Bounced != 0 {
+		t.Errorf("report from a blocked sender: %+v, %v", r, err)
+	}
+}

@@ -137,6 +137,17 @@ func (d *Desk) receive(ctx context.Context, raw []byte, route Route, released bo
 		return Result{}, err
 	}
 	if m.Report {
+		// The block list holds reports too (a sender flooding forged
+		// reports); a rep who releases one has it read.
+		if d.spam != nil && !released {
+			blocked, err := d.spam.blocked(ctx, m.FromEmail)
+			if err != nil {
+				return Result{}, fmt.Errorf("mailin: %w", err)
+			}
+			if blocked {
+				return d.hold(ctx, m, raw, route, ReasonBlocked)
+			}
+		}
 		return d.report(ctx, m)
 	}
 	if route.NullSender && m.Auto == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -47,9 +48,10 @@ type BounceResult struct {
 
 var errUnknownBounce = errors.New("tickets: report about no mail of ours")
 
-// sqlBouncedMail finds the desk's mail a report is about.
+// sqlBouncedMail finds the desk's mail a report is about, with whom it
+// went to (To and Cc).
 const sqlBouncedMail = `
-SELECT ticket_id, to_address FROM outbox
+SELECT ticket_id, to_address, cc FROM outbox
 WHERE message_id = $1 AND ticket_id IS NOT NULL
 ORDER BY id LIMIT 1`
 
@@ -58,14 +60,22 @@ const sqlMarkBouncing = `
 UPDATE customers SET bounced_at = $2, bounce_status = $3, bounce_diagnostic = $4
 WHERE email = $1`
 
-// sqlNotifyBounce tells the ticket's owner (the bell).
+// sqlNotifyBounce tells the ticket's owner (the bell), at most once a day
+// per ticket however many reports come in.
 const sqlNotifyBounce = `
 INSERT INTO notifications (user_id, ticket_id, kind, data, created_at)
 SELECT t.owner_id, t.id, 'mail_bounced', '{}', $2
 FROM tickets t JOIN users u ON u.id = t.owner_id
-WHERE t.id = $1 AND u.active`
+WHERE t.id = $1 AND u.active
+  AND NOT EXISTS (SELECT 1 FROM notifications n
+                  WHERE n.user_id = t.owner_id AND n.ticket_id = t.id AND n.kind = 'mail_bounced'
+                    AND n.created_at > $2::timestamptz - interval '1 day')`
 
-// RecordBounce records a delivery failure of one of the desk's mails.
+// RecordBounce records a delivery failure of one of the desk's mails. A
+// report naming a recipient the mail did not go to (its To or Cc) is
+// BounceUnknown: anyone can write a report, and it must not mark some
+// other customer as bouncing. The ticket's owner is told at most once a
+// day per ticket.
 func (s *Store) RecordBounce(ctx context.Context, b Bounce) (BounceResult, error) {
 	clean := func(v string, n int) string {
 		v = strings.Join(strings.Fields(strings.ReplaceAll(strings.ToValidUTF8(v, ""), "\x00", "")), " ")
@@ -95,7 +105,8 @@ func (s *Store) RecordBounce(ctx context.Context, b Bounce) (BounceResult, error
 			return tx.QueryRow(ctx, sqlFiledMail, b.ReportID).Scan(&res.TicketID)
 		}
 		var to string
-		err = tx.QueryRow(ctx, sqlBouncedMail, left).Scan(&res.TicketID, &to)
+		var cc []string
+		err = tx.QueryRow(ctx, sqlBouncedMail, left).Scan(&res.TicketID, &to, &cc)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errUnknownBounce
 		}
@@ -106,6 +117,11 @@ func (s *Store) RecordBounce(ctx context.Context, b Bounce) (BounceResult, error
 		if res.Address == "" {
 			res.Address = to
 		}
+		i := slices.IndexFunc(append([]string{to}, cc...), func(a string) bool { return strings.EqualFold(a, res.Address) })
+		if i < 0 {
+			return errUnknownBounce // not one of the mail's recipients
+		}
+		res.Address = append([]string{to}, cc...)[i] // as the desk wrote it
 		if _, err := tx.Exec(ctx, sqlMarkBouncing, res.Address, now, b.Status, b.Diagnostic); err != nil {
 			return fmt.Errorf("mark bouncing: %w", err)
 		}
