@@ -38,6 +38,18 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
+// ownAddresses are the desk's configured addresses: the outbox's From and
+// those the listener takes mail for (a list Validate has checked).
+func ownAddresses(cfg *config, getenv func(string) string) []string {
+	own := []string{outbox.ConfigFromEnv(getenv).From}
+	if list, err := mail.ParseAddressList(cfg.MailInTo); err == nil {
+		for _, a := range list {
+			own = append(own, a.Address)
+		}
+	}
+	return own
+}
+
 // mailDesk returns the desk that files customer mail into store, knowing
 // the desk's own addresses (those mail comes in on, the outbox's From).
 func mailDesk(cfg *config, getenv func(string) string, store *tickets.Store, db *pgxpool.Pool, log *slog.Logger) (*mailin.Desk, []string, error) {

@@ -94,6 +94,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := ticketStore.SetRegion(cfg.DefaultCountry); err != nil {
 		return err
 	}
+	ticketStore.SetOwnAddresses(ownAddresses(&cfg, getenv)) // never copied on a ticket
 	mail, err := newOutbox(getenv, pool, cat, log)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,6 +104,13 @@ func (s *Store) AddCC(ctx context.Context, a Actor, id int64, email string) erro
 	if len(email) > 254 || !validEmail(email) {
 		return apperr.InvalidFields(map[string]string{"cc_email": "error_email_invalid"})
 	}
+	if !asciiAddress(email) {
+		// Sent without SMTPUTF8, which relays need for such an address.
+		return apperr.InvalidFields(map[string]string{"cc_email": "ccfix_cc_error_ascii"})
+	}
+	if s.ownAddress(email) {
+		return apperr.InvalidFields(map[string]string{"cc_email": "mailout_cc_error_desk"})
+	}
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		t, err := getTx(ctx, tx, id, true)
 		if err != nil {
@@ -138,8 +146,35 @@ func (s *Store) AddCC(ctx context.Context, a Actor, id int64, email string) erro
 	})
 }
 
-// addCCTx adds email to ticket id's CC with its event (by userID, 0 for a
-// mail) and reports whether it was added (false: there already, or full).
+// asciiAddress reports whether email is written in ASCII alone, local part
+// and domain: the outbox sends without SMTPUTF8.
+func asciiAddress(email string) bool {
+	for i := 0; i < len(email); i++ {
+		if email[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// SetOwnAddresses tells the store the desk's configured addresses (the
+// outbox's From, the addresses the mail listener takes mail for), as
+// "a@b" or "Name <a@b>": none of them is ever copied on a ticket, as none of
+// the mailboxes' is. Call it once, before the store serves.
+func (s *Store) SetOwnAddresses(addrs []string) {
+	s.own = map[string]bool{}
+	for _, a := range addrs {
+		if a = strings.ToLower(normalizeCC(a)); a != "" {
+			s.own[a] = true
+		}
+	}
+}
+
+// ownAddress reports whether email is one of SetOwnAddresses'.
+func (s *Store) ownAddress(email string) bool { return s.own[strings.ToLower(email)] }
+
+// addCCTx adds email to ticket id's CC with its event (by rep userID) and
+// reports whether it was added (false: there already, or full).
 func (s *Store) addCCTx(ctx context.Context, tx pgx.Tx, id int64, email string, userID int64, now time.Time) (bool, error) {
 	rows, err := tx.Query(ctx, sqlAddCC, id, email, now, postgres.NullID(userID), MaxCC)
 	if err != nil {
@@ -152,11 +187,7 @@ func (s *Store) addCCTx(ctx context.Context, tx pgx.Tx, id int64, email string, 
 	if len(added) == 0 {
 		return false, nil
 	}
-	data := map[string]any{"new": email}
-	if userID == 0 {
-		data["by"] = "mail"
-	}
-	return true, RecordEventTx(ctx, tx, now, id, userID, "ticket.cc_added", data)
+	return true, RecordEventTx(ctx, tx, now, id, userID, "ticket.cc_added", map[string]any{"new": email})
 }
 
 // RemoveCC stops copying ticket id's replies to email, with a
@@ -216,14 +247,26 @@ func recordMailCcTx(ctx context.Context, tx pgx.Tx, id int64, m InboundEmail, no
 }
 
 // copyCCsTx gives ticket to the CC of ticket from (a follow-up of a closed
-// ticket keeps its people), without events for what was there.
+// ticket keeps its people), with a ticket.cc_added event by the system
+// ("by": "follow_up") for each address copied.
 func copyCCsTx(ctx context.Context, tx pgx.Tx, from, to int64, now time.Time) error {
-	_, err := tx.Exec(ctx, `
+	rows, err := tx.Query(ctx, `
 INSERT INTO ticket_cc (ticket_id, email, added_at, added_by)
 SELECT $2, email, $3, added_by FROM ticket_cc WHERE ticket_id = $1
-ON CONFLICT DO NOTHING`, from, to, now)
+ON CONFLICT DO NOTHING
+RETURNING email::text`, from, to, now)
 	if err != nil {
 		return fmt.Errorf("copy cc from %d to %d: %w", from, to, err)
+	}
+	copied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("copy cc from %d to %d: %w", from, to, err)
+	}
+	slices.Sort(copied)
+	for _, email := range copied {
+		if err := RecordEventTx(ctx, tx, now, to, 0, "ticket.cc_added", map[string]any{"new": email, "by": "follow_up", "from": from}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

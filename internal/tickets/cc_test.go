@@ -291,3 +291,67 @@ func TestMailCcNeverChangesTheCC(t *testing.T) {
 		t.Fatalf("%d ticket.email_cc events, want 2 (one per mail's Cc)", n)
 	}
 }
+
+// An address with non-ASCII characters (the outbox sends without SMTPUTF8)
+// and the desk's configured addresses are refused with a field error.
+func TestCCRefusesNonASCIIAndTheDesksOwnAddresses(t *testing.T) {
+	b := setup(t)
+	b.store.SetOwnAddresses([]string{"Loopdesk <NoReply@desk.example>", "help@desk.example", ""})
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	for addr, want := range map[string]string{
+		"jöns@example.com":              "ccfix_cc_error_ascii",
+		"sep@bücher.example":            "ccfix_cc_error_ascii",
+		"नमस्ते@example.in":             "ccfix_cc_error_ascii",
+		"noreply@desk.example":          "mailout_cc_error_desk",
+		"Help Desk <HELP@desk.example>": "mailout_cc_error_desk",
+	} {
+		err := b.store.AddCC(b.ctx, b.repA, tk.ID, addr)
+		if !apperr.Is(err, apperr.Invalid) || apperr.FieldsOf(err)["cc_email"] != want {
+			t.Errorf("%s: %v (fields %v), want %s", addr, err, apperr.FieldsOf(err), want)
+		}
+	}
+	if got := b.ccOf(t, tk.ID); len(got) != 0 {
+		t.Fatalf("CC %q", got)
+	}
+}
+
+// A mail to a closed ticket opens a follow-up that keeps the CC, with a
+// ticket.cc_added event by the desk for each address carried over.
+func TestFollowUpKeepsTheCCWithEvents(t *testing.T) {
+	b := setup(t)
+	tk := ticketstest.Create(b.ctx, t, b.store, b.repA, tickets.NewTicket{CustomerName: "Ann", CustomerEmail: "ann@example.com"})
+	for _, a := range []string{"boss@example.com", "colleague@example.org"} {
+		if err := b.store.AddCC(b.ctx, b.repA, tk.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ticketstest.Move(b.ctx, t, b.store, b.sup, tk.ID, tickets.StatusSolved, tickets.StatusClosed)
+	r, err := b.store.ReceiveEmail(b.ctx, tickets.InboundEmail{MessageID: "fu1@mail.example", FromEmail: "ann@example.com",
+		Subject: "again", Body: "It broke again.", TicketNumber: tk.ID})
+	if err != nil || r.Outcome != tickets.EmailFollowUp || r.TicketID == tk.ID {
+		t.Fatalf("mail to the closed ticket: %+v %v", r, err)
+	}
+	if got := b.ccOf(t, r.TicketID); strings.Join(got, ",") != "boss@example.com,colleague@example.org" {
+		t.Fatalf("follow-up CC %q", got)
+	}
+	rows, err := b.db.Query(b.ctx, `SELECT coalesce(actor_id, 0), data->>'new', data->>'by' FROM events
+WHERE subject_type = 'ticket' AND subject_id = $1 AND action = 'ticket.cc_added' ORDER BY id`, r.TicketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var actor int64
+		var addr, by string
+		if err := rows.Scan(&actor, &addr, &by); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s", actor, addr, by))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "0 boss@example.com follow_up|0 colleague@example.org follow_up"; strings.Join(got, "|") != want {
+		t.Fatalf("follow-up cc_added events %q, want %q", strings.Join(got, "|"), want)
+	}
+}

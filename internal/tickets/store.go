@@ -23,8 +23,9 @@ type Store struct {
 	now     func() time.Time
 	baseURL string
 	hooks   Hooks
-	linkTTL time.Duration // status links expire this long after the ticket closes; 0: DefaultStatusLinkTTL
-	region  string        // the desk's default country for phone numbers (SetRegion)
+	linkTTL time.Duration   // status links expire this long after the ticket closes; 0: DefaultStatusLinkTTL
+	region  string          // the desk's default country for phone numbers (SetRegion)
+	own     map[string]bool // the desk's configured addresses, lower case (SetOwnAddresses)
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status
