@@ -18,7 +18,7 @@ import (
 // heldMail files a mail that fails DMARC at our MX, so it is held.
 func heldMail(t *testing.T, e *env, id, subject string) {
 	t.Helper()
-	raw := "Authentication-Results: mx.desk.example; spf=fail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example\r\n" +
+	raw := "Authentication-Results: mx.desk.example; spf=fail smtp.mailfrom=bank.example; dmarc=fail (p=reject dis=reject) header.from=bank.example\r\n" +
 		"From: Bank <security@bank.example>\r\nTo: help@desk.example\r\nSubject: " + subject + "\r\nMessage-ID: <" + id + "@bank.example>\r\n\r\nVerify now.\r\n"
 	res, err := e.srv.mailDesk.Receive(context.Background(), []byte(raw))
 	if err != nil || res.Outcome != mailin.HeldOutcome {

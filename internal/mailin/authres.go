@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -99,4 +100,38 @@ func stripComments(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// dmarcPolicyWord finds the policy values in a dmarc result: the
+// property policy.dmarc=, and p= and dis= as MXes write them in a comment
+// ("dmarc=fail (p=none dis=none) header.from=...").
+var dmarcPolicyWord = regexp.MustCompile(`(?:^|[\s(;])(?:policy\.dmarc|p|dis)=([a-z]+)`)
+
+// DMARCEnforced reports whether the DMARC result in the trusted topmost
+// Authentication-Results header (as AuthResults reads it) names a policy
+// of reject or quarantine: the domain asks that mail failing DMARC be
+// refused. A failure under p=none (the domain only monitors) or without a
+// policy given is shown, not acted on.
+func DMARCEnforced(headers []string, authServID string) bool {
+	authServID = strings.ToLower(strings.TrimSpace(authServID))
+	if authServID == "" || len(headers) == 0 {
+		return false
+	}
+	id := strings.Fields(strings.ToLower(strings.SplitN(stripComments(headers[0]), ";", 2)[0]))
+	if len(id) == 0 || id[0] != authServID {
+		return false
+	}
+	for _, p := range strings.Split(strings.ToLower(headers[0]), ";") {
+		f := strings.Fields(stripComments(p))
+		if len(f) == 0 || !strings.HasPrefix(f[0], "dmarc=") && !strings.HasPrefix(f[0], "dmarc/") {
+			continue
+		}
+		for _, m := range dmarcPolicyWord.FindAllStringSubmatch(p, -1) {
+			if m[1] == "reject" || m[1] == "quarantine" {
+				return true
+			}
+		}
+		return false // the first dmarc result only, as AuthResults
+	}
+	return false
 }

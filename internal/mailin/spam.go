@@ -20,7 +20,9 @@ import (
 
 // Spam keeps unwanted mail out of the queues. Before a mail is filed the
 // desk asks it: a sender on the admins' block list (an address or a whole
-// domain), a failed DMARC check (as our MX recorded it), or a sender who
+// domain), a failed DMARC check (as our MX recorded it) of a domain whose
+// policy is reject or quarantine (under p=none the mail is filed and
+// shows its failed result), or a sender who
 // opened more than the allowed new tickets in the last hour, and the mail
 // is held in the Spam view instead (table mail_spam, whole, with its
 // route), where a rep releases it (it is filed as normal) or deletes it.
@@ -378,7 +380,7 @@ func (s *Spam) check(ctx context.Context, m Message) (string, error) {
 	switch {
 	case blocked:
 		return ReasonBlocked, nil
-	case m.Auth.DMARC == "fail":
+	case m.Auth.DMARC == "fail" && DMARCEnforced(m.AuthHeaders, s.opts.AuthServID):
 		return ReasonDMARC, nil
 	}
 	over, err := s.overRate(ctx, m.FromEmail)

@@ -184,7 +184,7 @@ func TestFailedDMARCGoesToSpamAndReleaseFilesIt(t *testing.T) {
 }
 
 func forged2() []byte {
-	return eml("Authentication-Results: mx.desk.example; dmarc=fail header.from=bank.example",
+	return eml("Authentication-Results: mx.desk.example; dmarc=fail (p=quarantine dis=quarantine) header.from=bank.example",
 		"From: security@bank.example", "Subject: Second try", "Message-ID: <forged2@bank.example>", "", "Click.")
 }
 
@@ -315,5 +315,38 @@ func TestSpamViewKeepsToTheRepsTeams(t *testing.T) {
 	}
 	if res, err := b.desk.Release(b.ctx, hrRep, hrID); err != nil || res.Outcome != string(tickets.EmailCreated) || b.ticket(t, res.TicketID).TeamID != hr {
 		t.Errorf("hr rep release: %+v, %v", res, err)
+	}
+}
+
+// TestDMARCFailIsHeldOnlyUnderRejectOrQuarantine: a domain with p=none
+// only monitors; its failing mail is filed and shows the failed result.
+func TestDMARCFailIsHeldOnlyUnderRejectOrQuarantine(t *testing.T) {
+	b := setup(t)
+	b.withSpam(0)
+	for i, c := range []struct {
+		result string
+		held   bool
+	}{
+		{"dmarc=fail (p=none dis=none) header.from=news.example", false},
+		{"dmarc=fail header.from=news.example", false},
+		{"dmarc=fail policy.dmarc=none header.from=news.example", false},
+		{"dmarc=fail (p=reject dis=reject) header.from=news.example", true},
+		{"dmarc=fail (p=QUARANTINE) header.from=news.example", true},
+		{"dmarc=fail policy.dmarc=reject header.from=news.example", true},
+		{"dmarc=pass (p=reject) header.from=news.example", false},
+	} {
+		id := "dm" + string(rune('a'+i)) + "@news.example"
+		res := b.receive(t, eml("Authentication-Results: mx.desk.example; spf=pass smtp.mailfrom=news.example; "+c.result,
+			"From: news@news.example", "To: "+deskAddress, "Subject: News "+id, "Message-ID: <"+id+">", "", "Hello."))
+		if got := res.Held == ReasonDMARC; got != c.held {
+			t.Errorf("%s: %+v, want held %v", c.result, res, c.held)
+			continue
+		}
+		if !c.held && strings.HasPrefix(c.result, "dmarc=fail") {
+			msgs, err := b.store.Messages(b.ctx, res.TicketID, true)
+			if err != nil || len(msgs) == 0 || msgs[0].Auth.DMARC != "fail" {
+				t.Errorf("%s: filed without its failed result: %+v, %v", c.result, msgs, err)
+			}
+		}
 	}
 }
