@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web"
 )
@@ -47,6 +48,9 @@ type config struct {
 	// MailNewTicketsPerHour is how many new tickets one sender may open by
 	// mail in an hour before their mail goes to Spam; 0: no limit.
 	MailNewTicketsPerHour int
+	// MailSpamKeepDays is how many days held mail stays in the Spam view
+	// before it is purged.
+	MailSpamKeepDays int
 	// TrustedProxies lists the reverse proxies (comma-separated CIDRs) whose
 	// X-Forwarded-For names the client; parsed into trustedProxies.
 	TrustedProxies string
@@ -103,6 +107,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	fs.StringVar(&c.MailInTo, "mail-in-to", env("LOOPDESK_MAIL_IN_TO", env("LOOPDESK_SMTP_FROM", "")), "comma-separated desk addresses the listener takes mail for; default LOOPDESK_SMTP_FROM (LOOPDESK_MAIL_IN_TO)")
 	fs.StringVar(&c.MailAuthServID, "mail-authserv-id", env("LOOPDESK_MAIL_AUTHSERV_ID", ""), "our MX's authserv-id; its topmost Authentication-Results header is believed (DMARC fail goes to Spam); empty: none (LOOPDESK_MAIL_AUTHSERV_ID)")
 	fs.IntVar(&c.MailNewTicketsPerHour, "mail-new-tickets-per-hour", envInt(getenv, "LOOPDESK_MAIL_NEW_TICKETS_PER_HOUR", 10), "new tickets one sender may open by mail in an hour; more go to Spam; 0: no limit (LOOPDESK_MAIL_NEW_TICKETS_PER_HOUR)")
+	fs.IntVar(&c.MailSpamKeepDays, "mail-spam-keep-days", envInt(getenv, "LOOPDESK_MAIL_SPAM_KEEP_DAYS", mailin.DefaultKeepDays), "days held mail stays in the Spam view before it is purged (LOOPDESK_MAIL_SPAM_KEEP_DAYS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("LOOPDESK_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8; empty: none (LOOPDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("LOOPDESK_METRICS_ADDR", defaultMetricsAddr), "listen address of /metrics, apart from the public one; off: none (LOOPDESK_METRICS_ADDR)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", env("LOOPDESK_METRICS_TOKEN", ""), "bearer token for /metrics; when set, /metrics is also served on the public address to its bearer (LOOPDESK_METRICS_TOKEN)")

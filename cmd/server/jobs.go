@@ -14,6 +14,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/csat"
 	"github.com/loopdesk/loopdesk/internal/escalation"
 	"github.com/loopdesk/loopdesk/internal/i18n"
+	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/outbox"
 	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/reports"
@@ -76,15 +77,17 @@ func servePoolSize() int32 {
 
 // startJobs starts River with Loopdesk's workers: SLA checks (scheduled at
 // each deadline) and the outbox sender. Missed SLA deadlines are caught up.
-func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store, hooks *webhooks.Service) (*river.Client[pgx.Tx], error) {
+func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *escalation.Service, mail *outbox.Outbox, survey *csat.Store, rep *reports.Store, hooks *webhooks.Service, spam *mailin.Spam) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	esc.AddWorkers(workers) // SLA checks and recomputes
 	mail.AddWorkers(workers)
 	hooks.AddWorkers(workers)
 	river.AddWorker(workers, csat.NewSurveyWorker(survey))
 	river.AddWorker(workers, reports.NewWorker(rep))
+	river.AddWorker(workers, mailin.NewPurgeWorker(spam)) // held mail past its days
 	periodic := append(outbox.PeriodicJobs(), csat.PeriodicJobs()...)
 	periodic = append(periodic, reports.PeriodicJobs()...)
+	periodic = append(periodic, mailin.PeriodicJobs()...)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:       riverQueues(),
 		PeriodicJobs: periodic,

@@ -68,7 +68,7 @@ func mailDesk(cfg *config, getenv func(string) string, store *tickets.Store, db 
 		return nil, nil, err
 	}
 	desk.UseSpam(mailin.NewSpam(db, time.Now, mailin.SpamOptions{
-		AuthServID: cfg.MailAuthServID, NewTicketsPerHour: cfg.MailNewTicketsPerHour}))
+		AuthServID: cfg.MailAuthServID, NewTicketsPerHour: cfg.MailNewTicketsPerHour, KeepDays: cfg.MailSpamKeepDays}))
 	return desk, to, nil
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/loopdesk/loopdesk/internal/i18n"
 	"github.com/loopdesk/loopdesk/internal/live"
 	"github.com/loopdesk/loopdesk/internal/mailbox"
+	"github.com/loopdesk/loopdesk/internal/mailin"
 	"github.com/loopdesk/loopdesk/internal/memtrim"
 	"github.com/loopdesk/loopdesk/internal/reports"
 	"github.com/loopdesk/loopdesk/internal/secretbox"
@@ -104,8 +105,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	newsStore := announce.NewStore(pool, time.Now)
 	reportStore := reports.NewStore(pool, time.Now, log)
 	reportStore.SetZone(cfg.reportZone)
-	hooks := webhooks.New(pool, hookBox, log, time.Now, cfg.BaseURL, webhooks.Config{}) // selfserve
-	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore, hooks)
+	hooks := webhooks.New(pool, hookBox, log, time.Now, cfg.BaseURL, webhooks.Config{})             // selfserve
+	spamPurge := mailin.NewSpam(pool, time.Now, mailin.SpamOptions{KeepDays: cfg.MailSpamKeepDays}) // spamfix: purges held mail
+	jobs, err := startJobs(ctx, pool, log, escSvc, mail, csatStore, reportStore, hooks, spamPurge)
 	if err != nil {
 		return err
 	}

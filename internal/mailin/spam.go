@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/postgres"
@@ -43,7 +44,17 @@ type SpamOptions struct {
 	// mail in an hour; mail over it that would open another is held. 0:
 	// no limit.
 	NewTicketsPerHour int
+	// KeepDays is how long held mail is kept before Purge removes it; 0:
+	// DefaultKeepDays.
+	KeepDays int
 }
+
+// DefaultKeepDays is how long held mail is kept unless configured.
+const DefaultKeepDays = 30
+
+// MaxHeldPerSender is how many held mails of one sender are kept: holding
+// another removes that sender's oldest.
+const MaxHeldPerSender = 50
 
 // The reasons mail is held.
 const (
@@ -102,6 +113,13 @@ func (s *Spam) hold(ctx context.Context, m Message, raw []byte, route Route, rea
 		}
 		if err != nil {
 			return fmt.Errorf("hold mail: %w", err)
+		}
+		// One sender fills at most MaxHeldPerSender rows (mail_spam_from_idx).
+		if _, err := tx.Exec(ctx, `
+DELETE FROM mail_spam WHERE id IN (
+  SELECT id FROM mail_spam WHERE lower(from_email) = lower($1)
+  ORDER BY received_at DESC, id DESC OFFSET $2)`, clean(m.FromEmail, 320), MaxHeldPerSender); err != nil {
+			return fmt.Errorf("cap held mail of sender: %w", err)
 		}
 		return postgres.RecordEvent(ctx, tx, now, "mail_spam", id, 0, "mail.held",
 			map[string]any{"reason": reason, "from": clean(m.FromEmail, 320)})
@@ -388,4 +406,52 @@ func (s *Spam) check(ctx context.Context, m Message) (string, error) {
 		return "", err
 	}
 	return ReasonRate, nil
+}
+
+// Purge removes held mail older than KeepDays (nobody released it: it
+// was spam) and returns how many; run by PurgeArgs.
+func (s *Spam) Purge(ctx context.Context) (int64, error) {
+	days := s.opts.KeepDays
+	if days <= 0 {
+		days = DefaultKeepDays
+	}
+	tag, err := s.db.Exec(ctx, `DELETE FROM mail_spam WHERE received_at < $1`, s.now().AddDate(0, 0, -days))
+	if err != nil {
+		return 0, fmt.Errorf("purge held mail: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// PurgeInterval is how often held mail past KeepDays is purged.
+const PurgeInterval = 6 * time.Hour
+
+// PurgeArgs is the periodic job that purges old held mail.
+type PurgeArgs struct{}
+
+// Kind is the job's River kind.
+func (PurgeArgs) Kind() string { return "mail_spam_purge" }
+
+// PurgeWorker runs PurgeArgs.
+type PurgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	s *Spam
+}
+
+// NewPurgeWorker returns the worker purging s.
+func NewPurgeWorker(s *Spam) *PurgeWorker { return &PurgeWorker{s: s} }
+
+// Work purges old held mail.
+func (w *PurgeWorker) Work(ctx context.Context, _ *river.Job[PurgeArgs]) error {
+	_, err := w.s.Purge(ctx)
+	return err
+}
+
+// PeriodicJobs returns the purge of held mail, every PurgeInterval and at
+// start.
+func PeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{river.NewPeriodicJob(
+		river.PeriodicInterval(PurgeInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true},
+	)}
 }

@@ -1,6 +1,7 @@
 package mailin
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -348,5 +349,36 @@ func TestDMARCFailIsHeldOnlyUnderRejectOrQuarantine(t *testing.T) {
 				t.Errorf("%s: filed without its failed result: %+v, %v", c.result, msgs, err)
 			}
 		}
+	}
+}
+
+// TestHeldMailIsPurgedAndCappedPerSender: held mail older than KeepDays
+// goes at the purge; one sender keeps at most MaxHeldPerSender held.
+func TestHeldMailIsPurgedAndCappedPerSender(t *testing.T) {
+	b := setup(t)
+	s := b.withSpam(0)
+	if _, err := s.AddBlock(b.ctx, 0, "junk.example"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range MaxHeldPerSender + 5 {
+		b.receive(t, mailFrom("flood@junk.example", "flood"+strconv.Itoa(i)+"@junk.example", "Spam "+strconv.Itoa(i), "buy"))
+	}
+	b.receive(t, mailFrom("other@junk.example", "other1@junk.example", "Other", "buy"))
+	if n := b.countSQL(t, `SELECT count(*) FROM mail_spam WHERE from_email = 'flood@junk.example'`); n != MaxHeldPerSender {
+		t.Errorf("%d held of one sender, want %d", n, MaxHeldPerSender)
+	}
+	if n := b.countSQL(t, `SELECT count(*) FROM mail_spam WHERE message_id = 'flood0@junk.example'`); n != 0 {
+		t.Error("the oldest was kept, not the newest")
+	}
+	// 31 days later the purge (default 30 days) removes them all.
+	if _, err := b.db.Exec(b.ctx, `UPDATE mail_spam SET received_at = received_at - interval '31 days' WHERE from_email = 'flood@junk.example'`); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Purge(b.ctx)
+	if err != nil || n != MaxHeldPerSender {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	if n := b.countSQL(t, `SELECT count(*) FROM mail_spam`); n != 1 {
+		t.Errorf("%d held after the purge, want the recent one", n)
 	}
 }
