@@ -653,10 +653,12 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 				searchStmts("full-text search as typed", typo),
 				[]floorStmt{
 					customerNamesStmt(typo),
-					countWordStmt("count the typed word", typo, "match"),
+					countQueryStmt(typo, "match"),
+					countWordStmt("count the typed word"),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
-					countWordStmt("count the near word", fixed, "exact"),
+					countQueryStmt(fixed, "exact"),
+					countWordStmt("count the near word"),
 				},
 				searchStmts("full-text search of the correction", fixed),
 				hitStmts(), frame),
@@ -698,12 +700,21 @@ func customerNamesStmt(q string) floorStmt {
 	}
 }
 
-func countWordStmt(name, word, mode string) floorStmt {
+// countQueryStmt reads word into the tsquery countWordStmt counts.
+func countQueryStmt(word, mode string) floorStmt {
+	return floorStmt{
+		name: "read the word (" + word + ")", sql: tickets.SearchStatements.CountQuery,
+		args:    func(*worker, *iterState) []any { return []any{word, mode} },
+		collect: func(v []any, s *iterState) { s.word, _ = v[0].(string) },
+	}
+}
+
+func countWordStmt(name string) floorStmt {
 	return floorStmt{
 		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
-		args: func(w *worker, _ *iterState) []any {
+		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{word, a.SeeAll, a.TeamIDs, a.UserID, mode}
+			return []any{s.word, a.SeeAll, a.TeamIDs, a.UserID}
 		},
 	}
 }
