@@ -359,14 +359,26 @@ const sqlNewTicketsSince = `
 SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id
 WHERE c.email = $1 AND t.channel = 'email' AND t.created_at >= $2`
 
+// sqlPassedOnly narrows sqlNewTicketsSince to tickets opened by a mail
+// that passed DMARC at our MX.
+const sqlPassedOnly = `
+  AND (SELECT e.dmarc FROM messages m LEFT JOIN message_email e ON e.message_id = m.id
+       WHERE m.ticket_id = t.id ORDER BY m.id LIMIT 1) = 'pass'`
+
 // overRate reports whether addr has opened NewTicketsPerHour tickets by
-// mail in the last hour.
-func (s *Spam) overRate(ctx context.Context, addr string) (bool, error) {
+// mail in the last hour. For mail that passed DMARC (passed) only tickets
+// opened by mail that passed count: mail forged in a customer's name
+// cannot use up their limit and get their real mail held.
+func (s *Spam) overRate(ctx context.Context, addr string, passed bool) (bool, error) {
 	if s.opts.NewTicketsPerHour <= 0 {
 		return false, nil
 	}
+	q := sqlNewTicketsSince
+	if passed {
+		q += sqlPassedOnly
+	}
 	var n int
-	if err := s.db.QueryRow(ctx, sqlNewTicketsSince, addr, s.now().Add(-time.Hour)).Scan(&n); err != nil {
+	if err := s.db.QueryRow(ctx, q, addr, s.now().Add(-time.Hour)).Scan(&n); err != nil {
 		return false, fmt.Errorf("new tickets of sender: %w", err)
 	}
 	return n >= s.opts.NewTicketsPerHour, nil
@@ -401,7 +413,7 @@ func (s *Spam) check(ctx context.Context, m Message) (string, error) {
 	case m.Auth.DMARC == "fail" && DMARCEnforced(m.AuthHeaders, s.opts.AuthServID):
 		return ReasonDMARC, nil
 	}
-	over, err := s.overRate(ctx, m.FromEmail)
+	over, err := s.overRate(ctx, m.FromEmail, m.Auth.DMARC == "pass")
 	if err != nil || !over {
 		return "", err
 	}

@@ -382,3 +382,27 @@ func TestHeldMailIsPurgedAndCappedPerSender(t *testing.T) {
 		t.Errorf("%d held after the purge, want the recent one", n)
 	}
 }
+
+// TestForgedMailCannotUseUpACustomersRateLimit: mail forged "from" a
+// customer (failing DMARC under p=none, so it is filed) opens tickets up
+// to the limit, yet the customer's own mail, passing DMARC, still opens a
+// ticket; unauthenticated mail stays limited.
+func TestForgedMailCannotUseUpACustomersRateLimit(t *testing.T) {
+	b := setup(t)
+	b.withSpam(2)
+	mailAuth := func(id, dmarc string) []byte {
+		return eml("Authentication-Results: mx.desk.example; "+dmarc+" header.from=victim.example",
+			"From: ceo@victim.example", "To: "+deskAddress, "Subject: Mail "+id, "Message-ID: <"+id+"@victim.example>", "", "Hello.")
+	}
+	for i := range 2 {
+		if res := b.receive(t, mailAuth("forged"+strconv.Itoa(i), "dmarc=fail (p=none dis=none)")); res.Outcome != string(tickets.EmailCreated) {
+			t.Fatalf("forged %d: %+v", i, res)
+		}
+	}
+	if res := b.receive(t, mailAuth("forged2", "dmarc=fail (p=none dis=none)")); res.Held != ReasonRate {
+		t.Errorf("third unauthenticated mail: %+v, want held for the rate", res)
+	}
+	if res := b.receive(t, mailAuth("real1", "dmarc=pass")); res.Outcome != string(tickets.EmailCreated) {
+		t.Errorf("the customer's real mail: %+v, want a new ticket", res)
+	}
+}
