@@ -653,12 +653,10 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 				searchStmts("full-text search as typed", typo),
 				[]floorStmt{
 					customerNamesStmt(typo),
-					countQueryStmt(typo, "match"),
-					countWordStmt("count the typed word"),
+					countWordStmt("count the typed word", typo, "match"),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
-					countQueryStmt(fixed, "exact"),
-					countWordStmt("count the near word"),
+					countWordStmt("count the near word", fixed, "exact"),
 				},
 				searchStmts("full-text search of the correction", fixed),
 				hitStmts(), frame),
@@ -700,21 +698,12 @@ func customerNamesStmt(q string) floorStmt {
 	}
 }
 
-// countQueryStmt reads word into the tsquery countWordStmt counts.
-func countQueryStmt(word, mode string) floorStmt {
-	return floorStmt{
-		name: "read the word (" + word + ")", sql: tickets.SearchStatements.CountQuery,
-		args:    func(*worker, *iterState) []any { return []any{word, mode} },
-		collect: func(v []any, s *iterState) { s.word, _ = v[0].(string) },
-	}
-}
-
-func countWordStmt(name string) floorStmt {
+func countWordStmt(name, word, mode string) floorStmt {
 	return floorStmt{
 		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
-		args: func(w *worker, s *iterState) []any {
+		args: func(w *worker, _ *iterState) []any {
 			a := w.user.actor()
-			return []any{s.word, a.SeeAll, a.TeamIDs, a.UserID}
+			return []any{word, a.SeeAll, a.TeamIDs, a.UserID, mode}
 		},
 	}
 }

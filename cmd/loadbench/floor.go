@@ -23,7 +23,6 @@ type iterState struct {
 	id           int64
 	customerID   int64
 	match, index string // the search words' tsqueries (tickets.SearchStatements.ReadQuery)
-	word         string // a counted word's tsquery (tickets.SearchStatements.CountQuery)
 	ids          []int64
 }
 

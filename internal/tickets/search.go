@@ -548,8 +548,8 @@ LIMIT 5`
 // SearchStatements are the search box's statements, for tools that time and
 // EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
 // for its values.
-var SearchStatements = struct{ ReadQuery, Search, CustomersByName, Snippets, NearWords, CountQuery, CountWord string }{
-	sqlReadQuery, sqlSearch, sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountQuery, sqlCountWord}
+var SearchStatements = struct{ ReadQuery, Search, CustomersByName, Snippets, NearWords, CountWord string }{
+	sqlReadQuery, sqlSearch, sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord}
 
 // sqlSnippets reads, per hit, the beginning of its first messages
 // (messages_ticket_idx, in order): the snippet is the first of them that
@@ -612,15 +612,9 @@ WHERE word % $1 AND word <> $1
 ORDER BY 2 DESC, word
 LIMIT 8`
 
-// sqlCountQuery reads a word into the tsquery sqlCountWord counts ($2:
-// 'exact', or 'match' for a last word being typed), in its own statement so
-// that sqlCountWord is planned with it as a constant without computing it
-// once per place it is used (that planning was most of a count's time).
-const sqlCountQuery = `SELECT ld_search_query($1, $2)::text`
-
-// sqlCountWord counts the tickets visible to the actor that match the
-// tsquery $1 (sqlCountQuery), up to 50: enough to tell a typo from a word
-// in use. As in sqlSearch, a rep's count first
+// sqlCountWord counts the tickets visible to the actor that match word $1
+// ($5: 'exact', or 'match' for a last word being typed), up to 50: enough
+// to tell a typo from a word in use. As in sqlSearch, a rep's count first
 // looks through the rep's countWalk newest visible tickets (win): when 50 of
 // them match, that is the count. When fewer than countSparse do, all the
 // rep's tickets are counted from the indexes (ordered by id + 0, so the
@@ -637,7 +631,7 @@ WITH win AS MATERIALIZED (
     LIMIT ` + countWalk + `),
 near AS MATERIALIZED (
     SELECT count(*) AS n
-    FROM (SELECT 1 FROM win w WHERE w.search @@ $1::tsquery LIMIT 50) x)
+    FROM (SELECT 1 FROM win w WHERE w.search @@ ld_search_query($1, $5) LIMIT 50) x)
 SELECT least(sum(c.n), 50)
 FROM (SELECT n FROM near WHERE NOT (n < ` + countSparse + ` AND (SELECT count(*) FROM win) = ` + countWalk + `)
       UNION ALL
@@ -645,7 +639,7 @@ FROM (SELECT n FROM near WHERE NOT (n < ` + countSparse + ` AND (SELECT count(*)
       FROM (SELECT 1
             FROM tickets t
             WHERE NOT $2 AND (SELECT n FROM near) < ` + countSparse + ` AND (SELECT count(*) FROM win) = ` + countWalk + `
-              AND t.search @@ $1::tsquery
+              AND t.search @@ ld_search_query($1, $5)
               AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
             ORDER BY t.id + 0
             LIMIT 50) x
@@ -655,7 +649,7 @@ FROM (SELECT n FROM near WHERE NOT (n < ` + countSparse + ` AND (SELECT count(*)
             FROM tickets t
             WHERE ($2 OR (SELECT n FROM near) BETWEEN ` + countSparse + ` AND 49 AND (SELECT count(*) FROM win) = ` + countWalk + `)
               AND ($2 OR t.id < (SELECT min(id) FROM win))
-              AND t.search @@ $1::tsquery
+              AND t.search @@ ld_search_query($1, $5)
               AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
             LIMIT 50) x) c`
 
@@ -739,13 +733,9 @@ func (s *Store) correct(ctx context.Context, a Actor, query string) (string, err
 
 func (s *Store) countWord(ctx context.Context, a Actor, word, mode string) (int, error) {
 	var n int
-	var q string
-	if err := s.db.QueryRow(ctx, sqlCountQuery, word, mode).Scan(&q); err != nil {
-		return 0, fmt.Errorf("count word: %w", err)
-	}
 	// searchMode: a common word walks the newest tickets until countCap, a
 	// rare one reads the GIN index.
-	err := s.db.QueryRow(ctx, sqlCountWord, searchMode, q, a.SeeAll, a.TeamIDs, a.UserID).Scan(&n)
+	err := s.db.QueryRow(ctx, sqlCountWord, searchMode, word, a.SeeAll, a.TeamIDs, a.UserID, mode).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count word: %w", err)
 	}
