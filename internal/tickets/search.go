@@ -96,23 +96,21 @@ const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query
 // from the last hit's (bucket, rank, id): $8, $9, $10, or (3, 0, 0) for the
 // first.
 //
-// The 400 newest matches are found in steps. For a rep (not $4), win is
-// the rep's nearWalk newest visible tickets and near their matches: when 400 of those match, they are the 400 newest visible
+// The 400 newest matches are found in one of two ways. For a rep (not $4),
+// near first looks for them among the rep's 1,000 newest visible tickets
+// (nearWalk): when 400 of those match, they are the 400 newest visible
 // matches, found in a few milliseconds even for a word that fills the rep's
-// team; when win holds all the rep's tickets, near is all there is. When
-// fewer than nearSparse match, the word is rare among the rep's tickets:
-// the second arm reads all its visible matches from tickets_search_idx and
-// the rep's tickets from tickets_team_idx, tickets_owner_idx and the
-// holders' indexes, and sorts them (near's rows are then left out: the arm
-// holds them). Otherwise the third arm asks the planner for the matches
-// older than win, as supervisors always do for all of them. The arms are
-// gated on near's and win's counts: only the ones needed run. The planner
-// estimates a word's frequency desk-wide and takes it to be independent of
-// the team: asked alone, it walks tickets_pkey backwards through every
-// ticket for a word common in another team's language but absent from the
-// rep's ("giao hang" searched by an English rep: a second at 200k
-// tickets), and reads and sorts every match of a word that fills the rep's
-// team when the index says it is rare desk-wide.
+// team. When fewer than nearSparse do, the word is rare among the rep's
+// tickets: the second arm reads its matches from tickets_search_idx and the
+// rep's tickets from tickets_team_idx, tickets_owner_idx and the holders'
+// indexes, and sorts them. Otherwise the third arm asks the planner, as
+// supervisors always do. (The arms are gated on near's count: only one
+// runs.) The planner estimates a word's frequency desk-wide and takes it to
+// be independent of the team: asked alone, it walks tickets_pkey backwards
+// through every ticket for a word common in another team's language but
+// absent from the rep's ("giao hang" searched by an English rep: a second
+// at 200k tickets), and reads and sorts every match of a word that fills the
+// rep's team when the index says it is rare desk-wide.
 //
 // The statement is run with a custom plan (see searchMode): the planner
 // then sees the tsqueries as constants, estimates how many tickets they
@@ -128,41 +126,16 @@ const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query
 // index can take, checks the whole query, $1 (the custom plan drops the
 // check when not $3).
 const sqlSearch = `
-WITH win AS MATERIALIZED (
-    SELECT t.id, t.search
-    FROM tickets t
-    WHERE NOT $4 AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-    ORDER BY t.id DESC
-    LIMIT ` + nearWalk + `),
-near AS MATERIALIZED (
+WITH near AS MATERIALIZED (
     SELECT w.id, w.search
-    FROM win w
+    FROM (SELECT t.id, t.search
+          FROM tickets t
+          WHERE NOT $4 AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+          ORDER BY t.id DESC
+          LIMIT ` + nearWalk + `) w
     WHERE w.search @@ $2::tsquery
       AND (NOT $3 OR ts_match_vq(w.search, $1::tsquery))
-    LIMIT 400),
-matches AS (
-    SELECT n.id, n.search
-    FROM near n
-    WHERE NOT ((SELECT count(*) FROM near) < ` + nearSparse + ` AND (SELECT count(*) FROM win) = ` + nearWalk + `)
-    UNION ALL
-    (SELECT t.id, t.search
-     FROM tickets t
-     WHERE NOT $4 AND (SELECT count(*) FROM near) < ` + nearSparse + ` AND (SELECT count(*) FROM win) = ` + nearWalk + `
-       AND t.search @@ $2::tsquery
-       AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-       AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-     ORDER BY t.id + 0 DESC
-     LIMIT 400)
-    UNION ALL
-    (SELECT t.id, t.search
-     FROM tickets t
-     WHERE ($4 OR (SELECT count(*) FROM near) BETWEEN ` + nearSparse + ` AND 399 AND (SELECT count(*) FROM win) = ` + nearWalk + `)
-       AND ($4 OR t.id < (SELECT min(id) FROM win))
-       AND t.search @@ $2::tsquery
-       AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-       AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-     ORDER BY t.id DESC
-     LIMIT 400))
+    LIMIT 400)
 SELECT h.id, h.bucket, h.rank
 FROM (
     SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
@@ -170,7 +143,27 @@ FROM (
         SELECT w.id,
                CASE WHEN ts_filter(w.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
                ts_rank('{0.1, 0.6, 0.3, 1.0}', w.search, $1::tsquery) AS rank
-        FROM (SELECT m.id, m.search FROM matches m ORDER BY m.id DESC LIMIT 400) w
+        FROM (SELECT n.id, n.search
+              FROM near n
+              WHERE (SELECT count(*) FROM near) = 400
+              UNION ALL
+              (SELECT t.id, t.search
+               FROM tickets t
+               WHERE NOT $4 AND (SELECT count(*) FROM near) < ` + nearSparse + `
+                 AND t.search @@ $2::tsquery
+                 AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
+                 AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+               ORDER BY t.id + 0 DESC
+               LIMIT 400)
+              UNION ALL
+              (SELECT t.id, t.search
+               FROM tickets t
+               WHERE ($4 OR (SELECT count(*) FROM near) >= ` + nearSparse + `) AND (SELECT count(*) FROM near) < 400
+                 AND t.search @@ $2::tsquery
+                 AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
+                 AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+               ORDER BY t.id DESC
+               LIMIT 400)) w
         UNION ALL
         (SELECT t.id, 0, 0::real
          FROM tickets t
@@ -187,9 +180,9 @@ LIMIT $11`
 
 // nearSparse: when fewer of the rep's nearWalk newest tickets match, the
 // word is rare among the rep's tickets, whatever its frequency desk-wide:
-// sqlSearch then reads the older matches from the indexes and sorts them
-// (ordered by id + 0, which tickets_pkey cannot give) rather than let the
-// planner walk tickets_pkey expecting a match every few tickets.
+// sqlSearch then reads the matches from the indexes and sorts them (ordered
+// by id + 0, which tickets_pkey cannot give) rather than let the planner walk
+// tickets_pkey expecting a match every few tickets.
 const nearSparse = "40"
 
 // nearWalk is how many of a rep's newest visible tickets sqlSearch looks
@@ -615,30 +608,30 @@ LIMIT 8`
 // sqlCountWord counts the tickets visible to the actor that match word $1
 // ($5: 'exact', or 'match' for a last word being typed), up to 50: enough
 // to tell a typo from a word in use. As in sqlSearch, a rep's count first
-// looks through the rep's countWalk newest visible tickets (win): when 50 of
-// them match, that is the count. When fewer than countSparse do, all the
-// rep's tickets are counted from the indexes (ordered by id + 0, so the
-// planner cannot walk tickets_pkey through every ticket for a word common
-// only in other teams); else the count goes on below win as the planner
-// likes. A supervisor's count is the planner's. The arms are gated on the counts and
-// $2, so only the ones needed run; gated ones count 0.
+// looks through the rep's nearWalk newest visible tickets (near): when 50
+// of them match, that is the count. When fewer do, the second arm counts the
+// matches read from the indexes (ordered by id + 0, so the planner cannot
+// walk tickets_pkey through every ticket for a word common only in other
+// teams); a supervisor's count is the third arm's. The arms are gated on
+// near's count and $2, so one runs; the gated ones count 0.
 const sqlCountWord = `
-WITH win AS MATERIALIZED (
-    SELECT t.id, t.search
-    FROM tickets t
-    WHERE NOT $2 AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-    ORDER BY t.id DESC
-    LIMIT ` + countWalk + `),
-near AS MATERIALIZED (
+WITH near AS MATERIALIZED (
     SELECT count(*) AS n
-    FROM (SELECT 1 FROM win w WHERE w.search @@ ld_search_query($1, $5) LIMIT 50) x)
-SELECT least(sum(c.n), 50)
-FROM (SELECT n FROM near WHERE NOT (n < ` + countSparse + ` AND (SELECT count(*) FROM win) = ` + countWalk + `)
+    FROM (SELECT 1
+          FROM (SELECT t.search
+                FROM tickets t
+                WHERE NOT $2 AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+                ORDER BY t.id DESC
+                LIMIT ` + nearWalk + `) w
+          WHERE w.search @@ (SELECT ld_search_query($1, $5))
+          LIMIT 50) x)
+SELECT max(c.n)
+FROM (SELECT n FROM near
       UNION ALL
       SELECT count(*)
       FROM (SELECT 1
             FROM tickets t
-            WHERE NOT $2 AND (SELECT n FROM near) < ` + countSparse + ` AND (SELECT count(*) FROM win) = ` + countWalk + `
+            WHERE NOT $2 AND (SELECT n FROM near) < 50
               AND t.search @@ ld_search_query($1, $5)
               AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
             ORDER BY t.id + 0
@@ -647,18 +640,8 @@ FROM (SELECT n FROM near WHERE NOT (n < ` + countSparse + ` AND (SELECT count(*)
       SELECT count(*)
       FROM (SELECT 1
             FROM tickets t
-            WHERE ($2 OR (SELECT n FROM near) BETWEEN ` + countSparse + ` AND 49 AND (SELECT count(*) FROM win) = ` + countWalk + `)
-              AND ($2 OR t.id < (SELECT min(id) FROM win))
-              AND t.search @@ ld_search_query($1, $5)
-              AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+            WHERE $2 AND t.search @@ ld_search_query($1, $5)
             LIMIT 50) x) c`
-
-// countWalk and countSparse are nearWalk and nearSparse for sqlCountWord,
-// whose cap is 50, not 400.
-const (
-	countWalk   = "250"
-	countSparse = "3"
-)
 
 // correct returns query with its rare words replaced by near words of the
 // desk that match many more tickets the actor sees ("pasword reset" ->

@@ -26,7 +26,7 @@ func TestSearchWordOfOtherTeams(t *testing.T) {
 	const copies = 3000
 	if _, err := b.db.Exec(b.ctx, `
 INSERT INTO tickets (subject, channel, customer_id, team_id, search)
-SELECT t.subject, t.channel, t.customer_id, t.team_id, t.search || to_tsvector('simple', 'w' || (g % 500) || ' x' || (g % 37) || ' y' || (g % 10))
+SELECT t.subject, t.channel, t.customer_id, t.team_id, t.search || to_tsvector('simple', 'w' || (g % 500) || ' x' || (g % 37))
 FROM generate_series(1, $3::int) g CROSS JOIN LATERAL (
     SELECT * FROM tickets WHERE id IN ($1, $2) ORDER BY id) t
 ORDER BY g, t.id`, vi.ID, en.ID, copies); err != nil {
@@ -85,39 +85,6 @@ ORDER BY g, t.id`, vi.ID, en.ID, copies); err != nil {
 	}
 	if read := pkeyRowsRead(t, b, b.repB, "giao hang"); read >= total/2 {
 		t.Errorf("rep B's search for giao hang read %d of %d tickets by tickets_pkey", read, total)
-	}
-	// Words less common in the rep's tickets (one in 10, one in 37) find
-	// the same as the plain query for the newest 400 matches.
-	for _, tc := range []struct {
-		rep   tickets.Actor
-		team  int64
-		words string
-	}{{b.repA, b.teamA, "y3"}, {b.repB, b.teamB, "y3"}, {b.repB, b.teamB, "x5"}, {b.repA, b.teamA, "kettle x5"}} {
-		rows, err := b.db.Query(b.ctx, `SELECT id FROM tickets WHERE team_id = $1 AND search @@ ld_search_query($2, 'match') ORDER BY id DESC LIMIT 400`,
-			tc.team, tc.words)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []int64
-		r := tickets.SearchRequest{Query: tc.words, Limit: 50, AsTyped: true}
-		for {
-			res, err := b.store.Find(b.ctx, tc.rep, r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, hitIDs(res)...)
-			if res.Next == "" {
-				break
-			}
-			r.After = res.Next
-		}
-		if len(want) == 0 || !slices.Equal(sorted(got), sorted(want)) {
-			t.Errorf("%q: pages hold %d hits, want the %d newest matches", tc.words, len(got), len(want))
-		}
 	}
 	// A supervisor sees the same 400.
 	if res := b.search(t, b.sup, "giao hang"); len(res.Hits) != 20 || res.Hits[0].Ticket.ID != billing[0] {
