@@ -87,30 +87,14 @@ const (
 const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query($1, 'index')::text`
 
 // sqlSearch ranks the newest tickets visible to the actor that match
-// tsquery $1, with the tickets of the customers found ($7) after them. Only
+// tsquery $1, with the tickets of the customers found ($5) after them. Only
 // the 400 newest matches are ranked, so a very common word cannot make
 // search rank the whole desk. A ticket whose subject holds every word comes
 // first (bucket 2), then the rest of the word matches (1) by ts_rank, which
 // weighs a word in the subject (A) over one in the thread (B) and a word as
 // typed over its stem (C, D), then the customers' tickets (0). Pages go on
-// from the last hit's (bucket, rank, id): $8, $9, $10, or (3, 0, 0) for the
+// from the last hit's (bucket, rank, id): $6, $7, $8, or (3, 0, 0) for the
 // first.
-//
-// The 400 newest matches are found in one of two ways. For a rep (not $4),
-// near first looks for them among the rep's 1,000 newest visible tickets
-// (nearWalk): when 400 of those match, they are the 400 newest visible
-// matches, found in a few milliseconds even for a word that fills the rep's
-// team. When fewer than nearSparse do, the word is rare among the rep's
-// tickets: the second arm reads its matches from tickets_search_idx and the
-// rep's tickets from tickets_team_idx, tickets_owner_idx and the holders'
-// indexes, and sorts them. Otherwise the third arm asks the planner, as
-// supervisors always do. (The arms are gated on near's count: only one
-// runs.) The planner estimates a word's frequency desk-wide and takes it to
-// be independent of the team: asked alone, it walks tickets_pkey backwards
-// through every ticket for a word common in another team's language but
-// absent from the rep's ("giao hang" searched by an English rep: a second
-// at 200k tickets), and reads and sorts every match of a word that fills the
-// rep's team when the index says it is rare desk-wide.
 //
 // The statement is run with a custom plan (see searchMode): the planner
 // then sees the tsqueries as constants, estimates how many tickets they
@@ -126,16 +110,6 @@ const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query
 // index can take, checks the whole query, $1 (the custom plan drops the
 // check when not $3).
 const sqlSearch = `
-WITH near AS MATERIALIZED (
-    SELECT w.id, w.search
-    FROM (SELECT t.id, t.search
-          FROM tickets t
-          WHERE NOT $4 AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-          ORDER BY t.id DESC
-          LIMIT ` + nearWalk + `) w
-    WHERE w.search @@ $2::tsquery
-      AND (NOT $3 OR ts_match_vq(w.search, $1::tsquery))
-    LIMIT 400)
 SELECT h.id, h.bucket, h.rank
 FROM (
     SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
@@ -143,27 +117,13 @@ FROM (
         SELECT w.id,
                CASE WHEN ts_filter(w.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
                ts_rank('{0.1, 0.6, 0.3, 1.0}', w.search, $1::tsquery) AS rank
-        FROM (SELECT n.id, n.search
-              FROM near n
-              WHERE (SELECT count(*) FROM near) = 400
-              UNION ALL
-              (SELECT t.id, t.search
-               FROM tickets t
-               WHERE NOT $4 AND (SELECT count(*) FROM near) < ` + nearSparse + `
-                 AND t.search @@ $2::tsquery
-                 AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-                 AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-               ORDER BY t.id + 0 DESC
-               LIMIT 400)
-              UNION ALL
-              (SELECT t.id, t.search
-               FROM tickets t
-               WHERE ($4 OR (SELECT count(*) FROM near) >= ` + nearSparse + `) AND (SELECT count(*) FROM near) < 400
-                 AND t.search @@ $2::tsquery
-                 AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-                 AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-               ORDER BY t.id DESC
-               LIMIT 400)) w
+        FROM (SELECT t.id, t.search
+              FROM tickets t
+              WHERE t.search @@ $2::tsquery
+                AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
+                AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+              ORDER BY t.id DESC
+              LIMIT 400) w
         UNION ALL
         (SELECT t.id, 0, 0::real
          FROM tickets t
@@ -177,18 +137,6 @@ FROM (
 WHERE (h.bucket, h.rank, h.id) < ($8::int, $9::real, $10::bigint)
 ORDER BY h.bucket DESC, h.rank DESC, h.id DESC
 LIMIT $11`
-
-// nearSparse: when fewer of the rep's nearWalk newest tickets match, the
-// word is rare among the rep's tickets, whatever its frequency desk-wide:
-// sqlSearch then reads the matches from the indexes and sorts them (ordered
-// by id + 0, which tickets_pkey cannot give) rather than let the planner walk
-// tickets_pkey expecting a match every few tickets.
-const nearSparse = "40"
-
-// nearWalk is how many of a rep's newest visible tickets sqlSearch looks
-// through for the 400 newest matches before it asks the planner: about 10
-// ms of matching when they hold fewer.
-const nearWalk = "1000"
 
 // searchMode runs the search statements as unnamed statements, which
 // Postgres plans afresh with the actual parameter values (a custom plan) on
@@ -607,41 +555,14 @@ LIMIT 8`
 
 // sqlCountWord counts the tickets visible to the actor that match word $1
 // ($5: 'exact', or 'match' for a last word being typed), up to 50: enough
-// to tell a typo from a word in use. As in sqlSearch, a rep's count first
-// looks through the rep's nearWalk newest visible tickets (near): when 50
-// of them match, that is the count. When fewer do, the second arm counts the
-// matches read from the indexes (ordered by id + 0, so the planner cannot
-// walk tickets_pkey through every ticket for a word common only in other
-// teams); a supervisor's count is the third arm's. The arms are gated on
-// near's count and $2, so one runs; the gated ones count 0.
+// to tell a typo from a word in use.
 const sqlCountWord = `
-WITH near AS MATERIALIZED (
-    SELECT count(*) AS n
-    FROM (SELECT 1
-          FROM (SELECT t.search
-                FROM tickets t
-                WHERE NOT $2 AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-                ORDER BY t.id DESC
-                LIMIT ` + nearWalk + `) w
-          WHERE w.search @@ (SELECT ld_search_query($1, $5))
-          LIMIT 50) x)
-SELECT max(c.n)
-FROM (SELECT n FROM near
-      UNION ALL
-      SELECT count(*)
-      FROM (SELECT 1
-            FROM tickets t
-            WHERE NOT $2 AND (SELECT n FROM near) < 50
-              AND t.search @@ ld_search_query($1, $5)
-              AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-            ORDER BY t.id + 0
-            LIMIT 50) x
-      UNION ALL
-      SELECT count(*)
-      FROM (SELECT 1
-            FROM tickets t
-            WHERE $2 AND t.search @@ ld_search_query($1, $5)
-            LIMIT 50) x) c`
+SELECT count(*)
+FROM (SELECT 1
+      FROM tickets t
+      WHERE t.search @@ ld_search_query($1, $5)
+        AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+      LIMIT 50) x`
 
 // correct returns query with its rare words replaced by near words of the
 // desk that match many more tickets the actor sees ("pasword reset" ->
