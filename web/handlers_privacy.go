@@ -175,18 +175,27 @@ func (s *Server) apiFindCustomers(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, out)
 }
 
-func (s *Server) apiExportCustomer(w http.ResponseWriter, r *http.Request) {
+// apiPrivacyRequest reads an export or erase call: the caller may, the
+// customer id of the path, the confirmation in the body; false: answered.
+func (s *Server) apiPrivacyRequest(w http.ResponseWriter, r *http.Request) (int64, apiConfirm, bool) {
+	var body apiConfirm
 	if !s.apiPrivacyAllowed(w, r) {
-		return
+		return 0, body, false
 	}
 	id, err := apiPathID(r)
+	if err == nil {
+		err = decodeJSON(w, r, &body)
+	}
 	if err != nil {
 		s.apiFail(w, r, err)
-		return
+		return 0, body, false
 	}
-	var body apiConfirm
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiFail(w, r, err)
+	return id, body, true
+}
+
+func (s *Server) apiExportCustomer(w http.ResponseWriter, r *http.Request) {
+	id, body, ok := s.apiPrivacyRequest(w, r)
+	if !ok {
 		return
 	}
 	u := currentUser(r.Context())
@@ -201,17 +210,8 @@ func (s *Server) apiExportCustomer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiEraseCustomer(w http.ResponseWriter, r *http.Request) {
-	if !s.apiPrivacyAllowed(w, r) {
-		return
-	}
-	id, err := apiPathID(r)
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	var body apiConfirm
-	if err := decodeJSON(w, r, &body); err != nil {
-		s.apiFail(w, r, err)
+	id, body, ok := s.apiPrivacyRequest(w, r)
+	if !ok {
 		return
 	}
 	u := currentUser(r.Context())
