@@ -82,6 +82,9 @@ type Team struct {
 type Store struct {
 	db  *pgxpool.Pool
 	now func() time.Time
+	// users and teams are the staff and team lists as last read (cache.go).
+	users listCache[User]
+	teams listCache[Team]
 	// hashes bounds the argon2id hashes running at once (19 MiB each);
 	// hashWait is how long a request waits for a free slot.
 	hashes   chan struct{}
@@ -218,22 +221,6 @@ func ensureTeamTx(ctx context.Context, tx pgx.Tx, name string) (Team, error) {
 	return t, nil
 }
 
-// Teams lists every team by name.
-func (s *Store) Teams(ctx context.Context) ([]Team, error) {
-	rows, err := s.db.Query(ctx, sqlListTeams)
-	if err != nil {
-		return nil, fmt.Errorf("list teams: %w", err)
-	}
-	return pgx.CollectRows(rows, scanTeam)
-}
-
-const sqlListTeams = `SELECT id, name FROM teams ORDER BY name`
-
-func scanTeam(r pgx.CollectableRow) (Team, error) {
-	var t Team
-	return t, r.Scan(&t.ID, &t.Name)
-}
-
 // sqlSelectUser reads a member with their teams (every request of a signed-in
 // member runs it: two primary-key/index lookups, no aggregate).
 const sqlSelectUser = `
@@ -254,29 +241,6 @@ func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 		return User{}, fmt.Errorf("get user %d: %w", id, err)
 	}
 	return u, nil
-}
-
-// List returns all staff ordered by name.
-func (s *Store) List(ctx context.Context) ([]User, error) {
-	rows, err := s.db.Query(ctx, sqlListUsers)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return pgx.CollectRows(rows, scanListedUser)
-}
-
-// sqlListUsers lists all staff with their teams, by name.
-const sqlListUsers = `
-SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       coalesce(array_agg(m.team_id ORDER BY m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
-FROM users u
-LEFT JOIN team_members m ON m.user_id = u.id
-GROUP BY u.id
-ORDER BY u.name`
-
-func scanListedUser(r pgx.CollectableRow) (User, error) {
-	var u User
-	return u, r.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs)
 }
 
 // Count returns how many staff accounts exist.
