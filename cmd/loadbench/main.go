@@ -88,6 +88,7 @@ type options struct {
 	facts         bool
 	runCrash      bool
 	crash         crashOptions
+	profileDir    string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -125,6 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.tune, "tune", true, "size the throwaway cluster's memory for the machine (shared_buffers, effective_cache_size, WAL) and load pg_stat_statements")
 	fs.DurationVar(&o.floorDuration, "floor-duration", 0, "how long to time each page's SQL alone (default: duration / 4, at most 3 s)")
 	fs.IntVar(&o.dashClients, "dashboard-clients", 2, "supervisors (HTTP clients) loading the dashboard views at once")
+	fs.StringVar(&o.profileDir, "profile", "", "write Go profiles of the server (CPU during each scenario, allocations before and after it) into this directory; the server serves them on a loopback port only for this run")
 	only := fs.String("only", "", "run only the scenarios whose name matches this regular expression")
 	fs.BoolVar(&o.facts, "facts", true, "bring the report facts up to date after the load, as the facts job does (the dashboard reads them)")
 	fs.BoolVar(&o.runCrash, "crash", false, "run the crash test alone: /help intake at a fixed rate while the server is killed with SIGKILL and restarted; every acknowledged ticket must exist exactly once")
@@ -306,7 +308,11 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 			return err
 		}
 	}
-	srv, err := startServer(ctx, dbURL, bin)
+	prof, err := newProfiler(o.profileDir)
+	if err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, dbURL, bin, prof.env()...)
 	if err != nil {
 		return err
 	}
@@ -335,7 +341,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 
 	var failed error // failed requests: reported, and the storm still runs
 	if o.scenarios {
-		if failed = runScenarios(ctx, pool, out, o, crew, newCPUMeter(ctx, pool, srv.pid), newPGStatements(ctx, pool), log); failed != nil && ctx.Err() != nil {
+		if failed = runScenarios(ctx, pool, out, o, crew, newCPUMeter(ctx, pool, srv.pid), newPGStatements(ctx, pool), prof, log); failed != nil && ctx.Err() != nil {
 			return failed
 		}
 	}
@@ -581,7 +587,7 @@ ORDER BY array_position($1, c.relname::text)`, loadedTables)
 
 // runScenarios drives each page, times its SQL alone, and prints the table,
 // the SQL by statement and (with -explain) the plans.
-func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, meter *cpuMeter, pgss *pgStatements, log *slog.Logger) error {
+func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o options, crew crews, meter *cpuMeter, pgss *pgStatements, prof *profiler, log *slog.Logger) error {
 	store, _ := escalation.Wire(pool, time.Now, "http://127.0.0.1", nil, quietLogger(), escalation.Config{}) // as the server does
 	list := scenarios(&floorStores{tickets: store, reports: reports.NewStore(pool, time.Now, quietLogger())}, crew.plan)
 	if o.only != nil {
@@ -595,7 +601,12 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 	for _, sc := range list {
 		log.Info("loadbench: scenario", "name", sc.name, "duration", o.duration)
 		workers := crew.of(sc.crew)
-		r := drive(ctx, sc, workers, o.duration, o.maxRequests, o.rate, meter, pgss)
+		var r result
+		if err := prof.around(ctx, sc.name, o.duration, func() {
+			r = drive(ctx, sc, workers, o.duration, o.maxRequests, o.rate, meter, pgss)
+		}); err != nil {
+			return err
+		}
 		if o.fixedRate > 0 && o.rate == 0 && sc.crew != "dashboard" {
 			// The same page at a fixed, moderate rate: the latency a user
 			// sees when the server is not run flat out.

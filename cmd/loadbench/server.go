@@ -150,13 +150,13 @@ func (b *serverBuild) cleanup() {
 // startServer runs the real server, cmd/server (bin), in its own process
 // against databaseURL on a free 127.0.0.1 port. A separate process keeps the
 // bench's own work out of the server's Go runtime, and the bench never
-// imports the web layer.
-func startServer(ctx context.Context, databaseURL, bin string) (*runningServer, error) {
+// imports the web layer. env is added to the server's environment.
+func startServer(ctx context.Context, databaseURL, bin string, env ...string) (*runningServer, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	return startServerAt(ctx, databaseURL, bin, addr, nil)
+	return startServerAt(ctx, databaseURL, bin, addr, env)
 }
 
 // startServerAt is startServer on addr, with env added to the server's

@@ -186,6 +186,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer stopMetrics()
+	stopPprof, err := startPprof(getenv(pprofEnv), log) // off unless set: measurement only
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 
 	// Start-up garbage (migrations, catalogs, precompressed assets) goes
 	// back to the system now, and a busy spell's heap once requests stop.

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+)
+
+// TestPprofListener: no listener unless asked, never on a non-loopback
+// address, and on loopback it serves the runtime's profiles.
+func TestPprofListener(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	stop, err := startPprof("", log)
+	if err != nil {
+		t.Fatalf("off: %v", err)
+	}
+	stop()
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:6060", "[::]:0", "example.com:6060", "nonsense"} {
+		if stop, err := startPprof(addr, log); err == nil {
+			stop()
+			t.Errorf("%q: listening, want refused", addr)
+		}
+	}
+	addr := freeLoopback(t)
+	stop, err = startPprof(addr, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	res, err := http.Get("http://" + addr + "/debug/pprof/goroutine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || len(b) == 0 {
+		t.Errorf("goroutine profile: status %d, %d bytes", res.StatusCode, len(b))
+	}
+	res, err = http.Get("http://" + addr + "/debug/pprof/no-such-profile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown profile: status %d", res.StatusCode)
+	}
+}
+
+func freeLoopback(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
