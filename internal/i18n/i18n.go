@@ -40,14 +40,30 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	var loaded []*goi18n.MessageFile
 	for _, f := range files {
-		if _, err := b.LoadMessageFileFS(catalogFS, f); err != nil {
+		mf, err := b.LoadMessageFileFS(catalogFS, f)
+		if err != nil {
 			return nil, fmt.Errorf("load catalog %s: %w", f, err)
 		}
+		loaded = append(loaded, mf)
 	}
 	c := &Catalog{bundle: b, locs: map[string]*Localizer{}}
 	for _, l := range Locales {
-		c.locs[l] = &Localizer{Lang: l, l: goi18n.NewLocalizer(b, l)}
+		c.locs[l] = &Localizer{Lang: l, l: goi18n.NewLocalizer(b, l), fast: map[string]fastMessage{}}
+	}
+	// Each message that needs no plural rule and no template logic is
+	// compiled once, so that T does not go through go-i18n per string.
+	for _, mf := range loaded {
+		loc, ok := c.locs[mf.Tag.String()]
+		if !ok {
+			continue
+		}
+		for _, m := range mf.Messages {
+			if fm, ok := compileFast(m); ok {
+				loc.fast[m.ID] = fm
+			}
+		}
 	}
 	return c, nil
 }
@@ -95,12 +111,27 @@ func Negotiate(userLocale, cookie, acceptLanguage string) string {
 type Localizer struct {
 	Lang string
 	l    *goi18n.Localizer
+	// fast holds this language's messages that T can produce without
+	// go-i18n (see compileFast); the rest, and every call with a "Count",
+	// go through go-i18n.
+	fast map[string]fastMessage
 }
 
 // T translates id. args are key, value pairs for the template data; a "Count"
 // key also selects the plural form. A missing id returns the id itself, so a
 // gap is visible rather than blank (the catalog test keeps them from shipping).
 func (l *Localizer) T(id string, args ...any) string {
+	if m, ok := l.fast[id]; ok {
+		if s, ok := m.format(args); ok {
+			return s
+		}
+	}
+	return l.localize(id, args)
+}
+
+// localize is T through go-i18n: plural forms, template logic, and any
+// value fastMessage does not format itself.
+func (l *Localizer) localize(id string, args []any) string {
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
