@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -66,11 +67,21 @@ func (u User) InTeam(id int64) bool { return slices.Contains(u.TeamIDs, id) }
 
 // Location returns the user's time zone (UTC when unknown).
 func (u User) Location() *time.Location {
-	if loc, err := time.LoadLocation(u.TimeZone); err == nil {
-		return loc
+	if loc, ok := zones.Load(u.TimeZone); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(u.TimeZone, loc)
+	return loc
 }
+
+// zones memoises time.LoadLocation, which reads and parses the zone's file
+// on every call; pages format every time in the viewer's zone. It holds
+// only names that loaded: at most the system's few hundred zones.
+var zones sync.Map // name -> *time.Location
 
 // Team is a group of staff working a queue.
 type Team struct {
