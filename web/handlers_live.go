@@ -130,8 +130,13 @@ func writeDelivery(w *bufio.Writer, d live.Delivery) {
 }
 
 // handleLiveHeader renders the layout alone: the page's live listener takes
-// the nav counts and the bell from it.
+// the nav counts and the bell from it. A stream asks for it when the counts
+// changed, perhaps before this instance heard of it: they are counted
+// afresh, not taken from what the instance keeps.
 func (s *Server) handleLiveHeader(w http.ResponseWriter, r *http.Request) {
+	if nav, ok := r.Context().Value(ctxNav).(*navCounts); ok {
+		nav.fresh = true
+	}
 	p := s.page(r, "live_title", "")
 	s.render(w, r, http.StatusOK, views.LiveHeaderPage(p))
 }

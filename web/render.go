@@ -78,6 +78,7 @@ func (s *Server) page(r *http.Request, titleID, active string) views.Page {
 // request: queued on the page's own batch by queueNav, or by page itself.
 type navCounts struct {
 	queued bool
+	fresh  bool // count, whatever is kept (the live header)
 	counts func() (tickets.Counts, error)
 	unread func() (int, error)
 }
@@ -92,7 +93,11 @@ func (s *Server) queueNav(r *http.Request, b *pgx.Batch) *navCounts {
 		nav = &navCounts{}
 	}
 	nav.queued = true
-	nav.counts = s.tickets.QueueCountsBatch(b, actorOf(u))
+	if nav.fresh {
+		nav.counts = s.nav.Fresh(b, actorOf(u))
+	} else {
+		nav.counts = s.nav.Batch(b, actorOf(u))
+	}
 	nav.unread = s.esc.UnreadCountBatch(b, u.ID)
 	return nav
 }

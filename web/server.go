@@ -77,6 +77,7 @@ type Server struct {
 	announce *announce.Store // feedback
 	reports  *reports.Store  // dashboard
 	live     *live.Hub       // live desk: update streams
+	nav      *live.NavCounts // the layout's nav counts, kept between pages
 	presence *live.Presence  // live desk: who else has a ticket open
 	sessions *scs.SessionManager
 	assets   *assets
@@ -160,6 +161,7 @@ func New(d Deps) (*Server, error) {
 	if s.live == nil {
 		s.live = live.NewHub(d.DB, d.Log)
 	}
+	s.nav = live.NewNavCounts(s.live, d.Tickets, d.Now)
 	s.handler = s.routes()
 	return s, nil
 }

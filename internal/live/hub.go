@@ -116,6 +116,8 @@ type Hub struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	closed    bool
+	// watch hear every delivery before the streams do (NavCounts).
+	watch []func(Delivery)
 }
 
 // ringSize is how many deliveries a reconnecting stream can catch up on;
@@ -364,8 +366,22 @@ func (h *Hub) deliver(ctx context.Context, e Event) {
 		h.trimmed = true
 	}
 	h.ring = append(h.ring, d)
+	watch := h.watch
 	h.mu.Unlock()
+	for _, w := range watch {
+		// Before the streams: a browser told of the change reads past
+		// what was kept.
+		w(d)
+	}
 	h.fanOut(d)
+}
+
+// connection says which connection the hub listens on (epoch) and whether
+// it listens now: what was heard holds only while both stay the same.
+func (h *Hub) connection() (epoch int, listening bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.epoch, h.listening
 }
 
 func (h *Hub) fanOut(d Delivery) {

@@ -306,3 +306,48 @@ func (s *Store) QueueCountsBatch(b *pgx.Batch, a Actor) func() (Counts, error) {
 	})
 	return func() (Counts, error) { return c, err }
 }
+
+// sqlQueueCountsSince is sqlQueueCounts beside the newest ticket event $1
+// made (0: none; events_ticket_actor_idx), all in one snapshot; when that
+// event is still $3 the counts are not counted (NULL: the caller's kept
+// ones stand). The counts are initplans, which run only when the CASE asks
+// for them.
+const sqlQueueCountsSince = `
+WITH e AS MATERIALIZED (
+    SELECT coalesce((SELECT id FROM events
+                     WHERE actor_id = $1 AND subject_type = 'ticket' AND actor_id IS NOT NULL
+                     ORDER BY id DESC LIMIT 1), 0) AS mark
+)
+SELECT e.mark,
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN ` + openList + `) END,
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN ` + openList + `) END
+FROM e`
+
+// CountsSince is what QueueCountsSinceBatch answers: Mark is the newest
+// ticket event of the actor; Counted says whether Counts were counted (else
+// the actor has made no ticket event since the mark they were asked with).
+type CountsSince struct {
+	Counts
+	Mark    int64
+	Counted bool
+}
+
+// QueueCountsSinceBatch queues QueueCounts on b unless the newest ticket
+// event a made is still held (held < 0: count anyway). It lets a caller
+// keep counts between pages and still show a's own changes at once.
+func (s *Store) QueueCountsSinceBatch(b *pgx.Batch, a Actor, held int64) func() (CountsSince, error) {
+	var c CountsSince
+	err := postgres.ErrNotSent
+	b.Queue(sqlQueueCountsSince, a.UserID, a.TeamIDs, held).QueryRow(func(row pgx.Row) error {
+		var mine, team *int
+		if err = row.Scan(&c.Mark, &mine, &team); err != nil {
+			err = fmt.Errorf("queue counts: %w", err)
+			return err
+		}
+		if mine != nil && team != nil {
+			c.Mine, c.TeamUnassigned, c.Counted = *mine, *team, true
+		}
+		return nil
+	})
+	return func() (CountsSince, error) { return c, err }
+}
