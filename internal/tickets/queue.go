@@ -121,14 +121,25 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	// id is an id parameter the planner does not look at: (SELECT $n) is
+	// the same unknown value to every plan, so Postgres keeps one plan for
+	// a queue (its generic plan) instead of planning each page's query
+	// again because its estimate for this member or team came out cheaper.
+	// For ids a generic estimate is as good as a particular one; dates,
+	// tags and the rest stay plain parameters, where a value can change
+	// the best plan.
+	id := func(v any, typ string) string { return "(SELECT " + arg(v) + "::" + typ + ")" }
+	ids := func(v []int64) string { return "(SELECT " + arg(v) + "::bigint[])::bigint[]" }
 	switch f.Scope {
 	case ScopeMine:
-		where = append(where, "t.owner_id = "+arg(a.UserID))
+		where = append(where, "t.owner_id = "+id(a.UserID, "bigint"))
 	case ScopeTeamUnassigned:
-		where = append(where, "t.owner_id IS NULL", "t.team_id = ANY("+arg(a.TeamIDs)+")")
+		// The teams are matched below: each team's unassigned tickets are
+		// read in order from its own part of tickets_team_unassigned_idx.
+		where = append(where, "t.owner_id IS NULL")
 	case ScopeAll, "":
 		if !a.SeeAll {
-			where = append(where, visibleSQL("false", arg(a.TeamIDs), arg(a.UserID)))
+			where = append(where, visibleSQL("false", ids(a.TeamIDs), id(a.UserID, "bigint")))
 		}
 	default:
 		return "", nil, apperr.InvalidFields(map[string]string{"scope": "error_invalid_choice"})
@@ -149,13 +160,13 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		where = append(where, "t.priority = "+arg(f.Priority))
 	}
 	if f.TeamID != 0 {
-		where = append(where, "t.team_id = "+arg(f.TeamID))
+		where = append(where, "t.team_id = "+id(f.TeamID, "bigint"))
 	}
 	if f.OwnerID != 0 {
-		where = append(where, "t.owner_id = "+arg(f.OwnerID))
+		where = append(where, "t.owner_id = "+id(f.OwnerID, "bigint"))
 	}
 	if f.CustomerID != 0 {
-		where = append(where, "t.customer_id = "+arg(f.CustomerID))
+		where = append(where, "t.customer_id = "+id(f.CustomerID, "bigint"))
 	}
 	if f.Channel != "" {
 		if !f.Channel.Valid() {
@@ -213,11 +224,31 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 	default:
 		return "", nil, apperr.InvalidFields(map[string]string{"sort": "error_invalid_choice"})
 	}
+	// The limit is written into the SQL, not passed: a statement whose
+	// limit the planner knows gets one plan that Postgres keeps (a generic
+	// plan); with a parameter it planned every page's query again, which
+	// cost more than running it.
+	limit := "\nLIMIT " + strconv.Itoa(f.Limit+1)
+	if f.Scope == ScopeTeamUnassigned {
+		switch len(a.TeamIDs) {
+		case 0:
+			where = append(where, "false")
+		case 1:
+			where = append(where, "t.team_id = "+id(a.TeamIDs[0], "bigint"))
+		default:
+			// = ANY over several teams reads all their unassigned tickets
+			// and sorts them; one ordered, limited read per team instead.
+			inner := "SELECT t.id FROM tickets t\n    WHERE t.team_id = q.team_id AND " + strings.Join(where, " AND ") +
+				"\n    ORDER BY " + order + limit
+			return sqlSelectTicket + "\nWHERE t.id IN (\n  SELECT x.id FROM unnest(" + arg(a.TeamIDs) + "::bigint[]) AS q(team_id)\n" +
+				"  CROSS JOIN LATERAL (\n    " + inner + ") x)\nORDER BY " + order + limit, args, nil
+		}
+	}
 	sql := sqlSelectTicket
 	if len(where) > 0 {
 		sql += "\nWHERE " + strings.Join(where, "\n  AND ")
 	}
-	sql += "\nORDER BY " + order + "\nLIMIT " + arg(f.Limit+1)
+	sql += "\nORDER BY " + order + limit
 	return sql, args, nil
 }
 
@@ -311,16 +342,22 @@ func (s *Store) QueueCountsBatch(b *pgx.Batch, a Actor) func() (Counts, error) {
 // made (0: none; events_ticket_actor_idx), all in one snapshot; when that
 // event is still $3 the counts are not counted (NULL: the caller's kept
 // ones stand). The counts are initplans, which run only when the CASE asks
-// for them.
+// for them. The parameters are read through (SELECT $n): the planner
+// cannot look at their values, so every execution would get the same plan
+// and Postgres keeps one (a generic plan) instead of planning each page's
+// statement again, which cost more than running it.
 const sqlQueueCountsSince = `
 WITH e AS MATERIALIZED (
     SELECT coalesce((SELECT id FROM events
-                     WHERE actor_id = $1 AND subject_type = 'ticket' AND actor_id IS NOT NULL
+                     WHERE actor_id = (SELECT $1::bigint) AND subject_type = 'ticket' AND actor_id IS NOT NULL
                      ORDER BY id DESC LIMIT 1), 0) AS mark
 )
 SELECT e.mark,
-       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN ` + openList + `) END,
-       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN ` + openList + `) END
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
+                                    WHERE owner_id = (SELECT $1::bigint) AND status IN ` + openList + `) END,
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
+                                    WHERE team_id = ANY((SELECT $2::bigint[])::bigint[]) AND owner_id IS NULL
+                                      AND status IN ` + openList + `) END
 FROM e`
 
 // CountsSince is what QueueCountsSinceBatch answers: Mark is the newest

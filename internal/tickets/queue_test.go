@@ -260,3 +260,58 @@ func ids(list []tickets.Ticket) []int64 {
 	}
 	return out
 }
+
+// TestQueueUnassignedAcrossTeams: a member of two teams sees both teams'
+// unassigned open tickets (each team is read on its own), in every sort,
+// page after page, ties included, and nothing else.
+func TestQueueUnassignedAcrossTeams(t *testing.T) {
+	b := setup(t)
+	queueDesk(t, b)
+	for i := range 6 {
+		team := []int64{b.teamA, b.teamB}[i%2]
+		tk := b.create(t, b.sup, tickets.NewTicket{TeamID: team, Priority: tickets.Priority(1 + i%3)})
+		if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET owner_id = NULL WHERE id = $1`, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ties across the teams on every sort key.
+	if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET updated_at = '2025-01-02 03:04:05+00', next_due = CASE WHEN id % 2 = 0 THEN '2025-02-01 00:00:00+00'::timestamptz END WHERE id % 3 <> 1`); err != nil {
+		t.Fatal(err)
+	}
+	both := tickets.Actor{UserID: b.repA.UserID, TeamIDs: []int64{b.teamA, b.teamB}}
+	all, err := b.store.Queue(b.ctx, b.sup, tickets.Filter{Status: "any", Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sort := range tickets.Sorts {
+		var want []tickets.Ticket
+		for _, tk := range all.Tickets {
+			if tk.OwnerID == 0 && tk.Status.IsOpen() && (tk.TeamID == b.teamA || tk.TeamID == b.teamB) {
+				want = append(want, tk)
+			}
+		}
+		slices.SortFunc(want, orders[sort])
+		if len(want) < 7 {
+			t.Fatalf("only %d unassigned tickets to page through", len(want))
+		}
+		f := tickets.Filter{Scope: tickets.ScopeTeamUnassigned, Sort: sort, Limit: 2}
+		var walked []tickets.Ticket
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatalf("sort %s: pagination does not end", sort)
+			}
+			page, err := b.store.Queue(b.ctx, both, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked = append(walked, page.Tickets...)
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+		if !slices.Equal(ids(walked), ids(want)) {
+			t.Errorf("sort %s: pages %v, want %v", sort, ids(walked), ids(want))
+		}
+	}
+}
