@@ -117,18 +117,22 @@ func targetClock(cal *Calendar, pauses []Pause, now time.Time, target string, st
 
 // sqlClockFacts reads the SLA clocks of tickets that run under a policy,
 // with that policy's targets. A ticket without a policy is not returned.
+// The ids are read through (SELECT $1): the planner cannot count them, so
+// one ticket (the ticket page) and fifty (a queue) get the same plan and
+// Postgres keeps it, instead of planning every ticket page's statement
+// again (which cost ten times more than running it).
 const sqlClockFacts = `
 SELECT t.id, t.status, coalesce(t.team_id, 0), t.created_at, t.awaiting_reply_since, t.paused_since,
        t.first_response_due, t.next_response_due, t.resolution_due,
        p.first_response_minutes, p.next_response_minutes, p.resolution_minutes, p.at_risk_percent
 FROM tickets t JOIN sla_policies p ON p.id = t.sla_policy_id
-WHERE t.id = ANY($1)`
+WHERE t.id = ANY((SELECT $1::bigint[])::bigint[])`
 
 // sqlClockPauses lists the ended pauses of tickets (a running pause shows as
-// paused, so its length does not matter).
+// paused, so its length does not matter); (SELECT $1) as in sqlClockFacts.
 const sqlClockPauses = `
 SELECT ticket_id, started_at, ended_at FROM sla_pauses
-WHERE ticket_id = ANY($1) AND ended_at IS NOT NULL
+WHERE ticket_id = ANY((SELECT $1::bigint[])::bigint[]) AND ended_at IS NOT NULL
 ORDER BY ticket_id, started_at`
 
 // Clocks computes the SLA badges of tickets at the service's now, by id;

@@ -132,14 +132,23 @@ LEFT JOIN teams tm ON tm.id = c.team_id`
 // everyone's and those of teams $2; for team $3 (0: any); in language $4
 // (empty: any); archived or not ($5); at most $7. Language $6 comes first,
 // then the CannedLocales order, a team's own before everyone's, by title.
-const sqlListCanned = sqlSelectCanned + `
-WHERE ($1 OR c.team_id IS NULL OR c.team_id = ANY($2))
-  AND ($3::bigint = 0 OR c.team_id IS NULL OR c.team_id = $3)
-  AND ($4 = '' OR c.locale = $4)
-  AND (c.archived_at IS NOT NULL) = $5
-ORDER BY c.locale = $6 DESC, array_position(ARRAY['en', 'fi', 'vi', 'hi'], c.locale),
+// The parameters are read from p, which the planner cannot look into: a
+// plan made for the values at hand (the ticket page's "all teams", "any
+// language") came out cheaper than the one Postgres could keep, so every
+// ticket page planned the statement again, which cost more than running it.
+const sqlListCanned = `
+WITH p AS MATERIALIZED (
+    SELECT $1::boolean AS all_teams, $2::bigint[] AS teams, $3::bigint AS team, $4::text AS locale,
+           $5::boolean AS archived, $6::text AS prefer
+)` + sqlSelectCanned + `
+CROSS JOIN p
+WHERE (p.all_teams OR c.team_id IS NULL OR c.team_id = ANY(p.teams))
+  AND (p.team = 0 OR c.team_id IS NULL OR c.team_id = p.team)
+  AND (p.locale = '' OR c.locale = p.locale)
+  AND (c.archived_at IS NOT NULL) = p.archived
+ORDER BY c.locale = p.prefer DESC, array_position(ARRAY['en', 'fi', 'vi', 'hi'], c.locale),
          c.team_id IS NULL, lower(c.title), c.id
-LIMIT $7`
+LIMIT (SELECT $7::int)`
 
 func scanCanned(r pgx.Row) (CannedReply, error) {
 	var c CannedReply
