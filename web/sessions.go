@@ -57,6 +57,7 @@ func (s *sessionStore) CommitCtx(ctx context.Context, hashedToken string, b []by
 func newSessions(db *pgxpool.Pool) *scs.SessionManager {
 	sm := scs.New()
 	sm.HashTokenInStore = true
+	sm.Codec = sessionCodec{} // before the stores take it
 	hashed := &sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(db, 30*time.Minute), db: db, codec: sm.Codec}
 	sm.Store = &lazyTouchStore{next: hashed, db: db, codec: sm.Codec, slack: touchSlack}
 	sm.Lifetime = 12 * time.Hour
