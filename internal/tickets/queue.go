@@ -138,9 +138,8 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 		// read in order from its own part of tickets_team_unassigned_idx.
 		where = append(where, "t.owner_id IS NULL")
 	case ScopeAll, "":
-		if !a.SeeAll {
-			where = append(where, visibleSQL("false", ids(a.TeamIDs), id(a.UserID, "bigint")))
-		}
+		// Visibility is added below: in a clause of its own, or one
+		// ordered read per kind of visibility.
 	default:
 		return "", nil, apperr.InvalidFields(map[string]string{"scope": "error_invalid_choice"})
 	}
@@ -242,6 +241,37 @@ func queueSQL(a Actor, f Filter) (string, []any, error) {
 				"\n    ORDER BY " + order + limit
 			return sqlSelectTicket + "\nWHERE t.id IN (\n  SELECT x.id FROM unnest(" + arg(a.TeamIDs) + "::bigint[]) AS q(team_id)\n" +
 				"  CROSS JOIN LATERAL (\n    " + inner + ") x)\nORDER BY " + order + limit, args, nil
+		}
+	}
+	if (f.Scope == ScopeAll || f.Scope == "") && !a.SeeAll {
+		// A member's open tickets, newest activity first, narrowed by a
+		// filter (a priority, a channel, one open status...): walking all
+		// tickets in that order and skipping what they may not see or what
+		// the filter leaves out reads hundreds of rows per row shown
+		// (high priority, page 2, at a million tickets: 6 ms). Then each
+		// way of seeing a ticket (a team of theirs, owning it, holding it
+		// for an escalation) is read in order from its own open-ticket
+		// index and limited, and the page is the newest of those (1.8 ms).
+		// Without a filter the walk stops soon (open tickets are the
+		// recently active ones) and is cheaper (0.2 ms against 0.5 ms).
+		narrowed := f.Status != "" || f.Priority != 0 || f.CustomerID != 0 || f.Channel != "" || f.Tag != "" ||
+			f.Category != "" || !f.CreatedFrom.IsZero() || !f.CreatedTo.IsZero()
+		if !narrowed || f.Sort != "updated" || f.TeamID != 0 || f.OwnerID != 0 || !(f.Status == "" || Status(f.Status).IsOpen()) {
+			where = append(where, visibleSQL("false", ids(a.TeamIDs), id(a.UserID, "bigint")))
+		} else {
+			rest := strings.Join(where, " AND ")
+			part := func(match string) string {
+				return "SELECT t.id, t.updated_at FROM tickets t\n    WHERE " + match + " AND " + rest + "\n    ORDER BY " + order + limit
+			}
+			teams, user := ids(a.TeamIDs), id(a.UserID, "bigint")
+			return sqlSelectTicket + "\nWHERE t.id IN (\n  SELECT t.id FROM (\n" +
+				"    SELECT x.* FROM unnest(" + teams + ") AS q(team_id) CROSS JOIN LATERAL (\n    " +
+				part("t.team_id = q.team_id") + ") x\n" +
+				"    UNION (" + part("t.owner_id = "+user) + ")\n" +
+				"    UNION (" + part("t.holder_team_id = ANY("+teams+")") + ")\n" +
+				"    UNION (" + part("t.holder_user_id = "+user) + ")) t\n" +
+				"  ORDER BY " + order + limit + ")\n" +
+				"ORDER BY " + order + limit, args, nil
 		}
 	}
 	sql := sqlSelectTicket

@@ -315,3 +315,54 @@ func TestQueueUnassignedAcrossTeams(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueAllOpenForRep: a rep's "all open" (read one way of seeing at a
+// time: their teams, what they own) lists what they may see that is open,
+// newest activity first, page after page, each ticket once even when they
+// see it two ways, with and without a filter.
+func TestQueueAllOpenForRep(t *testing.T) {
+	b := setup(t)
+	queueDesk(t, b)
+	for i := range 5 {
+		b.create(t, b.repA, tickets.NewTicket{Priority: tickets.Priority(1 + i%3)}) // theirs, in team A: seen twice
+		b.create(t, b.repB, tickets.NewTicket{})                                    // team B's: not seen
+	}
+	if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET updated_at = '2025-01-02 03:04:05+00' WHERE id % 3 = 0`); err != nil {
+		t.Fatal(err)
+	}
+	all, err := b.store.Queue(b.ctx, b.sup, tickets.Filter{Status: "any", Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []tickets.Filter{{}, {Priority: tickets.PriorityNormal}, {Status: "new"}} {
+		var want []tickets.Ticket
+		for _, tk := range all.Tickets {
+			if b.repA.CanSee(tk) && tk.Status.IsOpen() && (f.Priority == 0 || tk.Priority == f.Priority) && (f.Status == "" || string(tk.Status) == f.Status) {
+				want = append(want, tk)
+			}
+		}
+		slices.SortFunc(want, orders["updated"])
+		if len(want) < 4 {
+			t.Fatalf("%+v: only %d tickets to page through", f, len(want))
+		}
+		f.Scope, f.Limit = tickets.ScopeAll, 2
+		var walked []tickets.Ticket
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatalf("%+v: pagination does not end", f)
+			}
+			page, err := b.store.Queue(b.ctx, b.repA, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			walked = append(walked, page.Tickets...)
+			if page.Next == "" {
+				break
+			}
+			f.After = page.Next
+		}
+		if !slices.Equal(ids(walked), ids(want)) {
+			t.Errorf("%+v: pages %v, want %v", f, ids(walked), ids(want))
+		}
+	}
+}
