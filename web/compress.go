@@ -10,14 +10,21 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzhttp"
+	"github.com/klauspost/compress/gzip"
 )
 
 // compressResponses compresses every response worth it (zstd or gzip, as the
 // client accepts) with klauspost's gzhttp. A server-sent event stream is left
 // alone: each event must reach the browser when it is flushed. Assets come
 // precompressed (assets.serve sets Content-Encoding, which gzhttp respects).
+//
+// Pages are compressed at the fastest levels: zstd's (gzhttp's default,
+// what Chrome and Firefox get) and gzip's level 1 (Safari and tools). On a
+// 52 KB queue page gzip's default level 5 costs about 140 µs of CPU for 8.0 KB,
+// level 1 about 75 µs for 9.1 KB, zstd about 90 µs for 8.4 KB.
 func compressResponses() (func(http.Handler) http.Handler, error) {
 	wrap, err := gzhttp.NewWrapper(
+		gzhttp.CompressionLevel(gzip.BestSpeed),
 		gzhttp.MinSize(1024),
 		gzhttp.ContentTypeFilter(func(ct string) bool {
 			return !strings.HasPrefix(ct, "text/event-stream") && gzhttp.DefaultContentTypeFilter(ct)
