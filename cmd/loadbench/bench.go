@@ -17,6 +17,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/loopdesk/loopdesk/internal/tickets"
 )
@@ -27,6 +29,9 @@ import (
 type client struct {
 	http *http.Client
 	base string
+	// acceptEncoding is sent with every page request (-accept-encoding):
+	// "" asks for plain pages; a browser's value makes the server compress.
+	acceptEncoding string
 }
 
 const sessionCookie = "loopdesk_session"
@@ -96,6 +101,9 @@ func (w *worker) get(ctx context.Context, path string) (*http.Request, error) {
 		return nil, err
 	}
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.cookie})
+	if w.c.acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", w.c.acceptEncoding)
+	}
 	return req, nil
 }
 
@@ -107,6 +115,9 @@ func (w *worker) post(ctx context.Context, path string, form url.Values) (*http.
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: w.cookie})
+	if w.c.acceptEncoding != "" {
+		req.Header.Set("Accept-Encoding", w.c.acceptEncoding)
+	}
 	return req, nil
 }
 
@@ -430,7 +441,7 @@ func loop(ctx context.Context, stop <-chan struct{}, sc scenario, workers []*wor
 					var resp *http.Response
 					if resp, err = w.c.http.Do(req); err == nil {
 						if sc.check != nil && !checked.Load() {
-							body, err = io.ReadAll(resp.Body)
+							body, err = readDecoded(resp)
 						} else {
 							_, err = io.Copy(io.Discard, resp.Body)
 						}
@@ -738,4 +749,29 @@ func frameStatements() []floorStmt {
 		name: "unread notifications", sql: sqlUnreadCount,
 		args: func(w *worker, _ *iterState) []any { return []any{w.user.id} },
 	}}
+}
+
+// readDecoded reads a response's body, decompressed when the server
+// compressed it (-accept-encoding).
+func readDecoded(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	switch resp.Header.Get("Content-Encoding") {
+	case "":
+	case "gzip":
+		gz, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		r = gz
+	case "zstd":
+		zr, err := zstd.NewReader(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, fmt.Errorf("response in %q: not one this bench reads", resp.Header.Get("Content-Encoding"))
+	}
+	return io.ReadAll(r)
 }

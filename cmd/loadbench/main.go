@@ -89,6 +89,7 @@ type options struct {
 	runCrash      bool
 	crash         crashOptions
 	profileDir    string
+	encoding      string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -127,6 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.floorDuration, "floor-duration", 0, "how long to time each page's SQL alone (default: duration / 4, at most 3 s)")
 	fs.IntVar(&o.dashClients, "dashboard-clients", 2, "supervisors (HTTP clients) loading the dashboard views at once")
 	fs.StringVar(&o.profileDir, "profile", "", "write Go profiles of the server (CPU during each scenario, allocations before and after it) into this directory; the server serves them on a loopback port only for this run")
+	fs.StringVar(&o.encoding, "accept-encoding", "", `Accept-Encoding of the page requests: "" for plain pages (the default, as before), or a browser's "gzip, deflate, br, zstd" to include compressing them`)
 	only := fs.String("only", "", "run only the scenarios whose name matches this regular expression")
 	fs.BoolVar(&o.facts, "facts", true, "bring the report facts up to date after the load, as the facts job does (the dashboard reads them)")
 	fs.BoolVar(&o.runCrash, "crash", false, "run the crash test alone: /help intake at a fixed rate while the server is killed with SIGKILL and restarted; every acknowledged ticket must exist exactly once")
@@ -322,7 +324,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 			err = errors.Join(err, fmt.Errorf("stop server: %w", stopErr))
 		}
 	}()
-	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback\n", srv.how, srv.baseURL, o.concurrency)
+	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback; Accept-Encoding %q\n", srv.how, srv.baseURL, o.concurrency, o.encoding)
 	startRSS := processRSS(srv.pid)
 	defer func() {
 		if err == nil {
@@ -334,6 +336,7 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 		}
 	}()
 	c := newClient(srv.baseURL, o.concurrency)
+	c.acceptEncoding = o.encoding
 	crew, err := prepareCrews(ctx, pool, c, g, desk, o.concurrency, o.dashClients, int64(o.load.tickets), o.load.seed)
 	if err != nil {
 		return err
