@@ -19,22 +19,36 @@ LEFT JOIN teams tm ON tm.id = t.team_id
 LEFT JOIN users u ON u.id = t.owner_id`
 
 // sqlQueueTeamOpen mirrors what queueSQL (internal/tickets/queue.go) builds
-// for GET /queue/all?team=$3&status=open by a rep (not SeeAll): scope "all"
-// adds visibleSQL with $1 = the rep's teams and $2 = the rep; the status is
+// for GET /queue/all?team=$1&status=open by a rep (not SeeAll): scope "all"
+// adds visibleSQL with $2 = the rep's teams and $3 = the rep; the status is
 // inlined as a literal so the partial queue indexes match; sort "updated";
-// LIMIT is the page size + 1 (51).
+// the ids are read through (SELECT $n) and the LIMIT (the page size + 1) is
+// written in, so Postgres keeps one plan.
 const sqlQueueTeamOpen = sqlSelectTicket + `
-WHERE (false OR t.team_id = ANY($1) OR t.owner_id = $2 OR t.holder_team_id = ANY($1) OR t.holder_user_id = $2)
-  AND t.status = 'open'
-  AND t.team_id = $3
+WHERE t.status = 'open'
+  AND t.team_id = (SELECT $1::bigint)
+  AND (false OR t.team_id = ANY((SELECT $2::bigint[])::bigint[]) OR t.owner_id = (SELECT $3::bigint) OR t.holder_team_id = ANY((SELECT $2::bigint[])::bigint[]) OR t.holder_user_id = (SELECT $3::bigint))
 ORDER BY t.updated_at DESC, t.id DESC
-LIMIT $4`
+LIMIT 51`
 
-// sqlQueueCounts mirrors QueueCounts in internal/tickets/queue.go (every
-// staff page runs it for the nav badges).
+// sqlQueueCounts mirrors sqlQueueCountsSince in internal/tickets/queue.go:
+// every staff page runs it for the nav badges. $3 is the newest ticket event
+// of the member when the page read the counts last (internal/live
+// NavCounts): while it stands, and nothing the live desk heard moved them,
+// the counts are not counted again; -1 counts.
 const sqlQueueCounts = `
-SELECT (SELECT count(*) FROM tickets WHERE owner_id = $1 AND status IN ('new', 'open', 'pending', 'on_hold')),
-       (SELECT count(*) FROM tickets WHERE team_id = ANY($2) AND owner_id IS NULL AND status IN ('new', 'open', 'pending', 'on_hold'))`
+WITH e AS MATERIALIZED (
+    SELECT coalesce((SELECT id FROM events
+                     WHERE actor_id = (SELECT $1::bigint) AND subject_type = 'ticket' AND actor_id IS NOT NULL
+                     ORDER BY id DESC LIMIT 1), 0) AS mark
+)
+SELECT e.mark,
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
+                                    WHERE owner_id = (SELECT $1::bigint) AND status IN ('new', 'open', 'pending', 'on_hold')) END,
+       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
+                                    WHERE team_id = ANY((SELECT $2::bigint[])::bigint[]) AND owner_id IS NULL
+                                      AND status IN ('new', 'open', 'pending', 'on_hold')) END
+FROM e`
 
 // sqlSessionFind mirrors scs/pgxstore's Find (every request with a cookie).
 const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`
