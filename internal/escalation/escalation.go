@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +92,7 @@ type Service struct {
 	jobs          JobInserter
 	followUpHours time.Duration
 	cals          calendarCache
+	slaCfg        atomic.Pointer[slaConfig] // new tickets' clocks (newClock)
 }
 
 // Config holds the Service's settings.
@@ -113,7 +115,7 @@ func newService(db *pgxpool.Pool, ts *tickets.Store, jobs JobInserter, now func(
 // clock after every change, and the open follow-up that moves with the loop
 // owner. (The close guard is tickets' own rule and needs no hook.)
 func (s *Service) ticketHooks() tickets.Hooks {
-	return tickets.Hooks{AfterChange: s.recomputeTx, OwnerChanged: s.followUpOwnerTx}
+	return tickets.Hooks{AfterChange: s.recomputeTx, OwnerChanged: s.followUpOwnerTx, NewClock: s.newClock}
 }
 
 // Wire returns a tickets store and the escalation service on it, with the

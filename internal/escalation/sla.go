@@ -515,6 +515,120 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
+// slaConfig is what a new ticket's clock reads: every SLA policy and each
+// team's calendar, as of version of sla_config_version (migration 00049).
+type slaConfig struct {
+	version   int64
+	policies  []Policy
+	calendars map[int64]*Calendar // by team; absent: round the clock
+}
+
+// policy picks the policy of a priority and category as sqlTicketPolicy
+// does: the category's own before the priority's catch-all.
+func (c *slaConfig) policy(prio tickets.Priority, category string) (Policy, bool) {
+	var general *Policy
+	for i, p := range c.policies {
+		switch {
+		case p.Priority != prio:
+		case p.Category == category:
+			return p, true
+		case p.Category == "":
+			general = &c.policies[i]
+		}
+	}
+	if general == nil {
+		return Policy{}, false
+	}
+	return *general, true
+}
+
+const sqlSLAConfigVersion = `SELECT version FROM sla_config_version`
+
+// loadSLAConfigTx reads the policies and calendars in one round trip. The
+// version is read first: a change committed between the statements leaves
+// the data newer than its version, and the next create reads it again.
+func (s *Service) loadSLAConfigTx(ctx context.Context, tx pgx.Tx) (*slaConfig, error) {
+	cfg := &slaConfig{calendars: map[int64]*Calendar{}}
+	var b pgx.Batch
+	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&cfg.version) })
+	policies := postgres.QueueRows(&b, "sla policies", func(r pgx.CollectableRow) (Policy, error) { return scanPolicy(r) }, sqlSelectPolicy)
+	b.Queue(sqlTeamCalendars).Query(func(rows pgx.Rows) error {
+		var teamID int64
+		var d CalendarDef
+		var raw map[string][]string
+		_, err := pgx.ForEachRow(rows, []any{&teamID, &d.ID, &d.TimeZone, &raw, &d.Holidays}, func() error {
+			d.Hours = hoursOf(raw)
+			cfg.calendars[teamID] = s.storedCalendar(d)
+			raw = nil // json decodes into a map it is given: start the next row afresh
+			return nil
+		})
+		return err
+	})
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("sla policies and calendars: %w", err)
+	}
+	var err error
+	if cfg.policies, err = policies(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// newClock is the NewClock hook: a new ticket's clock as recomputeTx would
+// find it once the ticket exists (status new, no reply, no pause), from the
+// policies and calendars this instance holds. The create's first batch reads
+// their version; only when it moved are they read again, in the create's
+// transaction.
+func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.Context, pgx.Tx) (tickets.Clock, error) {
+	var version int64
+	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
+	return func(ctx context.Context, tx pgx.Tx) (tickets.Clock, error) {
+		cfg := s.slaCfg.Load()
+		if cfg == nil || cfg.version != version {
+			var err error
+			if cfg, err = s.loadSLAConfigTx(ctx, tx); err != nil {
+				return tickets.Clock{}, err
+			}
+			s.slaCfg.Store(cfg)
+		}
+		p, ok := cfg.policy(start.Priority, start.Category)
+		if !ok {
+			return tickets.Clock{}, nil
+		}
+		cal := cfg.calendars[start.TeamID]
+		if cal == nil {
+			cal = AlwaysOpen()
+		}
+		deadline := func(target time.Duration) *time.Time {
+			if !cal.HasHours() {
+				return nil // as recomputeTx: no deadline
+			}
+			d, err := cal.Deadline(start.CreatedAt, target, nil)
+			if err != nil {
+				return nil
+			}
+			return &d
+		}
+		c := tickets.Clock{PolicyID: p.ID, FirstResponseDue: deadline(p.FirstResponse), ResolutionDue: deadline(p.Resolution)}
+		for _, d := range []*time.Time{c.FirstResponseDue, c.ResolutionDue} {
+			if d != nil && (c.NextDue == nil || d.Before(*c.NextDue)) {
+				c.NextDue = d
+			}
+		}
+		c.Start = func(ctx context.Context, tx pgx.Tx, ticketID int64) error {
+			var checks []river.InsertManyParams
+			if c.FirstResponseDue != nil {
+				checks = append(checks, slaChecks(ticketID, "first_response", *c.FirstResponseDue, p, cal, nil, start.CreatedAt, p.FirstResponse)...)
+			}
+			if c.ResolutionDue != nil {
+				checks = append(checks, slaChecks(ticketID, "resolution", *c.ResolutionDue, p, cal, nil, start.CreatedAt, p.Resolution)...)
+			}
+			return s.insertJobsTx(ctx, tx, checks)
+		}
+		return c, nil
+	}
+}
+
 // sqlPauses lists ticket $1's pauses; one still running ends at $2 (now).
 const sqlPauses = `SELECT started_at, coalesce(ended_at, $2) FROM sla_pauses WHERE ticket_id = $1 ORDER BY started_at`
 

@@ -112,35 +112,59 @@ const sqlTicketByIdempotencyKey = `SELECT id FROM tickets WHERE idempotency_key 
 
 const sqlCustomerByEmail = `SELECT id FROM customers WHERE email = $1`
 
-// sqlCreateTicket inserts a rep's ticket (indexed for search as in
-// sqlInsertTicket), its first message (the customer's words) and its
-// ticket.created event in one statement: one round trip instead of three.
+// sqlCustomerByPhone finds a customer by phone when the email found none.
+const sqlCustomerByPhone = `SELECT id FROM customers WHERE phone = $1 ORDER BY id LIMIT 1`
+
+// sqlCreateTicket makes a rep's ticket in one statement: the customer when
+// $5 is 0 (from $15-$18; a customer made meanwhile with the same email is
+// taken), the ticket with its SLA clock ($19-$22) indexed for search as in
+// sqlInsertTicket, its first message (the customer's words) and its
+// ticket.created event; it returns the ticket as sqlSelectTicket reads it.
 // A used idempotency key inserts nothing and returns no row. The columns
-// are those of sqlInsertTicket, sqlInsertMessage and postgres.RecordEvent.
-const sqlCreateTicket = `
-WITH t AS (
+// are those of findOrCreateCustomerTx, sqlInsertTicket, sqlInsertMessage
+// and postgres.RecordEvent. A customer id that does not exist fails the
+// foreign key, as before.
+var sqlCreateTicket = `
+WITH nc AS (
+    INSERT INTO customers (name, email, phone, locale, created_at, updated_at)
+    SELECT $15, nullif($16, ''), nullif($17, ''), $18, $11, $11
+    WHERE $5 = 0 AND ($9::text IS NULL OR NOT EXISTS (SELECT FROM tickets WHERE idempotency_key = $9))
+    ON CONFLICT (email) DO UPDATE SET updated_at = customers.updated_at
+    RETURNING *
+), c AS (
+    SELECT * FROM nc UNION ALL SELECT * FROM customers WHERE id = $5
+), t AS (
     INSERT INTO tickets (subject, status, priority, category, channel, customer_id, team_id, owner_id,
-                         created_by, order_ref, idempotency_key, search, created_at, updated_at)
-    VALUES ($1, 'new', $2, $3, $4, $5, $6, $14, $7, $8, $9,
-            coalesce((SELECT ld_subject_vector($1, c.locale) || ld_body_vector($10, c.locale) FROM customers c WHERE c.id = $5), ''),
-            $11, $11)
+                         created_by, order_ref, idempotency_key, search, created_at, updated_at,
+                         sla_policy_id, first_response_due, resolution_due, next_due)
+    VALUES ($1, 'new', $2, $3, $4, coalesce((SELECT id FROM c), $5), $6, $14, $7, $8, $9,
+            coalesce((SELECT ld_subject_vector($1, c.locale) || ld_body_vector($10, c.locale) FROM c), ''),
+            $11, $11, $19, $20, $21, $22)
     ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id
+    RETURNING *
 ), w AS (` + sqlListWords + `($1 || ' ' || $10) AS x(word) WHERE EXISTS (SELECT FROM t) ORDER BY 1 ON CONFLICT DO NOTHING
 ), m AS (
     INSERT INTO messages (ticket_id, kind, author_customer_id, body, created_at)
-    SELECT t.id, 'public', $5, $10, $11 FROM t
+    SELECT t.id, 'public', t.customer_id, $10, $11 FROM t
 ), e AS (
     INSERT INTO events (subject_type, subject_id, actor_id, action, data, created_at)
     SELECT 'ticket', t.id, $12, 'ticket.created', $13, $11 FROM t
 )
-SELECT id FROM t`
+` + strings.TrimSpace(strings.SplitN(sqlSelectTicket, "FROM tickets t", 2)[0]) + `
+FROM t
+JOIN c ON c.id = t.customer_id
+LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN users u ON u.id = t.owner_id`
 
 // Create opens a ticket taken by a rep: the rep becomes its owner (the loop
 // owner). A ticket taken for a team the rep is not in (a supervisor's
 // intake) goes to that team's automatic assignment instead, when the team
 // has one. A repeated IdempotencyKey returns the ticket the first call made
 // (created is then false), so a double submit never makes two tickets.
+//
+// Round trips in the transaction: the lookups (with what the SLA clock
+// reads), the one statement that writes the customer, ticket, message and
+// event and returns the ticket, the clock's checks; then the commit.
 func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, created bool, err error) {
 	n.Subject, n.Body = strings.TrimSpace(n.Subject), strings.TrimSpace(n.Body)
 	n.CustomerName, n.CustomerEmail = strings.TrimSpace(n.CustomerName), strings.TrimSpace(n.CustomerEmail)
@@ -151,6 +175,9 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 	if n.CustomerPhone != "" {
 		n.CustomerPhone, _ = NormalizePhone(n.CustomerPhone, s.region)
 	}
+	if n.CustomerLocale == "" {
+		n.CustomerLocale = "en"
+	}
 	if n.TeamID == 0 && len(a.TeamIDs) > 0 {
 		n.TeamID = a.TeamIDs[0]
 	}
@@ -158,12 +185,16 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 		return Ticket{}, false, apperr.InvalidFields(map[string]string{"team_id": "error_team_not_yours"})
 	}
 	var id int64
+	reread := false // the ticket changed after the insert returned it
 	err = postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
-		now := s.now()
+		// Microseconds, as Postgres keeps it: the clock computed here is the
+		// one a later recompute finds from the stored created_at.
+		now := s.now().Truncate(time.Microsecond)
 		// One round trip for the lookups: the key's lock, a ticket made
-		// with the key before, the customer by email. The statements of a
-		// batch run one after another, each with its own snapshot, so the
-		// key lookup sees a ticket committed while this waited for the lock.
+		// with the key before, the customer by email (else by phone), and
+		// what the SLA clock reads. The statements of a batch run one after
+		// another, each with its own snapshot, so the key lookup sees a
+		// ticket committed while this waited for the lock.
 		var b pgx.Batch
 		var repeat bool
 		if n.IdempotencyKey != "" {
@@ -178,13 +209,24 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 			})
 		}
 		customerID := n.CustomerID
-		if customerID == 0 && n.CustomerEmail != "" {
-			b.Queue(sqlCustomerByEmail, n.CustomerEmail).QueryRow(func(row pgx.Row) error {
-				if err := row.Scan(&customerID); !errors.Is(err, pgx.ErrNoRows) {
+		var byPhone int64
+		found := func(dst *int64) func(pgx.Row) error {
+			return func(row pgx.Row) error {
+				if err := row.Scan(dst); !errors.Is(err, pgx.ErrNoRows) {
 					return err
 				}
 				return nil
-			})
+			}
+		}
+		if customerID == 0 && n.CustomerEmail != "" {
+			b.Queue(sqlCustomerByEmail, n.CustomerEmail).QueryRow(found(&customerID))
+		}
+		if customerID == 0 && n.CustomerPhone != "" {
+			b.Queue(sqlCustomerByPhone, n.CustomerPhone).QueryRow(found(&byPhone))
+		}
+		var clockOf func(ctx context.Context, tx pgx.Tx) (Clock, error)
+		if s.hooks.NewClock != nil {
+			clockOf = s.hooks.NewClock(&b, ClockStart{Priority: n.Priority, Category: n.Category, TeamID: n.TeamID, CreatedAt: now})
 		}
 		if b.Len() > 0 {
 			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
@@ -192,16 +234,11 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 			}
 		}
 		if repeat {
+			reread = true
 			return nil // a repeat: return the first ticket, change nothing
 		}
 		if customerID == 0 {
-			// Not found by email (or none given): by phone, else a new one.
-			// This repeats the email lookup; only new customers pay for it.
-			c, err := findOrCreateCustomerTx(ctx, tx, Customer{Name: n.CustomerName, Email: n.CustomerEmail, Phone: n.CustomerPhone, Locale: n.CustomerLocale}, now)
-			if err != nil {
-				return err
-			}
-			customerID = c.ID
+			customerID = byPhone // else 0: the statement makes the customer
 		}
 		var key *string
 		if n.IdempotencyKey != "" {
@@ -217,12 +254,22 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 				owner = 0 // the team's assignment picks the owner below
 			}
 		}
+		var clock Clock
+		if clockOf != nil {
+			var err error
+			if clock, err = clockOf(ctx, tx); err != nil {
+				return err
+			}
+		}
 		event := map[string]any{"channel": n.Channel, "priority": n.Priority.String(), "owner_id": owner, "team_id": n.TeamID}
-		err := tx.QueryRow(ctx, sqlCreateTicket, n.Subject, n.Priority, n.Category, n.Channel, customerID,
+		var err error
+		t, err = scanTicket(tx.QueryRow(ctx, sqlCreateTicket, n.Subject, n.Priority, n.Category, n.Channel, customerID,
 			postgres.NullID(n.TeamID), a.UserID, n.OrderRef, key, n.Body, now, postgres.NullID(a.UserID), event,
-			postgres.NullID(owner)).Scan(&id)
+			postgres.NullID(owner), n.CustomerName, n.CustomerEmail, n.CustomerPhone, n.CustomerLocale,
+			postgres.NullID(clock.PolicyID), clock.FirstResponseDue, clock.ResolutionDue, clock.NextDue))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The key was used before: return the first ticket, change nothing.
+			reread = true
 			return tx.QueryRow(ctx, sqlTicketByIdempotencyKey, n.IdempotencyKey).Scan(&id)
 		}
 		if err != nil {
@@ -231,18 +278,27 @@ func (s *Store) Create(ctx context.Context, a Actor, n NewTicket) (t Ticket, cre
 			}
 			return fmt.Errorf("insert ticket: %w", err)
 		}
-		created = true
+		id, created = t.ID, true
 		if owner == 0 {
+			reread = true
 			if err := s.autoAssignTx(ctx, tx, id, now); err != nil {
 				return err
 			}
 		}
-		return s.afterChangeTx(ctx, tx, id)
+		if clockOf == nil {
+			return s.afterChangeTx(ctx, tx, id)
+		}
+		if clock.Start != nil {
+			return clock.Start(ctx, tx, id)
+		}
+		return nil
 	})
 	if err != nil {
 		return Ticket{}, false, err
 	}
-	t, err = s.get(ctx, id)
+	if reread {
+		t, err = s.get(ctx, id)
+	}
 	return t, created, err
 }
 

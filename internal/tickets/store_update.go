@@ -35,6 +35,31 @@ type Hooks struct {
 	// OwnerChanged runs when a ticket's loop owner changes (its open
 	// follow-up moves to the new owner).
 	OwnerChanged func(ctx context.Context, tx pgx.Tx, ticketID, oldOwner, newOwner int64) error
+	// NewClock gives a new ticket its SLA clock before Create inserts it,
+	// so that the insert writes the clock instead of AfterChange reading
+	// the new ticket back: it queues what it reads into the create's first
+	// batch and returns what computes the clock once that batch has run.
+	// Without it, Create runs AfterChange.
+	NewClock func(b *pgx.Batch, start ClockStart) func(ctx context.Context, tx pgx.Tx) (Clock, error)
+}
+
+// ClockStart is what a new ticket's SLA clock starts from.
+type ClockStart struct {
+	Priority  Priority
+	Category  string
+	TeamID    int64
+	CreatedAt time.Time
+}
+
+// Clock is a new ticket's SLA clock as its insert writes it (nil times: no
+// deadline), and what schedules its checks once the ticket has an id.
+type Clock struct {
+	PolicyID         int64 // 0: no policy applies
+	FirstResponseDue *time.Time
+	ResolutionDue    *time.Time
+	NextDue          *time.Time
+	// Start schedules the clock's checks in the creating transaction (nil: none).
+	Start func(ctx context.Context, tx pgx.Tx, ticketID int64) error
 }
 
 // SetHooks installs the hooks; cmd/server calls it once while wiring the
