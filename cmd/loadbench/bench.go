@@ -683,22 +683,55 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 	}
 }
 
-// searchStmts read words into their tsqueries and run the first page of
-// tickets.SearchStatements.Search for them, as the rep runs it, collecting
-// the hits' ids.
+// searchStmts read words into their tsqueries, find the word matches as
+// the rep's search does (the newest tickets walked, then the older ones
+// walked on or read from the index of visible words, as
+// tickets.SearchTuning decides) and rank the first page, collecting the
+// hits' ids.
 func searchStmts(name, words string) []floorStmt {
+	tune := tickets.SearchTuning
+	floor := func(s *iterState) int64 { return s.newest - int64(tune.WalkNewest) }
+	older := func(s *iterState) bool { return len(s.words) < tune.MaxWordHits && floor(s) > 0 }
+	wordArgs := func(limit func(s *iterState) int) func(w *worker, s *iterState) []any {
+		return func(w *worker, s *iterState) []any {
+			a := w.user.actor()
+			return []any{floor(s), s.index, s.match != s.index, s.match, a.TeamIDs, a.UserID, limit(s)}
+		}
+	}
+	collectWord := func(v []any, s *iterState) {
+		if id, ok := v[0].(int64); ok {
+			s.words = append(s.words, id)
+		}
+	}
+	rest := func(s *iterState) int { return tune.MaxWordHits - len(s.words) }
 	return []floorStmt{{
 		name: "read the words (" + words + ")", sql: tickets.SearchStatements.ReadQuery,
 		args: func(*worker, *iterState) []any { return []any{words} },
 		collect: func(v []any, s *iterState) {
 			s.match, _ = v[0].(string)
 			s.index, _ = v[1].(string)
+			s.newest, _ = v[2].(int64)
+			s.words = s.words[:0]
 		},
+	}, {
+		name: "word matches: walk the newest tickets", sql: tickets.SearchStatements.WordsNewest, hot: true, custom: true,
+		args:    wordArgs(func(*iterState) int { return tune.MaxWordHits }),
+		collect: collectWord,
+	}, {
+		name: "word matches: walk on", sql: tickets.SearchStatements.WordsOlderWalk, hot: true, custom: true,
+		when:    func(s *iterState) bool { return older(s) && tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest)) },
+		args:    wordArgs(rest),
+		collect: collectWord,
+	}, {
+		name: "word matches: older from the index of visible words", sql: tickets.SearchStatements.WordsOlderIndexed, hot: true, custom: true,
+		when:    func(s *iterState) bool { return older(s) && !tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest)) },
+		args:    wordArgs(rest),
+		collect: collectWord,
 	}, {
 		name: name, sql: tickets.SearchStatements.Search, hot: true, custom: true,
 		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{s.match, s.index, s.match != s.index, a.SeeAll, a.TeamIDs, a.UserID, []int64{}, 3, float32(0), int64(0), 21}
+			return []any{s.match, s.words, []int64{}, a.SeeAll, a.TeamIDs, a.UserID, 3, float32(0), int64(0), 21}
 		},
 		collect: func(v []any, s *iterState) {
 			if id, ok := v[0].(int64); ok {
@@ -720,9 +753,9 @@ func customerNamesStmt(q string) floorStmt {
 func countWordStmt(name, word, mode string) floorStmt {
 	return floorStmt{
 		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
-		args: func(w *worker, _ *iterState) []any {
+		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{word, a.SeeAll, a.TeamIDs, a.UserID, mode}
+			return []any{word, mode, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest)}
 		},
 	}
 }

@@ -32,7 +32,7 @@ func explainScenario(ctx context.Context, pool *pgxpool.Pool, out io.Writer, sc 
 		sc.floor.prepare(w, &st)
 	}
 	for _, s := range sc.floor.stmts {
-		if s.perID || s.run != nil {
+		if s.perID || s.run != nil || (s.when != nil && !s.when(&st)) {
 			continue
 		}
 		if s.hot {

@@ -23,6 +23,8 @@ type iterState struct {
 	id           int64
 	customerID   int64
 	match, index string // the search words' tsqueries (tickets.SearchStatements.ReadQuery)
+	newest       int64   // the newest ticket's id (ReadQuery)
+	words        []int64 // the search's word matches, newest first
 	ids          []int64
 }
 
@@ -37,6 +39,7 @@ type floorStmt struct {
 	setting string                      // "name = value" the app sets (SET LOCAL) for this statement
 	collect func(v []any, s *iterState) // reads each result row
 	run     func(ctx context.Context, w *worker) error
+	when    func(s *iterState) bool // nil: always; else the page runs it only when true
 }
 
 type floorSpec struct {
@@ -85,6 +88,9 @@ func runFloor(ctx context.Context, pool *pgxpool.Pool, spec floorSpec, workers [
 		start := time.Now()
 		for i, s := range stmts {
 			t := time.Now()
+			if s.when != nil && !s.when(&st) {
+				continue
+			}
 			if s.run != nil {
 				if err := s.run(ctx, w); err != nil {
 					return fmt.Errorf("%s: %w", s.name, err)

@@ -79,64 +79,130 @@ const (
 	maxCorrected = 6
 )
 
-// sqlReadQuery reads the words searched into the tsqueries sqlSearch
-// matches them with (see ld_search_query): 'match', and 'index' for the
-// GIN index. They are read once, in their own statement, so that sqlSearch
-// is planned with both as constants and does not build them again for each
-// place it uses them.
-const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query($1, 'index')::text`
+// sqlReadQuery reads the words searched into the tsqueries the search
+// matches them with (see ld_search_query): 'match', and 'index', which
+// leaves out a short last word being typed (its prefix would read most of
+// an index); and the newest ticket id, where the walk over the newest
+// tickets starts. They are read once, in their own statement, so that the
+// statements after it are planned with the tsqueries as constants.
+const sqlReadQuery = `SELECT ld_search_query($1, 'match')::text, ld_search_query($1, 'index')::text,
+       (SELECT coalesce(max(id), 0) FROM tickets)`
 
-// sqlSearch ranks the newest tickets visible to the actor that match
-// tsquery $1, with the tickets of the customers found ($5) after them. Only
-// the 400 newest matches are ranked, so a very common word cannot make
-// search rank the whole desk. A ticket whose subject holds every word comes
-// first (bucket 2), then the rest of the word matches (1) by ts_rank, which
-// weighs a word in the subject (A) over one in the thread (B) and a word as
-// typed over its stem (C, D), then the customers' tickets (0). Pages go on
-// from the last hit's (bucket, rank, id): $6, $7, $8, or (3, 0, 0) for the
-// first.
-//
-// The statement is run with a custom plan (see searchMode): the planner
-// then sees the tsqueries as constants, estimates how many tickets they
-// match from the search column's statistics, and picks the plan per query.
-// A common word ("refund") walks tickets_pkey backwards and stops at the
-// 400th visible match; a rare one reads its few matches from
-// tickets_search_idx. Ranks are computed over the 400 only, outside the
-// subquery that picks them: inside it, a plan that reads every match from
-// the index would rank them all before sorting by id. With a generic plan the selectivity is unknown and
-// every match was read from the heap and sorted (2.8 s at a million tickets
-// for "refund"). The index reads $2, which leaves out a short last word
-// (its prefix would read most of the index); when $3, ts_match_vq, which no
-// index can take, checks the whole query, $1 (the custom plan drops the
-// check when not $3).
+// How the search finds the newest tickets visible to a rep that match the
+// words (wordMatches). Walking tickets_pkey from the newest ticket costs
+// about a microsecond a ticket and stops at the maxWordHits'th match: ideal
+// for a word common in the rep's tickets, ruinous for one common in other
+// teams' tickets only, where it walks the whole desk (10 s at a million
+// tickets). Reading the matches from an index costs about a microsecond a
+// match: ideal for a rare word, ruinous for a common one. Postgres'
+// planner cannot tell the two apart for a rep: it knows how many tickets
+// hold a word, not whose they are. So the search first walks the newest
+// walkNewest tickets (walkNewest microseconds at most), and when that does
+// not fill the maxWordHits, the matches found there tell how dense the
+// word is among the rep's tickets: a dense word goes on walking, a sparse
+// one reads the older matches from tickets_visible_words_idx, which holds
+// every word once per team and owner, so it reads only matches the rep
+// may see (none for a word of other teams only).
+const (
+	// maxWordHits is how many of the newest matches are ranked: a very
+	// common word does not rank the whole desk.
+	maxWordHits = 400
+	// walkNewest is how many of the newest tickets the search walks first.
+	walkNewest = 3000
+)
+
+// sqlWordsNewest lists the tickets above id $1 visible to the actor ($5
+// teams, $6 user) that match tsquery $2 (and $4 when $3), newest first, at
+// most $7: a walk down tickets_pkey. ts_match_vq is @@ written as a
+// function call, which no index takes: the walk is the only plan.
+const sqlWordsNewest = `
+SELECT t.id
+FROM tickets t
+WHERE t.id > $1
+  AND ts_match_vq(t.search, $2::tsquery)
+  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+  AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+ORDER BY t.id DESC
+LIMIT $7`
+
+// sqlWordsOlderWalk goes on walking down from id $1 (inclusive): for a word
+// dense among the actor's tickets.
+const sqlWordsOlderWalk = `
+SELECT t.id
+FROM tickets t
+WHERE t.id <= $1
+  AND ts_match_vq(t.search, $2::tsquery)
+  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+  AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+ORDER BY t.id DESC
+LIMIT $7`
+
+// sqlWordsOlderIndexed reads the matches at or below id $1 from
+// tickets_visible_words_idx (the actor's teams' and own tickets), and those
+// of tickets held by the actor's teams or the actor (escalated to them),
+// through their partial indexes. The id is compared as id + 0, which
+// tickets_pkey cannot answer, so that the planner never reads the range
+// from tickets_pkey and computes ld_visible_words for every ticket in it;
+// and ordering the union leaves it no walk down tickets_pkey either.
+const sqlWordsOlderIndexed = `
+SELECT t.id
+FROM tickets t
+WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query($2::tsquery, $5, $6)
+  AND t.id + 0 <= $1
+  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+  AND (t.team_id = ANY($5) OR t.owner_id = $6)
+UNION
+SELECT t.id
+FROM tickets t
+WHERE (t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+  AND t.id <= $1
+  AND ts_match_vq(t.search, $2::tsquery)
+  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+ORDER BY 1 DESC
+LIMIT $7`
+
+// sqlWordsAll lists the newest tickets that match, for an actor who sees
+// every ticket: the planner knows how many tickets hold the words from the
+// search column's statistics and picks the plan (walk tickets_pkey for a
+// common word, tickets_search_idx for a rare one).
+const sqlWordsAll = `
+SELECT t.id
+FROM tickets t
+WHERE t.search @@ $1::tsquery
+  AND (NOT $2 OR ts_match_vq(t.search, $3::tsquery))
+ORDER BY t.id DESC
+LIMIT $4`
+
+// sqlSearch ranks the word matches $2 (wordMatches) with the tickets of
+// the customers found ($3) after them. A ticket whose subject holds every
+// word comes first (bucket 2), then the rest of the word matches (1) by
+// ts_rank, which weighs a word in the subject (A) over one in the thread
+// (B) and a word as typed over its stem (C, D), then the customers' tickets
+// (0). Pages go on from the last hit's (bucket, rank, id): $7, $8, $9, or
+// (3, 0, 0) for the first.
 const sqlSearch = `
 SELECT h.id, h.bucket, h.rank
 FROM (
     SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
     FROM (
-        SELECT w.id,
-               CASE WHEN ts_filter(w.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
-               ts_rank('{0.1, 0.6, 0.3, 1.0}', w.search, $1::tsquery) AS rank
-        FROM (SELECT t.id, t.search
-              FROM tickets t
-              WHERE t.search @@ $2::tsquery
-                AND (NOT $3 OR ts_match_vq(t.search, $1::tsquery))
-                AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-              ORDER BY t.id DESC
-              LIMIT 400) w
+        SELECT t.id,
+               CASE WHEN ts_filter(t.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
+               ts_rank('{0.1, 0.6, 0.3, 1.0}', t.search, $1::tsquery) AS rank
+        FROM tickets t
+        WHERE t.id = ANY($2)
         UNION ALL
         (SELECT t.id, 0, 0::real
          FROM tickets t
-         WHERE t.customer_id = ANY($7)
+         WHERE t.customer_id = ANY($3)
            AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
          ORDER BY t.id DESC
          LIMIT 400)
     ) u
     GROUP BY u.id
 ) h
-WHERE (h.bucket, h.rank, h.id) < ($8::int, $9::real, $10::bigint)
+WHERE (h.bucket, h.rank, h.id) < ($7::int, $8::real, $9::bigint)
 ORDER BY h.bucket DESC, h.rank DESC, h.id DESC
-LIMIT $11`
+LIMIT $10`
 
 // searchMode runs the search statements as unnamed statements, which
 // Postgres plans afresh with the actual parameter values (a custom plan) on
@@ -237,7 +303,7 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 		return res, err
 	}
 	if after == nil && !r.AsTyped && page.wordHits < fewHits && q.Number == 0 && !q.Email && q.Phone == nil {
-		fixed, err := s.correct(ctx, a, q.Text)
+		fixed, err := s.correct(ctx, a, q.Text, page.newest)
 		if err != nil {
 			return res, err
 		}
@@ -285,6 +351,7 @@ type searchPage struct {
 	ids        []int64
 	ofCustomer map[int64]bool // listed as a found customer's ticket only
 	wordHits   int            // hits that matched the words
+	newest     int64          // the newest ticket's id when the page was read
 	next       *searchCursor  // nil on the last page
 }
 
@@ -295,10 +362,14 @@ func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerI
 		c = *after
 	}
 	var index string
-	if err := s.db.QueryRow(ctx, sqlReadQuery, words).Scan(&p.match, &index); err != nil {
+	if err := s.db.QueryRow(ctx, sqlReadQuery, words).Scan(&p.match, &index, &p.newest); err != nil {
 		return p, fmt.Errorf("search: read query: %w", err)
 	}
-	rows, err := s.db.Query(ctx, sqlSearch, searchMode, p.match, index, p.match != index, a.SeeAll, a.TeamIDs, a.UserID, customerIDs,
+	ids, err := s.wordMatches(ctx, a, p.match, index, p.newest)
+	if err != nil {
+		return p, err
+	}
+	rows, err := s.db.Query(ctx, sqlSearch, searchMode, p.match, ids, customerIDs, a.SeeAll, a.TeamIDs, a.UserID,
 		c.bucket, c.rank, c.id, limit+1)
 	if err != nil {
 		return p, fmt.Errorf("search: %w", err)
@@ -325,6 +396,63 @@ func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerI
 		}
 	}
 	return p, nil
+}
+
+// wordMatches lists the newest maxWordHits tickets visible to a that match
+// tsqueries match and index (sqlReadQuery), newest first; newest is the
+// newest ticket's id. See walkNewest for how.
+func (s *Store) wordMatches(ctx context.Context, a Actor, match, index string, newest int64) ([]int64, error) {
+	both := match != index // index leaves out a short last word: match checks it
+	if a.SeeAll {
+		return s.ids(ctx, sqlWordsAll, index, both, match, maxWordHits)
+	}
+	floor := newest - s.walkLen()
+	ids, err := s.ids(ctx, sqlWordsNewest, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits)
+	if err != nil || len(ids) == maxWordHits || floor <= 0 {
+		return ids, err
+	}
+	older := sqlWordsOlderIndexed
+	if walkOn(len(ids), floor, s.walkLen()) {
+		older = sqlWordsOlderWalk
+	}
+	more, err := s.ids(ctx, older, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits-len(ids))
+	return append(ids, more...), err
+}
+
+// walkOn reports whether, after found matches among the walked newest
+// tickets, walking on down from ticket floor is cheaper than reading the
+// older matches from the index: walking passes about (maxWordHits - found)
+// * walked / found tickets to find the rest, the index reads about found *
+// floor / walked matches, if the word is as dense in older tickets as in
+// the newest.
+func walkOn(found int, floor, walked int64) bool {
+	if found == 0 {
+		return false
+	}
+	walk := float64(maxWordHits-found) * float64(walked) / float64(found)
+	read := float64(found) * float64(floor) / float64(walked)
+	return walk < read
+}
+
+// walkLen is how many of the newest tickets the search walks first.
+func (s *Store) walkLen() int64 {
+	if s.walk > 0 {
+		return s.walk
+	}
+	return walkNewest
+}
+
+// ids runs a statement that lists ticket ids, with a custom plan.
+func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]int64, error) {
+	rows, err := s.db.Query(ctx, sql, append([]any{searchMode}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return ids, nil
 }
 
 // searchCursor is where a page of hits ends: its last hit's place in
@@ -489,8 +617,19 @@ LIMIT 5`
 // SearchStatements are the search box's statements, for tools that time and
 // EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
 // for its values.
-var SearchStatements = struct{ ReadQuery, Search, CustomersByName, Snippets, NearWords, CountWord string }{
-	sqlReadQuery, sqlSearch, sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord}
+var SearchStatements = struct {
+	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, Search string
+	CustomersByName, Snippets, NearWords, CountWord, CountWordAll             string
+}{
+	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlSearch,
+	sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord, sqlCountWordAll}
+
+// SearchTuning is how the search walks the newest tickets first, for tools
+// that time its statements (cmd/loadbench).
+var SearchTuning = struct {
+	MaxWordHits, WalkNewest int
+	WalkOn                  func(found int, floor, walked int64) bool
+}{maxWordHits, walkNewest, walkOn}
 
 // sqlSnippets reads, per hit, the beginning of its first messages
 // (messages_ticket_idx, in order): the snippet is the first of them that
@@ -553,16 +692,41 @@ WHERE word % $1 AND word <> $1
 ORDER BY 2 DESC, word
 LIMIT 8`
 
-// sqlCountWord counts the tickets visible to the actor that match word $1
-// ($5: 'exact', or 'match' for a last word being typed), up to 50: enough
-// to tell a typo from a word in use.
+// sqlCountWord counts the tickets visible to the actor ($3 teams, $4 user)
+// that match word $1 ($2: 'exact', or 'match' for a last word being typed),
+// up to 50: enough to tell a typo from a word in use. As the search does
+// (wordMatches), it walks the tickets above $5, the newest walkNewest, and
+// only when they hold fewer than 50 reads the older matches from
+// tickets_visible_words_idx.
 const sqlCountWord = `
+SELECT r.n + CASE WHEN r.n < 50 THEN (
+    SELECT count(*)
+    FROM (SELECT t.id
+          FROM tickets t
+          WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query(ld_search_query($1, $2), $3, $4)
+            AND t.id + 0 <= $5
+            AND (t.team_id = ANY($3) OR t.owner_id = $4)
+          UNION
+          SELECT t.id
+          FROM tickets t
+          WHERE (t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+            AND t.id <= $5
+            AND ts_match_vq(t.search, ld_search_query($1, $2))
+          ORDER BY 1 DESC
+          LIMIT 50 - r.n) o) ELSE 0 END
+FROM (SELECT count(*) AS n
+      FROM (SELECT 1
+            FROM tickets t
+            WHERE t.id > $5
+              AND ts_match_vq(t.search, ld_search_query($1, $2))
+              AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+            LIMIT 50) x) r`
+
+// sqlCountWordAll is sqlCountWord for an actor who sees every ticket: the
+// planner picks the plan from the word's statistics.
+const sqlCountWordAll = `
 SELECT count(*)
-FROM (SELECT 1
-      FROM tickets t
-      WHERE t.search @@ ld_search_query($1, $5)
-        AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-      LIMIT 50) x`
+FROM (SELECT 1 FROM tickets t WHERE t.search @@ ld_search_query($1, $2) LIMIT 50) x`
 
 // correct returns query with its rare words replaced by near words of the
 // desk that match many more tickets the actor sees ("pasword reset" ->
@@ -571,7 +735,7 @@ FROM (SELECT 1
 // one edit (words of up to 4 letters) or two, and matches at least one
 // visible ticket and five times as many as the word. Counting only visible
 // tickets keeps words of hidden tickets from being suggested.
-func (s *Store) correct(ctx context.Context, a Actor, query string) (string, error) {
+func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64) (string, error) {
 	words := Terms(query)
 	changed := false
 	for i, w := range words {
@@ -585,7 +749,7 @@ func (s *Store) correct(ctx context.Context, a Actor, query string) (string, err
 		if i == len(words)-1 {
 			mode = "match" // it may be a prefix being typed
 		}
-		n, err := s.countWord(ctx, a, w, mode)
+		n, err := s.countWord(ctx, a, w, mode, newest)
 		if err != nil {
 			return "", err
 		}
@@ -614,7 +778,7 @@ func (s *Store) correct(ctx context.Context, a Actor, query string) (string, err
 			if c.edits = editDistance(w, c.word); c.edits > maxEdits(w) {
 				continue
 			}
-			if c.count, err = s.countWord(ctx, a, c.word, "exact"); err != nil {
+			if c.count, err = s.countWord(ctx, a, c.word, "exact", newest); err != nil {
 				return "", err
 			}
 			if c.count == 0 || c.count < 5*n {
@@ -635,11 +799,14 @@ func (s *Store) correct(ctx context.Context, a Actor, query string) (string, err
 	return strings.Join(words, " "), nil
 }
 
-func (s *Store) countWord(ctx context.Context, a Actor, word, mode string) (int, error) {
+func (s *Store) countWord(ctx context.Context, a Actor, word, mode string, newest int64) (int, error) {
 	var n int
-	// searchMode: a common word walks the newest tickets until countCap, a
-	// rare one reads the GIN index.
-	err := s.db.QueryRow(ctx, sqlCountWord, searchMode, word, a.SeeAll, a.TeamIDs, a.UserID, mode).Scan(&n)
+	var err error
+	if a.SeeAll {
+		err = s.db.QueryRow(ctx, sqlCountWordAll, searchMode, word, mode).Scan(&n)
+	} else {
+		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-s.walkLen()).Scan(&n)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("count word: %w", err)
 	}

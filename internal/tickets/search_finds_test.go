@@ -409,23 +409,37 @@ func TestSearchUsesIndexes(t *testing.T) {
 		}
 	}
 	a := b.repA
+	kettle, kettleIndex := readQuery(t, b, "kettle stopped")
+	short, shortIndex := readQuery(t, b, "kettle s")
+	// The walk starts above ticket 0; older tickets are those at or
+	// below an id far above any ticket's.
+	const top = int64(1) << 40
+	words := func(floor int64, index, match string) []any {
+		return []any{floor, index, match != index, match, a.TeamIDs, a.UserID, 400}
+	}
 	tests := []struct {
 		name, sql, index string
 		args             []any
 	}{
-		{"words", tickets.SearchStatements.Search, "tickets_search_idx",
-			searchArgs(t, b, "kettle stopped", nil)},
-		{"words, short last word", tickets.SearchStatements.Search, "tickets_search_idx",
-			searchArgs(t, b, "kettle s", nil)},
+		{"words, a rep's newest tickets", tickets.SearchStatements.WordsNewest, "tickets_pkey", words(0, kettleIndex, kettle)},
+		{"words, a rep's older tickets, dense", tickets.SearchStatements.WordsOlderWalk, "tickets_pkey", words(top, kettleIndex, kettle)},
+		{"words, a rep's older tickets, sparse", tickets.SearchStatements.WordsOlderIndexed, "tickets_visible_words_idx",
+			words(top, kettleIndex, kettle)},
+		{"words, short last word", tickets.SearchStatements.WordsOlderIndexed, "tickets_visible_words_idx",
+			words(top, shortIndex, short)},
+		{"words, all tickets", tickets.SearchStatements.WordsAll, "tickets_search_idx",
+			[]any{kettleIndex, kettle != kettleIndex, kettle, 400}},
 		{"customer's tickets", tickets.SearchStatements.Search, "tickets_customer_idx",
-			searchArgs(t, b, "john.smith.4711@example.com", []int64{1})},
+			[]any{kettle, []int64{}, []int64{1}, a.SeeAll, a.TeamIDs, a.UserID, 3, float32(0), int64(0), 21}},
 		{"name or part of an email", tickets.SearchStatements.CustomersByName, "customers_email_trgm_idx",
 			[]any{"smith.4711", "%smith.4711%", "%smith.4711%"}},
 		{"name", tickets.SearchStatements.CustomersByName, "customers_name_trgm_idx",
 			[]any{"john smith", "%john smith%", ""}},
 		{"near words", tickets.SearchStatements.NearWords, "search_words_trgm_idx", []any{"kettel"}},
-		{"count a word", tickets.SearchStatements.CountWord, "tickets_search_idx",
-			[]any{"kettle", a.SeeAll, a.TeamIDs, a.UserID, "exact"}},
+		{"count a word, a rep", tickets.SearchStatements.CountWord, "tickets_visible_words_idx",
+			[]any{"kettle", "exact", a.TeamIDs, a.UserID, top}},
+		{"count a word, all tickets", tickets.SearchStatements.CountWordAll, "tickets_search_idx",
+			[]any{"kettle", "exact"}},
 	}
 	for _, tc := range tests {
 		var plan []string
@@ -453,17 +467,13 @@ func TestSearchUsesIndexes(t *testing.T) {
 	}
 }
 
-// searchArgs are the arguments of the first page of SearchStatements.Search
-// for words as rep A, with the tsqueries read as Search reads them.
-func searchArgs(t *testing.T, b *bundle, words string, customers []int64) []any {
+// readQuery reads words into the tsqueries the search matches with, as
+// Search reads them.
+func readQuery(t *testing.T, b *bundle, words string) (match, index string) {
 	t.Helper()
-	var match, index string
-	if err := b.db.QueryRow(b.ctx, tickets.SearchStatements.ReadQuery, words).Scan(&match, &index); err != nil {
+	var newest int64
+	if err := b.db.QueryRow(b.ctx, tickets.SearchStatements.ReadQuery, words).Scan(&match, &index, &newest); err != nil {
 		t.Fatal(err)
 	}
-	if customers == nil {
-		customers = []int64{}
-	}
-	a := b.repA
-	return []any{match, index, match != index, a.SeeAll, a.TeamIDs, a.UserID, customers, 3, float32(0), int64(0), 21}
+	return match, index
 }

@@ -26,6 +26,7 @@ type Store struct {
 	linkTTL time.Duration   // status links expire this long after the ticket closes; 0: DefaultStatusLinkTTL
 	region  string          // the desk's default country for phone numbers (SetRegion)
 	own     map[string]bool // the desk's configured addresses, lower case (SetOwnAddresses)
+	walk    int64           // the search's first walk, in tickets; 0: walkNewest (tests set less)
 }
 
 // NewStore returns a Store on db with clock now; baseURL prefixes the status

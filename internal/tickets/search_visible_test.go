@@ -1,0 +1,133 @@
+package tickets_test
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// TestSearchFindsWhatTheActorSeesWhicheverWay checks the search's plans
+// against the rule they implement: a search lists exactly the tickets the
+// actor may see (by team, ownership or as holder of an escalation) whose
+// words match, newest first among equals, however it finds them: walking
+// the newest tickets, walking on, or reading older matches from the index of
+// visible words (tickets_visible_words_idx). A random desk is searched by
+// each actor with each walk length; the hits must equal the matches
+// Postgres finds by the plain rule, and every walk length must give the same
+// page, the same correction and the same order.
+func TestSearchFindsWhatTheActorSeesWhicheverWay(t *testing.T) {
+	b := setup(t)
+	r := rand.New(rand.NewPCG(11, 7))
+	vocabulary := []string{"pesukone", "kettle", "refund", "giao hàng", "lasku", "passport"}
+	actors := []tickets.Actor{b.repA, b.repA2, b.repB, b.sup}
+	teams := []int64{b.teamA, b.teamB}
+	for i := range 80 {
+		body := vocabulary[r.IntN(len(vocabulary))]
+		if r.IntN(2) == 0 {
+			body += " " + vocabulary[r.IntN(len(vocabulary))]
+		}
+		// Words of the second half of the vocabulary mostly in team B's
+		// tickets: common elsewhere, rare or absent in team A's.
+		by := b.repA
+		if i%3 != 0 {
+			by = b.repB
+		}
+		tk := b.create(t, by, tickets.NewTicket{Subject: "Issue", Body: body, CustomerName: "Pat Example"})
+		// Owners, teams and holders move as transfers, assignment and
+		// escalation move them; the index of visible words follows.
+		var owner, holderTeam, holderUser any
+		if n := r.IntN(5); n < 4 {
+			owner = actors[n%3].UserID
+		}
+		if r.IntN(4) == 0 {
+			holderTeam = teams[r.IntN(2)]
+		}
+		if r.IntN(6) == 0 {
+			holderUser = b.repA2.UserID
+		}
+		if _, err := b.db.Exec(b.ctx, `UPDATE tickets SET team_id = $2, owner_id = $3, holder_team_id = $4, holder_user_id = $5 WHERE id = $1`,
+			tk.ID, teams[r.IntN(2)], owner, holderTeam, holderUser); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.db.Exec(b.ctx, `ANALYZE tickets`); err != nil {
+		t.Fatal(err)
+	}
+
+	queries := []string{"kettle", "giao hang", "pesukone lasku", "refu", "passport kettle", "kettel", "pasport", "lsku"}
+	for _, a := range actors {
+		for _, q := range queries {
+			var first []int64
+			var firstSearched string
+			for _, walk := range []int64{1, 3, 10, 0} { // 0: walkNewest, more than the desk holds
+				tickets.SetSearchWalk(b.store, walk)
+				got, searched := allWordHits(t, b, a, q, false)
+				if first == nil && walk == 1 {
+					first, firstSearched = got, searched
+				} else if !slices.Equal(got, first) || searched != firstSearched {
+					t.Errorf("actor %d, %q, walk %d: hits %v (searched %q), want %v (searched %q) as with walk 1",
+						a.UserID, q, walk, got, searched, first, firstSearched)
+				}
+				asTyped, _ := allWordHits(t, b, a, q, true)
+				want := visibleMatches(t, b, a, q)
+				if !slices.Equal(sorted(asTyped), want) {
+					t.Errorf("actor %d, %q as typed, walk %d: hits %v, want the visible matches %v", a.UserID, q, walk, sorted(asTyped), want)
+				}
+			}
+		}
+	}
+}
+
+// allWordHits pages through a search and lists its word hits in order, and
+// the words searched.
+func allWordHits(t *testing.T, b *bundle, a tickets.Actor, q string, asTyped bool) ([]int64, string) {
+	t.Helper()
+	ids := []int64{}
+	req := tickets.SearchRequest{Query: q, Limit: 7, AsTyped: asTyped}
+	var searched string
+	for page := 0; ; page++ {
+		res, err := b.store.Find(b.ctx, a, req)
+		if err != nil {
+			t.Fatalf("Find(%q) as %d: %v", q, a.UserID, err)
+		}
+		if page == 0 {
+			searched = res.Searched
+		}
+		for _, h := range res.Hits {
+			if !h.OfCustomer {
+				ids = append(ids, h.Ticket.ID)
+			}
+		}
+		if res.Next == "" || page > 50 {
+			return ids, searched
+		}
+		req.After = res.Next
+	}
+}
+
+// visibleMatches are the tickets a may see that match q, by the plain rule.
+func visibleMatches(t *testing.T, b *bundle, a tickets.Actor, q string) []int64 {
+	t.Helper()
+	rows, err := b.db.Query(b.ctx, `
+SELECT id FROM tickets t
+WHERE t.search @@ ld_search_query($1, 'match')
+  AND ($2 OR t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+ORDER BY id`, q, a.SeeAll, a.TeamIDs, a.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
