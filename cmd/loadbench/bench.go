@@ -719,12 +719,16 @@ func searchStmts(name, words string) []floorStmt {
 		collect: collectWord,
 	}, {
 		name: "word matches: walk on", sql: tickets.SearchStatements.WordsOlderWalk, hot: true, custom: true,
-		when:    func(s *iterState) bool { return older(s) && tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest)) },
+		when: func(s *iterState) bool {
+			return older(s) && tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest))
+		},
 		args:    wordArgs(rest),
 		collect: collectWord,
 	}, {
 		name: "word matches: older from the index of visible words", sql: tickets.SearchStatements.WordsOlderIndexed, hot: true, custom: true,
-		when:    func(s *iterState) bool { return older(s) && !tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest)) },
+		when: func(s *iterState) bool {
+			return older(s) && !tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest))
+		},
 		args:    wordArgs(rest),
 		collect: collectWord,
 	}, {

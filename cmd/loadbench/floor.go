@@ -22,7 +22,7 @@ import (
 type iterState struct {
 	id           int64
 	customerID   int64
-	match, index string // the search words' tsqueries (tickets.SearchStatements.ReadQuery)
+	match, index string  // the search words' tsqueries (tickets.SearchStatements.ReadQuery)
 	newest       int64   // the newest ticket's id (ReadQuery)
 	words        []int64 // the search's word matches, newest first
 	ids          []int64

@@ -619,7 +619,7 @@ LIMIT 5`
 // for its values.
 var SearchStatements = struct {
 	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, Search string
-	CustomersByName, Snippets, NearWords, CountWord, CountWordAll             string
+	CustomersByName, Snippets, NearWords, CountWord, CountWordAll               string
 }{
 	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlSearch,
 	sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord, sqlCountWordAll}
