@@ -109,19 +109,24 @@ const (
 	maxWordHits = 400
 	// walkNewest is how many of the newest tickets the search walks first.
 	walkNewest = 3000
+	// countWalk is how many of the newest tickets counting a word walks
+	// first (sqlCountWord).
+	countWalk = 500
 )
 
 // sqlWordsNewest lists the tickets above id $1 visible to the actor ($5
 // teams, $6 user) that match tsquery $2 (and $4 when $3), newest first, at
 // most $7: a walk down tickets_pkey. ts_match_vq is @@ written as a
-// function call, which no index takes: the walk is the only plan.
+// function call, which no index takes: the walk is the only plan. The CASE
+// checks who may see a ticket before its words (Postgres would check the
+// cheaper-looking words first), so the walk reads the search vectors of the
+// actor's tickets only.
 const sqlWordsNewest = `
 SELECT t.id
 FROM tickets t
 WHERE t.id > $1
-  AND ts_match_vq(t.search, $2::tsquery)
-  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
-  AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+  AND CASE WHEN t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6
+           THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
 ORDER BY t.id DESC
 LIMIT $7`
 
@@ -131,9 +136,8 @@ const sqlWordsOlderWalk = `
 SELECT t.id
 FROM tickets t
 WHERE t.id <= $1
-  AND ts_match_vq(t.search, $2::tsquery)
-  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
-  AND (t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+  AND CASE WHEN t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6
+           THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
 ORDER BY t.id DESC
 LIMIT $7`
 
@@ -627,9 +631,9 @@ var SearchStatements = struct {
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).
 var SearchTuning = struct {
-	MaxWordHits, WalkNewest int
-	WalkOn                  func(found int, floor, walked int64) bool
-}{maxWordHits, walkNewest, walkOn}
+	MaxWordHits, WalkNewest, CountWalk int
+	WalkOn                             func(found int, floor, walked int64) bool
+}{maxWordHits, walkNewest, countWalk, walkOn}
 
 // sqlSnippets reads, per hit, the beginning of its first messages
 // (messages_ticket_idx, in order): the snippet is the first of them that
@@ -694,32 +698,34 @@ LIMIT 8`
 
 // sqlCountWord counts the tickets visible to the actor ($3 teams, $4 user)
 // that match word $1 ($2: 'exact', or 'match' for a last word being typed),
-// up to 50: enough to tell a typo from a word in use. As the search does
-// (wordMatches), it walks the tickets above $5, the newest walkNewest, and
-// only when they hold fewer than 50 reads the older matches from
-// tickets_visible_words_idx.
+// up to 50: enough to tell a typo from a word in use. Any 50 will do, so it
+// walks the newest countWalk tickets (above $5), where a common word finds
+// its 50 at once, and only when they hold fewer reads the other matches
+// from tickets_visible_words_idx and, for tickets held by the actor's teams
+// or the actor but not theirs, through the holder indexes.
 const sqlCountWord = `
-SELECT r.n + CASE WHEN r.n < 50 THEN (
-    SELECT count(*)
-    FROM (SELECT t.id
-          FROM tickets t
-          WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query(ld_search_query($1, $2), $3, $4)
-            AND t.id + 0 <= $5
-            AND (t.team_id = ANY($3) OR t.owner_id = $4)
-          UNION
-          SELECT t.id
-          FROM tickets t
-          WHERE (t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
-            AND t.id <= $5
-            AND ts_match_vq(t.search, ld_search_query($1, $2))
-          ORDER BY 1 DESC
-          LIMIT 50 - r.n) o) ELSE 0 END
+SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
+    (SELECT count(*)
+     FROM (SELECT 1
+           FROM tickets t
+           WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query(ld_search_query($1, $2), $3, $4)
+             AND t.id + 0 <= $5
+           LIMIT 50 - r.n) o)
+  + (SELECT count(*)
+     FROM (SELECT 1
+           FROM tickets t
+           WHERE (t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+             AND NOT coalesce(t.team_id = ANY($3) OR t.owner_id = $4, false)
+             AND t.id <= $5
+             AND ts_match_vq(t.search, ld_search_query($1, $2))
+           LIMIT 50 - r.n) h)
+  ELSE 0 END)
 FROM (SELECT count(*) AS n
       FROM (SELECT 1
             FROM tickets t
             WHERE t.id > $5
-              AND ts_match_vq(t.search, ld_search_query($1, $2))
-              AND (t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
+              AND CASE WHEN t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4
+                       THEN ts_match_vq(t.search, ld_search_query($1, $2)) END
             LIMIT 50) x) r`
 
 // sqlCountWordAll is sqlCountWord for an actor who sees every ticket: the
@@ -805,7 +811,7 @@ func (s *Store) countWord(ctx context.Context, a Actor, word, mode string, newes
 	if a.SeeAll {
 		err = s.db.QueryRow(ctx, sqlCountWordAll, searchMode, word, mode).Scan(&n)
 	} else {
-		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-s.walkLen()).Scan(&n)
+		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-min(s.walkLen(), countWalk)).Scan(&n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count word: %w", err)
