@@ -759,7 +759,7 @@ func countWordStmt(name, word, mode string) floorStmt {
 		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
 		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{word, mode, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.CountWalk)}
+			return []any{word, mode, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest)}
 		},
 	}
 }

@@ -109,9 +109,6 @@ const (
 	maxWordHits = 400
 	// walkNewest is how many of the newest tickets the search walks first.
 	walkNewest = 3000
-	// countWalk is how many of the newest tickets counting a word walks
-	// first (sqlCountWord).
-	countWalk = 500
 )
 
 // sqlWordsNewest lists the tickets above id $1 visible to the actor ($5
@@ -631,9 +628,9 @@ var SearchStatements = struct {
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).
 var SearchTuning = struct {
-	MaxWordHits, WalkNewest, CountWalk int
-	WalkOn                             func(found int, floor, walked int64) bool
-}{maxWordHits, walkNewest, countWalk, walkOn}
+	MaxWordHits, WalkNewest int
+	WalkOn                  func(found int, floor, walked int64) bool
+}{maxWordHits, walkNewest, walkOn}
 
 // sqlSnippets reads, per hit, the beginning of its first messages
 // (messages_ticket_idx, in order): the snippet is the first of them that
@@ -699,16 +696,19 @@ LIMIT 8`
 // sqlCountWord counts the tickets visible to the actor ($3 teams, $4 user)
 // that match word $1 ($2: 'exact', or 'match' for a last word being typed),
 // up to 50: enough to tell a typo from a word in use. Any 50 will do, so it
-// walks the newest countWalk tickets (above $5), where a common word finds
+// walks the newest walkNewest tickets (above $5), where a common word finds
 // its 50 at once, and only when they hold fewer reads the other matches
 // from tickets_visible_words_idx and, for tickets held by the actor's teams
-// or the actor but not theirs, through the holder indexes.
+// or the actor but not theirs, through the holder indexes. The word's
+// tsquery is built once, at run time (q): built at plan time, as a constant
+// in each place it is used, it cost more than the count.
 const sqlCountWord = `
+WITH q AS MATERIALIZED (SELECT ld_search_query($1, $2) AS q)
 SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
     (SELECT count(*)
      FROM (SELECT 1
            FROM tickets t
-           WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query(ld_search_query($1, $2), $3, $4)
+           WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ (SELECT ld_visible_query(q.q, $3, $4) FROM q)
              AND t.id + 0 <= $5
            LIMIT 50 - r.n) o)
   + (SELECT count(*)
@@ -717,7 +717,7 @@ SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
            WHERE (t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
              AND NOT coalesce(t.team_id = ANY($3) OR t.owner_id = $4, false)
              AND t.id <= $5
-             AND ts_match_vq(t.search, ld_search_query($1, $2))
+             AND ts_match_vq(t.search, (SELECT q.q FROM q))
            LIMIT 50 - r.n) h)
   ELSE 0 END)
 FROM (SELECT count(*) AS n
@@ -725,7 +725,7 @@ FROM (SELECT count(*) AS n
             FROM tickets t
             WHERE t.id > $5
               AND CASE WHEN t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4
-                       THEN ts_match_vq(t.search, ld_search_query($1, $2)) END
+                       THEN ts_match_vq(t.search, (SELECT q.q FROM q)) END
             LIMIT 50) x) r`
 
 // sqlCountWordAll is sqlCountWord for an actor who sees every ticket: the
@@ -811,7 +811,7 @@ func (s *Store) countWord(ctx context.Context, a Actor, word, mode string, newes
 	if a.SeeAll {
 		err = s.db.QueryRow(ctx, sqlCountWordAll, searchMode, word, mode).Scan(&n)
 	} else {
-		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-min(s.walkLen(), countWalk)).Scan(&n)
+		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-s.walkLen()).Scan(&n)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("count word: %w", err)
