@@ -88,7 +88,7 @@ func (s *Store) QueueBatch(b *pgx.Batch, a Actor, f Filter) func() (Page, error)
 	if err != nil {
 		return func() (Page, error) { return Page{}, err }
 	}
-	rows := postgres.QueueRows(b, "queue", func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) }, sql, args...)
+	rows := postgres.QueueRowsN(b, "queue", f.Limit+1, func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) }, sql, args...)
 	return func() (Page, error) {
 		list, err := rows()
 		if err != nil {
