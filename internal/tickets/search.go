@@ -115,25 +115,26 @@ const (
 // teams, $6 user) that match tsquery $2 (and $4 when $3), newest first, at
 // most $7: a walk down tickets_pkey. ts_match_vq is @@ written as a
 // function call, which no index takes: the walk is the only plan. The CASE
-// checks who may see a ticket before its words (Postgres would check the
+// checks who may see a ticket (visibleSQL, the rule of Actor.CanSee)
+// before its words (Postgres would check the
 // cheaper-looking words first), so the walk reads the search vectors of the
 // actor's tickets only.
-const sqlWordsNewest = `
+var sqlWordsNewest = `
 SELECT t.id
 FROM tickets t
 WHERE t.id > $1
-  AND CASE WHEN t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6
+  AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
            THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
 ORDER BY t.id DESC
 LIMIT $7`
 
 // sqlWordsOlderWalk goes on walking down from id $1 (inclusive): for a word
 // dense among the actor's tickets.
-const sqlWordsOlderWalk = `
+var sqlWordsOlderWalk = `
 SELECT t.id
 FROM tickets t
 WHERE t.id <= $1
-  AND CASE WHEN t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6
+  AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
            THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
 ORDER BY t.id DESC
 LIMIT $7`
@@ -141,7 +142,8 @@ LIMIT $7`
 // sqlWordsOlderIndexed reads the matches at or below id $1 from
 // tickets_visible_words_idx (the actor's teams' and own tickets), and those
 // of tickets held by the actor's teams or the actor (escalated to them),
-// through their partial indexes. The id is compared as id + 0, which
+// through their partial indexes: the two arms of visibleSQL's rule
+// (TestSearchFindsWhatTheActorSeesWhicheverWay holds them to it). The id is compared as id + 0, which
 // tickets_pkey cannot answer, so that the planner never reads the range
 // from tickets_pkey and computes ld_visible_words for every ticket in it;
 // and ordering the union leaves it no walk down tickets_pkey either.
@@ -181,7 +183,7 @@ LIMIT $4`
 // (B) and a word as typed over its stem (C, D), then the customers' tickets
 // (0). Pages go on from the last hit's (bucket, rank, id): $7, $8, $9, or
 // (3, 0, 0) for the first.
-const sqlSearch = `
+var sqlSearch = `
 SELECT h.id, h.bucket, h.rank
 FROM (
     SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
@@ -195,7 +197,7 @@ FROM (
         (SELECT t.id, 0, 0::real
          FROM tickets t
          WHERE t.customer_id = ANY($3)
-           AND ($4 OR t.team_id = ANY($5) OR t.owner_id = $6 OR t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+           AND ` + visibleSQL("$4", "$5", "$6") + `
          ORDER BY t.id DESC
          LIMIT 400)
     ) u
@@ -702,7 +704,7 @@ LIMIT 8`
 // or the actor but not theirs, through the holder indexes. The word's
 // tsquery is built once, at run time (q): built at plan time, as a constant
 // in each place it is used, it cost more than the count.
-const sqlCountWord = `
+var sqlCountWord = `
 WITH q AS MATERIALIZED (SELECT ld_search_query($1, $2) AS q)
 SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
     (SELECT count(*)
@@ -724,7 +726,7 @@ FROM (SELECT count(*) AS n
       FROM (SELECT 1
             FROM tickets t
             WHERE t.id > $5
-              AND CASE WHEN t.team_id = ANY($3) OR t.owner_id = $4 OR t.holder_team_id = ANY($3) OR t.holder_user_id = $4
+              AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
                        THEN ts_match_vq(t.search, (SELECT q.q FROM q)) END
             LIMIT 50) x) r`
 
