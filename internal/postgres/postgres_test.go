@@ -213,6 +213,14 @@ func TestOpen(t *testing.T) {
 		}
 	}
 
+	// No JIT unless the connection string asks for it.
+	for cs, want := range map[string]string{connString: "off", connString + " jit=on": "on"} {
+		var jit string
+		if err := open(t, cs).QueryRow(ctx, `SHOW jit`).Scan(&jit); err != nil || jit != want {
+			t.Errorf("jit = %q (%v), want %s", jit, err, want)
+		}
+	}
+
 	if _, err := postgres.Open(ctx, "host=/nonexistent-socket-dir user=postgres dbname=x connect_timeout=2"); err == nil {
 		t.Error("Open succeeded with no server")
 	}
