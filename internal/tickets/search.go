@@ -77,6 +77,9 @@ const (
 	rareWord = 3
 	// maxCorrected is how many words of a query are looked up for correction.
 	maxCorrected = 6
+	// countCap is where counting a word's visible tickets stops
+	// (sqlCountWord's 50).
+	countCap = 50
 )
 
 // sqlReadQuery reads the words searched into the tsqueries the search
@@ -784,6 +787,13 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 		var best *near
 		for _, c := range candidates {
 			if c.edits = editDistance(w, c.word); c.edits > maxEdits(w) {
+				continue
+			}
+			// A candidate that cannot beat the best so far is not counted:
+			// more edits, or as many when the best's count is at the cap
+			// (candidates come by similarity, best first, so a later one
+			// cannot win a tie on it).
+			if best != nil && (c.edits > best.edits || (c.edits == best.edits && best.count >= countCap)) {
 				continue
 			}
 			if c.count, err = s.countWord(ctx, a, c.word, "exact", newest); err != nil {
