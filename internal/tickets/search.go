@@ -116,31 +116,29 @@ const (
 
 // sqlWordsNewest lists the tickets above id $1 visible to the actor ($5
 // teams, $6 user) that match tsquery $2 (and $4 when $3), newest first, at
-// most $7: a walk down tickets_pkey. ts_match_vq is @@ written as a
-// function call, which no index takes: the walk is the only plan. The CASE
-// checks who may see a ticket (visibleSQL, the rule of Actor.CanSee)
-// before its words (Postgres would check the
-// cheaper-looking words first), so the walk reads the search vectors of the
-// actor's tickets only.
-var sqlWordsNewest = `
-SELECT t.id
-FROM tickets t
-WHERE t.id > $1
-  AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
-           THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
-ORDER BY t.id DESC
-LIMIT $7`
+// most $7: a walk down tickets_pkey (wordsWalk).
+var sqlWordsNewest = wordsWalk("t.id > $1")
 
 // sqlWordsOlderWalk goes on walking down from id $1 (inclusive): for a word
 // dense among the actor's tickets.
-var sqlWordsOlderWalk = `
+var sqlWordsOlderWalk = wordsWalk("t.id <= $1")
+
+// wordsWalk walks tickets_pkey down over the ids that satisfy where.
+// ts_match_vq is @@ written as a function call, which no index takes: the
+// walk is the only plan. The CASE checks who may see a ticket (visibleSQL,
+// the rule of Actor.CanSee) before its words (Postgres would check the
+// cheaper-looking words first), so the walk reads the search vectors of the
+// actor's tickets only.
+func wordsWalk(where string) string {
+	return `
 SELECT t.id
 FROM tickets t
-WHERE t.id <= $1
+WHERE ` + where + `
   AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
            THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
 ORDER BY t.id DESC
 LIMIT $7`
+}
 
 // sqlWordsOlderIndexed reads the matches at or below id $1 from
 // tickets_visible_words_idx (the actor's teams' and own tickets), and those
