@@ -452,14 +452,7 @@ func (s *Service) recomputeTx(ctx context.Context, tx pgx.Tx, ticketID int64) er
 	var awaiting *time.Time
 	if ok && open {
 		deadline := func(start time.Time, target time.Duration) *time.Time {
-			if !cal.HasHours() {
-				return nil // even a 0 target: the page says "no deadline" (spec section 7)
-			}
-			d, err := cal.Deadline(start, target, pauses)
-			if err != nil {
-				return nil // beyond the search horizon: no deadline either
-			}
-			return &d
+			return slaDeadline(cal, start, target, pauses)
 		}
 		if c.firstResponseAt == nil {
 			fr = deadline(c.createdAt, p.FirstResponse)
@@ -469,11 +462,7 @@ func (s *Service) recomputeTx(ctx context.Context, tx pgx.Tx, ticketID int64) er
 		}
 		res = deadline(c.createdAt, p.Resolution)
 		if c.pausedSince == nil {
-			for _, d := range []*time.Time{fr, nr, res} {
-				if d != nil && (next == nil || d.Before(*next)) {
-					next = d
-				}
-			}
+			next = earliest(fr, nr, res)
 		}
 	}
 	var policyID *int64
@@ -599,22 +588,10 @@ func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.
 		if cal == nil {
 			cal = AlwaysOpen()
 		}
-		deadline := func(target time.Duration) *time.Time {
-			if !cal.HasHours() {
-				return nil // as recomputeTx: no deadline
-			}
-			d, err := cal.Deadline(start.CreatedAt, target, nil)
-			if err != nil {
-				return nil
-			}
-			return &d
-		}
-		c := tickets.Clock{PolicyID: p.ID, FirstResponseDue: deadline(p.FirstResponse), ResolutionDue: deadline(p.Resolution)}
-		for _, d := range []*time.Time{c.FirstResponseDue, c.ResolutionDue} {
-			if d != nil && (c.NextDue == nil || d.Before(*c.NextDue)) {
-				c.NextDue = d
-			}
-		}
+		c := tickets.Clock{PolicyID: p.ID,
+			FirstResponseDue: slaDeadline(cal, start.CreatedAt, p.FirstResponse, nil),
+			ResolutionDue:    slaDeadline(cal, start.CreatedAt, p.Resolution, nil)}
+		c.NextDue = earliest(c.FirstResponseDue, c.ResolutionDue)
 		c.Start = func(ctx context.Context, tx pgx.Tx, ticketID int64) error {
 			var checks []river.InsertManyParams
 			if c.FirstResponseDue != nil {
@@ -627,6 +604,32 @@ func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.
 		}
 		return c, nil
 	}
+}
+
+// slaDeadline is when target of working time from start runs out on cal,
+// after pauses; nil when cal has no working hours (even for a 0 target:
+// the page says "no deadline", spec section 7) or the deadline lies beyond
+// the calendar's search horizon. recomputeTx and newClock both use it.
+func slaDeadline(cal *Calendar, start time.Time, target time.Duration, pauses []Pause) *time.Time {
+	if !cal.HasHours() {
+		return nil
+	}
+	d, err := cal.Deadline(start, target, pauses)
+	if err != nil {
+		return nil
+	}
+	return &d
+}
+
+// earliest is the earliest of the deadlines that are set (nil: none).
+func earliest(deadlines ...*time.Time) *time.Time {
+	var first *time.Time
+	for _, d := range deadlines {
+		if d != nil && (first == nil || d.Before(*first)) {
+			first = d
+		}
+	}
+	return first
 }
 
 // sqlPauses lists ticket $1's pauses; one still running ends at $2 (now).
