@@ -672,10 +672,10 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 				searchStmts("full-text search as typed", typo),
 				[]floorStmt{
 					customerNamesStmt(typo),
-					countWordStmt("count the typed word", typo, "match"),
+					countWordsStmt("count the typed word", []string{typo}, "match"),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
-					countWordStmt("count the near word", fixed, "exact"),
+					countWordsStmt("count the near word", []string{fixed}, "exact"),
 				},
 				searchStmts("full-text search of the correction", fixed),
 				hitStmts(), frame),
@@ -754,12 +754,17 @@ func customerNamesStmt(q string) floorStmt {
 	}
 }
 
-func countWordStmt(name, word, mode string) floorStmt {
+// countWordsStmt counts words as a correction does: all in one statement.
+func countWordsStmt(name string, words []string, mode string) floorStmt {
+	modes := make([]string, len(words))
+	for i := range modes {
+		modes[i] = mode
+	}
 	return floorStmt{
-		name: name, sql: tickets.SearchStatements.CountWord, hot: true, custom: true,
+		name: name, sql: tickets.SearchStatements.CountWords, hot: true, custom: true,
 		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{word, mode, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest)}
+			return []any{words, modes, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest)}
 		},
 	}
 }

@@ -120,6 +120,12 @@ func literal(v any) (string, error) {
 			s[i] = strconv.FormatInt(n, 10)
 		}
 		return "'{" + strings.Join(s, ",") + "}'", nil
+	case []string:
+		s := make([]string, len(x))
+		for i, w := range x {
+			s[i] = "'" + strings.ReplaceAll(w, "'", "''") + "'"
+		}
+		return "ARRAY[" + strings.Join(s, ", ") + "]::text[]", nil
 	}
 	return "", fmt.Errorf("loadbench: no SQL literal for %T", v)
 }

@@ -1,5 +1,7 @@
 package tickets
 
+import "context"
+
 // HighlightQuery and Excerpt highlight and cut text as search results do
 // for query, for the fuzz target in the external test package.
 func HighlightQuery(query, text string) []Segment { return newMarker(query).highlight(text) }
@@ -10,3 +12,9 @@ func Excerpt(query, text string, width int) string { return newMarker(query).exc
 // reads older matches from an index (walkNewest at a desk's scale), so that
 // tests of a few tickets take every path.
 func SetSearchWalk(s *Store, n int64) { s.walk = n }
+
+// CountWords counts the tickets a sees that match each word in its mode, up
+// to 50, as a correction counts them, above a newest ticket newest.
+func CountWords(ctx context.Context, s *Store, a Actor, words, modes []string, newest int64) ([]int, error) {
+	return s.countWords(ctx, a, words, modes, newest)
+}

@@ -78,7 +78,7 @@ const (
 	// maxCorrected is how many words of a query are looked up for correction.
 	maxCorrected = 6
 	// countCap is where counting a word's visible tickets stops
-	// (sqlCountWord's 50).
+	// (sqlCountWords' 50).
 	countCap = 50
 )
 
@@ -623,10 +623,10 @@ LIMIT 5`
 // for its values.
 var SearchStatements = struct {
 	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, Search string
-	CustomersByName, Snippets, NearWords, CountWord, CountWordAll               string
+	CustomersByName, Snippets, NearWords, CountWords, CountWordAll              string
 }{
 	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlSearch,
-	sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWord, sqlCountWordAll}
+	sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWords, countWordsAllSQL(1)}
 
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).
@@ -696,22 +696,43 @@ WHERE word % $1 AND word <> $1
 ORDER BY 2 DESC, word
 LIMIT 8`
 
-// sqlCountWord counts the tickets visible to the actor ($3 teams, $4 user)
-// that match word $1 ($2: 'exact', or 'match' for a last word being typed),
-// up to 50: enough to tell a typo from a word in use. Any 50 will do, so it
-// walks the newest walkNewest tickets (above $5), where a common word finds
-// its 50 at once, and only when they hold fewer reads the other matches
-// from tickets_visible_words_idx and, for tickets held by the actor's teams
-// or the actor but not theirs, through the holder indexes. The word's
-// tsquery is built once, at run time (q): built at plan time, as a constant
-// in each place it is used, it cost more than the count.
-var sqlCountWord = `
-WITH q AS MATERIALIZED (SELECT ld_search_query($1, $2) AS q)
-SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
+// sqlCountWords counts, for each word $1[i] ($2[i]: 'exact', or 'match'
+// for a last word being typed), the tickets visible to the actor ($3 teams,
+// $4 user) that match it, up to countCap (50): enough to tell a typo from a
+// word in use. The rows are (i, count), i from 1, in order. A correction
+// counts the query's words and then all their near words, and one walk over
+// the newest walkNewest tickets (above $5) counts every word at once: the
+// walk checks who may see a ticket (visibleSQL) before its words, then
+// whether it matches any of the words (one tsquery of them all), and only
+// then which: a search vector is read (often from TOAST) once for a ticket
+// that matches none, as most do when the words are typos. A word
+// that finds fewer than 50 there (rare among the newest: a typo, or a word
+// of older tickets) reads the other matches from tickets_visible_words_idx
+// and, for tickets held by the actor's teams or the actor but not theirs,
+// through the holder indexes, as wordMatches does: whatever the walk
+// settles is not read again. The words' tsqueries are built once, at run
+// time (q): built at plan time, as a constant in each place they are used,
+// they cost more than the count.
+var sqlCountWords = `
+WITH q AS MATERIALIZED (
+    SELECT x.i, ld_search_query(x.w, x.m) AS q
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(w, m, i)),
+newest AS MATERIALIZED (
+    SELECT m.i, count(*) AS n
+    FROM (SELECT t.search
+          FROM tickets t
+          WHERE t.id > $5
+            AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
+                     THEN ts_match_vq(t.search, (SELECT string_agg('(' || q.q::text || ')', ' | ')::tsquery
+                                                 FROM q WHERE numnode(q.q) > 0)) END
+          OFFSET 0) v
+    CROSS JOIN LATERAL (SELECT q.i FROM q WHERE ts_match_vq(v.search, q.q) OFFSET 0) m
+    GROUP BY m.i)
+SELECT q.i, least(50, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
     (SELECT count(*)
      FROM (SELECT 1
            FROM tickets t
-           WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ (SELECT ld_visible_query(q.q, $3, $4) FROM q)
+           WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query(q.q, $3, $4)
              AND t.id + 0 <= $5
            LIMIT 50 - r.n) o)
   + (SELECT count(*)
@@ -720,33 +741,45 @@ SELECT least(50, r.n + CASE WHEN r.n < 50 THEN
            WHERE (t.holder_team_id = ANY($3) OR t.holder_user_id = $4)
              AND NOT coalesce(t.team_id = ANY($3) OR t.owner_id = $4, false)
              AND t.id <= $5
-             AND ts_match_vq(t.search, (SELECT q.q FROM q))
+             AND ts_match_vq(t.search, q.q)
            LIMIT 50 - r.n) h)
-  ELSE 0 END)
-FROM (SELECT count(*) AS n
-      FROM (SELECT 1
-            FROM tickets t
-            WHERE t.id > $5
-              AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
-                       THEN ts_match_vq(t.search, (SELECT q.q FROM q)) END
-            LIMIT 50) x) r`
+  ELSE 0 END)::int
+FROM q
+CROSS JOIN LATERAL (SELECT coalesce((SELECT newest.n FROM newest WHERE newest.i = q.i), 0) AS n) r
+ORDER BY q.i`
 
-// sqlCountWordAll is sqlCountWord for an actor who sees every ticket: the
-// planner picks the plan from the word's statistics.
-const sqlCountWordAll = `
-SELECT count(*)
-FROM (SELECT 1 FROM tickets t WHERE t.search @@ ld_search_query($1, $2) LIMIT 50) x`
+// countWordsAllSQL is sqlCountWords for an actor who sees every ticket,
+// for n words ($1, $3, ... with their modes $2, $4, ...): one count per
+// word, each planned with its word's tsquery as a constant, so that the
+// planner picks its plan from the word's statistics (walk tickets_pkey for
+// a common word, tickets_search_idx for a rare one).
+func countWordsAllSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("SELECT ARRAY[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(SELECT count(*)::int FROM (SELECT 1 FROM tickets t WHERE t.search @@ ld_search_query($%d, $%d) LIMIT 50) x)", 2*i+1, 2*i+2)
+	}
+	b.WriteString("]::int[]")
+	return b.String()
+}
 
 // correct returns query with its rare words replaced by near words of the
 // desk that match many more tickets the actor sees ("pasword reset" ->
 // "password reset"); "" when no word changes. A word is rare when it
 // matches fewer than rareWord visible tickets; a replacement is within
 // one edit (words of up to 4 letters) or two, and matches at least one
-// visible ticket and five times as many as the word. Counting only visible
-// tickets keeps words of hidden tickets from being suggested.
+// visible ticket and five times as many as the word: the fewest edits win,
+// then the most tickets (up to countCap), then the most similar. Counting
+// only visible tickets keeps words of hidden tickets from being suggested.
+// It counts the query's words in one statement, looks up each rare word's
+// near words, and counts all of them in one more.
 func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64) (string, error) {
 	words := Terms(query)
-	changed := false
+	var at []int // the words looked up: their places in words
+	var look, modes []string
 	for i, w := range words {
 		if i >= maxCorrected {
 			break
@@ -758,48 +791,73 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 		if i == len(words)-1 {
 			mode = "match" // it may be a prefix being typed
 		}
-		n, err := s.countWord(ctx, a, w, mode, newest)
-		if err != nil {
-			return "", err
-		}
-		if n >= rareWord {
+		at, look, modes = append(at, i), append(look, w), append(modes, mode)
+	}
+	counts, err := s.countWords(ctx, a, look, modes, newest)
+	if err != nil {
+		return "", err
+	}
+	type near struct {
+		word  string
+		sim   float32
+		edits int
+		count int
+	}
+	candidates := map[int][]near{} // by place in words
+	var nearWords []string         // every candidate once, to count
+	seen := map[string]bool{}
+	for k, i := range at {
+		if counts[k] >= rareWord {
 			continue
 		}
+		w := words[i]
 		rows, err := s.db.Query(ctx, sqlNearWords, w)
 		if err != nil {
 			return "", fmt.Errorf("near words: %w", err)
 		}
-		type near struct {
-			word  string
-			sim   float32
-			edits int
-			count int
-		}
-		candidates, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (near, error) {
+		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (near, error) {
 			var c near
 			return c, r.Scan(&c.word, &c.sim)
 		})
 		if err != nil {
 			return "", fmt.Errorf("near words: %w", err)
 		}
-		var best *near
-		for _, c := range candidates {
+		for _, c := range list {
 			if c.edits = editDistance(w, c.word); c.edits > maxEdits(w) {
 				continue
 			}
-			// A candidate that cannot beat the best so far is not counted:
-			// more edits, or as many when the best's count is at the cap
-			// (candidates come by similarity, best first, so a later one
-			// cannot win a tie on it).
-			if best != nil && (c.edits > best.edits || (c.edits == best.edits && best.count >= countCap)) {
+			candidates[i] = append(candidates[i], c)
+			if !seen[c.word] {
+				seen[c.word] = true
+				nearWords = append(nearWords, c.word)
+			}
+		}
+	}
+	if len(nearWords) == 0 {
+		return "", nil
+	}
+	exact := make([]string, len(nearWords))
+	for j := range exact {
+		exact[j] = "exact"
+	}
+	nearCounts, err := s.countWords(ctx, a, nearWords, exact, newest)
+	if err != nil {
+		return "", err
+	}
+	count := make(map[string]int, len(nearWords))
+	for j, w := range nearWords {
+		count[w] = nearCounts[j]
+	}
+	changed := false
+	for k, i := range at {
+		var best *near
+		for _, c := range candidates[i] {
+			c.count = count[c.word]
+			if c.count == 0 || c.count < 5*counts[k] {
 				continue
 			}
-			if c.count, err = s.countWord(ctx, a, c.word, "exact", newest); err != nil {
-				return "", err
-			}
-			if c.count == 0 || c.count < 5*n {
-				continue
-			}
+			// Candidates come by similarity, best first: a later one wins
+			// a tie on edits and count only when it is more similar.
 			if best == nil || c.edits < best.edits || (c.edits == best.edits && c.count > best.count) ||
 				(c.edits == best.edits && c.count == best.count && c.sim > best.sim) {
 				best = &c
@@ -815,18 +873,39 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 	return strings.Join(words, " "), nil
 }
 
-func (s *Store) countWord(ctx context.Context, a Actor, word, mode string, newest int64) (int, error) {
-	var n int
-	var err error
+// countWords counts the tickets visible to a that match each of words (in
+// modes[i]), up to countCap, in one statement.
+func (s *Store) countWords(ctx context.Context, a Actor, words, modes []string, newest int64) ([]int, error) {
+	if len(words) == 0 {
+		return nil, nil
+	}
 	if a.SeeAll {
-		err = s.db.QueryRow(ctx, sqlCountWordAll, searchMode, word, mode).Scan(&n)
-	} else {
-		err = s.db.QueryRow(ctx, sqlCountWord, searchMode, word, mode, a.TeamIDs, a.UserID, newest-s.walkLen()).Scan(&n)
+		args := []any{searchMode}
+		for i := range words {
+			args = append(args, words[i], modes[i])
+		}
+		var counts []int
+		if err := s.db.QueryRow(ctx, countWordsAllSQL(len(words)), args...).Scan(&counts); err != nil {
+			return nil, fmt.Errorf("count words: %w", err)
+		}
+		return counts, nil
 	}
+	rows, err := s.db.Query(ctx, sqlCountWords, searchMode, words, modes, a.TeamIDs, a.UserID, newest-s.walkLen())
 	if err != nil {
-		return 0, fmt.Errorf("count word: %w", err)
+		return nil, fmt.Errorf("count words: %w", err)
 	}
-	return n, nil
+	counts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (int, error) {
+		var i int64
+		var n int
+		return n, r.Scan(&i, &n)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count words: %w", err)
+	}
+	if len(counts) != len(words) {
+		return nil, fmt.Errorf("count words: %d counts for %d words", len(counts), len(words))
+	}
+	return counts, nil
 }
 
 // maxEdits is how far a correction of w may be.

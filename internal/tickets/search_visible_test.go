@@ -56,6 +56,40 @@ func TestSearchFindsWhatTheActorSeesWhicheverWay(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A correction counts words: each walk length counts what the plain
+	// rule counts.
+	var newest int64
+	if err := b.db.QueryRow(b.ctx, `SELECT max(id) FROM tickets`).Scan(&newest); err != nil {
+		t.Fatal(err)
+	}
+	// Every ticket's subject says "issue": its counts reach the cap.
+	words := []string{"kettle", "kettel", "giao", "hang", "pesukone", "lasku", "passport", "refund", "refu", "zeppelin", "issue"}
+	modes := []string{"exact", "exact", "exact", "exact", "exact", "exact", "exact", "exact", "match", "exact", "exact"}
+	for _, a := range actors {
+		var want []int
+		for i, w := range words {
+			var n int
+			if err := b.db.QueryRow(b.ctx, `
+SELECT least(50, count(*))::int FROM tickets t
+WHERE t.search @@ ld_search_query($1, $2)
+  AND ($3 OR t.team_id = ANY($4) OR t.owner_id = $5 OR t.holder_team_id = ANY($4) OR t.holder_user_id = $5)`,
+				w, modes[i], a.SeeAll, a.TeamIDs, a.UserID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, n)
+		}
+		for _, walk := range []int64{1, 3, 10, 0} {
+			tickets.SetSearchWalk(b.store, walk)
+			got, err := tickets.CountWords(b.ctx, b.store, a, words, modes, newest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("actor %d, walk %d: counts %v of %v, want %v", a.UserID, walk, got, words, want)
+			}
+		}
+	}
+
 	queries := []string{"kettle", "giao hang", "pesukone lasku", "refu", "passport kettle", "kettel", "pasport", "lsku"}
 	for _, a := range actors {
 		for _, q := range queries {
