@@ -46,7 +46,7 @@ func loadAssets() (*assets, error) {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		ctype := mime.TypeByExtension(path.Ext(p))
+		ctype := staticType(path.Ext(p))
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
@@ -54,6 +54,26 @@ func loadAssets() (*assets, error) {
 		return nil
 	})
 	return a, err
+}
+
+// staticTypes are the content types of the static files, as Go's own
+// table has them. Asking mime.TypeByExtension would first read the
+// system's MIME tables into a map that stays for the life of the process
+// (0.4 MB), for these few extensions.
+var staticTypes = map[string]string{
+	".css":   "text/css; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".svg":   "image/svg+xml",
+	".png":   "image/png",
+	".ico":   "image/vnd.microsoft.icon",
+	".woff2": "font/woff2",
+}
+
+func staticType(ext string) string {
+	if t, ok := staticTypes[strings.ToLower(ext)]; ok {
+		return t
+	}
+	return mime.TypeByExtension(ext)
 }
 
 // url returns the content-hashed URL of a static file.

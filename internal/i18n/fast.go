@@ -15,6 +15,7 @@ import (
 // parts alternates literal text and placeholder names: text, name, text,
 // ..., text (always an odd count).
 type fastMessage struct {
+	src   string // the message as written, for render
 	parts []string
 	size  int // bytes of literal text
 }
@@ -35,7 +36,7 @@ func compileFast(m *goi18n.Message) (fastMessage, bool) {
 		if i < 0 {
 			parts = append(parts, src)
 			size += len(src)
-			return fastMessage{parts: parts, size: size}, true
+			return fastMessage{src: m.Other, parts: parts, size: size}, true
 		}
 		j := strings.Index(src[i:], "}}")
 		if j < 0 {

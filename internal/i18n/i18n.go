@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
+	"text/template"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -26,44 +28,60 @@ var tags = []language.Tag{language.English, language.Finnish, language.Vietnames
 
 var matcher = language.NewMatcher(tags)
 
-// Catalog is the loaded set of message files.
+// Catalog is the loaded set of message files. It is read-only once loaded.
 type Catalog struct {
 	bundle *goi18n.Bundle
 	locs   map[string]*Localizer
 }
 
-// Load parses the embedded catalogs.
-func Load() (*Catalog, error) {
+// Load returns the embedded catalogs. They are parsed once per process and
+// shared (a Catalog never changes): the fallback localizer and the server's
+// catalog used to be two copies of some 6,000 messages, 4 MB each.
+func Load() (*Catalog, error) { return loadOnce() }
+
+var loadOnce = sync.OnceValues(parse)
+
+// parse reads the embedded catalogs. Each message that needs no plural rule
+// and no template logic is compiled for T (compileFast) and only kept so;
+// go-i18n gets the rest. Its copy of a message costs about 700 bytes
+// (message, template, a map of plural forms), and T never asks it for a
+// compiled one: for those it does what go-i18n would (render).
+func parse() (*Catalog, error) {
 	b := goi18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	unmarshal := map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal}
 	files, err := fs.Glob(catalogFS, "catalogs/*.toml")
 	if err != nil {
 		return nil, err
 	}
-	var loaded []*goi18n.MessageFile
+	c := &Catalog{bundle: b, locs: map[string]*Localizer{}}
+	for _, l := range Locales {
+		c.locs[l] = &Localizer{Lang: l, fast: map[string]fastMessage{}}
+	}
 	for _, f := range files {
-		mf, err := b.LoadMessageFileFS(catalogFS, f)
+		raw, err := catalogFS.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := goi18n.ParseMessageFileBytes(raw, f, unmarshal)
 		if err != nil {
 			return nil, fmt.Errorf("load catalog %s: %w", f, err)
 		}
-		loaded = append(loaded, mf)
-	}
-	c := &Catalog{bundle: b, locs: map[string]*Localizer{}}
-	for _, l := range Locales {
-		c.locs[l] = &Localizer{Lang: l, l: goi18n.NewLocalizer(b, l), fast: map[string]fastMessage{}}
-	}
-	// Each message that needs no plural rule and no template logic is
-	// compiled once, so that T does not go through go-i18n per string.
-	for _, mf := range loaded {
-		loc, ok := c.locs[mf.Tag.String()]
-		if !ok {
-			continue
-		}
+		loc := c.locs[mf.Tag.String()]
+		var rest []*goi18n.Message
 		for _, m := range mf.Messages {
-			if fm, ok := compileFast(m); ok {
+			if fm, ok := compileFast(m); ok && loc != nil {
 				loc.fast[m.ID] = fm
+				continue
 			}
+			rest = append(rest, m)
 		}
+		// Also with no message left, so that the bundle knows the language.
+		if err := b.AddMessages(mf.Tag, rest...); err != nil {
+			return nil, fmt.Errorf("load catalog %s: %w", f, err)
+		}
+	}
+	for _, loc := range c.locs {
+		loc.l = goi18n.NewLocalizer(b, loc.Lang)
 	}
 	return c, nil
 }
@@ -112,9 +130,12 @@ type Localizer struct {
 	Lang string
 	l    *goi18n.Localizer
 	// fast holds this language's messages that T can produce without
-	// go-i18n (see compileFast); the rest, and every call with a "Count",
-	// go through go-i18n.
+	// go-i18n (see compileFast), go-i18n only the rest. A call that
+	// fastMessage.format cannot serve (a "Count", a value it does not
+	// print) renders the message with text/template, as go-i18n would.
 	fast map[string]fastMessage
+	// parsed caches those templates: message id -> *template.Template.
+	parsed sync.Map
 }
 
 // T translates id. args are key, value pairs for the template data; a "Count"
@@ -125,26 +146,68 @@ func (l *Localizer) T(id string, args ...any) string {
 		if s, ok := m.format(args); ok {
 			return s
 		}
+		return l.render(id, m, args)
 	}
 	return l.localize(id, args)
 }
 
+// templateData is the map go-i18n gives a message's template: the key,
+// value pairs of args (keys printed with fmt), nil when there are none.
+func templateData(args []any) map[string]any {
+	if len(args) == 0 {
+		return nil
+	}
+	data := make(map[string]any, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		data[fmt.Sprint(args[i])] = args[i+1]
+	}
+	return data
+}
+
+// render produces a compiled message the way go-i18n produces a message
+// with only an "other" form: its text through text/template (parsed once)
+// with the arguments as a map, the id when that fails or yields nothing.
+// A "Count" selects no form here (there is only one), where go-i18n would
+// answer the id for a count whose form the message lacks.
+func (l *Localizer) render(id string, m fastMessage, args []any) string {
+	if !strings.Contains(m.src, "{{") {
+		return m.src
+	}
+	var tmpl *template.Template
+	if t, ok := l.parsed.Load(id); ok {
+		tmpl = t.(*template.Template)
+	} else {
+		t, err := template.New("").Option("missingkey=default").Parse(m.src)
+		if err != nil {
+			return id
+		}
+		l.parsed.Store(id, t)
+		tmpl = t
+	}
+	var data any // an untyped nil without arguments, as go-i18n passes it
+	if d := templateData(args); d != nil {
+		data = d
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, data); err != nil || b.Len() == 0 {
+		return id
+	}
+	return b.String()
+}
+
 // localize is T through go-i18n: plural forms, template logic, and any
 // value fastMessage does not format itself.
-func (l *Localizer) localize(id string, args []any) string {
+func (l *Localizer) localize(id string, args []any) string { return localizeWith(l.l, id, args) }
+
+func localizeWith(gl *goi18n.Localizer, id string, args []any) string {
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
-	if len(args) > 0 {
-		data := make(map[string]any, len(args)/2)
-		for i := 0; i+1 < len(args); i += 2 {
-			k := fmt.Sprint(args[i])
-			data[k] = args[i+1]
-			if k == "Count" {
-				cfg.PluralCount = args[i+1]
-			}
-		}
+	if data := templateData(args); data != nil {
 		cfg.TemplateData = data
+		if n, ok := data["Count"]; ok {
+			cfg.PluralCount = n
+		}
 	}
-	s, err := l.l.Localize(cfg)
+	s, err := gl.Localize(cfg)
 	if err != nil || s == "" {
 		return id
 	}
