@@ -97,6 +97,45 @@ func clickTo(sel, part string) chromedp.Action[chromedp.Void] {
 	}
 }
 
+// clickUntil clicks sel until the XPath cond is on the page, for a click
+// that stays on the same address (a form that comes back to the same page).
+// The ticket page refreshes its parts when the live desk hears of a change,
+// which can land just after the page loaded; a click on a part being
+// replaced is lost. It is tried again, at most three times in all, and only
+// while sel is still there to click (a click that worked removes it or
+// leads away).
+func clickUntil(sel, cond string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		var none chromedp.Void
+		present := func(xpath string) bool {
+			ok, err := chromedp.Evaluate[bool](fmt.Sprintf(
+				`document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue !== null`, xpath))(ctx, tg)
+			return err == nil && ok // an error: the page is changing; not yet
+		}
+		for attempt := 1; ; attempt++ {
+			if _, err := chromedp.Click(sel)(ctx, tg); err != nil {
+				return none, err
+			}
+			for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait); {
+				if present(cond) {
+					return chromedp.WaitVisible(cond)(ctx, tg)
+				}
+				select {
+				case <-ctx.Done():
+					return none, ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+			if attempt == 3 {
+				return none, fmt.Errorf("clicking %s did not lead to %s", sel, cond)
+			}
+			if !present(sel) {
+				return chromedp.WaitVisible(cond)(ctx, tg)
+			}
+		}
+	}
+}
+
 // heading selects a level-1 heading by its text.
 func heading(text string) string {
 	return fmt.Sprintf(`//h1[normalize-space(.)=%q]`, text)

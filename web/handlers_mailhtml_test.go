@@ -158,11 +158,13 @@ func TestBrowserHostileHTMLMail(t *testing.T) {
 	id := fileMail(t, e, hostileMail(t, remote.URL))
 	ctx := browserLogin(t, e, e.users[staff.RoleAdmin])
 	en := e.srv.cat.Localizer("en")
-	frameLoaded := `(() => { const f = document.querySelector('.mail-html iframe'); const d = f && f.contentDocument;
+	// The frame is found afresh on every poll and scrolled to there: the
+	// live desk may replace the thread (and its frame) just after the page
+	// loaded, when it hears of the filing late.
+	frameLoaded := `(() => { const f = document.querySelector('.mail-html iframe'); if (f) f.scrollIntoView(); const d = f && f.contentDocument;
 		return !!d && d.readyState === 'complete' && d.location.href.includes('/html') && !!d.getElementById('logo') && d.getElementById('logo').complete; })()`
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.http.URL+ticketURLOf(id)),
-		chromedp.ScrollIntoView(chromedp.CSS(".mail-html iframe")),
 		chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			_, err := chromedp.Poll[bool](frameLoaded, chromedp.WithPollingTimeout(0))(ctx, tg)
 			return chromedp.Void{}, err
@@ -177,8 +179,11 @@ func TestBrowserHostileHTMLMail(t *testing.T) {
 		Pixel     bool   `json:"pixel"`
 		Text      string `json:"text"`
 	}
+	// read waits for a loaded frame again and reads it in the same step, so
+	// a frame replaced in between is never read half-loaded.
 	read := func() state {
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[state](`(() => { const d = document.querySelector('.mail-html iframe').contentDocument;
+		s, err := chromedp.Run(ctx, chromedp.Poll[state](`(() => { if (!`+frameLoaded+`) return null;
+			const d = document.querySelector('.mail-html iframe').contentDocument;
 			const px = d.getElementById('pixel');
 			return {title: document.title, logo: d.getElementById('logo').naturalWidth, pixel: !!px && !!px.getAttribute('src'), text: d.body.innerText}; })()`))
 		if err != nil {
@@ -196,7 +201,6 @@ func TestBrowserHostileHTMLMail(t *testing.T) {
 	}
 	err = chromedp.Do(ctx,
 		clickTo(`//a[normalize-space(.)=`+strconvQuote(en.T("mailhtml_show_images"))+`]`, "images="),
-		chromedp.ScrollIntoView(chromedp.CSS(".mail-html iframe")),
 		chromedp.Action[chromedp.Void](func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			_, err := chromedp.Poll[bool](frameLoaded+` && document.querySelector('.mail-html iframe').contentDocument.getElementById('pixel').complete`,
 				chromedp.WithPollingTimeout(0))(ctx, tg)
