@@ -217,11 +217,27 @@ func TestLiveTicketRefreshAndPresence(t *testing.T) {
 	if since == nil {
 		t.Fatal("ticket page has no live listener")
 	}
+	// A refresh for a change the page already shows (heard late) swaps
+	// nothing; a plain visit of the same address is the page.
+	refresh := func() *response {
+		req, _ := http.NewRequest(http.MethodGet, e.http.URL+path+"?since="+since[1], nil)
+		req.Header.Set("HX-Request", "true")
+		return e.do(repC, req)
+	}
+	if res := refresh(); res.StatusCode != http.StatusNoContent || res.Body != "" {
+		t.Fatalf("a refresh with nothing new: status %d, %d bytes; want 204 and nothing", res.StatusCode, len(res.Body))
+	}
+	if res := e.get(repC, path+"?since="+since[1]); res.StatusCode != http.StatusOK {
+		t.Fatalf("a plain visit with ?since=: status %d", res.StatusCode)
+	}
 	if _, err := e.tickets.AddReply(t.Context(), actorOf(&senior), tk.ID, tickets.Reply{Kind: tickets.MessagePublic, Body: "Đang giao."}); err != nil {
 		t.Fatal(err)
 	}
 	fi := e.srv.cat.Localizer("fi")
-	live := e.get(repC, path+"?since="+since[1])
+	live := refresh()
+	if live.StatusCode != http.StatusOK {
+		t.Fatalf("a refresh after the senior's reply: status %d", live.StatusCode)
+	}
 	notice := live.Body[strings.Index(live.Body, `id="live-notice"`):]
 	notice = notice[:strings.Index(notice, "</div>")]
 	if !strings.Contains(notice, senior.Name) || !strings.Contains(notice, fi.T("event_ticket_replied")) {

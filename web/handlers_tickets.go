@@ -357,7 +357,25 @@ func (s *Server) handleTicket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if liveRefreshHasNothingNew(r, v.History) {
+		// The live desk heard late of a change the page already shows (its
+		// own, just after loading): nothing to swap, so nothing the user is
+		// looking at or about to click is replaced.
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	s.renderTicket(w, r, http.StatusOK, v)
+}
+
+// liveRefreshHasNothingNew reports whether r is the ticket page's live
+// refresh (htmx, ?since= the newest event the page showed) and the ticket
+// has recorded nothing after that event.
+func liveRefreshHasNothingNew(r *http.Request, history []tickets.Event) bool {
+	since, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	if err != nil || since <= 0 || r.Header.Get("HX-Request") != "true" {
+		return false
+	}
+	return len(history) > 0 && history[len(history)-1].ID <= since
 }
 
 func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
