@@ -37,6 +37,11 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("lang", "en-US"),
+		// A person who asked for reduced motion: no smooth scrolling. A click
+		// computes where its element is and then presses there; while a link
+		// to an anchor still scrolls the page smoothly (slowly, on a busy
+		// machine) the press lands on whatever has moved under that spot.
+		chromedp.Flag("force-prefers-reduced-motion", true),
 		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 	}
@@ -46,12 +51,39 @@ func newBrowser(t *testing.T) context.Context {
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	if reduced, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`matchMedia('(prefers-reduced-motion: reduce)').matches`)); err != nil || !reduced {
+		t.Fatalf("the browser does not prefer reduced motion (%v): clicks after an anchor would race its smooth scroll", err)
+	}
 	// Generous: a whole flow with axe checks takes ~10 s on a quiet 2-core
 	// machine but several times that when the machine is busy; a hang still
 	// ends here, well inside go test's own timeout.
 	ctx, cancelTimeout := context.WithTimeout(bctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() { logBrowserState(t, bctx) }) // runs first, browser still open
 	return ctx
+}
+
+// logBrowserState tells, for a failed test, where the browser was and what
+// it showed, and saves a screenshot as artifacts/failed-<test>.png: the
+// test's own context may have run out, so bctx (without the timeout) is used.
+func logBrowserState(t *testing.T, bctx context.Context) {
+	if !t.Failed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(bctx, 15*time.Second)
+	defer cancel()
+	at, _ := chromedp.Run(ctx, chromedp.Location())
+	text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	if len(text) > 3000 {
+		text = text[:3000] + " …"
+	}
+	t.Logf("the browser was at %s showing:\n%s", at, text)
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
+		dir := filepath.Join("..", "artifacts")
+		if os.MkdirAll(dir, 0o755) == nil {
+			_ = os.WriteFile(filepath.Join(dir, "failed-"+strings.ReplaceAll(t.Name(), "/", "_")+".png"), png, 0o644)
+		}
+	}
 }
 
 // byLabel selects the form control whose <label> reads text, as a person finds it.
