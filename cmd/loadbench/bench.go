@@ -654,8 +654,8 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 }
 
 // typoScenario searches a misspelt word that finds nothing as typed: the
-// page counts the word, looks up its near words, counts them and searches
-// the correction.
+// page looks up the word's near words, counts the word and them in one
+// statement and searches the correction.
 func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 	return scenario{
 		name: name, crew: crew, expect: http.StatusOK,
@@ -672,10 +672,9 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 				searchStmts("full-text search as typed", typo),
 				[]floorStmt{
 					customerNamesStmt(typo),
-					countWordsStmt("count the typed word", []string{typo}, "match"),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
-					countWordsStmt("count the near word", []string{fixed}, "exact"),
+					countWordsStmt("count the typed word and its near word", []string{typo, fixed}, []string{"match", "exact"}),
 				},
 				searchStmts("full-text search of the correction", fixed),
 				hitStmts(), frame),
@@ -755,11 +754,7 @@ func customerNamesStmt(q string) floorStmt {
 }
 
 // countWordsStmt counts words as a correction does: all in one statement.
-func countWordsStmt(name string, words []string, mode string) floorStmt {
-	modes := make([]string, len(words))
-	for i := range modes {
-		modes[i] = mode
-	}
+func countWordsStmt(name string, words, modes []string) floorStmt {
 	return floorStmt{
 		name: name, sql: tickets.SearchStatements.CountWords, hot: true, custom: true,
 		args: func(w *worker, s *iterState) []any {

@@ -18,3 +18,15 @@ func SetSearchWalk(s *Store, n int64) { s.walk = n }
 func CountWords(ctx context.Context, s *Store, a Actor, words, modes []string, newest int64) ([]int, error) {
 	return s.countWords(ctx, a, words, modes, newest)
 }
+
+// NearWordsSQL is the statement that looks up the near words of n words.
+func NearWordsSQL(n int) string { return nearWordsSQL(n) }
+
+// Correct is the correction a search of query tries when it finds (almost)
+// nothing, newest being the newest ticket's id.
+func Correct(ctx context.Context, s *Store, a Actor, query string, newest int64) (string, error) {
+	return s.correct(ctx, a, query, newest)
+}
+
+// EditDistance is the distance a correction may go (maxEdits).
+func EditDistance(a, b string) int { return editDistance(a, b) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -626,7 +627,7 @@ var SearchStatements = struct {
 	CustomersByName, Snippets, NearWords, CountWords, CountWordAll              string
 }{
 	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlSearch,
-	sqlCustomersByName, sqlSnippets, sqlNearWords, sqlCountWords, countWordsAllSQL(1)}
+	sqlCustomersByName, sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1)}
 
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).
@@ -687,47 +688,56 @@ func (s *Store) snippetSources(ctx context.Context, ids []int64, m marker) (map[
 	return out, nil
 }
 
-// sqlNearWords lists the words of the desk most like $1 (pg_trgm
-// similarity at least 0.3, the default threshold; search_words_trgm_idx).
-const sqlNearWords = `
-SELECT word, similarity(word, $1)
-FROM search_words
-WHERE word % $1 AND word <> $1
-ORDER BY 2 DESC, word
-LIMIT 8`
+// nearWordsSQL lists the words of the desk most like each of n words, $1
+// to $n (pg_trgm similarity at least 0.3, the default threshold;
+// search_words_trgm_idx), 8 at most each, in one statement: rows (i, word,
+// similarity), by i from 1, each word's most similar first. Each word's
+// list is planned with the word as a constant.
+func nearWordsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("SELECT n.i, n.word, n.sim FROM (")
+	for i := range n {
+		if i > 0 {
+			b.WriteString("\nUNION ALL\n")
+		}
+		fmt.Fprintf(&b, "(SELECT %d AS i, word, similarity(word, $%d) AS sim FROM search_words WHERE word %% $%d AND word <> $%d ORDER BY 2 DESC, word LIMIT 8)",
+			i+1, i+1, i+1, i+1)
+	}
+	b.WriteString(") n ORDER BY n.i, n.sim DESC, n.word")
+	return b.String()
+}
 
 // sqlCountWords counts, for each word $1[i] ($2[i]: 'exact', or 'match'
 // for a last word being typed), the tickets visible to the actor ($3 teams,
 // $4 user) that match it, up to countCap (50): enough to tell a typo from a
 // word in use. The rows are (i, count), i from 1, in order. A correction
-// counts the query's words and then all their near words, and one walk over
-// the newest walkNewest tickets (above $5) counts every word at once: the
-// walk checks who may see a ticket (visibleSQL) before its words, then
-// whether it matches any of the words (one tsquery of them all), and only
-// then which: a search vector is read (often from TOAST) once for a ticket
-// that matches none, as most do when the words are typos. A word
-// that finds fewer than 50 there (rare among the newest: a typo, or a word
-// of older tickets) reads the other matches from tickets_visible_words_idx
-// and, for tickets held by the actor's teams or the actor but not theirs,
-// through the holder indexes, as wordMatches does: whatever the walk
-// settles is not read again. The words' tsqueries are built once, at run
-// time (q): built at plan time, as a constant in each place they are used,
-// they cost more than the count.
+// counts the query's words and their near words together, in one walk over
+// the newest walkNewest tickets (above $5): the walk checks who may see a
+// ticket (visibleSQL) before its words, then whether it matches any of the
+// words (one tsquery of them all), so that a ticket matching none, as most
+// do when the words are typos, has its search vector read (often from
+// TOAST) once. Each word then counts its matches among the tickets the
+// walk kept, up to 50; the walk goes on only as far as a word needs (a
+// MATERIALIZED CTE is read lazily): when every word is common it stops at
+// their 50th matches, when one is rare it walks all the newest. A word
+// that finds fewer than 50 there reads its other matches from
+// tickets_visible_words_idx and, for tickets held by the actor's teams or
+// the actor but not theirs, through the holder indexes, as wordMatches
+// does. The words' tsqueries are built once, at run time (q): built at
+// plan time, as a constant in each place they are used, they cost more
+// than the count.
 var sqlCountWords = `
 WITH q AS MATERIALIZED (
     SELECT x.i, ld_search_query(x.w, x.m) AS q
     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(w, m, i)),
 newest AS MATERIALIZED (
-    SELECT m.i, count(*) AS n
-    FROM (SELECT t.search
-          FROM tickets t
-          WHERE t.id > $5
-            AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
-                     THEN ts_match_vq(t.search, (SELECT string_agg('(' || q.q::text || ')', ' | ')::tsquery
-                                                 FROM q WHERE numnode(q.q) > 0)) END
-          OFFSET 0) v
-    CROSS JOIN LATERAL (SELECT q.i FROM q WHERE ts_match_vq(v.search, q.q) OFFSET 0) m
-    GROUP BY m.i)
+    SELECT t.search
+    FROM tickets t
+    WHERE t.id > $5
+      AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
+               THEN ts_match_vq(t.search, (SELECT string_agg('(' || q.q::text || ')', ' | ')::tsquery
+                                           FROM q WHERE numnode(q.q) > 0)) END
+    ORDER BY t.id DESC)
 SELECT q.i, least(50, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
     (SELECT count(*)
      FROM (SELECT 1
@@ -745,7 +755,8 @@ SELECT q.i, least(50, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
            LIMIT 50 - r.n) h)
   ELSE 0 END)::int
 FROM q
-CROSS JOIN LATERAL (SELECT coalesce((SELECT newest.n FROM newest WHERE newest.i = q.i), 0) AS n) r
+CROSS JOIN LATERAL (SELECT count(*) AS n
+                    FROM (SELECT 1 FROM newest WHERE ts_match_vq(newest.search, q.q) LIMIT 50) x) r
 ORDER BY q.i`
 
 // countWordsAllSQL is sqlCountWords for an actor who sees every ticket,
@@ -774,8 +785,8 @@ func countWordsAllSQL(n int) string {
 // visible ticket and five times as many as the word: the fewest edits win,
 // then the most tickets (up to countCap), then the most similar. Counting
 // only visible tickets keeps words of hidden tickets from being suggested.
-// It counts the query's words in one statement, looks up each rare word's
-// near words, and counts all of them in one more.
+// It looks up the words' near words in one statement, and counts the words
+// and their near words in one more.
 func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64) (string, error) {
 	words := Terms(query)
 	var at []int // the words looked up: their places in words
@@ -793,66 +804,70 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 		}
 		at, look, modes = append(at, i), append(look, w), append(modes, mode)
 	}
-	counts, err := s.countWords(ctx, a, look, modes, newest)
-	if err != nil {
-		return "", err
+	if len(look) == 0 {
+		return "", nil
 	}
+	// Each word's near words, looked up before the words are counted, so
+	// that one count covers the words and their near words: a word found
+	// common leaves its near words unused.
 	type near struct {
 		word  string
 		sim   float32
 		edits int
 		count int
 	}
-	candidates := map[int][]near{} // by place in words
-	var nearWords []string         // every candidate once, to count
-	seen := map[string]bool{}
+	args := []any{searchMode}
+	for _, w := range look {
+		args = append(args, w)
+	}
+	rows, err := s.db.Query(ctx, nearWordsSQL(len(look)), args...)
+	if err != nil {
+		return "", fmt.Errorf("near words: %w", err)
+	}
+	candidates := make([][]near, len(look)) // by place in look
+	var k int
+	var c near
+	_, err = pgx.ForEachRow(rows, []any{&k, &c.word, &c.sim}, func() error {
+		w := look[k-1]
+		if c.edits = editDistance(w, c.word); c.edits <= maxEdits(w) {
+			candidates[k-1] = append(candidates[k-1], c)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("near words: %w", err)
+	}
+	// Count the words, then every candidate once.
+	counted := map[[2]string]int{} // word and mode: place in the count
+	for j, w := range look {
+		counted[[2]string{w, modes[j]}] = j
+	}
+	countWords, countModes := slices.Clone(look), slices.Clone(modes)
+	found := false
+	for _, list := range candidates {
+		for _, c := range list {
+			found = true
+			if _, ok := counted[[2]string{c.word, "exact"}]; !ok {
+				counted[[2]string{c.word, "exact"}] = len(countWords)
+				countWords, countModes = append(countWords, c.word), append(countModes, "exact")
+			}
+		}
+	}
+	if !found {
+		return "", nil // nothing to correct to
+	}
+	counts, err := s.countWords(ctx, a, countWords, countModes, newest)
+	if err != nil {
+		return "", err
+	}
+	changed := false
 	for k, i := range at {
 		if counts[k] >= rareWord {
 			continue
 		}
-		w := words[i]
-		rows, err := s.db.Query(ctx, sqlNearWords, w)
-		if err != nil {
-			return "", fmt.Errorf("near words: %w", err)
-		}
-		list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (near, error) {
-			var c near
-			return c, r.Scan(&c.word, &c.sim)
-		})
-		if err != nil {
-			return "", fmt.Errorf("near words: %w", err)
-		}
-		for _, c := range list {
-			if c.edits = editDistance(w, c.word); c.edits > maxEdits(w) {
-				continue
-			}
-			candidates[i] = append(candidates[i], c)
-			if !seen[c.word] {
-				seen[c.word] = true
-				nearWords = append(nearWords, c.word)
-			}
-		}
-	}
-	if len(nearWords) == 0 {
-		return "", nil
-	}
-	exact := make([]string, len(nearWords))
-	for j := range exact {
-		exact[j] = "exact"
-	}
-	nearCounts, err := s.countWords(ctx, a, nearWords, exact, newest)
-	if err != nil {
-		return "", err
-	}
-	count := make(map[string]int, len(nearWords))
-	for j, w := range nearWords {
-		count[w] = nearCounts[j]
-	}
-	changed := false
-	for k, i := range at {
 		var best *near
-		for _, c := range candidates[i] {
-			c.count = count[c.word]
+		for _, c := range candidates[k] {
+			c.count = counts[counted[[2]string{c.word, "exact"}]]
 			if c.count == 0 || c.count < 5*counts[k] {
 				continue
 			}

@@ -436,6 +436,7 @@ func TestSearchUsesIndexes(t *testing.T) {
 		{"name", tickets.SearchStatements.CustomersByName, "customers_name_trgm_idx",
 			[]any{"john smith", "%john smith%", ""}},
 		{"near words", tickets.SearchStatements.NearWords, "search_words_trgm_idx", []any{"kettel"}},
+		{"near words of two words", tickets.NearWordsSQL(2), "search_words_trgm_idx", []any{"kettel", "stoped"}},
 		{"count words, a rep's newest tickets", tickets.SearchStatements.CountWords, "tickets_pkey",
 			[]any{[]string{"kettle", "kettel", "stop"}, []string{"exact", "exact", "match"}, a.TeamIDs, a.UserID, top}},
 		{"count words, a rep's older tickets", tickets.SearchStatements.CountWords, "tickets_visible_words_idx",
@@ -465,7 +466,8 @@ func TestSearchUsesIndexes(t *testing.T) {
 			continue
 		}
 		text := strings.Join(plan, "\n")
-		if !strings.Contains(text, tc.index) || strings.Contains(text, "Seq Scan on tickets") || strings.Contains(text, "Seq Scan on customers") {
+		if !strings.Contains(text, tc.index) || strings.Contains(text, "Seq Scan on tickets") || strings.Contains(text, "Seq Scan on customers") ||
+			strings.Contains(text, "Seq Scan on search_words") {
 			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, text)
 		}
 	}

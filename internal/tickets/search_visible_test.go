@@ -3,6 +3,7 @@ package tickets_test
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/internal/tickets"
@@ -90,6 +91,28 @@ WHERE t.search @@ ld_search_query($1, $2)
 		}
 	}
 
+	// A correction is the one the plain rule gives: each rare word (fewer
+	// than 3 visible matches) is replaced by its near word (pg_trgm) within
+	// one edit (up to 4 letters) or two that matches at least one visible
+	// ticket and five times as many: the fewest edits, then the most
+	// matches (up to 50), then the most similar.
+	for _, a := range actors {
+		for _, q := range []string{"kettel", "pasport", "lsku", "giao hnag", "pesukone laksu", "refnd", "kettle kettel",
+			"kettel kettle", "pasport lsku kettel", "zepelin", "isue", "lasku"} {
+			want := plainCorrection(t, b, a, q)
+			for _, walk := range []int64{1, 3, 10, 0} {
+				tickets.SetSearchWalk(b.store, walk)
+				got, err := tickets.Correct(b.ctx, b.store, a, q, newest)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("actor %d, walk %d: %q corrected to %q, want %q", a.UserID, walk, q, got, want)
+				}
+			}
+		}
+	}
+
 	queries := []string{"kettle", "giao hang", "pesukone lasku", "refu", "passport kettle", "kettel", "pasport", "lsku"}
 	for _, a := range actors {
 		for _, q := range queries {
@@ -164,4 +187,81 @@ ORDER BY id`, q, a.SeeAll, a.TeamIDs, a.UserID)
 		t.Fatal(err)
 	}
 	return ids
+}
+
+// plainCorrection corrects q for a by the rule, one word and one count at a
+// time; "" when no word changes.
+func plainCorrection(t *testing.T, b *bundle, a tickets.Actor, q string) string {
+	t.Helper()
+	count := func(w, mode string) int {
+		var n int
+		if err := b.db.QueryRow(b.ctx, `
+SELECT least(50, count(*))::int FROM tickets t
+WHERE t.search @@ ld_search_query($1, $2)
+  AND ($3 OR t.team_id = ANY($4) OR t.owner_id = $5 OR t.holder_team_id = ANY($4) OR t.holder_user_id = $5)`,
+			w, mode, a.SeeAll, a.TeamIDs, a.UserID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	words := tickets.Terms(q)
+	changed := false
+	for i, w := range words {
+		if i >= 6 || len([]rune(w)) < 3 || strings.ContainsAny(w, "0123456789") {
+			continue
+		}
+		mode := "exact"
+		if i == len(words)-1 {
+			mode = "match"
+		}
+		n := count(w, mode)
+		if n >= 3 {
+			continue
+		}
+		rows, err := b.db.Query(b.ctx, `
+SELECT word, similarity(word, $1) FROM search_words WHERE word % $1 AND word <> $1 ORDER BY 2 DESC, word LIMIT 8`, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type near struct {
+			word         string
+			sim          float32
+			edits, count int
+		}
+		var list []near
+		for rows.Next() {
+			var c near
+			if err := rows.Scan(&c.word, &c.sim); err != nil {
+				t.Fatal(err)
+			}
+			list = append(list, c)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		most := 2
+		if len([]rune(w)) <= 4 {
+			most = 1
+		}
+		var best *near
+		for _, c := range list {
+			if c.edits = tickets.EditDistance(w, c.word); c.edits > most {
+				continue
+			}
+			if c.count = count(c.word, "exact"); c.count == 0 || c.count < 5*n {
+				continue
+			}
+			if best == nil || c.edits < best.edits || (c.edits == best.edits && c.count > best.count) ||
+				(c.edits == best.edits && c.count == best.count && c.sim > best.sim) {
+				best = &c
+			}
+		}
+		if best != nil {
+			words[i], changed = best.word, true
+		}
+	}
+	if !changed {
+		return ""
+	}
+	return strings.Join(words, " ")
 }
