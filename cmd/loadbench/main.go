@@ -326,6 +326,9 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	}()
 	fmt.Fprintf(out, "Server: %s at %s; %d HTTP clients over loopback; Accept-Encoding %q\n", srv.how, srv.baseURL, o.concurrency, o.encoding)
 	startRSS := processRSS(srv.pid)
+	if err := prof.heap(ctx, "start"); err != nil {
+		return err
+	}
 	defer func() {
 		if err == nil {
 			// Idle memory: after start, and after the load with a quiet spell.
@@ -333,6 +336,9 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 			rss := processRSS(srv.pid)
 			fmt.Fprintf(out, "\nServer memory (target: idle RSS < 40 MB): RSS right after start %s; after the pages and %s idle %s (peak %s)\n",
 				mib(startRSS.rss), o.idle, mib(rss.rss), mib(rss.peak))
+			fmt.Fprintf(out, "  of which anonymous (Go heap, stacks, runtime) %s after start, %s idle; mapped from the binary %s after start, %s idle\n",
+				mib(startRSS.anon), mib(rss.anon), mib(startRSS.file), mib(rss.file))
+			err = prof.heap(ctx, "idle")
 		}
 	}()
 	c := newClient(srv.baseURL, o.concurrency)
@@ -360,8 +366,10 @@ func run(ctx context.Context, args []string, out io.Writer, log *slog.Logger) (e
 	return nil
 }
 
-// memory is a process's resident set now and at its peak (/proc status).
-type memory struct{ rss, peak int64 }
+// memory is a process's resident set now and at its peak (/proc status),
+// and now its anonymous part (heap, stacks) and the part mapped from files
+// (the binary's code and read-only data).
+type memory struct{ rss, peak, anon, file int64 }
 
 func processRSS(pid int) memory {
 	var m memory
@@ -375,6 +383,10 @@ func processRSS(pid int) memory {
 			m.rss = kb << 10
 		} else if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
 			m.peak = kb << 10
+		} else if _, err := fmt.Sscanf(line, "RssAnon: %d kB", &kb); err == nil {
+			m.anon = kb << 10
+		} else if _, err := fmt.Sscanf(line, "RssFile: %d kB", &kb); err == nil {
+			m.file = kb << 10
 		}
 	}
 	return m

@@ -17,7 +17,9 @@ import (
 //
 // Per scenario it writes <dir>/<scenario>.cpu.pprof (the closed-loop run)
 // and <dir>/<scenario>.allocs-before.pprof / .allocs-after.pprof (the
-// allocations since start, just before and just after it): compare them with
+// allocations since start, just before and just after it), and the live
+// heap after start and after the idle spell (start.heap.pprof,
+// idle.heap.pprof): compare them with
 //
 //	go tool pprof -top <dir>/queue-page.cpu.pprof
 //	go tool pprof -sample_index=alloc_space -top -base <dir>/queue-page.allocs-before.pprof <dir>/queue-page.allocs-after.pprof
@@ -71,6 +73,21 @@ func (p *profiler) around(ctx context.Context, name string, d time.Duration, run
 		err = err2
 	}
 	return err
+}
+
+// heap saves the server's live heap now as <dir>/<when>.heap.pprof and
+// .heap.txt (after start, after the idle spell): where its memory goes,
+//
+//	go tool pprof -sample_index=inuse_space -top <dir>/idle.heap.pprof
+func (p *profiler) heap(ctx context.Context, when string) error {
+	if p == nil {
+		return nil
+	}
+	if err := p.save(ctx, "/debug/pprof/heap", filepath.Join(p.dir, when+".heap.pprof")); err != nil {
+		return err
+	}
+	// The same as text, ending with the runtime's memory statistics.
+	return p.save(ctx, "/debug/pprof/heap?debug=1", filepath.Join(p.dir, when+".heap.txt"))
 }
 
 func (p *profiler) save(ctx context.Context, path, file string) error {

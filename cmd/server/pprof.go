@@ -76,11 +76,18 @@ func cpuProfile(w http.ResponseWriter, r *http.Request) {
 // namedProfile answers one of runtime/pprof's profiles (allocs, heap,
 // goroutine, mutex, block...) in the protobuf format: the cumulative counts
 // since the start, so the bench takes one before and one after a run and
-// compares them (go tool pprof -base).
+// compares them (go tool pprof -base). ?debug=1 answers it as text, which
+// for heap ends with the runtime's memory statistics (where the resident
+// memory goes: heap in use, free, released, stacks, GC metadata).
 func namedProfile(w http.ResponseWriter, r *http.Request) {
 	p := pprof.Lookup(r.PathValue("name"))
 	if p == nil {
 		http.NotFound(w, r)
+		return
+	}
+	if r.URL.Query().Get("debug") == "1" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_ = p.WriteTo(w, 1)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")

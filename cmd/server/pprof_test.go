@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -37,6 +38,15 @@ func TestPprofListener(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusOK || len(b) == 0 {
 		t.Errorf("goroutine profile: status %d, %d bytes", res.StatusCode, len(b))
+	}
+	res, err = http.Get("http://" + addr + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(b), "# HeapReleased = ") {
+		t.Errorf("heap profile as text lacks the memory statistics:\n%.300s", b)
 	}
 	res, err = http.Get("http://" + addr + "/debug/pprof/no-such-profile")
 	if err != nil {

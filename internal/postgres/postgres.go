@@ -57,6 +57,13 @@ func OpenSized(ctx context.Context, connString string, maxConns int32) (*pgxpool
 	if _, set := cfg.ConnConfig.RuntimeParams["jit"]; !set {
 		cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	}
+	// A connection caches the statements it prepared (cache_statement, the
+	// default); its second cache, of descriptions, serves only the
+	// cache_describe mode, and its empty 512-entry map costs 30 KB per
+	// connection for nothing.
+	if cfg.ConnConfig.DefaultQueryExecMode == pgx.QueryExecModeCacheStatement && !strings.Contains(connString, "description_cache_capacity") {
+		cfg.ConnConfig.DescriptionCacheCapacity = 0
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: create pool: %w", err)

@@ -221,6 +221,20 @@ func TestOpen(t *testing.T) {
 		}
 	}
 
+	// No description cache where nothing uses it; a connection string that
+	// picks the mode that does keeps it, and its queries work.
+	if got := open(t, connString).Config().ConnConfig.DescriptionCacheCapacity; got != 0 {
+		t.Errorf("description cache of %d statements in cache_statement mode", got)
+	}
+	describe := open(t, connString+" default_query_exec_mode=cache_describe")
+	if got := describe.Config().ConnConfig.DescriptionCacheCapacity; got == 0 {
+		t.Error("no description cache in cache_describe mode")
+	}
+	var one int
+	if err := describe.QueryRow(ctx, `SELECT $1::int`, 1).Scan(&one); err != nil || one != 1 {
+		t.Errorf("cache_describe query = %d, %v", one, err)
+	}
+
 	if _, err := postgres.Open(ctx, "host=/nonexistent-socket-dir user=postgres dbname=x connect_timeout=2"); err == nil {
 		t.Error("Open succeeded with no server")
 	}
