@@ -753,13 +753,19 @@ func customerNamesStmt(q string) floorStmt {
 	}
 }
 
-// countWordsStmt counts words as a correction does: all in one statement.
+// countWordsStmt counts words as a correction does: all in one statement,
+// with the count of the words just searched (s.match) known when the page
+// of 20 listed them all.
 func countWordsStmt(name string, words, modes []string) floorStmt {
 	return floorStmt{
 		name: name, sql: tickets.SearchStatements.CountWords, hot: true, custom: true,
 		args: func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{words, modes, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest)}
+			var known *int
+			if n := len(s.ids); n < 20 {
+				known = &n
+			}
+			return []any{words, modes, a.TeamIDs, a.UserID, s.newest - int64(tickets.SearchTuning.WalkNewest), s.match, known}
 		},
 	}
 }

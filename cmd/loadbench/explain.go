@@ -120,6 +120,11 @@ func literal(v any) (string, error) {
 			s[i] = strconv.FormatInt(n, 10)
 		}
 		return "'{" + strings.Join(s, ",") + "}'", nil
+	case *int:
+		if x == nil {
+			return "NULL", nil
+		}
+		return strconv.Itoa(*x), nil
 	case []string:
 		s := make([]string, len(x))
 		for i, w := range x {

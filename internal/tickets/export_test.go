@@ -14,18 +14,21 @@ func Excerpt(query, text string, width int) string { return newMarker(query).exc
 func SetSearchWalk(s *Store, n int64) { s.walk = n }
 
 // CountWords counts the tickets a sees that match each word in its mode, up
-// to 50, as a correction counts them, above a newest ticket newest.
-func CountWords(ctx context.Context, s *Store, a Actor, words, modes []string, newest int64) ([]int, error) {
-	return s.countWords(ctx, a, words, modes, newest)
+// to 50, as a correction counts them, above a newest ticket newest; a word
+// whose tsquery is match has count (when count >= 0), as a search has just
+// counted it.
+func CountWords(ctx context.Context, s *Store, a Actor, words, modes []string, newest int64, match string, count int) ([]int, error) {
+	return s.countWords(ctx, a, words, modes, newest, searched{match: match, count: count})
 }
 
 // NearWordsSQL is the statement that looks up the near words of n words.
 func NearWordsSQL(n int) string { return nearWordsSQL(n) }
 
 // Correct is the correction a search of query tries when it finds (almost)
-// nothing, newest being the newest ticket's id.
-func Correct(ctx context.Context, s *Store, a Actor, query string, newest int64) (string, error) {
-	return s.correct(ctx, a, query, newest)
+// nothing, newest being the newest ticket's id; count (when >= 0) is the
+// number of visible tickets the search found for tsquery match.
+func Correct(ctx context.Context, s *Store, a Actor, query string, newest int64, match string, count int) (string, error) {
+	return s.correct(ctx, a, query, newest, searched{match: match, count: count})
 }
 
 // EditDistance is the distance a correction may go (maxEdits).

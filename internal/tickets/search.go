@@ -308,7 +308,14 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 		return res, err
 	}
 	if after == nil && !r.AsTyped && page.wordHits < fewHits && q.Number == 0 && !q.Email && q.Phone == nil {
-		fixed, err := s.correct(ctx, a, q.Text, page.newest)
+		// The page lists every word match when it is not full: their
+		// number is the count of the words' tsquery, which a query of one
+		// word need not count again.
+		known := searched{match: page.match, count: -1}
+		if page.wordHits < r.Limit {
+			known.count = page.wordHits
+		}
+		fixed, err := s.correct(ctx, a, q.Text, page.newest, known)
 		if err != nil {
 			return res, err
 		}
@@ -720,7 +727,10 @@ func nearWordsSQL(n int) string {
 // walk kept, up to 50; the walk goes on only as far as a word needs (a
 // MATERIALIZED CTE is read lazily): when every word is common it stops at
 // their 50th matches, when one is rare it walks all the newest. A word
-// that finds fewer than 50 there reads its other matches from
+// whose tsquery is $6, which the search has just counted ($7 matches, NULL
+// when not known), is not counted again: of a misspelt word searched alone
+// only its near words are counted, and common ones stop the walk early. A
+// word that finds fewer than 50 in the walk reads its other matches from
 // tickets_visible_words_idx and, for tickets held by the actor's teams or
 // the actor but not theirs, through the holder indexes, as wordMatches
 // does. The words' tsqueries are built once, at run time (q): built at
@@ -728,17 +738,19 @@ func nearWordsSQL(n int) string {
 // than the count.
 var sqlCountWords = `
 WITH q AS MATERIALIZED (
-    SELECT x.i, ld_search_query(x.w, x.m) AS q
-    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(w, m, i)),
+    SELECT y.i, y.q, CASE WHEN y.q::text = $6 THEN $7::int END AS known
+    FROM (SELECT x.i, ld_search_query(x.w, x.m) AS q
+          FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(w, m, i)
+          OFFSET 0) y),
 newest AS MATERIALIZED (
     SELECT t.search
     FROM tickets t
     WHERE t.id > $5
       AND CASE WHEN ` + visibleSQL("false", "$3", "$4") + `
                THEN ts_match_vq(t.search, (SELECT string_agg('(' || q.q::text || ')', ' | ')::tsquery
-                                           FROM q WHERE numnode(q.q) > 0)) END
+                                           FROM q WHERE numnode(q.q) > 0 AND q.known IS NULL)) END
     ORDER BY t.id DESC)
-SELECT q.i, least(50, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
+SELECT q.i, least(50, coalesce(q.known, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
     (SELECT count(*)
      FROM (SELECT 1
            FROM tickets t
@@ -753,10 +765,10 @@ SELECT q.i, least(50, r.n + CASE WHEN r.n < 50 AND $5 > 0 THEN
              AND t.id <= $5
              AND ts_match_vq(t.search, q.q)
            LIMIT 50 - r.n) h)
-  ELSE 0 END)::int
+  ELSE 0 END))::int
 FROM q
 CROSS JOIN LATERAL (SELECT count(*) AS n
-                    FROM (SELECT 1 FROM newest WHERE ts_match_vq(newest.search, q.q) LIMIT 50) x) r
+                    FROM (SELECT 1 FROM newest WHERE q.known IS NULL AND ts_match_vq(newest.search, q.q) LIMIT 50) x) r
 ORDER BY q.i`
 
 // countWordsAllSQL is sqlCountWords for an actor who sees every ticket,
@@ -787,7 +799,7 @@ func countWordsAllSQL(n int) string {
 // only visible tickets keeps words of hidden tickets from being suggested.
 // It looks up the words' near words in one statement, and counts the words
 // and their near words in one more.
-func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64) (string, error) {
+func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64, known searched) (string, error) {
 	words := Terms(query)
 	var at []int // the words looked up: their places in words
 	var look, modes []string
@@ -856,7 +868,7 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 	if !found {
 		return "", nil // nothing to correct to
 	}
-	counts, err := s.countWords(ctx, a, countWords, countModes, newest)
+	counts, err := s.countWords(ctx, a, countWords, countModes, newest, known)
 	if err != nil {
 		return "", err
 	}
@@ -888,9 +900,17 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 	return strings.Join(words, " "), nil
 }
 
+// searched is what a search has just counted: the number of visible
+// tickets (count; -1 when not known) that match tsquery match.
+type searched struct {
+	match string
+	count int
+}
+
 // countWords counts the tickets visible to a that match each of words (in
-// modes[i]), up to countCap, in one statement.
-func (s *Store) countWords(ctx context.Context, a Actor, words, modes []string, newest int64) ([]int, error) {
+// modes[i]), up to countCap, in one statement; a word whose tsquery is
+// known.match has known.count.
+func (s *Store) countWords(ctx context.Context, a Actor, words, modes []string, newest int64, known searched) ([]int, error) {
 	if len(words) == 0 {
 		return nil, nil
 	}
@@ -905,7 +925,11 @@ func (s *Store) countWords(ctx context.Context, a Actor, words, modes []string, 
 		}
 		return counts, nil
 	}
-	rows, err := s.db.Query(ctx, sqlCountWords, searchMode, words, modes, a.TeamIDs, a.UserID, newest-s.walkLen())
+	var count *int
+	if known.count >= 0 {
+		count = &known.count
+	}
+	rows, err := s.db.Query(ctx, sqlCountWords, searchMode, words, modes, a.TeamIDs, a.UserID, newest-s.walkLen(), known.match, count)
 	if err != nil {
 		return nil, fmt.Errorf("count words: %w", err)
 	}

@@ -81,12 +81,25 @@ WHERE t.search @@ ld_search_query($1, $2)
 		}
 		for _, walk := range []int64{1, 3, 10, 0} {
 			tickets.SetSearchWalk(b.store, walk)
-			got, err := tickets.CountWords(b.ctx, b.store, a, words, modes, newest)
+			got, err := tickets.CountWords(b.ctx, b.store, a, words, modes, newest, "", -1)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("actor %d, walk %d: counts %v of %v, want %v", a.UserID, walk, got, words, want)
+			}
+			// A rep's count of what the search has just counted is taken
+			// as the search found it.
+			if a.SeeAll {
+				continue
+			}
+			refu, _ := readQuery(t, b, "refu")
+			got, err = tickets.CountWords(b.ctx, b.store, a, words, modes, newest, refu, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantKnown := slices.Concat(want[:8], []int{7}, want[9:]); !slices.Equal(got, wantKnown) {
+				t.Errorf("actor %d, walk %d: counts %v of %v with refu's known, want %v", a.UserID, walk, got, words, wantKnown)
 			}
 		}
 	}
@@ -100,14 +113,20 @@ WHERE t.search @@ ld_search_query($1, $2)
 		for _, q := range []string{"kettel", "pasport", "lsku", "giao hnag", "pesukone laksu", "refnd", "kettle kettel",
 			"kettel kettle", "pasport lsku kettel", "zepelin", "isue", "lasku"} {
 			want := plainCorrection(t, b, a, q)
+			// As a search calls it: knowing how many tickets the query
+			// matched, when the page listed them all.
+			match, _ := readQuery(t, b, q)
+			found := len(visibleMatches(t, b, a, q))
 			for _, walk := range []int64{1, 3, 10, 0} {
 				tickets.SetSearchWalk(b.store, walk)
-				got, err := tickets.Correct(b.ctx, b.store, a, q, newest)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got != want {
-					t.Errorf("actor %d, walk %d: %q corrected to %q, want %q", a.UserID, walk, q, got, want)
+				for _, count := range []int{-1, found} {
+					got, err := tickets.Correct(b.ctx, b.store, a, q, newest, match, count)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got != want {
+						t.Errorf("actor %d, walk %d, count %d: %q corrected to %q, want %q", a.UserID, walk, count, q, got, want)
+					}
 				}
 			}
 		}
