@@ -67,3 +67,17 @@ func freeLoopback(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestMemProfileRate: allocations are sampled only for the profile
+// listener, or when GODEBUG asks.
+func TestMemProfileRate(t *testing.T) {
+	if got := memProfileRate("", ""); got != 0 {
+		t.Errorf("no profile listener: rate %d, want 0", got)
+	}
+	if got := memProfileRate("127.0.0.1:6060", ""); got <= 0 {
+		t.Errorf("with the profile listener: rate %d, want the runtime's", got)
+	}
+	if got := memProfileRate("", "gctrace=1,memprofilerate=1"); got <= 0 {
+		t.Errorf("GODEBUG=memprofilerate set: rate %d, want the runtime's", got)
+	}
+}
