@@ -28,15 +28,25 @@ func compileFast(m *goi18n.Message) (fastMessage, bool) {
 		m.LeftDelim != "" || m.RightDelim != "" {
 		return fastMessage{}, false
 	}
-	src := m.Other
+	return compileText(m.Other, nil)
+}
+
+// compileText compiles a message's text: literal text with {{.Name}}
+// placeholders between. Its parts are appended to *all when all is not nil
+// (compact packs many messages' parts into one array).
+func compileText(text string, all *[]string) (fastMessage, bool) {
 	var parts []string
+	if all != nil {
+		parts = (*all)[len(*all):]
+	}
+	src := text
 	size := 0
 	for {
 		i := strings.Index(src, "{{")
 		if i < 0 {
 			parts = append(parts, src)
 			size += len(src)
-			return fastMessage{src: m.Other, parts: parts, size: size}, true
+			break
 		}
 		j := strings.Index(src[i:], "}}")
 		if j < 0 {
@@ -50,6 +60,42 @@ func compileFast(m *goi18n.Message) (fastMessage, bool) {
 		size += i
 		src = src[i+j+2:]
 	}
+	parts = parts[:len(parts):len(parts)]
+	if all != nil {
+		*all = (*all)[:len(*all)+len(parts)]
+	}
+	return fastMessage{src: text, parts: parts, size: size}, true
+}
+
+// compact moves a language's compiled messages into one block of text, one
+// array of parts and a map sized once. Parsing left them as some 20,000
+// small objects scattered among its garbage, each keeping a piece of the
+// heap in use after the garbage is gone.
+func (l *Localizer) compact() {
+	ids := make([]string, 0, len(l.fast))
+	size, nparts := 0, 0
+	for id, m := range l.fast {
+		ids = append(ids, id)
+		size += len(id) + len(m.src)
+		nparts += len(m.parts)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, id := range ids {
+		b.WriteString(id)
+		b.WriteString(l.fast[id].src)
+	}
+	text := b.String() // the builder's one buffer: the slices below share it
+	all := make([]string, 0, nparts)
+	fast := make(map[string]fastMessage, len(ids))
+	at := 0
+	for _, id := range ids {
+		n, m := len(id), len(l.fast[id].src)
+		fm, _ := compileText(text[at+n:at+n+m], &all)
+		fast[text[at:at+n]] = fm
+		at += n + m
+	}
+	l.fast = fast
 }
 
 // placeholder returns Name of an action ".Name" (spaces around allowed).

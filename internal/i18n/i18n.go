@@ -82,6 +82,7 @@ func parse() (*Catalog, error) {
 	}
 	for _, loc := range c.locs {
 		loc.l = goi18n.NewLocalizer(b, loc.Lang)
+		loc.compact()
 	}
 	return c, nil
 }

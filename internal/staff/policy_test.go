@@ -43,12 +43,23 @@ func TestPasswordProblem(t *testing.T) {
 			t.Errorf("PasswordProblem(%q) = %q, want %q", tc.pw, got, tc.want)
 		}
 	}
-	if n := len(commonPasswords()); n < 40000 {
+	list := strings.Split(commonPasswords(), "\n")
+	if n := len(list); n < 40000 {
 		t.Fatalf("only %d common passwords loaded", n)
 	}
-	for _, pw := range commonPasswords()[:50] {
+	listed := make(map[string]bool, len(list))
+	for _, pw := range list {
+		listed[pw] = true
+	}
+	// Every line is found, and nothing between two lines is.
+	for i, pw := range list {
 		if !isCommonPassword(pw) {
 			t.Fatalf("%q from the list is not found", pw)
+		}
+		for _, near := range []string{pw + "!", pw[:len(pw)-1], "~" + pw} {
+			if isCommonPassword(near) != listed[near] {
+				t.Fatalf("%q (near line %d) found: %v, listed: %v", near, i, !listed[near], listed[near])
+			}
 		}
 	}
 }
