@@ -40,9 +40,10 @@ import (
 const shutdownGrace = 15 * time.Second
 
 // idleCheck: a busy spell's heap goes back to the system 2-4 s after the
-// requests stop (memtrim.WhenIdle: when there are at least 4 MB to give
+// requests stop (memtrim.WhenIdle: when there are at least 2 MB to give
 // back; a trim is about 10 ms of CPU plus the page faults that grow the
-// heap back).
+// heap back), and so does what the pool frees when it closes the
+// connections the spell opened (a minute later, postgres.OpenSized).
 const idleCheck = 2 * time.Second
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {

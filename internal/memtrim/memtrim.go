@@ -25,23 +25,25 @@ func Now() { trim() }
 
 // MinTrim is the least a trim must give back to be worth its cost: less is
 // what a few requests leave behind, not a busy spell.
-const MinTrim = 4 << 20
+const MinTrim = 2 << 20
 
 var (
 	trim        = debug.FreeOSMemory // a test counts the calls instead
 	reclaimable = heapReclaimable    // and says what there is to give back
 )
 
-// WhenIdle calls Now once after every busy spell: at a tick of every, when
-// activity (a counter of the work done, e.g. requests served) has not moved
-// since the tick before, did move since the last trim, and a trim would give
-// back at least MinTrim. So memory goes back between every and 2*every after
-// the work stops, and a light load whose pauses leave little garbage does
-// not pay a GC per pause. It returns when ctx ends.
+// WhenIdle calls Now when the process is idle and holds memory it could
+// give back: at a tick of every when activity (a counter of the work done,
+// e.g. requests served) has not moved since the tick before, and a trim
+// would give back at least MinTrim. So a busy spell's heap goes back between
+// every and 2*every after the work stops, memory freed later while idle
+// (connections the pool closes) goes back too, and a light load whose
+// pauses leave little garbage does not pay a GC per pause. It returns when
+// ctx ends.
 func WhenIdle(ctx context.Context, every time.Duration, activity func() uint64) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	last, trimmedAt := activity(), activity()
+	last := activity()
 	for {
 		select {
 		case <-ctx.Done():
@@ -49,9 +51,8 @@ func WhenIdle(ctx context.Context, every time.Duration, activity func() uint64) 
 		case <-t.C:
 		}
 		n := activity()
-		if n == last && n != trimmedAt && reclaimable() >= MinTrim {
+		if n == last && reclaimable() >= MinTrim {
 			trim()
-			trimmedAt = n
 		}
 		last = n
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -219,6 +220,15 @@ func TestOpen(t *testing.T) {
 		if err := open(t, cs).QueryRow(ctx, `SHOW jit`).Scan(&jit); err != nil || jit != want {
 			t.Errorf("jit = %q (%v), want %s", jit, err, want)
 		}
+	}
+
+	// Idle connections close after a minute unless the connection string
+	// says otherwise.
+	if got := open(t, connString).Config().MaxConnIdleTime; got != time.Minute {
+		t.Errorf("MaxConnIdleTime = %s, want 1m", got)
+	}
+	if got := open(t, connString+" pool_max_conn_idle_time=10m").Config().MaxConnIdleTime; got != 10*time.Minute {
+		t.Errorf("MaxConnIdleTime with pool_max_conn_idle_time=10m = %s", got)
 	}
 
 	// No description cache where nothing uses it; a connection string that
