@@ -674,7 +674,7 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 					customerNamesStmt(typo),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
-					countWordsStmt("count the typed word and its near word", []string{typo, fixed}, []string{"match", "exact"}),
+					countWordsStmt("count the near word (the typed word's count known)", []string{typo, fixed}, []string{"match", "exact"}),
 				},
 				searchStmts("full-text search of the correction", fixed),
 				hitStmts(), frame),

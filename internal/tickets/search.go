@@ -837,12 +837,12 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 		return "", fmt.Errorf("near words: %w", err)
 	}
 	candidates := make([][]near, len(look)) // by place in look
-	var k int
+	var place int                           // from 1
 	var c near
-	_, err = pgx.ForEachRow(rows, []any{&k, &c.word, &c.sim}, func() error {
-		w := look[k-1]
+	_, err = pgx.ForEachRow(rows, []any{&place, &c.word, &c.sim}, func() error {
+		w := look[place-1]
 		if c.edits = editDistance(w, c.word); c.edits <= maxEdits(w) {
-			candidates[k-1] = append(candidates[k-1], c)
+			candidates[place-1] = append(candidates[place-1], c)
 		}
 		return nil
 	})
