@@ -3,6 +3,7 @@ package tickets_test
 import (
 	"cmp"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -195,25 +196,8 @@ func TestQueuePagination(t *testing.T) {
 		if !slices.IsSortedFunc(whole.Tickets, order) {
 			t.Errorf("sort %s: out of order: %v", sort, ids(whole.Tickets))
 		}
-		var walked []tickets.Ticket
 		f.Limit = 2
-		for pages := 0; ; pages++ {
-			if pages > total {
-				t.Fatalf("sort %s: pagination does not end", sort)
-			}
-			page, err := b.store.Queue(b.ctx, b.sup, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page.Tickets) > 2 || (page.Next != "" && len(page.Tickets) != 2) {
-				t.Fatalf("sort %s: page of %d tickets, next %q", sort, len(page.Tickets), page.Next)
-			}
-			walked = append(walked, page.Tickets...)
-			if page.Next == "" {
-				break
-			}
-			f.After = page.Next
-		}
+		walked := walkQueue(t, b, b.sup, f, total, "sort "+string(sort))
 		if !slices.Equal(ids(walked), ids(whole.Tickets)) {
 			t.Errorf("sort %s: pages %v, want %v", sort, ids(walked), ids(whole.Tickets))
 		}
@@ -295,21 +279,7 @@ func TestQueueUnassignedAcrossTeams(t *testing.T) {
 			t.Fatalf("only %d unassigned tickets to page through", len(want))
 		}
 		f := tickets.Filter{Scope: tickets.ScopeTeamUnassigned, Sort: sort, Limit: 2}
-		var walked []tickets.Ticket
-		for pages := 0; ; pages++ {
-			if pages > len(want) {
-				t.Fatalf("sort %s: pagination does not end", sort)
-			}
-			page, err := b.store.Queue(b.ctx, both, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			walked = append(walked, page.Tickets...)
-			if page.Next == "" {
-				break
-			}
-			f.After = page.Next
-		}
+		walked := walkQueue(t, b, both, f, len(want), "sort "+string(sort))
 		if !slices.Equal(ids(walked), ids(want)) {
 			t.Errorf("sort %s: pages %v, want %v", sort, ids(walked), ids(want))
 		}
@@ -346,23 +316,35 @@ func TestQueueAllOpenForRep(t *testing.T) {
 			t.Fatalf("%+v: only %d tickets to page through", f, len(want))
 		}
 		f.Scope, f.Limit = tickets.ScopeAll, 2
-		var walked []tickets.Ticket
-		for pages := 0; ; pages++ {
-			if pages > len(want) {
-				t.Fatalf("%+v: pagination does not end", f)
-			}
-			page, err := b.store.Queue(b.ctx, b.repA, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			walked = append(walked, page.Tickets...)
-			if page.Next == "" {
-				break
-			}
-			f.After = page.Next
-		}
+		walked := walkQueue(t, b, b.repA, f, len(want), fmt.Sprintf("%+v", f))
 		if !slices.Equal(ids(walked), ids(want)) {
 			t.Errorf("%+v: pages %v, want %v", f, ids(walked), ids(want))
 		}
+	}
+}
+
+// walkQueue reads f's queue as a page after page (f.Limit each) until it
+// ends, and returns every ticket in order. It fails the test when a page
+// holds more than f.Limit, when a page that is not the last holds fewer, or
+// when the pages do not end within total+1 (total: the tickets expected).
+func walkQueue(t *testing.T, b *bundle, a tickets.Actor, f tickets.Filter, total int, what string) []tickets.Ticket {
+	t.Helper()
+	var walked []tickets.Ticket
+	for pages := 0; ; pages++ {
+		if pages > total {
+			t.Fatalf("%s: pagination does not end", what)
+		}
+		page, err := b.store.Queue(b.ctx, a, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Tickets) > f.Limit || (page.Next != "" && len(page.Tickets) != f.Limit) {
+			t.Fatalf("%s: page of %d tickets, next %q", what, len(page.Tickets), page.Next)
+		}
+		walked = append(walked, page.Tickets...)
+		if page.Next == "" {
+			return walked
+		}
+		f.After = page.Next
 	}
 }
