@@ -91,7 +91,7 @@ type worker struct {
 	td     ticketData // scratch for generated form text
 	// cursors are the second queue pages' keyset cursors, by scenario.
 	cursors map[string]string
-	// navMark is the newest ticket event the member made (sqlQueueCounts).
+	// navMark is the newest ticket event the member made (tickets.QueueStatements.NavCounts).
 	navMark int64
 }
 
@@ -239,7 +239,7 @@ func prepareCrews(ctx context.Context, pool *pgxpool.Pool, c *client, g *generat
 				return nil, err
 			}
 			// The newest ticket event the member made: what their pages'
-			// kept nav counts stand on (sqlQueueCounts).
+			// kept nav counts stand on (tickets.QueueStatements.NavCounts).
 			if err := pool.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events WHERE actor_id = $1 AND subject_type = 'ticket'`,
 				u.id).Scan(&w.navMark); err != nil {
 				return nil, fmt.Errorf("nav mark of %s: %w", u.email, err)
@@ -794,7 +794,7 @@ func frameStatements() []floorStmt {
 		name: "user", sql: sqlSelectUser,
 		args: func(w *worker, _ *iterState) []any { return []any{w.user.id} },
 	}, {
-		name: "queue counts (nav, kept)", sql: sqlQueueCounts, hot: true,
+		name: "queue counts (nav, kept)", sql: tickets.QueueStatements.NavCounts, hot: true,
 		// The counts a page keeps: its member's newest ticket event still
 		// the one they were read at (the bench's pages make none).
 		args: func(w *worker, _ *iterState) []any { return []any{w.user.id, w.user.teamIDs, w.navMark} },

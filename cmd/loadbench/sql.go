@@ -31,25 +31,6 @@ WHERE t.status = 'open'
 ORDER BY t.updated_at DESC, t.id DESC
 LIMIT 51`
 
-// sqlQueueCounts mirrors sqlQueueCountsSince in internal/tickets/queue.go:
-// every staff page runs it for the nav badges. $3 is the newest ticket event
-// of the member when the page read the counts last (internal/live
-// NavCounts): while it stands, and nothing the live desk heard moved them,
-// the counts are not counted again; -1 counts.
-const sqlQueueCounts = `
-WITH e AS MATERIALIZED (
-    SELECT coalesce((SELECT id FROM events
-                     WHERE actor_id = (SELECT $1::bigint) AND subject_type = 'ticket' AND actor_id IS NOT NULL
-                     ORDER BY id DESC LIMIT 1), 0) AS mark
-)
-SELECT e.mark,
-       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
-                                    WHERE owner_id = (SELECT $1::bigint) AND status IN ('new', 'open', 'pending', 'on_hold')) END,
-       CASE WHEN e.mark <> $3 THEN (SELECT count(*) FROM tickets
-                                    WHERE team_id = ANY((SELECT $2::bigint[])::bigint[]) AND owner_id IS NULL
-                                      AND status IN ('new', 'open', 'pending', 'on_hold')) END
-FROM e`
-
 // sqlSessionFind mirrors scs/pgxstore's Find (every request with a cookie).
 const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`
 

@@ -390,6 +390,12 @@ SELECT e.mark,
                                       AND status IN ` + openList + `) END
 FROM e`
 
+// QueueStatements are statements every staff page runs, for tools that
+// time and EXPLAIN them as the pages run them (cmd/loadbench): NavCounts
+// is the nav badges' count ($1 member, $2 teams, $3 the member's newest
+// ticket event when the counts were read last, -1 to count).
+var QueueStatements = struct{ NavCounts string }{sqlQueueCountsSince}
+
 // CountsSince is what QueueCountsSinceBatch answers: Mark is the newest
 // ticket event of the actor; Counted says whether Counts were counted (else
 // the actor has made no ticket event since the mark they were asked with).
