@@ -133,7 +133,7 @@ func NewHub(db *pgxpool.Pool, log *slog.Logger) *Hub {
 	return &Hub{
 		cfg: db.Config().ConnConfig,
 		lookup: func(ctx context.Context, id int64) (tickets.Ticket, error) {
-			return tickets.GetTx(ctx, db, id, false)
+			return tickets.VisibilityTx(ctx, db, id)
 		},
 		log:   log,
 		nonce: strconv.FormatInt(rand.Int64N(1<<62), 36),
