@@ -179,7 +179,15 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		// The live position comes before anything the page reads: its
 		// stream replays every change after it (views.Page.LiveFrom).
 		from := s.live.Position()
-		u, err := s.staff.Get(r.Context(), id)
+		// The member was read with the session row (one round trip);
+		// only a session this request wrote reads them again.
+		var u staff.User
+		var err error
+		if su := sessionUser(r.Context(), id); su != nil {
+			u = *su
+		} else {
+			u, err = s.staff.Get(r.Context(), id)
+		}
 		if apperr.Is(err, apperr.NotFound) || (err == nil && (!u.Active || u.SessionEpoch != s.sessions.GetInt(r.Context(), sessionEpochKey))) {
 			_ = s.sessions.Destroy(r.Context())
 			next.ServeHTTP(w, r)

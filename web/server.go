@@ -117,7 +117,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	sm := newSessions(d.DB)
+	sm := newSessions(d.DB, d.Staff)
 	sm.Cookie.Name = "loopdesk_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

@@ -8,6 +8,8 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/staff"
 )
 
 // Session keys.
@@ -54,12 +56,12 @@ func (s *sessionStore) CommitCtx(ctx context.Context, hashedToken string, b []by
 
 // newSessions returns the session manager: sessions in Postgres under hashed
 // tokens, 12 hours at most, 4 idle.
-func newSessions(db *pgxpool.Pool) *scs.SessionManager {
+func newSessions(db *pgxpool.Pool, st *staff.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.HashTokenInStore = true
 	sm.Codec = sessionCodec{} // before the stores take it
 	hashed := &sessionStore{PostgresStore: pgxstore.NewWithCleanupInterval(db, 30*time.Minute), db: db, codec: sm.Codec}
-	sm.Store = &lazyTouchStore{next: hashed, db: db, codec: sm.Codec, slack: touchSlack}
+	sm.Store = &lazyTouchStore{next: hashed, find: st.FindSession, codec: sm.Codec, slack: touchSlack}
 	sm.Lifetime = 12 * time.Hour
 	sm.IdleTimeout = 4 * time.Hour
 	return sm

@@ -3,15 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/loopdesk/loopdesk/internal/staff"
 )
 
 // touchSlack is how far a session's idle deadline may lag behind before its
@@ -31,7 +29,9 @@ type lazyTouchStore struct {
 		scs.Store
 		CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error
 	}
-	db    *pgxpool.Pool
+	// find reads a live session row and its member in one statement
+	// (staff.Store.FindSession).
+	find  func(ctx context.Context, hashedToken string) (staff.Session, bool, error)
 	codec scs.Codec
 	slack time.Duration
 }
@@ -41,6 +41,10 @@ type sessionRow struct {
 	token  string
 	data   []byte
 	expiry time.Time
+	// user is the member the row belongs to, read with it (nil when none,
+	// or when this request wrote the row): loadUser takes it instead of
+	// reading the member again.
+	user *staff.User
 }
 
 type sessionRowKey struct{}
@@ -60,24 +64,25 @@ func loadAndSave(sm *scs.SessionManager) func(http.Handler) http.Handler {
 	}
 }
 
-// sqlFindSession reads a live session and its expiry (pgxstore's Find without the expiry).
-const sqlFindSession = `SELECT data, expiry FROM sessions WHERE token = $1 AND current_timestamp < expiry`
-
 // FindCtx implements scs.CtxStore.
 func (s *lazyTouchStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	var row sessionRow
-	err := s.db.QueryRow(ctx, sqlFindSession, token).Scan(&row.data, &row.expiry)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("find session: %w", err)
+	sess, found, err := s.find(ctx, token)
+	if err != nil || !found {
+		return nil, false, err
 	}
 	if seen, ok := ctx.Value(sessionRowKey{}).(*sessionRow); ok {
-		row.token = token
-		*seen = row
+		*seen = sessionRow{token: token, data: sess.Data, expiry: sess.Expiry, user: sess.User}
 	}
-	return row.data, true, nil
+	return sess.Data, true, nil
+}
+
+// sessionUser is the member read with the request's session row, when the
+// row is the one the request found and belongs to user id; else nil.
+func sessionUser(ctx context.Context, id int64) *staff.User {
+	if seen, ok := ctx.Value(sessionRowKey{}).(*sessionRow); ok && seen.user != nil && seen.user.ID == id {
+		return seen.user
+	}
+	return nil
 }
 
 // CommitCtx implements scs.CtxStore: it skips the write when nothing but a

@@ -31,17 +31,6 @@ WHERE t.status = 'open'
 ORDER BY t.updated_at DESC, t.id DESC
 LIMIT 51`
 
-// sqlSessionFind mirrors scs/pgxstore's Find (every request with a cookie).
-const sqlSessionFind = `SELECT data FROM sessions WHERE token = $1 AND current_timestamp < expiry`
-
-// sqlSelectUser mirrors sqlSelectUser in internal/staff/staff.go (loadUser, every request).
-const sqlSelectUser = `
-SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
-       ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.id ORDER BY m.team_id),
-       u.session_epoch, u.totp_enabled_at IS NOT NULL
-FROM users u
-WHERE u.id = $1`
-
 // sqlUnreadCount mirrors UnreadCount in internal/escalation/notifications.go (the bell, every page).
 const sqlUnreadCount = `SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL`
 

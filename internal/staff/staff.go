@@ -254,6 +254,51 @@ func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	return u, nil
 }
 
+// Session is a live session row as the web layer's session store reads it,
+// with the member it belongs to read in the same statement.
+type Session struct {
+	Data   []byte
+	Expiry time.Time
+	// User is the member whose session it is (sessions.user_id), as Get
+	// returns them; nil for a session of nobody (signed out, or a member
+	// since deleted).
+	User *User
+}
+
+// sqlFindSession reads a live session and its member: Get's columns over
+// a LEFT JOIN (a row of nobody reads id 0), so one round trip serves both
+// on every signed-in request.
+const sqlFindSession = `
+SELECT s.data, s.expiry,
+       coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.role, ''),
+       coalesce(u.locale, ''), coalesce(u.time_zone, ''), coalesce(u.active, false),
+       ARRAY(SELECT m.team_id FROM team_members m WHERE m.user_id = u.id ORDER BY m.team_id),
+       coalesce(u.session_epoch, 0), u.totp_enabled_at IS NOT NULL
+FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+WHERE s.token = $1 AND current_timestamp < s.expiry`
+
+// FindSessionSQL is the statement FindSession runs, for the load bench's
+// SQL floor (cmd/loadbench); its one argument is the hashed token.
+const FindSessionSQL = sqlFindSession
+
+// FindSession returns the live session stored under hashedToken and its
+// member; found is false when there is none or it has expired.
+func (s *Store) FindSession(ctx context.Context, hashedToken string) (sess Session, found bool, err error) {
+	var u User
+	err = s.db.QueryRow(ctx, sqlFindSession, hashedToken).Scan(&sess.Data, &sess.Expiry,
+		&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch, &u.TwoFactor)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, fmt.Errorf("find session: %w", err)
+	}
+	if u.ID != 0 {
+		sess.User = &u
+	}
+	return sess, true, nil
+}
+
 // Count returns how many staff accounts exist.
 func (s *Store) Count(ctx context.Context) (int, error) {
 	var n int
