@@ -617,6 +617,7 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 		log.Info("loadbench: scenario", "name", sc.name, "duration", o.duration)
 		workers := crew.of(sc.crew)
 		var r result
+		began := time.Now()
 		if err := prof.around(ctx, sc.name, o.duration, func() {
 			r = drive(ctx, sc, workers, o.duration, o.maxRequests, o.rate, meter, pgss)
 		}); err != nil {
@@ -638,6 +639,13 @@ func runScenarios(ctx context.Context, pool *pgxpool.Pool, out io.Writer, o opti
 			return fmt.Errorf("%s floor: %w", sc.name, r.floor.err)
 		}
 		r.load = loadAverage()
+		if sc.name == "ticket create" {
+			note, err := slaNote(ctx, pool, began)
+			if err != nil {
+				return err
+			}
+			r.note = note
+		}
 		if sc.crew == "dashboard" {
 			who := "supervisors"
 			if len(workers) == 1 {
@@ -821,4 +829,20 @@ func printTargets(out io.Writer, results []result, fixedRate float64) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, lat, latT, latV, cpuS, cpuT, cpuV, paced, ratio)
 	}
 	tw.Flush()
+}
+
+// slaNote says how many of the tickets created since began started an SLA
+// clock and how many timers (sla_check jobs) they scheduled: a create on a
+// desk with SLA policies (ensureBenchPolicies) pays for both.
+func slaNote(ctx context.Context, pool *pgxpool.Pool, began time.Time) (string, error) {
+	var created, clocked, timers int64
+	err := pool.QueryRow(ctx, `
+SELECT (SELECT count(*) FROM tickets WHERE created_at >= $1),
+       (SELECT count(*) FROM tickets WHERE created_at >= $1 AND sla_policy_id IS NOT NULL),
+       (SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND created_at >= $1)`, began).Scan(&created, &clocked, &timers)
+	if err != nil {
+		return "", fmt.Errorf("sla clocks of the created tickets: %w", err)
+	}
+	return fmt.Sprintf("SLA clocks started: %s of %s created tickets; SLA timers scheduled: %s",
+		thousands(clocked), thousands(created), thousands(timers)), nil
 }

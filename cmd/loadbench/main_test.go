@@ -54,11 +54,15 @@ func TestSmallRun(t *testing.T) {
 		"Index Cond", // the plans were printed
 		"Index Only Scan using ticket_facts_created_idx",
 		"breached firings: 20 of 20",
+		"ticket create: SLA clocks started: ", // and below: every created ticket's clock
 		"SLA escalations:  20 of 20",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q", want)
 		}
+	}
+	if m := regexp.MustCompile(`SLA clocks started: ([\d,]+) of ([\d,]+) created tickets; SLA timers scheduled: ([\d,]+)`).FindStringSubmatch(text); m == nil || m[1] != m[2] || m[1] == "0" || m[3] == "0" {
+		t.Errorf("the created tickets' SLA clocks and timers: %v", m)
 	}
 	if strings.Contains(text, "no summary figures") {
 		t.Error("a dashboard page had no summary figures")

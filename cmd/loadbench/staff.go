@@ -153,5 +153,26 @@ func ensureDesk(ctx context.Context, pool *pgxpool.Pool, repsPerTeam int, log *s
 			return d, fmt.Errorf("make specialists tier 2: %w", err)
 		}
 	}
+	if err := ensureBenchPolicies(ctx, pool, d.specialists.id); err != nil {
+		return d, err
+	}
 	return d, nil
+}
+
+// ensureBenchPolicies gives the desk an SLA policy for every priority, as a
+// real desk has: a ticket created during the bench starts its SLA clock and
+// schedules its timers (River jobs), which is part of what a create costs.
+// Plain SQL that keeps a policy already there: escalation.SavePolicy would
+// also recompute the clock of every open ticket of the base data, which is
+// not what the bench measures (the base data's tickets keep no clock).
+func ensureBenchPolicies(ctx context.Context, pool *pgxpool.Pool, breachTeam int64) error {
+	_, err := pool.Exec(ctx, `
+INSERT INTO sla_policies (name, priority, first_response_minutes, next_response_minutes, resolution_minutes, breach_team_id)
+VALUES ('Loadbench low', 1, 1440, 1440, 7200, $1), ('Loadbench normal', 2, 480, 480, 2880, $1),
+       ('Loadbench high', 3, 120, 120, 1440, $1), ('Loadbench urgent', 4, 30, 30, 480, $1)
+ON CONFLICT (priority, category) DO NOTHING`, breachTeam)
+	if err != nil {
+		return fmt.Errorf("sla policies: %w", err)
+	}
+	return nil
 }
