@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/loopdesk/loopdesk/internal/apperr"
 	"github.com/loopdesk/loopdesk/internal/tickets"
 	"github.com/loopdesk/loopdesk/web/views"
@@ -20,7 +22,9 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := views.SearchView{Query: q.Get("q"), AsTyped: q.Get("as_typed") == "1", After: q.Get("after")}
 	res, err := s.tickets.Find(r.Context(), actorOf(currentUser(r.Context())), tickets.SearchRequest{
-		Query: v.Query, AsTyped: v.AsTyped, After: v.After, Limit: searchPageSize})
+		Query: v.Query, AsTyped: v.AsTyped, After: v.After, Limit: searchPageSize,
+		// The nav counts and the bell ride on the search's last round trip.
+		Also: func(b *pgx.Batch) { s.queueNav(r, b) }})
 	v.Result = res
 	status := http.StatusOK
 	if apperr.Is(err, apperr.Invalid) {

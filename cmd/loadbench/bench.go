@@ -650,7 +650,7 @@ func searchScenario(name, crew, q string, frame []floorStmt) scenario {
 		},
 		floor: floorSpec{
 			prepare: func(_ *worker, s *iterState) { s.ids = s.ids[:0] },
-			stmts: append(append(append(searchStmts("full-text search (400 newest, ranked)", q), customerNamesStmt(q)),
+			stmts: append(append(append(searchStmts("word matches, ranked (400 newest)", q), customerNamesStmt(q)),
 				hitStmts()...), frame...),
 		},
 	}
@@ -672,24 +672,25 @@ func typoScenario(name, crew, typo, fixed string, frame []floorStmt) scenario {
 		floor: floorSpec{
 			prepare: func(_ *worker, s *iterState) { s.ids = s.ids[:0] },
 			stmts: slices.Concat(
-				searchStmts("full-text search as typed", typo),
+				searchStmts("word matches as typed", typo),
 				[]floorStmt{
 					customerNamesStmt(typo),
 					{name: "near words (trigram)", sql: tickets.SearchStatements.NearWords, hot: true, custom: true,
 						args: func(*worker, *iterState) []any { return []any{typo} }},
 					countWordsStmt("count the near word (the typed word's count known)", []string{typo, fixed}, []string{"match", "exact"}),
 				},
-				searchStmts("full-text search of the correction", fixed),
+				searchStmts("word matches of the correction", fixed),
 				hitStmts(), frame),
 		},
 	}
 }
 
-// searchStmts read words into their tsqueries, find the word matches as
-// the rep's search does (the newest tickets walked, then the older ones
-// walked on or read from the index of visible words, as
-// tickets.SearchTuning decides) and rank the first page, collecting the
-// hits' ids.
+// searchStmts read words into their tsqueries and find the word matches,
+// ranked, as the rep's search does (the newest tickets walked, then the
+// older ones walked on or read from the index of visible words, as
+// tickets.SearchTuning decides), collecting the first page's hits (the
+// matches come newest first; the page is the best ranked, as many).
+// name says which search it is.
 func searchStmts(name, words string) []floorStmt {
 	tune := tickets.SearchTuning
 	floor := func(s *iterState) int64 { return s.newest - int64(tune.WalkNewest) }
@@ -697,12 +698,16 @@ func searchStmts(name, words string) []floorStmt {
 	wordArgs := func(limit func(s *iterState) int) func(w *worker, s *iterState) []any {
 		return func(w *worker, s *iterState) []any {
 			a := w.user.actor()
-			return []any{floor(s), s.index, s.match != s.index, s.match, a.TeamIDs, a.UserID, limit(s)}
+			return []any{floor(s), s.index, s.match != s.index, s.match, a.TeamIDs, a.UserID, limit(s),
+				tickets.SearchStatements.SubjectQuery(s.match)}
 		}
 	}
 	collectWord := func(v []any, s *iterState) {
 		if id, ok := v[0].(int64); ok {
 			s.words = append(s.words, id)
+			if len(s.ids) < 20 {
+				s.ids = append(s.ids, id)
+			}
 		}
 	}
 	rest := func(s *iterState) int { return tune.MaxWordHits - len(s.words) }
@@ -713,37 +718,26 @@ func searchStmts(name, words string) []floorStmt {
 			s.match, _ = v[0].(string)
 			s.index, _ = v[1].(string)
 			s.newest, _ = v[2].(int64)
-			s.words = s.words[:0]
+			s.words, s.ids = s.words[:0], s.ids[:0]
 		},
 	}, {
-		name: "word matches: walk the newest tickets", sql: tickets.SearchStatements.WordsNewest, hot: true, custom: true,
+		name: name + ": walk the newest tickets", sql: tickets.SearchStatements.WordsNewest, hot: true, custom: true,
 		args:    wordArgs(func(*iterState) int { return tune.MaxWordHits }),
 		collect: collectWord,
 	}, {
-		name: "word matches: walk on", sql: tickets.SearchStatements.WordsOlderWalk, hot: true, custom: true,
+		name: name + ": walk on", sql: tickets.SearchStatements.WordsOlderWalk, hot: true, custom: true,
 		when: func(s *iterState) bool {
 			return older(s) && tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest))
 		},
 		args:    wordArgs(rest),
 		collect: collectWord,
 	}, {
-		name: "word matches: older from the index of visible words", sql: tickets.SearchStatements.WordsOlderIndexed, hot: true, custom: true,
+		name: name + ": older from the index of visible words", sql: tickets.SearchStatements.WordsOlderIndexed, hot: true, custom: true,
 		when: func(s *iterState) bool {
 			return older(s) && !tune.WalkOn(len(s.words), floor(s), int64(tune.WalkNewest))
 		},
 		args:    wordArgs(rest),
 		collect: collectWord,
-	}, {
-		name: name, sql: tickets.SearchStatements.Search, hot: true, custom: true,
-		args: func(w *worker, s *iterState) []any {
-			a := w.user.actor()
-			return []any{s.match, s.words, []int64{}, a.SeeAll, a.TeamIDs, a.UserID, 3, float32(0), int64(0), 21}
-		},
-		collect: func(v []any, s *iterState) {
-			if id, ok := v[0].(int64); ok {
-				s.ids = append(s.ids, id)
-			}
-		},
 	}}
 }
 

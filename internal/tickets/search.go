@@ -16,6 +16,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/loopdesk/loopdesk/internal/apperr"
+	"github.com/loopdesk/loopdesk/internal/postgres"
 	"github.com/loopdesk/loopdesk/internal/textcheck"
 )
 
@@ -57,6 +58,10 @@ type SearchRequest struct {
 	// AsTyped searches the words as typed, never a correction ("search
 	// instead for …").
 	AsTyped bool
+	// Also, when set, queues the caller's own reads (a page's nav counts)
+	// on the search's last round trip, which reads the hits; it is not
+	// called when there are none.
+	Also func(*pgx.Batch)
 }
 
 // ticketNumber is a ticket number, alone ("641", "#641") or after the word
@@ -117,28 +122,47 @@ const (
 
 // sqlWordsNewest lists the tickets above id $1 visible to the actor ($5
 // teams, $6 user) that match tsquery $2 (and $4 when $3), newest first, at
-// most $7: a walk down tickets_pkey (wordsWalk).
+// most $7, ranked (scoreSQL; $8 the subject's tsquery): a walk down
+// tickets_pkey (wordsWalk).
 var sqlWordsNewest = wordsWalk("t.id > $1")
 
 // sqlWordsOlderWalk goes on walking down from id $1 (inclusive): for a word
 // dense among the actor's tickets.
 var sqlWordsOlderWalk = wordsWalk("t.id <= $1")
 
+// scoreSQL places a word match w in the ranking (rankHits), from its search
+// vector, while the statement that found the match has it at hand: reading
+// the matches' vectors again to rank them cost as much as finding them. A
+// ticket whose subject holds every word ($subject: the words' tsquery
+// restricted to the subject's weights, A and C; subjectQuery) is in bucket
+// 2, the rest of the word matches in 1; within a bucket ts_rank weighs a
+// word in the subject (A) over one in the thread (B) and a word as typed
+// over its stem (C, D). match and subject are the parameters of the words'
+// tsquery and of its subject form.
+func scoreSQL(match, subject string) string {
+	return `w.id, CASE WHEN w.search @@ ` + subject + `::tsquery THEN 2 ELSE 1 END,
+       ts_rank('{0.1, 0.6, 0.3, 1.0}', w.search, ` + match + `::tsquery)`
+}
+
 // wordsWalk walks tickets_pkey down over the ids that satisfy where.
 // ts_match_vq is @@ written as a function call, which no index takes: the
 // walk is the only plan. The CASE checks who may see a ticket (visibleSQL,
 // the rule of Actor.CanSee) before its words (Postgres would check the
 // cheaper-looking words first), so the walk reads the search vectors of the
-// actor's tickets only.
+// actor's tickets only. The matches are scored outside the walk's LIMIT, so
+// only those returned are.
 func wordsWalk(where string) string {
 	return `
-SELECT t.id
-FROM tickets t
-WHERE ` + where + `
-  AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
-           THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
-ORDER BY t.id DESC
-LIMIT $7`
+SELECT ` + scoreSQL("$4", "$8") + `
+FROM (
+    SELECT t.id, t.search
+    FROM tickets t
+    WHERE ` + where + `
+      AND CASE WHEN ` + visibleSQL("false", "$5", "$6") + `
+               THEN ts_match_vq(t.search, $2::tsquery) AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery)) END
+    ORDER BY t.id DESC
+    LIMIT $7) w
+ORDER BY w.id DESC`
 }
 
 // sqlWordsOlderIndexed reads the matches at or below id $1 from
@@ -148,66 +172,56 @@ LIMIT $7`
 // (TestSearchFindsWhatTheActorSeesWhicheverWay holds them to it). The id is compared as id + 0, which
 // tickets_pkey cannot answer, so that the planner never reads the range
 // from tickets_pkey and computes ld_visible_words for every ticket in it;
-// and ordering the union leaves it no walk down tickets_pkey either.
-const sqlWordsOlderIndexed = `
-SELECT t.id
-FROM tickets t
-WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query($2::tsquery, $5, $6)
-  AND t.id + 0 <= $1
-  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
-  AND (t.team_id = ANY($5) OR t.owner_id = $6)
-UNION
-SELECT t.id
-FROM tickets t
-WHERE (t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
-  AND t.id <= $1
-  AND ts_match_vq(t.search, $2::tsquery)
-  AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
-ORDER BY 1 DESC
-LIMIT $7`
+// and ordering the union leaves it no walk down tickets_pkey either. The
+// newest $7 are then read again by id and scored ($8 the subject's
+// tsquery).
+var sqlWordsOlderIndexed = `
+SELECT ` + scoreSQL("$4", "$8") + `
+FROM tickets w
+WHERE w.id = ANY(ARRAY(
+    SELECT t.id
+    FROM tickets t
+    WHERE ld_visible_words(t.team_id, t.owner_id, t.search) @@ ld_visible_query($2::tsquery, $5, $6)
+      AND t.id + 0 <= $1
+      AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+      AND (t.team_id = ANY($5) OR t.owner_id = $6)
+    UNION
+    SELECT t.id
+    FROM tickets t
+    WHERE (t.holder_team_id = ANY($5) OR t.holder_user_id = $6)
+      AND t.id <= $1
+      AND ts_match_vq(t.search, $2::tsquery)
+      AND (NOT $3 OR ts_match_vq(t.search, $4::tsquery))
+    ORDER BY 1 DESC
+    LIMIT $7))
+ORDER BY w.id DESC`
 
-// sqlWordsAll lists the newest tickets that match, for an actor who sees
-// every ticket: the planner knows how many tickets hold the words from the
-// search column's statistics and picks the plan (walk tickets_pkey for a
-// common word, tickets_search_idx for a rare one).
-const sqlWordsAll = `
-SELECT t.id
-FROM tickets t
-WHERE t.search @@ $1::tsquery
-  AND (NOT $2 OR ts_match_vq(t.search, $3::tsquery))
-ORDER BY t.id DESC
-LIMIT $4`
-
-// sqlSearch ranks the word matches $2 (wordMatches) with the tickets of
-// the customers found ($3) after them. A ticket whose subject holds every
-// word comes first (bucket 2), then the rest of the word matches (1) by
-// ts_rank, which weighs a word in the subject (A) over one in the thread
-// (B) and a word as typed over its stem (C, D), then the customers' tickets
-// (0). Pages go on from the last hit's (bucket, rank, id): $7, $8, $9, or
-// (3, 0, 0) for the first.
-var sqlSearch = `
-SELECT h.id, h.bucket, h.rank
+// sqlWordsAll lists the newest tickets that match, scored ($5 the
+// subject's tsquery), for an actor who sees every ticket: the planner
+// knows how many tickets hold the words from the search column's
+// statistics and picks the plan (walk tickets_pkey for a common word,
+// tickets_search_idx for a rare one).
+var sqlWordsAll = `
+SELECT ` + scoreSQL("$3", "$5") + `
 FROM (
-    SELECT u.id, max(u.bucket) AS bucket, max(u.rank) AS rank
-    FROM (
-        SELECT t.id,
-               CASE WHEN ts_filter(t.search, '{a,c}') @@ $1::tsquery THEN 2 ELSE 1 END AS bucket,
-               ts_rank('{0.1, 0.6, 0.3, 1.0}', t.search, $1::tsquery) AS rank
-        FROM tickets t
-        WHERE t.id = ANY($2)
-        UNION ALL
-        (SELECT t.id, 0, 0::real
-         FROM tickets t
-         WHERE t.customer_id = ANY($3)
-           AND ` + visibleSQL("$4", "$5", "$6") + `
-         ORDER BY t.id DESC
-         LIMIT 400)
-    ) u
-    GROUP BY u.id
-) h
-WHERE (h.bucket, h.rank, h.id) < ($7::int, $8::real, $9::bigint)
-ORDER BY h.bucket DESC, h.rank DESC, h.id DESC
-LIMIT $10`
+    SELECT t.id, t.search
+    FROM tickets t
+    WHERE t.search @@ $1::tsquery
+      AND (NOT $2 OR ts_match_vq(t.search, $3::tsquery))
+    ORDER BY t.id DESC
+    LIMIT $4) w
+ORDER BY w.id DESC`
+
+// sqlFoundCustomersTickets lists the newest tickets of the customers found
+// ($1) that the actor ($2 sees all, $3 teams, $4 user) may see: they are
+// listed after the word matches (rankHits).
+var sqlFoundCustomersTickets = `
+SELECT t.id
+FROM tickets t
+WHERE t.customer_id = ANY($1)
+  AND ` + visibleSQL("$2", "$3", "$4") + `
+ORDER BY t.id DESC
+LIMIT 400`
 
 // searchMode runs the search statements as unnamed statements, which
 // Postgres plans afresh with the actual parameter values (a custom plan) on
@@ -338,18 +352,39 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 	if len(page.ids) == 0 {
 		return res, nil
 	}
+	// The hits' snippets and tickets, and whatever the caller reads with
+	// them, in one round trip.
 	m := newMarker(res.Searched)
-	snippets, err := s.snippetSources(ctx, page.ids, m)
+	var b pgx.Batch
+	snippets := s.snippetSourcesBatch(&b, page.ids, m)
+	getHits := postgres.QueueRowsN(&b, "get tickets", len(page.ids), func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) },
+		sqlSelectTicket+` WHERE t.id = ANY($1)`, page.ids)
+	if r.Also != nil {
+		r.Also(&b)
+	}
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return res, fmt.Errorf("search hits: %w", err)
+	}
+	found, err := snippets()
 	if err != nil {
 		return res, err
 	}
-	hits, err := getManyTx(ctx, s.db, page.ids)
+	list, err := getHits()
 	if err != nil {
 		return res, err
 	}
-	for _, t := range hits {
+	byID := make(map[int64]Ticket, len(list))
+	for _, t := range list {
+		byID[t.ID] = t
+	}
+	res.Hits = make([]Hit, 0, len(page.ids))
+	for _, id := range page.ids {
+		t, ok := byID[id]
+		if !ok {
+			continue // no longer there (tickets are not deleted)
+		}
 		h := Hit{Ticket: t, Subject: m.highlight(t.Subject), OfCustomer: page.ofCustomer[t.ID]}
-		if src, ok := snippets[t.ID]; ok {
+		if src, ok := found[t.ID]; ok {
 			h.Snippet = m.highlight(m.excerpt(src, 200))
 		}
 		res.Hits = append(res.Hits, h)
@@ -357,7 +392,7 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 	return res, nil
 }
 
-// searchPage is one page of sqlSearch's hits.
+// searchPage is one page of the ranked hits (rankHits).
 type searchPage struct {
 	match      string // the words' tsquery (sqlReadQuery)
 	ids        []int64
@@ -377,22 +412,17 @@ func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerI
 	if err := s.db.QueryRow(ctx, sqlReadQuery, words).Scan(&p.match, &index, &p.newest); err != nil {
 		return p, fmt.Errorf("search: read query: %w", err)
 	}
-	ids, err := s.wordMatches(ctx, a, p.match, index, p.newest)
+	hits, err := s.wordMatches(ctx, a, p.match, index, p.newest)
 	if err != nil {
 		return p, err
 	}
-	rows, err := s.db.Query(ctx, sqlSearch, searchMode, p.match, ids, customerIDs, a.SeeAll, a.TeamIDs, a.UserID,
-		c.bucket, c.rank, c.id, limit+1)
-	if err != nil {
-		return p, fmt.Errorf("search: %w", err)
+	var theirs []int64
+	if len(customerIDs) > 0 {
+		if theirs, err = s.ids(ctx, sqlFoundCustomersTickets, customerIDs, a.SeeAll, a.TeamIDs, a.UserID); err != nil {
+			return p, err
+		}
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (searchCursor, error) {
-		var h searchCursor
-		return h, r.Scan(&h.id, &h.bucket, &h.rank)
-	})
-	if err != nil {
-		return p, fmt.Errorf("search: %w", err)
-	}
+	list := rankHits(hits, theirs, c, limit+1)
 	if len(list) > limit {
 		list = list[:limit]
 		last := list[limit-1]
@@ -410,25 +440,123 @@ func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerI
 	return p, nil
 }
 
+// rankHits orders the word matches (scored by scoreSQL) and the found
+// customers' tickets (theirs, bucket 0), a ticket in both counted as a
+// word match, by bucket, rank and id, all descending, and returns the first
+// n after cursor after.
+func rankHits(words []searchCursor, theirs []int64, after searchCursor, n int) []searchCursor {
+	all := make([]searchCursor, 0, len(words)+len(theirs))
+	seen := make(map[int64]bool, len(words))
+	for _, h := range words {
+		if !seen[h.id] && h.before(after) {
+			all = append(all, h)
+		}
+		seen[h.id] = true
+	}
+	for _, id := range theirs {
+		if h := (searchCursor{id: id}); !seen[id] && h.before(after) {
+			all = append(all, h)
+			seen[id] = true
+		}
+	}
+	slices.SortFunc(all, func(x, y searchCursor) int {
+		switch {
+		case x.before(y):
+			return 1
+		case y.before(x):
+			return -1
+		}
+		return 0
+	})
+	return all[:min(n, len(all))]
+}
+
+// before reports whether hit h comes after hit c in the ranking: its
+// (bucket, rank, id) is less.
+func (h searchCursor) before(c searchCursor) bool {
+	if h.bucket != c.bucket {
+		return h.bucket < c.bucket
+	}
+	if h.rank != c.rank {
+		return h.rank < c.rank
+	}
+	return h.id < c.id
+}
+
+// subjectQuery is tsquery match (its text) restricted to the subject's
+// weights, A (words) and C (stems): every operand 'lexeme' or 'lexeme':*
+// gets the weights AC. A tsquery's text quotes every lexeme, doubling a
+// quote inside it, and prints no weights when it has none.
+func subjectQuery(match string) string {
+	var b strings.Builder
+	b.Grow(len(match) + 8)
+	for i := 0; i < len(match); i++ {
+		b.WriteByte(match[i])
+		if match[i] != '\'' {
+			continue
+		}
+		// The lexeme runs to the next lone quote.
+		for i++; i < len(match); i++ {
+			b.WriteByte(match[i])
+			if match[i] == '\'' {
+				if i+1 < len(match) && match[i+1] == '\'' {
+					i++
+					b.WriteByte(match[i])
+					continue
+				}
+				break
+			}
+		}
+		if strings.HasPrefix(match[i+1:], ":*") {
+			b.WriteString(":*")
+			i += 2
+		} else {
+			b.WriteByte(':')
+		}
+		b.WriteString("AC")
+	}
+	return b.String()
+}
+
 // wordMatches lists the newest maxWordHits tickets visible to a that match
-// tsqueries match and index (sqlReadQuery), newest first; newest is the
-// newest ticket's id. See walkNewest for how.
-func (s *Store) wordMatches(ctx context.Context, a Actor, match, index string, newest int64) ([]int64, error) {
+// tsqueries match and index (sqlReadQuery), newest first, each with its
+// place in the ranking (scoreSQL); newest is the newest ticket's id. See
+// walkNewest for how.
+func (s *Store) wordMatches(ctx context.Context, a Actor, match, index string, newest int64) ([]searchCursor, error) {
 	both := match != index // index leaves out a short last word: match checks it
+	subject := subjectQuery(match)
 	if a.SeeAll {
-		return s.ids(ctx, sqlWordsAll, index, both, match, maxWordHits)
+		return s.scored(ctx, sqlWordsAll, index, both, match, maxWordHits, subject)
 	}
 	floor := newest - s.walkLen()
-	ids, err := s.ids(ctx, sqlWordsNewest, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits)
-	if err != nil || len(ids) == maxWordHits || floor <= 0 {
-		return ids, err
+	hits, err := s.scored(ctx, sqlWordsNewest, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits, subject)
+	if err != nil || len(hits) == maxWordHits || floor <= 0 {
+		return hits, err
 	}
 	older := sqlWordsOlderIndexed
-	if walkOn(len(ids), floor, s.walkLen()) {
+	if walkOn(len(hits), floor, s.walkLen()) {
 		older = sqlWordsOlderWalk
 	}
-	more, err := s.ids(ctx, older, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits-len(ids))
-	return append(ids, more...), err
+	more, err := s.scored(ctx, older, floor, index, both, match, a.TeamIDs, a.UserID, maxWordHits-len(hits), subject)
+	return append(hits, more...), err
+}
+
+// scored runs a statement that lists word matches with their scores
+// (scoreSQL), with a custom plan.
+func (s *Store) scored(ctx context.Context, sql string, args ...any) ([]searchCursor, error) {
+	rows, err := s.db.Query(ctx, sql, append([]any{searchMode}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	var out []searchCursor
+	var h searchCursor
+	if _, err := pgx.ForEachRow(rows, []any{&h.id, &h.bucket, &h.rank}, func() error {
+		out = append(out, h)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return out, nil
 }
 
 // walkOn reports whether, after found matches among the walked newest
@@ -468,7 +596,7 @@ func (s *Store) ids(ctx context.Context, sql string, args ...any) ([]int64, erro
 }
 
 // searchCursor is where a page of hits ends: its last hit's place in
-// sqlSearch's order, and the words searched when they were a correction
+// rankHits' order, and the words searched when they were a correction
 // (later pages search the same words).
 type searchCursor struct {
 	bucket   int
@@ -628,13 +756,15 @@ LIMIT 5`
 
 // SearchStatements are the search box's statements, for tools that time and
 // EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
-// for its values.
+// for its values. The word statements take the subject's tsquery that
+// SubjectQuery makes of the words' tsquery.
 var SearchStatements = struct {
-	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, Search string
-	CustomersByName, Snippets, NearWords, CountWords, CountWordAll              string
+	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, FoundCustomersTickets string
+	CustomersByName, Snippets, NearWords, CountWords, CountWordAll                             string
+	SubjectQuery                                                                               func(match string) string
 }{
-	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlSearch,
-	sqlCustomersByName, sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1)}
+	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlFoundCustomersTickets,
+	sqlCustomersByName, sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1), subjectQuery}
 
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).
@@ -670,29 +800,27 @@ const (
 // SnippetReach is sqlSnippets' $2 and $3, for tools that time it.
 func SnippetReach() (chars, messages int) { return snippetChars, snippetMessages }
 
-// snippetSources returns, per ticket, the first of its first messages in
-// which m finds a searched word.
-func (s *Store) snippetSources(ctx context.Context, ids []int64, m marker) (map[int64]string, error) {
-	rows, err := s.db.Query(ctx, sqlSnippets, ids, snippetChars, snippetMessages)
-	if err != nil {
-		return nil, fmt.Errorf("snippets: %w", err)
-	}
-	defer rows.Close()
+// snippetSourcesBatch queues the reading of, per ticket, the first of its
+// first messages in which m finds a searched word; the function returns
+// them once b has been sent and closed.
+func (s *Store) snippetSourcesBatch(b *pgx.Batch, ids []int64, m marker) func() (map[int64]string, error) {
 	out := make(map[int64]string, len(ids))
-	for rows.Next() {
+	err := postgres.ErrNotSent
+	b.Queue(sqlSnippets, ids, snippetChars, snippetMessages).Query(func(rows pgx.Rows) error {
 		var id int64
 		var body string
-		if err := rows.Scan(&id, &body); err != nil {
-			return nil, fmt.Errorf("snippets: %w", err)
+		_, err = pgx.ForEachRow(rows, []any{&id, &body}, func() error {
+			if _, done := out[id]; !done && m.finds(body) {
+				out[id] = body
+			}
+			return nil
+		})
+		if err != nil {
+			err = fmt.Errorf("snippets: %w", err)
 		}
-		if _, done := out[id]; !done && m.finds(body) {
-			out[id] = body
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("snippets: %w", err)
-	}
-	return out, nil
+		return err
+	})
+	return func() (map[int64]string, error) { return out, err }
 }
 
 // nearWordsSQL lists the words of the desk most like each of n words, $1

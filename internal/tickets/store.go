@@ -395,30 +395,6 @@ func getTx(ctx context.Context, q postgres.Querier, id int64, forUpdate bool) (T
 	return t, nil
 }
 
-// getManyTx reads the tickets ids in one query and returns them in the
-// order of ids; an id with no ticket is left out.
-func getManyTx(ctx context.Context, q postgres.Querier, ids []int64) ([]Ticket, error) {
-	rows, err := q.Query(ctx, sqlSelectTicket+` WHERE t.id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("get tickets: %w", err)
-	}
-	found, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) })
-	if err != nil {
-		return nil, fmt.Errorf("get tickets: %w", err)
-	}
-	byID := make(map[int64]Ticket, len(found))
-	for _, t := range found {
-		byID[t.ID] = t
-	}
-	out := make([]Ticket, 0, len(found))
-	for _, id := range ids {
-		if t, ok := byID[id]; ok {
-			out = append(out, t)
-		}
-	}
-	return out, nil
-}
-
 // Get returns ticket id if a may see it; otherwise NotFound, so that the
 // existence of other teams' tickets is not revealed.
 func (s *Store) Get(ctx context.Context, a Actor, id int64) (Ticket, error) {

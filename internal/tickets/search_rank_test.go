@@ -1,0 +1,63 @@
+package tickets_test
+
+import (
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/loopdesk/loopdesk/internal/postgres/pgtest"
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// TestSubjectQueryMatchesTheSubject holds the subject's tsquery (the words'
+// tsquery restricted to weights A and C) to the rule it replaced: a vector
+// matches it exactly when the vector's subject part (ts_filter to A and C)
+// matches the words' tsquery; for texts and queries in the desk's
+// languages, stems, prefixes, and lexemes with quotes and backslashes.
+func TestSubjectQueryMatchesTheSubject(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := pgtest.New(t)
+	texts := []struct{ subject, body, lang string }{
+		{"Refund for order 123", "I want my money back.", "en"},
+		{"Kettles leaking", "The replacement kettle leaks too. Refunds?", "en"},
+		{"Pesukoneen vika", "Laskussa on virhe, haluan hyvityksen.", "fi"},
+		{"Laskussa virhe", "Pesukone ei toimi.", "fi"},
+		{"Giao hàng chậm", "Tôi chưa nhận được hàng.", "vi"},
+		{"Đơn hàng", "Giao hàng chậm quá.", "vi"},
+		{"ऑर्डर नहीं आया", "मेरा पैसा वापस करो", "hi"},
+		{"It's O'Brien's \\ backslash", "it's a quote", "en"},
+		{"Nothing", "refund it's o'brien's", "en"},
+	}
+	queries := []string{"refund", "refunds", "kettle", "kettles leak", "replace", "pesukone", "lasku virhe", "hyvitys",
+		"giao hang", "giao h", "hang", "ऑर्डर", "पैसा", "it's", "o'brien's", "backslash \\", "\\", "ref", "nothing at all", "re"}
+	matches := make([]string, len(queries))
+	for i, q := range queries {
+		if err := db.QueryRow(ctx, `SELECT ld_search_query($1, 'match')::text`, q).Scan(&matches[i]); err != nil {
+			t.Fatalf("read %q: %v", q, err)
+		}
+	}
+	checked := 0
+	for _, x := range texts {
+		for i, m := range matches {
+			sub := tickets.SearchStatements.SubjectQuery(m)
+			var filtered, weighted, anywhere bool
+			err := db.QueryRow(ctx, `
+SELECT ts_filter(v, '{a,c}') @@ $4::tsquery, v @@ $5::tsquery, v @@ $4::tsquery
+FROM (SELECT ld_subject_vector($1, $3) || ld_body_vector($2, $3) AS v) x`,
+				pgx.QueryExecModeExec, x.subject, x.body, x.lang, m, sub).Scan(&filtered, &weighted, &anywhere)
+			if err != nil {
+				t.Fatalf("subject query %q of %q: %v", sub, m, err)
+			}
+			if filtered != weighted {
+				t.Errorf("%q in %+v: subject part matches %v, subject query %q matches %v", queries[i], x, filtered, sub, weighted)
+			}
+			if filtered && anywhere {
+				checked++
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("only %d subject matches: the test would prove little", checked)
+	}
+}
