@@ -744,9 +744,9 @@ func searchStmts(name, words string) []floorStmt {
 func customerNamesStmt(q string) floorStmt {
 	name, email := tickets.CustomerParts(q)
 	return floorStmt{
-		name: "customers by name or part of one (trigram)", sql: tickets.SearchStatements.CustomersByName, hot: true, custom: true,
-		setting: "pg_trgm.similarity_threshold = " + tickets.NameThreshold(q),
-		args:    func(*worker, *iterState) []any { return []any{q, name, email} },
+		name: "customers by name or part of one (name words)", sql: tickets.SearchStatements.CustomersByName(tickets.NameWords(q)),
+		hot: true, // prepared, in a batch, as the search sends it
+		args: func(*worker, *iterState) []any { return []any{q, name, email} },
 	}
 }
 

@@ -101,7 +101,7 @@ func loadData(ctx context.Context, pool *pgxpool.Pool, g *generator, cache lexem
 	}
 	// ticket_facts (no foreign keys: derived data) goes with the tickets; the
 	// facts job rebuilds it after the load (buildFacts).
-	if _, err := tx.Exec(ctx, `TRUNCATE customers, tickets, messages, ticket_facts, search_words RESTART IDENTITY CASCADE`); err != nil {
+	if _, err := tx.Exec(ctx, `TRUNCATE customers, customer_name_words, tickets, messages, ticket_facts, search_words RESTART IDENTITY CASCADE`); err != nil {
 		return rep, fmt.Errorf("truncate: %w", err)
 	}
 	// The word list the app keeps as it writes: every word of the vocabulary.

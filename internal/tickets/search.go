@@ -305,19 +305,38 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 			return res, err
 		}
 	}
-	if res.Customers, err = s.findCustomers(ctx, q); err != nil {
+	res.Searched = q.Text
+	if after != nil && after.searched != "" {
+		res.Searched, res.Corrected = after.searched, true
+	}
+	// The words' tsqueries and, for what may be a name, the customers, in
+	// one round trip; an email or a phone number finds its customers after.
+	var b pgx.Batch
+	read := readQueryBatch(&b, res.Searched)
+	var byName func() ([]Customer, error)
+	if !q.Email && q.Phone == nil {
+		byName = customersByNameBatch(&b, q.Text)
+	}
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	words, err := read()
+	if err != nil {
+		return res, err
+	}
+	if byName != nil {
+		res.Customers, err = byName()
+	} else {
+		res.Customers, err = s.findCustomers(ctx, q)
+	}
+	if err != nil {
 		return res, err
 	}
 	customerIDs := make([]int64, len(res.Customers))
 	for i, c := range res.Customers {
 		customerIDs[i] = c.ID
 	}
-
-	res.Searched = q.Text
-	if after != nil && after.searched != "" {
-		res.Searched, res.Corrected = after.searched, true
-	}
-	page, err := s.searchPage(ctx, a, res.Searched, customerIDs, after, r.Limit)
+	page, err := s.searchPage(ctx, a, words, customerIDs, after, r.Limit)
 	if err != nil {
 		return res, err
 	}
@@ -325,16 +344,20 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 		// The page lists every word match when it is not full: their
 		// number is the count of the words' tsquery, which a query of one
 		// word need not count again.
-		known := searched{match: page.match, count: -1}
+		known := searched{match: words.match, count: -1}
 		if page.wordHits < r.Limit {
 			known.count = page.wordHits
 		}
-		fixed, err := s.correct(ctx, a, q.Text, page.newest, known)
+		fixed, err := s.correct(ctx, a, q.Text, words.newest, known)
 		if err != nil {
 			return res, err
 		}
 		if fixed != "" {
-			again, err := s.searchPage(ctx, a, fixed, customerIDs, nil, r.Limit)
+			fixedWords, err := s.readQuery(ctx, fixed)
+			if err != nil {
+				return res, err
+			}
+			again, err := s.searchPage(ctx, a, fixedWords, customerIDs, nil, r.Limit)
 			if err != nil {
 				return res, err
 			}
@@ -355,7 +378,7 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 	// The hits' snippets and tickets, and whatever the caller reads with
 	// them, in one round trip.
 	m := newMarker(res.Searched)
-	var b pgx.Batch
+	b = pgx.Batch{}
 	snippets := s.snippetSourcesBatch(&b, page.ids, m)
 	getHits := postgres.QueueRowsN(&b, "get tickets", len(page.ids), func(r pgx.CollectableRow) (Ticket, error) { return scanTicket(r) },
 		sqlSelectTicket+` WHERE t.id = ANY($1)`, page.ids)
@@ -394,25 +417,48 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 
 // searchPage is one page of the ranked hits (rankHits).
 type searchPage struct {
-	match      string // the words' tsquery (sqlReadQuery)
 	ids        []int64
 	ofCustomer map[int64]bool // listed as a found customer's ticket only
 	wordHits   int            // hits that matched the words
-	newest     int64          // the newest ticket's id when the page was read
 	next       *searchCursor  // nil on the last page
 }
 
-func (s *Store) searchPage(ctx context.Context, a Actor, words string, customerIDs []int64, after *searchCursor, limit int) (searchPage, error) {
+// readWords are the words searched, read by sqlReadQuery.
+type readWords struct {
+	match, index string // the tsqueries
+	newest       int64  // the newest ticket's id when they were read
+}
+
+// readQueryBatch queues sqlReadQuery for words on b.
+func readQueryBatch(b *pgx.Batch, words string) func() (readWords, error) {
+	var w readWords
+	err := postgres.ErrNotSent
+	b.Queue(sqlReadQuery, words).QueryRow(func(row pgx.Row) error {
+		if err = row.Scan(&w.match, &w.index, &w.newest); err != nil {
+			err = fmt.Errorf("search: read query: %w", err)
+		}
+		return err
+	})
+	return func() (readWords, error) { return w, err }
+}
+
+// readQuery runs sqlReadQuery for words.
+func (s *Store) readQuery(ctx context.Context, words string) (readWords, error) {
+	var b pgx.Batch
+	read := readQueryBatch(&b, words)
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return readWords{}, err
+	}
+	return read()
+}
+
+func (s *Store) searchPage(ctx context.Context, a Actor, words readWords, customerIDs []int64, after *searchCursor, limit int) (searchPage, error) {
 	var p searchPage
 	c := searchCursor{bucket: 3}
 	if after != nil {
 		c = *after
 	}
-	var index string
-	if err := s.db.QueryRow(ctx, sqlReadQuery, words).Scan(&p.match, &index, &p.newest); err != nil {
-		return p, fmt.Errorf("search: read query: %w", err)
-	}
-	hits, err := s.wordMatches(ctx, a, p.match, index, p.newest)
+	hits, err := s.wordMatches(ctx, a, words.match, words.index, words.newest)
 	if err != nil {
 		return p, err
 	}
@@ -635,8 +681,8 @@ func parseSearchCursor(s string) (*searchCursor, error) {
 	return &searchCursor{bucket: bucket, rank: rank, id: id, searched: parts[4]}, nil
 }
 
-// findCustomers matches an email or phone exactly, else a part of one, or a
-// name fuzzily or in part.
+// findCustomers matches an email or phone exactly, else a part of one
+// (other queries are matched as names, by customersByNameBatch).
 func (s *Store) findCustomers(ctx context.Context, q Query) ([]Customer, error) {
 	switch {
 	case q.Email:
@@ -654,9 +700,8 @@ func (s *Store) findCustomers(ctx context.Context, q Query) ([]Customer, error) 
 			return s.queryCustomers(ctx, sqlCustomersByPhonePart, "%"+part+"%")
 		}
 		return nil, nil
-	default:
-		return s.customersByName(ctx, q.Text)
 	}
+	return nil, nil
 }
 
 // customerColumns are the columns queryCustomers scans.
@@ -683,53 +728,19 @@ func (s *Store) queryCustomers(ctx context.Context, sql string, args ...any) ([]
 	})
 }
 
-// customersByName finds customers by a fuzzy name, part of a name, or part
-// of an email. One word may be part of a name ("nguyen" for "Nguyễn Văn
-// An"), so it matches at pg_trgm's default similarity, 0.3. Two or more
-// words are a whole name, perhaps misspelt or in another order, and must be
-// at least half alike: at 0.3 a two-word phrase such as "giao hang" drew
-// 6,402 of 200,000 names from the trigram index, each rechecked and
-// rejected (25 ms alone, 100 ms and more under load); at 0.5 the index
-// hands over only near misses (3-8 ms). A piece of a name of 3 characters
-// or more ("virt" for "Aino Virtanen") and a piece of an email of 4 or more
-// without spaces ("smith.4711") match where they appear.
-func (s *Store) customersByName(ctx context.Context, q string) ([]Customer, error) {
-	threshold := NameThreshold(q)
+// customersByNameBatch queues the search for customers by their name,
+// perhaps misspelt or in another order, by a part of their name, or by a
+// part of their email (customersByNameSQL) on b.
+func customersByNameBatch(b *pgx.Batch, q string) func() ([]Customer, error) {
 	namePart, emailPart := CustomerParts(q)
-	var out []Customer
-	err := pgx.BeginTxFunc(ctx, s.db, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.similarity_threshold = `+threshold); err != nil {
-			return err
-		}
-		// searchMode: with a generic plan ld_search_text($1) is not folded
-		// to a constant and the plan cannot tell a rare name from a common
-		// one; the custom plan also drops the part matches not asked for.
-		rows, err := tx.Query(ctx, sqlCustomersByName, searchMode, q, namePart, emailPart)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Customer, error) {
-			var c Customer
-			return c, r.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale)
-		})
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find customers by name: %w", err)
-	}
-	return out, nil
+	words := NameWords(q)
+	return postgres.QueueRows(b, "find customers by name", func(r pgx.CollectableRow) (Customer, error) {
+		var c Customer
+		return c, r.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale)
+	}, customersByNameSQL(words), q, namePart, emailPart)
 }
 
-// NameThreshold is the pg_trgm similarity a name must reach to match q (see
-// customersByName).
-func NameThreshold(q string) string {
-	if len(strings.Fields(q)) > 1 {
-		return "0.5"
-	}
-	return "0.3"
-}
-
-// CustomerParts are the LIKE patterns of sqlCustomersByName for q: a piece
+// CustomerParts are the LIKE patterns of customersByNameSQL for q: a piece
 // of a name (folded) and of an email; "" when q is too short to be one.
 func CustomerParts(q string) (name, email string) {
 	if f := Fold(q); utf8.RuneCountInString(f) >= 3 {
@@ -741,18 +752,60 @@ func CustomerParts(q string) (name, email string) {
 	return name, email
 }
 
-// sqlCustomersByName finds customers whose folded name is like the query's
-// (pg_trgm similarity at the transaction's threshold) or holds the piece $2,
-// or whose email holds the piece $3, best name first. The trigram indexes
-// on names and emails serve all three.
-const sqlCustomersByName = `
+// maxNameWords is the most words a query may have to be matched as a name.
+const maxNameWords = 5
+
+// NameWords is how many words of q customersByNameSQL matches as a name: 0
+// when q cannot be one (more than maxNameWords words, a digit, which names
+// do not hold, or a single word of fewer than 3 letters).
+func NameWords(q string) int {
+	n := len(strings.Fields(q))
+	if n > maxNameWords || strings.ContainsFunc(q, unicode.IsDigit) || (n == 1 && utf8.RuneCountInString(Fold(q)) < 3) {
+		return 0
+	}
+	return n
+}
+
+// customersByNameSQL finds the customers whose name is like query $1 of
+// words words (NameWords), or whose folded name holds the piece $2, or
+// whose email holds the piece $3 (CustomerParts; "" for none), best name
+// first (pg_trgm similarity), at most 5. A name is like the query when
+// every word of the query is a word of the name or like one: their
+// trigrams at least half alike (pg_trgm similarity 0.5), in any order
+// ("nguyen vann an", "virtanen aino"). The words of a name (ld_name_words:
+// folded, split at white space) are indexed by customers_name_words_idx;
+// the words like a query word are looked up in customer_name_words, the
+// list of the words of every name (a few thousand where there are
+// hundreds of thousands of customers), by its trigram index. Comparing
+// the whole query with every name by trigram similarity instead, as
+// before, read the posting lists of the query's trigrams over all names:
+// common trigrams ("ng ", " h") made that the dearest statement of a
+// search at a million tickets (3.5 ms for "giao hang"). The pieces are
+// matched on the trigram indexes of names and emails; a piece that is not
+// asked for is NULL, which an index scan answers at once with nothing. The
+// statement is sent prepared, in a batch, and its plan is the same
+// whatever the query (but for its number of words): the query is folded
+// and split once, at run time (q), as the names are, not folded into the
+// plan, where in each place it was used it cost more to plan than to run.
+func customersByNameSQL(words int) string {
+	var b strings.Builder
+	b.WriteString(`
+WITH q AS MATERIALIZED (SELECT ld_name_words($1) AS w, ld_search_text($1) AS f)
 SELECT ` + customerColumns + `
 FROM customers
-WHERE ld_search_text(name) % ld_search_text($1)
-   OR ($2 <> '' AND ld_search_text(name) LIKE $2)
-   OR ($3 <> '' AND lower(email::text) LIKE $3)
-ORDER BY similarity(ld_search_text(name), ld_search_text($1)) DESC, id DESC
-LIMIT 5`
+WHERE (` + strconv.FormatBool(words > 0))
+	for i := 1; i <= words; i++ {
+		fmt.Fprintf(&b, `
+       AND ld_name_words(name) && (SELECT q.w[%d] || ARRAY(SELECT word FROM customer_name_words
+                                                           WHERE word %% q.w[%d] AND similarity(word, q.w[%d]) >= 0.5) FROM q)`, i, i, i)
+	}
+	b.WriteString(`)
+   OR ld_search_text(name) LIKE nullif($2, '')
+   OR lower(email::text) LIKE nullif($3, '')
+ORDER BY similarity(ld_search_text(name), (SELECT q.f FROM q)) DESC, id DESC
+LIMIT 5`)
+	return b.String()
+}
 
 // SearchStatements are the search box's statements, for tools that time and
 // EXPLAIN them as Search runs them (cmd/loadbench): unprepared, each planned
@@ -760,11 +813,12 @@ LIMIT 5`
 // SubjectQuery makes of the words' tsquery.
 var SearchStatements = struct {
 	ReadQuery, WordsNewest, WordsOlderWalk, WordsOlderIndexed, WordsAll, FoundCustomersTickets string
-	CustomersByName, Snippets, NearWords, CountWords, CountWordAll                             string
+	Snippets, NearWords, CountWords, CountWordAll                                              string
 	SubjectQuery                                                                               func(match string) string
+	CustomersByName                                                                            func(words int) string
 }{
 	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlFoundCustomersTickets,
-	sqlCustomersByName, sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1), subjectQuery}
+	sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1), subjectQuery, customersByNameSQL}
 
 // SearchTuning is how the search walks the newest tickets first, for tools
 // that time its statements (cmd/loadbench).

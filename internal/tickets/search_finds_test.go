@@ -431,10 +431,14 @@ func TestSearchUsesIndexes(t *testing.T) {
 			[]any{kettleIndex, kettle != kettleIndex, kettle, 400, tickets.SearchStatements.SubjectQuery(kettle)}},
 		{"customer's tickets", tickets.SearchStatements.FoundCustomersTickets, "tickets_customer_idx",
 			[]any{[]int64{1}, a.SeeAll, a.TeamIDs, a.UserID}},
-		{"name or part of an email", tickets.SearchStatements.CustomersByName, "customers_email_trgm_idx",
+		{"name or part of an email", tickets.SearchStatements.CustomersByName(0), "customers_email_trgm_idx",
 			[]any{"smith.4711", "%smith.4711%", "%smith.4711%"}},
-		{"name", tickets.SearchStatements.CustomersByName, "customers_name_trgm_idx",
+		{"part of a name", tickets.SearchStatements.CustomersByName(2), "customers_name_trgm_idx",
 			[]any{"john smith", "%john smith%", ""}},
+		{"name", tickets.SearchStatements.CustomersByName(2), "customers_name_words_idx",
+			[]any{"john smith", "%john smith%", ""}},
+		{"words like a name's", tickets.SearchStatements.CustomersByName(2), "customer_name_words_trgm_idx",
+			[]any{"jon smiht", "%jon smiht%", ""}},
 		{"near words", tickets.SearchStatements.NearWords, "search_words_trgm_idx", []any{"kettel"}},
 		{"near words of two words", tickets.NearWordsSQL(2), "search_words_trgm_idx", []any{"kettel", "stoped"}},
 		{"count words, a rep's newest tickets", tickets.SearchStatements.CountWords, "tickets_pkey",
@@ -467,7 +471,7 @@ func TestSearchUsesIndexes(t *testing.T) {
 		}
 		text := strings.Join(plan, "\n")
 		if !strings.Contains(text, tc.index) || strings.Contains(text, "Seq Scan on tickets") || strings.Contains(text, "Seq Scan on customers") ||
-			strings.Contains(text, "Seq Scan on search_words") {
+			strings.Contains(text, "Seq Scan on search_words") || strings.Contains(text, "Seq Scan on customer_name_words") {
 			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, text)
 		}
 	}
