@@ -713,10 +713,13 @@ func searchStmts(name, words string) []floorStmt {
 	rest := func(s *iterState) int { return tune.MaxWordHits - len(s.words) }
 	return []floorStmt{{
 		name: "read the words (" + words + ")", sql: tickets.SearchStatements.ReadQuery,
-		args: func(*worker, *iterState) []any { return []any{words} },
+		args: func(*worker, *iterState) []any { return []any{words, tickets.SearchStatements.IndexMode(words)} },
 		collect: func(v []any, s *iterState) {
 			s.match, _ = v[0].(string)
-			s.index, _ = v[1].(string)
+			s.index = s.match
+			if index, ok := v[1].(string); ok {
+				s.index = index
+			}
 			s.newest, _ = v[2].(int64)
 			s.words, s.ids = s.words[:0], s.ids[:0]
 		},
@@ -745,7 +748,7 @@ func customerNamesStmt(q string) floorStmt {
 	name, email := tickets.CustomerParts(q)
 	return floorStmt{
 		name: "customers by name or part of one (name words)", sql: tickets.SearchStatements.CustomersByName(tickets.NameWords(q)),
-		hot: true, // prepared, in a batch, as the search sends it
+		hot:  true, // prepared, in a batch, as the search sends it
 		args: func(*worker, *iterState) []any { return []any{q, name, email} },
 	}
 }

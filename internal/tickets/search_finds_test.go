@@ -482,8 +482,14 @@ func TestSearchUsesIndexes(t *testing.T) {
 func readQuery(t *testing.T, b *bundle, words string) (match, index string) {
 	t.Helper()
 	var newest int64
-	if err := b.db.QueryRow(b.ctx, tickets.SearchStatements.ReadQuery, words).Scan(&match, &index, &newest); err != nil {
+	var indexed *string
+	if err := b.db.QueryRow(b.ctx, tickets.SearchStatements.ReadQuery, words, tickets.SearchStatements.IndexMode(words)).
+		Scan(&match, &indexed, &newest); err != nil {
 		t.Fatal(err)
+	}
+	index = match
+	if indexed != nil {
+		index = *indexed
 	}
 	return match, index
 }
