@@ -19,7 +19,7 @@ type CCForm struct {
 // CCBox lists the addresses a ticket's public replies are copied to, each
 // with a Remove button, and a field to add one (persistent CC). Internal
 // notes never reach them.
-func CCBox(v TicketView) templ.Component {
+func CCBox(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -233,7 +233,7 @@ func ticketLiveURL(id, since int64) string {
 // LiveTicket listens for changes of the ticket and shows them: the notice,
 // the badges, the thread, the history and the sidebar cards are fetched
 // again (live.js keeps a card the user is editing as it is).
-func LiveTicket(p Page, v TicketView) templ.Component {
+func LiveTicket(p Page, v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -750,7 +750,7 @@ func initials(name string) string {
 // ReplyGuard goes inside the reply form: the thread version it was written
 // against, and, when others wrote since, their messages first with a request
 // to read them before sending again.
-func ReplyGuard(v TicketView) templ.Component {
+func ReplyGuard(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -10,7 +10,7 @@ import (
 // ticketSummary is the ticket page's error summary: what stopped the form the
 // page was shown again for. Each entry links to its field, or, for the close
 // guard, to what is still open (the escalation or the follow-up).
-func ticketSummary(ctx context.Context, p Page, v TicketView) (titleID, intro string, items []ErrorItem) {
+func ticketSummary(ctx context.Context, p Page, v *TicketView) (titleID, intro string, items []ErrorItem) {
 	titleID = "ui_summary_title"
 	if v.Owner.Confirm {
 		titleID = "ui_summary_confirm"
@@ -75,7 +75,7 @@ func ticketSummary(ctx context.Context, p Page, v TicketView) (titleID, intro st
 
 // blockerItem names one piece of open work that keeps the ticket from being
 // solved or closed, and links to it on the page.
-func blockerItem(ctx context.Context, p Page, v TicketView, b tickets.Blocker) ErrorItem {
+func blockerItem(ctx context.Context, p Page, v *TicketView, b tickets.Blocker) ErrorItem {
 	switch b.Kind {
 	case "follow_up":
 		if f := v.Esc.FollowUp; f != nil {
@@ -123,7 +123,7 @@ func takenLabel(ctx context.Context, v TicketView) string {
 
 // takeCancelURL is where "Keep the owner" goes: back to the queue the rep
 // came from, or the ticket.
-func takeCancelURL(v TicketView) string {
+func takeCancelURL(v *TicketView) string {
 	if v.Owner.Return != "" {
 		return v.Owner.Return
 	}

@@ -485,7 +485,7 @@ func TicketPage(p Page, v TicketView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = ticketErrorSummary(p, v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ticketErrorSummary(p, &v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -579,7 +579,7 @@ func TicketPage(p Page, v TicketView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = LiveTicket(p, v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = LiveTicket(p, &v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -825,7 +825,7 @@ func TicketPage(p Page, v TicketView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Ticket.Status != tickets.StatusClosed {
-				templ_7745c5c3_Err = ReplyBox(v).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ReplyBox(&v).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -996,7 +996,7 @@ func TicketPage(p Page, v TicketView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = PropsBox(v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = PropsBox(&v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1012,11 +1012,11 @@ func TicketPage(p Page, v TicketView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = CustomerBox(p, v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = CustomerBox(p, &v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = MergeLinkBox(v).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = MergeLinkBox(&v).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1034,7 +1034,7 @@ func TicketPage(p Page, v TicketView) templ.Component {
 	})
 }
 
-func ReplyBox(v TicketView) templ.Component {
+func ReplyBox(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1293,7 +1293,7 @@ func ReplyBox(v TicketView) templ.Component {
 // loop and takes it with Take it (the domain refuses a rep giving a ticket
 // away). Take it has its own form; its button sits among the fields through
 // the form attribute, as forms cannot nest.
-func PropsBox(v TicketView) templ.Component {
+func PropsBox(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1683,7 +1683,7 @@ func PropsBox(v TicketView) templ.Component {
 }
 
 // TakeConfirm asks before taking a ticket someone else owns.
-func TakeConfirm(v TicketView) templ.Component {
+func TakeConfirm(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1800,7 +1800,7 @@ func TakeConfirm(v TicketView) templ.Component {
 	})
 }
 
-func ticketErrorSummary(p Page, v TicketView) templ.Component {
+func ticketErrorSummary(p Page, v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1830,7 +1830,7 @@ func ticketErrorSummary(p Page, v TicketView) templ.Component {
 	})
 }
 
-func CustomerBox(p Page, v TicketView) templ.Component {
+func CustomerBox(p Page, v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -2094,7 +2094,7 @@ func CustomerBox(p Page, v TicketView) templ.Component {
 	})
 }
 
-func MergeLinkBox(v TicketView) templ.Component {
+func MergeLinkBox(v *TicketView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
