@@ -33,3 +33,6 @@ func Correct(ctx context.Context, s *Store, a Actor, query string, newest int64,
 
 // EditDistance is the distance a correction may go (maxEdits).
 func EditDistance(a, b string) int { return editDistance(a, b) }
+
+// FoldUnicode is Fold without its shortcut for ASCII text.
+func FoldUnicode(s string) string { return foldUnicode(s) }

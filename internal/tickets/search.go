@@ -1187,8 +1187,25 @@ func editDistance(a, b string) int {
 
 // Fold lower-cases s and removes Latin diacritics ("Nguyễn" -> "nguyen",
 // "Äiti" -> "aiti"), like the database's ld_search_text. Devanagari is left
-// whole: its vowel signs are letters, not accents.
+// whole: its vowel signs are letters, not accents. ASCII text, most words
+// of a snippet, only needs its capitals lowered (and nothing when it has
+// none): normalising it changes nothing.
 func Fold(s string) string {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return foldUnicode(s)
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+	}
+	if !upper {
+		return s
+	}
+	return strings.ToLower(s)
+}
+
+func foldUnicode(s string) string {
 	var b strings.Builder
 	for _, r := range norm.NFD.String(s) {
 		switch {
@@ -1222,19 +1239,38 @@ func Highlight(text string, terms []string) []Segment {
 // which was searched as a prefix; and a word sharing a long beginning with
 // a query word, as its stem may have matched ("pesukoneen" for "pesukone",
 // "kettle" for "kettles"). Only words the database matched are listed, so
-// the looser stem rule marks little that did not match.
+// the looser stem rule marks little that did not match. A marker made by
+// newMarker remembers what it decided for each word as written (known):
+// the words of a page's snippets repeat, and folding them was most of a
+// search's own CPU time.
 type marker struct {
 	terms  []string
 	prefix string // the last term when searched as a prefix
 	stems  bool
+	known  map[string]bool // a word as written: whether it matches; nil: none kept
 }
 
+// maxKnownWords bounds a marker's memory of words.
+const maxKnownWords = 20000
+
 func newMarker(searched string) marker {
-	m := marker{terms: Terms(searched), stems: true}
+	m := marker{terms: Terms(searched), stems: true, known: map[string]bool{}}
 	if n := len(m.terms); n > 0 && utf8.RuneCountInString(m.terms[n-1]) >= 3 {
 		m.prefix = m.terms[n-1]
 	}
 	return m
+}
+
+// marks reports whether m marks word, as written in a text.
+func (m marker) marks(word string) bool {
+	if v, ok := m.known[word]; ok {
+		return v
+	}
+	v := m.matches(Fold(word))
+	if m.known != nil && len(m.known) < maxKnownWords {
+		m.known[strings.Clone(word)] = v
+	}
+	return v
 }
 
 func (m marker) matches(w string) bool {
@@ -1259,64 +1295,61 @@ func (m marker) matches(w string) bool {
 // sameStem reports whether w and t share a beginning of 5 letters or more
 // that leaves at most 3 letters of the shorter: an inflection's stem.
 func sameStem(w, t string) bool {
-	a, b := []rune(w), []rune(t)
-	n := 0
-	for n < len(a) && n < len(b) && a[n] == b[n] {
-		n++
+	n, i, j := 0, 0, 0 // runes in common; bytes of w and t read
+	for i < len(w) && j < len(t) {
+		a, sa := utf8.DecodeRuneInString(w[i:])
+		b, sb := utf8.DecodeRuneInString(t[j:])
+		if a != b {
+			break
+		}
+		n, i, j = n+1, i+sa, j+sb
 	}
-	return n >= 5 && n >= min(len(a), len(b))-3
+	if n < 5 {
+		return false
+	}
+	shorter := min(n+utf8.RuneCountInString(w[i:]), n+utf8.RuneCountInString(t[j:]))
+	return n >= shorter-3
 }
 
 func (m marker) highlight(text string) []Segment {
+	if !utf8.ValidString(text) {
+		text = string([]rune(text)) // each bad byte a replacement character
+	}
 	var out []Segment
-	var plain strings.Builder
-	flush := func() {
-		if plain.Len() > 0 {
-			out = append(out, Segment{Text: plain.String()})
-			plain.Reset()
+	plain := 0 // where the text not yet in a segment begins
+	eachWord(text, func(start, end int) bool {
+		if m.marks(text[start:end]) {
+			if plain < start {
+				out = append(out, Segment{Text: text[plain:start]})
+			}
+			out = append(out, Segment{Text: text[start:end], Mark: true})
+			plain = end
 		}
+		return true
+	})
+	if plain < len(text) {
+		out = append(out, Segment{Text: text[plain:]})
 	}
-	runes := []rune(text)
-	for i := 0; i < len(runes); {
-		if isSeparator(runes[i]) {
-			plain.WriteRune(runes[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(runes) && !isSeparator(runes[j]) {
-			j++
-		}
-		word := string(runes[i:j])
-		if m.matches(Fold(word)) {
-			flush()
-			out = append(out, Segment{Text: word, Mark: true})
-		} else {
-			plain.WriteString(word)
-		}
-		i = j
-	}
-	flush()
 	return out
 }
 
-// excerpt cuts about width runes of text around the first matching word.
 // finds reports whether text holds a word m marks.
 func (m marker) finds(text string) bool {
 	found := false
-	eachWord(text, func(w string) bool {
-		found = m.matches(Fold(w))
+	eachWord(text, func(start, end int) bool {
+		found = m.marks(text[start:end])
 		return !found
 	})
 	return found
 }
 
-// eachWord calls f with the words of text in order until f returns false.
-func eachWord(text string, f func(string) bool) {
+// eachWord calls f with the byte offsets of the words of text (runs of
+// letters, numbers and marks), in order, until f returns false.
+func eachWord(text string, f func(start, end int) bool) {
 	start := -1
 	for i, r := range text {
 		if isSeparator(r) {
-			if start >= 0 && !f(text[start:i]) {
+			if start >= 0 && !f(start, i) {
 				return
 			}
 			start = -1
@@ -1325,37 +1358,38 @@ func eachWord(text string, f func(string) bool) {
 		}
 	}
 	if start >= 0 {
-		f(text[start:])
+		f(start, len(text))
 	}
 }
 
+// excerpt cuts about width runes of text around the first matching word.
 func (m marker) excerpt(text string, width int) string {
-	runes := []rune(text)
-	if len(runes) <= width {
+	if utf8.RuneCountInString(text) <= width {
 		return text
 	}
+	first := -1 // the first matching word's rune offset
+	runes := 0  // runes before the word being looked at
+	last := 0   // byte offset counted up to
+	eachWord(text, func(start, end int) bool {
+		runes += utf8.RuneCountInString(text[last:start])
+		last = start
+		if m.marks(text[start:end]) {
+			first = runes
+			return false
+		}
+		return true
+	})
 	start := 0
-	for i := 0; i < len(runes); {
-		if isSeparator(runes[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(runes) && !isSeparator(runes[j]) {
-			j++
-		}
-		if m.matches(Fold(string(runes[i:j]))) {
-			start = max(0, i-width/3)
-			break
-		}
-		i = j
+	if first >= 0 {
+		start = max(0, first-width/3)
 	}
-	end := min(len(runes), start+width)
-	s := string(runes[start:end])
+	r := []rune(text)
+	end := min(len(r), start+width)
+	s := string(r[start:end])
 	if start > 0 {
 		s = "…" + s
 	}
-	if end < len(runes) {
+	if end < len(r) {
 		s += "…"
 	}
 	return s

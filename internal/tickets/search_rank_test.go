@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -59,5 +60,24 @@ FROM (SELECT ld_subject_vector($1, $3) || ld_body_vector($2, $3) AS v) x`,
 	}
 	if checked < 8 {
 		t.Errorf("only %d subject matches: the test would prove little", checked)
+	}
+}
+
+// TestFoldShortcut holds Fold's shortcut for ASCII text to the full rule.
+func TestFoldShortcut(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	words := []string{"", "refund", "Refund", "REFUND", "kettle-2", "Ünïcode", "Nguyễn", "a\u0301", "ĐẶNG", "\xff"}
+	for range 2000 {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			b[i] = byte(r.IntN(128))
+		}
+		words = append(words, string(b))
+	}
+	for _, w := range words {
+		if got, want := tickets.Fold(w), tickets.FoldUnicode(w); got != want {
+			t.Errorf("Fold(%q) = %q, want %q", w, got, want)
+		}
 	}
 }
