@@ -910,7 +910,7 @@ func nearWordsSQL(n int) string {
 		if i > 0 {
 			b.WriteString("\nUNION ALL\n")
 		}
-		fmt.Fprintf(&b, "(SELECT %d AS i, word, similarity(word, $%d) AS sim FROM search_words WHERE word %% $%d AND word <> $%d ORDER BY 2 DESC, word LIMIT 8)",
+		fmt.Fprintf(&b, "(SELECT %d AS i, word, similarity(word, $%d) AS sim FROM search_words WHERE word %% $%d AND word <> $%d ORDER BY 3 DESC, word LIMIT 8)",
 			i+1, i+1, i+1, i+1)
 	}
 	b.WriteString(") n ORDER BY n.i, n.sim DESC, n.word")

@@ -1,6 +1,7 @@
 package tickets_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -79,5 +80,24 @@ func TestFoldShortcut(t *testing.T) {
 		if got, want := tickets.Fold(w), tickets.FoldUnicode(w); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", w, got, want)
 		}
+	}
+}
+
+// TestSearchCorrectsToTheMostSimilarWords: a misspelt word with more near
+// words than a correction looks at (8) is corrected from the most similar
+// of them, not the last in alphabetical order.
+func TestSearchCorrectsToTheMostSimilarWords(t *testing.T) {
+	b := setup(t)
+	for i := range 5 {
+		b.create(t, b.repA, tickets.NewTicket{CustomerName: fmt.Sprintf("Kettle owner %d", i), CustomerLocale: "en",
+			Subject: "Broken kettle", Body: "It leaks."})
+	}
+	// Eight words near "kettel", less alike than "kettle" and after it in
+	// alphabetical order, each in one ticket.
+	for _, w := range []string{"kettlea", "kettleb", "kettlec", "kettled", "kettlee", "kettlef", "kettleg", "kettleh"} {
+		b.create(t, b.repA, tickets.NewTicket{CustomerName: "Other", CustomerLocale: "en", Subject: "Broken " + w, Body: "It leaks."})
+	}
+	if res := b.search(t, b.repA, "kettel"); !res.Corrected || res.Searched != "kettle" {
+		t.Errorf("Search(kettel): corrected %v to %q, want kettle", res.Corrected, res.Searched)
 	}
 }
