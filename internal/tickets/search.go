@@ -508,32 +508,41 @@ func (s *Store) searchPage(ctx context.Context, a Actor, words readWords, custom
 // rankHits orders the word matches (scored by scoreSQL) and the found
 // customers' tickets (theirs, bucket 0), a ticket in both counted as a
 // word match, by bucket, rank and id, all descending, and returns the first
-// n after cursor after.
+// n after cursor after. It keeps only the best n as it goes (a page of the
+// up to 400 matches and 400 tickets of customers).
 func rankHits(words []searchCursor, theirs []int64, after searchCursor, n int) []searchCursor {
-	all := make([]searchCursor, 0, len(words)+len(theirs))
-	seen := make(map[int64]bool, len(words))
+	if n <= 0 {
+		return nil
+	}
+	top := make([]searchCursor, 0, n+1)
+	add := func(h searchCursor) {
+		if !h.before(after) || (len(top) == n && !top[n-1].before(h)) {
+			return
+		}
+		i := len(top)
+		for i > 0 && top[i-1].before(h) {
+			i--
+		}
+		top = slices.Insert(top, i, h)
+		if len(top) > n {
+			top = top[:n]
+		}
+	}
 	for _, h := range words {
-		if !seen[h.id] && h.before(after) {
-			all = append(all, h)
-		}
-		seen[h.id] = true
+		add(h)
 	}
-	for _, id := range theirs {
-		if h := (searchCursor{id: id}); !seen[id] && h.before(after) {
-			all = append(all, h)
-			seen[id] = true
+	if len(theirs) > 0 {
+		matched := make(map[int64]bool, len(words))
+		for _, h := range words {
+			matched[h.id] = true
+		}
+		for _, id := range theirs {
+			if !matched[id] {
+				add(searchCursor{id: id})
+			}
 		}
 	}
-	slices.SortFunc(all, func(x, y searchCursor) int {
-		switch {
-		case x.before(y):
-			return 1
-		case y.before(x):
-			return -1
-		}
-		return 0
-	})
-	return all[:min(n, len(all))]
+	return top
 }
 
 // before reports whether hit h comes after hit c in the ranking: its
