@@ -1257,6 +1257,12 @@ type marker struct {
 	prefix string // the last term when searched as a prefix
 	stems  bool
 	known  map[string]bool // a word as written: whether it matches; nil: none kept
+	// keys are the beginnings every word m marks starts with once folded,
+	// when they are all ASCII (nil otherwise): a term's first 5 letters
+	// (a stem shares them), or the whole term when shorter. An ASCII text
+	// (whose words fold to ASCII) that holds none of them, in any case,
+	// holds no word m marks.
+	keys []string
 }
 
 // maxKnownWords bounds a marker's memory of words.
@@ -1267,7 +1273,48 @@ func newMarker(searched string) marker {
 	if n := len(m.terms); n > 0 && utf8.RuneCountInString(m.terms[n-1]) >= 3 {
 		m.prefix = m.terms[n-1]
 	}
+	for _, t := range m.terms {
+		if len(t) > 5 {
+			t = t[:5]
+		}
+		if !isASCII(t) {
+			continue // no ASCII word folds to it
+		}
+		m.keys = append(m.keys, t)
+	}
 	return m
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsKey reports whether ASCII text holds one of m's keys, in any case.
+func (m marker) holdsKey(text string) bool {
+	for _, k := range m.keys {
+		for i := 0; i+len(k) <= len(text); i++ {
+			j := 0
+			for j < len(k) {
+				c := text[i+j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				if c != k[j] {
+					break
+				}
+				j++
+			}
+			if j == len(k) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // marks reports whether m marks word, as written in a text.
@@ -1344,6 +1391,9 @@ func (m marker) highlight(text string) []Segment {
 
 // finds reports whether text holds a word m marks.
 func (m marker) finds(text string) bool {
+	if isASCII(text) && !m.holdsKey(text) {
+		return false
+	}
 	found := false
 	eachWord(text, func(start, end int) bool {
 		found = m.marks(text[start:end])

@@ -56,3 +56,31 @@ func TestRankHits(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkerFindsWithKeys holds finds' shortcut for ASCII texts (no key in
+// them, no word marked) to marking word by word.
+func TestMarkerFindsWithKeys(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	vocab := []string{"refund", "Refunds", "REFUNDED", "kettle", "kettles", "ket", "tilaus", "Tilauksen", "myöhässä",
+		"myohassa", "giao", "hàng", "hang", "ऑर्डर", "straße", "strasse", "an", "a", "refu", "x"}
+	for range 3000 {
+		words := func(n int) string {
+			var b []byte
+			for range n {
+				b = append(b, vocab[r.IntN(len(vocab))]...)
+				b = append(b, " ,.-"[r.IntN(4)])
+			}
+			return string(b)
+		}
+		m := newMarker(words(1 + r.IntN(3)))
+		text := words(r.IntN(8))
+		want := false
+		eachWord(text, func(start, end int) bool {
+			want = m.matches(Fold(text[start:end]))
+			return !want
+		})
+		if got := m.finds(text); got != want {
+			t.Fatalf("marker of %q finds %v in %q, want %v", m.terms, got, text, want)
+		}
+	}
+}
