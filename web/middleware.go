@@ -176,8 +176,10 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		// The live position comes before anything the page reads: its
-		// stream replays every change after it (views.Page.LiveFrom).
+		// The live position comes before anything the page reads about
+		// tickets: its stream replays every change after it
+		// (views.Page.LiveFrom). The member was read with the session, just
+		// before; the stream carries no change of staff.
 		from := s.live.Position()
 		// The member was read with the session row (one round trip);
 		// only a session this request wrote reads them again.

@@ -93,7 +93,7 @@ func (s *Store) Update(ctx context.Context, actorID, id int64, e Edit) (User, er
 			return fmt.Errorf("lock admins: %w", err)
 		}
 		var old User
-		err := tx.QueryRow(ctx, sqlSelectUser, id).Scan(&old.ID, &old.Email, &old.Name, &old.Role, &old.Locale, &old.TimeZone, &old.Active, &old.TeamIDs, &old.SessionEpoch, &old.TwoFactor)
+		err := tx.QueryRow(ctx, sqlSelectUser, id).Scan(old.dest()...)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.New(apperr.NotFound, "error_user_not_found")
 		}

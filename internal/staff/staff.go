@@ -241,10 +241,17 @@ SELECT u.id, u.email, u.name, u.role, u.locale, u.time_zone, u.active,
 FROM users u
 WHERE u.id = $1`
 
+// dest is where a row of sqlSelectUser's columns scans to. Every statement
+// that reads a member scans through it, so a field added here must be read
+// by each of them (sqlSelectUser, sqlFindSession), or they all fail.
+func (u *User) dest() []any {
+	return []any{&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch, &u.TwoFactor}
+}
+
 // Get returns the user with id.
 func (s *Store) Get(ctx context.Context, id int64) (User, error) {
 	var u User
-	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch, &u.TwoFactor)
+	err := s.db.QueryRow(ctx, sqlSelectUser, id).Scan(u.dest()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return User{}, apperr.New(apperr.NotFound, "error_user_not_found")
 	}
@@ -265,9 +272,9 @@ type Session struct {
 	User *User
 }
 
-// sqlFindSession reads a live session and its member: Get's columns over
-// a LEFT JOIN (a row of nobody reads id 0), so one round trip serves both
-// on every signed-in request.
+// sqlFindSession reads a live session and its member: sqlSelectUser's
+// columns (User.dest) over a LEFT JOIN (a row of nobody reads id 0), so one
+// round trip serves both on every signed-in request.
 const sqlFindSession = `
 SELECT s.data, s.expiry,
        coalesce(u.id, 0), coalesce(u.email, ''), coalesce(u.name, ''), coalesce(u.role, ''),
@@ -285,8 +292,7 @@ const FindSessionSQL = sqlFindSession
 // member; found is false when there is none or it has expired.
 func (s *Store) FindSession(ctx context.Context, hashedToken string) (sess Session, found bool, err error) {
 	var u User
-	err = s.db.QueryRow(ctx, sqlFindSession, hashedToken).Scan(&sess.Data, &sess.Expiry,
-		&u.ID, &u.Email, &u.Name, &u.Role, &u.Locale, &u.TimeZone, &u.Active, &u.TeamIDs, &u.SessionEpoch, &u.TwoFactor)
+	err = s.db.QueryRow(ctx, sqlFindSession, hashedToken).Scan(append([]any{&sess.Data, &sess.Expiry}, u.dest()...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, false, nil
 	}
