@@ -746,10 +746,11 @@ func searchStmts(name, words string) []floorStmt {
 
 func customerNamesStmt(q string) floorStmt {
 	name, email := tickets.CustomerParts(q)
+	words := tickets.NameWords(q)
 	return floorStmt{
-		name: "customers by name or part of one (name words)", sql: tickets.SearchStatements.CustomersByName(tickets.NameWords(q)),
+		name: "customers by name or part of one (name words)", sql: tickets.SearchStatements.CustomersByName(words),
 		hot:  true, // prepared, in a batch, as the search sends it
-		args: func(*worker, *iterState) []any { return []any{q, name, email} },
+		args: func(*worker, *iterState) []any { return []any{q, name, email, words} },
 	}
 }
 

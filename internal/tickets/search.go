@@ -771,7 +771,7 @@ func customersByNameBatch(b *pgx.Batch, q string) func() ([]Customer, error) {
 	return postgres.QueueRows(b, "find customers by name", func(r pgx.CollectableRow) (Customer, error) {
 		var c Customer
 		return c, r.Scan(&c.ID, &c.Name, &c.Email, &c.Phone, &c.Locale)
-	}, customersByNameSQL(words), q, namePart, emailPart)
+	}, customersByNameSQL(words), q, namePart, emailPart, words)
 }
 
 // CustomerParts are the LIKE patterns of customersByNameSQL for q: a piece
@@ -789,49 +789,69 @@ func CustomerParts(q string) (name, email string) {
 // maxNameWords is the most words a query may have to be matched as a name.
 const maxNameWords = 5
 
-// NameWords is how many words of q customersByNameSQL matches as a name: 0
-// when q cannot be one (more than maxNameWords words, a digit, which names
-// do not hold, or a single word of fewer than 3 letters).
-func NameWords(q string) int {
-	n := len(strings.Fields(q))
-	if n > maxNameWords || strings.ContainsFunc(q, unicode.IsDigit) || (n == 1 && utf8.RuneCountInString(Fold(q)) < 3) {
-		return 0
+// NameWords are the words of q that customersByNameSQL matches as a name,
+// folded as names are (Fold): the pieces between white space, without the
+// punctuation around them ("aino - virtanen", "j. smith"). None when q
+// cannot be a name: more than maxNameWords words, a digit, which names do
+// not hold, or no word of 3 letters or more (what the index can look up).
+func NameWords(q string) []string {
+	if strings.ContainsFunc(q, unicode.IsDigit) {
+		return nil
 	}
-	return n
+	var words []string
+	long := false
+	for _, f := range strings.Fields(q) {
+		w := strings.TrimFunc(Fold(f), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsMark(r) })
+		if w == "" {
+			continue
+		}
+		words = append(words, w)
+		long = long || utf8.RuneCountInString(w) >= 3
+	}
+	if len(words) > maxNameWords || !long {
+		return nil
+	}
+	return words
 }
 
-// customersByNameSQL finds the customers whose name is like query $1 of
-// words words (NameWords), or whose folded name holds the piece $2, or
+// customersByNameSQL finds the customers whose name is like the words $4
+// (NameWords of the query $1), or whose folded name holds the piece $2, or
 // whose email holds the piece $3 (CustomerParts; "" for none), best name
-// first (pg_trgm similarity), at most 5. A name is like the query when
-// every word of the query is a word of the name or like one: their
-// trigrams at least half alike (pg_trgm similarity 0.5), in any order
-// ("nguyen vann an", "virtanen aino"). The words of a name (ld_name_words:
-// folded, split at white space) are indexed by customers_name_words_idx;
-// the words like a query word are looked up in customer_name_words, the
-// list of the words of every name (a few thousand where there are
-// hundreds of thousands of customers), by its trigram index. Comparing
-// the whole query with every name by trigram similarity instead, as
-// before, read the posting lists of the query's trigrams over all names:
-// common trigrams ("ng ", " h") made that the dearest statement of a
-// search at a million tickets (3.5 ms for "giao hang"). The pieces are
-// matched on the trigram indexes of names and emails; a piece that is not
-// asked for is NULL, which an index scan answers at once with nothing. The
-// statement is sent prepared, in a batch, and its plan is the same
-// whatever the query (but for its number of words): the query is folded
-// and split once, at run time (q), as the names are, not folded into the
-// plan, where in each place it was used it cost more to plan than to run.
-func customersByNameSQL(words int) string {
+// first (pg_trgm similarity of the whole query), at most 5. A name is like
+// the words when each word of 3 letters or more is a word of the name or
+// like one: their trigrams at least half alike (pg_trgm similarity 0.5),
+// in any order ("nguyen vann an", "virtanen aino"); a shorter word (an
+// initial, "j smith") begins a word of the name. The words of a name
+// (ld_name_words: folded, split at white space) are indexed by
+// customers_name_words_idx; the words like a query word are looked up in
+// customer_name_words, the list of the words of every name (a few thousand
+// where there are hundreds of thousands of customers), by its trigram
+// index. Comparing the whole query with every name by trigram similarity
+// instead, as before, read the posting lists of the query's trigrams over
+// all names: common trigrams ("ng ", " h") made that the dearest statement
+// of a search at a million tickets (3.5 ms for "giao hang"). A word the
+// name lacks altogether ("mr john smith") matches no name; the pieces still
+// find "john smith" inside a name. The pieces are matched on the trigram
+// indexes of names and emails; a piece that is not asked for is NULL,
+// which an index scan answers at once with nothing. The statement is sent
+// prepared, in a batch, and its plan is the same whatever the words but
+// for their number and which are short.
+func customersByNameSQL(words []string) string {
 	var b strings.Builder
 	b.WriteString(`
-WITH q AS MATERIALIZED (SELECT ld_name_words($1) AS w, ld_search_text($1) AS f)
+WITH q AS MATERIALIZED (SELECT $4::text[] AS w, ld_search_text($1) AS f)
 SELECT ` + customerColumns + `
 FROM customers
-WHERE (` + strconv.FormatBool(words > 0))
-	for i := 1; i <= words; i++ {
+WHERE (` + strconv.FormatBool(len(words) > 0))
+	for i, w := range words {
+		if utf8.RuneCountInString(w) < 3 {
+			fmt.Fprintf(&b, `
+       AND EXISTS (SELECT FROM unnest(ld_name_words(name)) AS nw WHERE starts_with(nw, (SELECT q.w[%d] FROM q)))`, i+1)
+			continue
+		}
 		fmt.Fprintf(&b, `
        AND ld_name_words(name) && (SELECT q.w[%d] || ARRAY(SELECT word FROM customer_name_words
-                                                           WHERE word %% q.w[%d] AND similarity(word, q.w[%d]) >= 0.5) FROM q)`, i, i, i)
+                                                           WHERE word %% q.w[%d] AND similarity(word, q.w[%d]) >= 0.5) FROM q)`, i+1, i+1, i+1)
 	}
 	b.WriteString(`)
    OR ld_search_text(name) LIKE nullif($2, '')
@@ -851,7 +871,7 @@ var SearchStatements = struct {
 	Snippets, NearWords, CountWords, CountWordAll                                              string
 	IndexMode                                                                                  func(words string) bool
 	SubjectQuery                                                                               func(match string) string
-	CustomersByName                                                                            func(words int) string
+	CustomersByName                                                                            func(words []string) string
 }{
 	sqlReadQuery, sqlWordsNewest, sqlWordsOlderWalk, sqlWordsOlderIndexed, sqlWordsAll, sqlFoundCustomersTickets,
 	sqlSnippets, nearWordsSQL(1), sqlCountWords, countWordsAllSQL(1), indexMode, subjectQuery, customersByNameSQL}

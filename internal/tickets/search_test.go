@@ -182,6 +182,11 @@ func TestSearch(t *testing.T) {
 		"virtanen aino":        "Aino Virtanen",
 		"nguyen vann an":       "Nguyễn Văn An", // a misspelt whole name
 		"nguyen":               "Nguyễn Văn An", // one word: part of a name
+		"aino - virtanen":      "Aino Virtanen", // punctuation between the words
+		"aino\u00a0virtanen":   "Aino Virtanen", // a no-break space
+		"a. virtanen":          "Aino Virtanen", // an initial
+		"virtanen, aino":       "Aino Virtanen",
+		"ng. van an":           "Nguyễn Văn An",
 	} {
 		if got := customers(q); len(got) == 0 || got[0] != want {
 			t.Errorf("Search(%q) customers = %q, want %q first", q, got, want)
