@@ -3,6 +3,7 @@ package tickets_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -99,5 +100,73 @@ func TestSearchCorrectsToTheMostSimilarWords(t *testing.T) {
 	}
 	if res := b.search(t, b.repA, "kettel"); !res.Corrected || res.Searched != "kettle" {
 		t.Errorf("Search(kettel): corrected %v to %q, want kettle", res.Corrected, res.Searched)
+	}
+}
+
+// TestSearchQueryFunctionKeepsItsRule holds ld_search_query, rewritten step
+// by step (00055), to the statement it replaced (00051), kept here as a
+// reference: the same tsquery for words in the desk's languages, stems,
+// stop words, prefixes and short last words, repeated words, quotes and
+// backslashes, punctuation, numbers and emails, in every mode, and for
+// random phrases of the desk's words.
+func TestSearchQueryFunctionKeepsItsRule(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	db := pgtest.New(t)
+	if _, err := db.Exec(ctx, `
+CREATE FUNCTION pg_temp.reference_query(q text, mode text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE
+AS $$
+SELECT coalesce(string_agg(x.alternatives, ' & ' ORDER BY x.first), '')::tsquery
+FROM (
+    SELECT w.first,
+           (SELECT '(' || string_agg(DISTINCT '(' || a::text || ')', ' | ') || ')'
+            FROM unnest(ARRAY[w.term::tsquery, to_tsquery('english', w.term), to_tsquery('finnish', w.term)]) AS a
+            WHERE numnode(a) > 0) AS alternatives
+    FROM (
+        SELECT v.first,
+               '''' || replace(replace(v.lexeme, '\', '\\'), '''', '''''') || '''' ||
+               CASE WHEN v.last AND mode <> 'exact' AND (v.words > 1 OR length(v.lexeme) >= 3) THEN ':*' ELSE '' END AS term,
+               v.last AND mode = 'index' AND v.words > 1 AND length(v.lexeme) < 3 AS omit
+        FROM (
+            SELECT u.lexeme, u.positions[1] AS first,
+                   u.positions[cardinality(u.positions)] = max(u.positions[cardinality(u.positions)]) OVER () AS last,
+                   count(*) OVER () AS words
+            FROM unnest(to_tsvector('simple', ld_search_text(q))) AS u
+        ) v
+    ) w
+    WHERE NOT w.omit
+) x
+WHERE x.alternatives IS NOT NULL
+$$`); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{"", "   ", "refund", "Refund please", "giao hang", "giao h", "nguyen van a", "the", "the a", "a", "ab", "abc",
+		"kettles leaking", "pesukone rikki", "Laskussa virhe", "hyvitystä", "ऑर्डर नहीं आया", "it's o'brien's", `back\slash \\ x`,
+		"smith.4711", "john.smith.4711@example.com", "40 123 4567", "ticket 641", "#641", "refund refund refund", "a b c d e f g",
+		"the and or", "running runs ran", "myöhässä paketti", "Crème Brûlée", "x-y z", "foo-bar-baz qux", "http://example.com/a b",
+		"delivry", "delivery late", "an order", "order an", "!!!", "a & b | !c", `'"\%_`, "über straße", "tilaus tilaus",
+		"giao giao hang", "hang giao hang", "v i", "i v", "123", "12 34", "12 a", "a 12", "Nguyễn Văn An", "replacement kettle"}
+	words := []string{"refund", "kettle", "kettles", "the", "a", "an", "of", "giao", "hàng", "chậm", "pesukone", "laskussa", "ja",
+		"ऑर्डर", "नहीं", "o'brien", `x\y`, "12", "4711", "smith.4711", "running", "replacement", "myöhässä", "tilaus"}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 300 {
+		var b []string
+		for range 1 + r.IntN(4) {
+			b = append(b, words[r.IntN(len(words))])
+		}
+		queries = append(queries, strings.Join(b, []string{" ", ", ", "  ", "-"}[r.IntN(4)]))
+	}
+	var differ []string
+	err := db.QueryRow(ctx, `
+SELECT coalesce(array_agg(q || ' (' || m || '): ' || coalesce(ld_search_query(q, m)::text, 'NULL') || ' <> ' ||
+                          coalesce(pg_temp.reference_query(q, m)::text, 'NULL')), '{}')
+FROM unnest($1::text[]) AS q, unnest(ARRAY['exact', 'match', 'index']) AS m
+WHERE ld_search_query(q, m)::text IS DISTINCT FROM pg_temp.reference_query(q, m)::text`, queries).Scan(&differ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range differ {
+		t.Error(d)
 	}
 }
