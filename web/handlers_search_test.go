@@ -220,3 +220,27 @@ func TestAPISearch(t *testing.T) {
 	}
 	wantStatus(t, e.api("", "GET", "/api/v1/search?q=a", nil), http.StatusUnauthorized)
 }
+
+// TestSearchPageNavCounts: a search page with hits reads the nav counts on
+// the search's last round trip (SearchRequest.Also); the page shows the same
+// counts as a queue page, and so does a search that finds nothing (the page
+// reads them itself).
+func TestSearchPageNavCounts(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	newSearchDesk(t, e)
+	rep := e.login(staff.RoleRep)
+	queue := e.get(rep, "/queue/mine")
+	wantCode(t, queue, 200)
+	want := [2]int{navBadge(t, queue.Body, "/queue/mine"), navBadge(t, queue.Body, "/queue/team")}
+	for _, q := range []string{"kettle", "zzzqqq"} {
+		res := e.get(rep, "/search?q="+q)
+		wantCode(t, res, 200)
+		if hits := strings.Count(res.Body, "<mark>"); (q == "kettle") != (hits > 0) {
+			t.Fatalf("search %q: %d marks", q, hits)
+		}
+		if got := [2]int{navBadge(t, res.Body, "/queue/mine"), navBadge(t, res.Body, "/queue/team")}; got != want {
+			t.Errorf("search %q: nav counts %v, want %v as on the queue page", q, got, want)
+		}
+	}
+}
