@@ -1,0 +1,220 @@
+package tickets_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/internal/tickets"
+)
+
+// TestSearchInFourLanguages is issue #11's search suite: each case of
+// "search that finds" (stems, typos, a prefix being typed, the subject
+// first, phones in any format, parts of an email, phone or name, ticket
+// numbers in words, a found customer's tickets) in each of the desk's
+// languages where it applies, on one desk, as a rep who must not see
+// another team's ticket of the same customers and words. Vietnamese is
+// searched with and without its diacritics, Finnish with and without ä/ö;
+// Hindi in Devanagari. Vietnamese and Hindi are not stemmed (their words
+// do not inflect so): their stem cases check the folded words instead.
+func TestSearchInFourLanguages(t *testing.T) {
+	b := setup(t)
+	type desk map[string]int64
+	d := desk{}
+	create := func(key string, a tickets.Actor, n tickets.NewTicket) tickets.Ticket {
+		tk := b.create(t, a, n)
+		d[key] = tk.ID
+		return tk
+	}
+	kettle := create("en kettle", b.repA, tickets.NewTicket{CustomerName: "John Smith", CustomerEmail: "john.smith.4711@example.com",
+		CustomerPhone: "+44 20 7946 0958", CustomerLocale: "en",
+		Subject: "Kettle stopped working", Body: "My kettle broke after two days. I would like a replacement."})
+	create("en password", b.repA, tickets.NewTicket{CustomerName: "Mary Jones", CustomerLocale: "en",
+		Subject: "Password reset email never came", Body: "I am locked out of my account and the reset link never arrived."})
+	washer := create("fi washer", b.repA, tickets.NewTicket{CustomerName: "Aino Virtanen", CustomerEmail: "aino.virtanen@example.fi",
+		CustomerPhone: "+358 40 123 4567", CustomerLocale: "fi",
+		Subject: "Pesukoneen luukku jumissa", Body: "Uuden pesukoneen luukku ei aukea. Laskussa on virhe, odotan hyvitystä."})
+	create("fi order", b.repA, tickets.NewTicket{CustomerName: "Eero Mäkinen", CustomerLocale: "fi",
+		Subject: "Tilaus myöhässä", Body: "Tilaukseni on ollut matkalla jo viikon."})
+	an := create("vi order", b.repA, tickets.NewTicket{CustomerName: "Nguyễn Văn An", CustomerEmail: "an.nguyen.vn@example.vn",
+		CustomerPhone: "+84 98 765 0001", CustomerLocale: "vi",
+		Subject: "Đơn hàng giao chậm", Body: "Tôi là Nguyễn Văn An, đơn hàng của tôi chưa tới. Mã khuyến mãi không dùng được."})
+	priya := create("hi order", b.repA, tickets.NewTicket{CustomerName: "प्रिया शर्मा", CustomerEmail: "priya.sharma.88@example.in",
+		CustomerPhone: "+91 98765 43210", CustomerLocale: "hi",
+		Subject: "मेरा ऑर्डर नहीं आया", Body: "कृपया मेरे ऑर्डर की स्थिति बताएं। मुझे रिफंड चाहिए।"})
+	// Each customer's second ticket, and one of another team that holds the
+	// same words: the rep sees neither the latter nor its words.
+	for _, c := range []struct {
+		lang    string
+		of      tickets.Ticket
+		subject string
+	}{
+		{"en", kettle, "Invoice question"}, {"fi", washer, "Laskun eräpäivä"}, {"vi", an, "Hóa đơn sai"}, {"hi", priya, "बिल में गलती"},
+	} {
+		create(c.lang+" second", b.repA, tickets.NewTicket{CustomerID: c.of.Customer.ID, Subject: c.subject, Body: c.subject + "."})
+		create(c.lang+" hidden", b.repB, tickets.NewTicket{CustomerID: c.of.Customer.ID, Subject: c.of.Subject, Body: c.of.Subject + "."})
+	}
+	// Newer tickets that only mention a subject's words in their bodies,
+	// over and over: the subject's ticket still comes first.
+	for i, body := range []string{"The kettle, the kettle, the kettle again.", "Tilaus tilaus tilaus, missä tilaus on?",
+		"Đơn hàng, đơn hàng, đơn hàng nữa.", "ऑर्डर ऑर्डर ऑर्डर फिर से।"} {
+		for j := range 3 {
+			create(fmt.Sprintf("mention %d %d", i, j), b.repA, tickets.NewTicket{CustomerName: fmt.Sprintf("Other %d %d", i, j),
+				CustomerLocale: []string{"en", "fi", "vi", "hi"}[i], Subject: "Question", Body: body})
+		}
+	}
+
+	type want int
+	const (
+		finds      want = iota // the tickets are among the hits
+		exactly                // the hits are exactly the tickets
+		first                  // the first ticket is the first hit
+		jump                   // the search jumps to the ticket
+		customerOf             // the ticket's customer is found and the hits are exactly the tickets
+	)
+	tests := []struct {
+		what, lang, query string
+		want              want
+		tickets           []string
+		corrected         string // the words searched instead, when a correction is expected
+	}{
+		// Stems: an inflected form finds another, in any place of the query
+		// (the last word is also a prefix: a word before it is not).
+		{"stem", "en", "kettles broke", exactly, []string{"en kettle"}, ""},
+		{"stem", "en", "replace kettle", exactly, []string{"en kettle"}, ""},
+		{"stem", "en", "replacements", exactly, []string{"en kettle"}, ""},
+		{"stem", "fi", "pesukone luukku", exactly, []string{"fi washer"}, ""},
+		{"stem", "fi", "lasku virhe", exactly, []string{"fi washer"}, ""},
+		{"stem", "fi", "hyvitys odotan", exactly, []string{"fi washer"}, ""},
+		{"stem", "fi", "hyvitysta odotan", exactly, []string{"fi washer"}, ""},
+		{"stem", "fi", "tilaus matkalla", exactly, []string{"fi order"}, ""},
+		{"stem", "fi", "tilauksen matkalla", exactly, []string{"fi order"}, ""},
+		{"stem", "fi", "myöhässä tilaukset", exactly, []string{"fi order"}, ""},
+		{"folded words", "vi", "don hang cham", exactly, []string{"vi order"}, ""},
+		{"folded words", "vi", "đơn hàng chậm", exactly, []string{"vi order"}, ""},
+		{"folded words", "vi", "khuyen mai", exactly, []string{"vi order"}, ""},
+		{"folded words", "vi", "mã khuyễn mãi", exactly, []string{"vi order"}, ""}, // a wrong tone mark: folded away
+		{"words", "hi", "ऑर्डर स्थिति", exactly, []string{"hi order"}, ""},
+		{"words", "hi", "रिफंड", exactly, []string{"hi order"}, ""},
+		// Typos: corrected from the desk's words, and said so.
+		{"typo", "en", "passwrd", exactly, []string{"en password"}, "password"},
+		{"typo", "en", "pasword reset", exactly, []string{"en password"}, "password reset"},
+		{"typo", "en", "locked acount", exactly, []string{"en password"}, "locked account"},
+		{"typo", "en", "kettel broke", exactly, []string{"en kettle"}, "kettle broke"},
+		{"typo", "fi", "myöhäsä tilaus", finds, []string{"fi order"}, "myohassa tilaus"},
+		{"typo", "fi", "hyvitystaa odotan", exactly, []string{"fi washer"}, "hyvitysta odotan"},
+		{"typo", "vi", "ma khuyne mai", exactly, []string{"vi order"}, "ma khuyen mai"},
+		{"typo", "hi", "रिफ़ंड", exactly, []string{"hi order"}, "रिफंड"},
+		// The last word is a prefix while it is being typed.
+		{"prefix", "en", "kettle sto", exactly, []string{"en kettle"}, ""},
+		{"prefix", "fi", "pesukoneen luu", exactly, []string{"fi washer"}, ""},
+		{"prefix", "fi", "tilaus myöh", exactly, []string{"fi order"}, ""},
+		{"prefix", "vi", "nguyen van a", finds, []string{"vi order"}, ""},
+		{"prefix", "vi", "nguyễn văn a", finds, []string{"vi order"}, ""},
+		{"prefix", "hi", "ऑर्डर स्थि", exactly, []string{"hi order"}, ""},
+		// The subject above words repeated in newer bodies.
+		{"subject first", "en", "kettle", first, []string{"en kettle"}, ""},
+		{"subject first", "fi", "tilaus", first, []string{"fi order"}, ""},
+		{"subject first", "vi", "don hang", first, []string{"vi order"}, ""},
+		{"subject first", "hi", "ऑर्डर", first, []string{"hi order"}, ""},
+		// Phones in any format: the customer and their tickets the rep sees.
+		{"phone", "en", "+44 20 7946 0958", customerOf, []string{"en kettle", "en second"}, ""},
+		{"phone", "en", "0044 20 7946 0958", customerOf, []string{"en kettle", "en second"}, ""},
+		{"phone", "fi", "040 123 4567", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"phone", "fi", "0401234567", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"phone", "fi", "358401234567", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"phone", "fi", "+358 40 123 4567", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"phone", "vi", "+84 98 765 0001", customerOf, []string{"vi order", "vi second"}, ""},
+		{"phone", "vi", "0084 98 765 0001", customerOf, []string{"vi order", "vi second"}, ""},
+		{"phone", "vi", "84987650001", customerOf, []string{"vi order", "vi second"}, ""},
+		{"phone", "hi", "+91 98765 43210", customerOf, []string{"hi order", "hi second"}, ""},
+		{"phone", "hi", "919876543210", customerOf, []string{"hi order", "hi second"}, ""},
+		{"phone", "hi", "0091 98765 43210", customerOf, []string{"hi order", "hi second"}, ""},
+		// Parts of an email, a phone or a name.
+		{"fragment", "en", "smith.4711", customerOf, []string{"en kettle", "en second"}, ""},
+		{"fragment", "en", "7946 0958", customerOf, []string{"en kettle", "en second"}, ""},
+		{"fragment", "fi", "aino.virt", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"fragment", "fi", "123 4567", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"fragment", "fi", "virtan", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"fragment", "vi", "nguyen.vn@", customerOf, []string{"vi order", "vi second"}, ""},
+		{"fragment", "vi", "765 0001", customerOf, []string{"vi order", "vi second"}, ""},
+		{"fragment", "vi", "văn an", finds, []string{"vi order", "vi second"}, ""},
+		{"fragment", "hi", "sharma.88", customerOf, []string{"hi order", "hi second"}, ""},
+		{"fragment", "hi", "98765 43210", customerOf, []string{"hi order", "hi second"}, ""},
+		{"fragment", "hi", "शर्मा", customerOf, []string{"hi order", "hi second"}, ""},
+		// A whole email lists the customer's tickets the rep may see.
+		{"customer's email", "en", "john.smith.4711@example.com", customerOf, []string{"en kettle", "en second"}, ""},
+		{"customer's email", "fi", "Aino.Virtanen@example.fi", customerOf, []string{"fi washer", "fi second"}, ""},
+		{"customer's email", "vi", "an.nguyen.vn@example.vn", customerOf, []string{"vi order", "vi second"}, ""},
+		{"customer's email", "hi", "priya.sharma.88@example.in", customerOf, []string{"hi order", "hi second"}, ""},
+		// A ticket number with the word for a ticket.
+		{"ticket number", "en", "ticket %d", jump, []string{"en kettle"}, ""},
+		{"ticket number", "en", "Ticket no. %d", jump, []string{"en kettle"}, ""},
+		{"ticket number", "fi", "tiketti %d", jump, []string{"fi washer"}, ""},
+		{"ticket number", "fi", "tiketin nro %d", jump, []string{"fi washer"}, ""},
+		{"ticket number", "vi", "phiếu %d", jump, []string{"vi order"}, ""},
+		{"ticket number", "vi", "phieu so %d", jump, []string{"vi order"}, ""},
+		{"ticket number", "hi", "टिकट %d", jump, []string{"hi order"}, ""},
+		{"ticket number", "hi", "टिकट नंबर %d", jump, []string{"hi order"}, ""},
+	}
+	hidden := map[int64]bool{}
+	for k, id := range d {
+		if strings.HasSuffix(k, " hidden") {
+			hidden[id] = true
+		}
+	}
+	for _, tc := range tests {
+		var ids []int64
+		for _, k := range tc.tickets {
+			id, ok := d[k]
+			if !ok {
+				t.Fatalf("no ticket %q", k)
+			}
+			ids = append(ids, id)
+		}
+		q := tc.query
+		if tc.want == jump {
+			q = fmt.Sprintf(q, ids[0])
+		}
+		name := fmt.Sprintf("%s (%s) %q", tc.what, tc.lang, q)
+		res := b.search(t, b.repA, q)
+		got := hitIDs(res)
+		for _, id := range got {
+			if hidden[id] {
+				t.Errorf("%s: lists ticket %d of another team", name, id)
+			}
+		}
+		switch tc.want {
+		case finds:
+			for _, id := range ids {
+				if !slices.Contains(got, id) {
+					t.Errorf("%s = %v, want %d among them", name, got, id)
+				}
+			}
+		case exactly:
+			if !slices.Equal(sorted(got), sorted(ids)) {
+				t.Errorf("%s = %v, want %v", name, got, ids)
+			}
+		case first:
+			if len(got) < 4 || got[0] != ids[0] {
+				t.Errorf("%s = %v, want %d first of 4 or more", name, got, ids[0])
+			}
+		case jump:
+			if res.JumpTo != ids[0] {
+				t.Errorf("%s jumps to %d, want %d", name, res.JumpTo, ids[0])
+			}
+		case customerOf:
+			want := b.get(t, ids[0]).Customer.ID
+			if len(res.Customers) != 1 || res.Customers[0].ID != want || !slices.Equal(sorted(got), sorted(ids)) {
+				t.Errorf("%s = customers %+v, hits %v; want customer %d and tickets %v", name, res.Customers, got, want, ids)
+			}
+		}
+		if tc.corrected != "" && (!res.Corrected || res.Searched != tc.corrected) {
+			t.Errorf("%s: corrected %v to %q, want %q", name, res.Corrected, res.Searched, tc.corrected)
+		}
+		if tc.corrected == "" && res.Corrected {
+			t.Errorf("%s: corrected to %q, want the words as typed", name, res.Searched)
+		}
+	}
+}
