@@ -69,9 +69,9 @@ type breachTicket struct {
 // insertBreachTickets inserts the storm in one transaction: the tickets with
 // their SLA clocks set, each one's first message, the at-risk firings (that
 // level fired 15 minutes before the deadline, as it would have), and the
-// River sla_check jobs escalation's scheduleTx would have scheduled: the
-// breached and supervisors levels of the first response, and the three
-// levels of the resolution.
+// River sla_check jobs escalation would have scheduled, one per deadline:
+// the first response's, having fired its at-risk level, snoozed until the
+// deadline; the resolution's at its at-risk point.
 func insertBreachTickets(ctx context.Context, pool *pgxpool.Pool, g *generator, cache lexemeCache, desk benchDesk, policyID int64, o breachOptions) ([]breachTicket, time.Duration, int, error) {
 	start := time.Now()
 	var ids []int64
@@ -145,26 +145,24 @@ func insertBreachTickets(ctx context.Context, pool *pgxpool.Pool, g *generator, 
 		return nil, 0, 0, fmt.Errorf("copy at-risk firings: %w", err)
 	}
 
-	// The jobs, inserted the way scheduleTx inserts them: SLAArgs with its
-	// InsertOpts (queue sla, unique by args) and ScheduledAt at each level's time.
+	// The jobs, inserted the way escalation inserts them: SLAArgs with its
+	// InsertOpts (queue sla, unique by args) and ScheduledAt at the deadline's
+	// next level.
 	jobs, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	var params []river.InsertManyParams
-	add := func(id int64, target string, due time.Time, level string, at time.Time) {
-		args := escalation.SLAArgs{TicketID: id, Target: target, Due: due.UTC(), Level: level}
+	add := func(id int64, target string, due time.Time, at time.Time) {
+		args := escalation.SLAArgs{TicketID: id, Target: target, Due: due.UTC()}
 		opts := args.InsertOpts()
 		opts.ScheduledAt = at
 		params = append(params, river.InsertManyParams{Args: args, InsertOpts: &opts})
 	}
 	for _, b := range list {
-		add(b.id, "first_response", b.due, escalation.LevelBreached, b.due)
-		add(b.id, "first_response", b.due, escalation.LevelSupervisors, b.due.Add(breachDelay))
+		add(b.id, "first_response", b.due, b.due)
 		res := b.created.Add(breachResolve)
-		add(b.id, "resolution", res, escalation.LevelAtRisk, b.created.Add(breachResolve*breachAtRisk/100))
-		add(b.id, "resolution", res, escalation.LevelBreached, res)
-		add(b.id, "resolution", res, escalation.LevelSupervisors, res.Add(breachDelay))
+		add(b.id, "resolution", res, b.created.Add(breachResolve*breachAtRisk/100))
 	}
 	n, err := jobs.InsertManyFastTx(ctx, tx, params)
 	if err != nil {
@@ -313,17 +311,17 @@ WHERE t.id BETWEEN $1 AND $2 AND t.sla_policy_id = $3`, lo, hi, policyID)
 
 	// What River made of the storm's jobs.
 	rows, err = pool.Query(ctx, `
-SELECT args->>'level', state::text, count(*) FROM river_job
+SELECT args->>'target', state::text, count(*) FROM river_job
 WHERE kind = 'sla_check' AND (args->>'ticket_id')::bigint BETWEEN $1 AND $2
 GROUP BY 1, 2 ORDER BY 1, 2`, lo, hi)
 	if err != nil {
 		return fmt.Errorf("river job states: %w", err)
 	}
-	var level, state string
+	var target, state string
 	var count int64
-	line := "  River sla_check jobs of the storm:"
-	if _, err := pgx.ForEachRow(rows, []any{&level, &state, &count}, func() error {
-		line += fmt.Sprintf(" %s/%s %s;", level, state, thousands(count))
+	line := "  River sla_check jobs of the storm (one per deadline; a job that fired a level and waits for the next is scheduled):"
+	if _, err := pgx.ForEachRow(rows, []any{&target, &state, &count}, func() error {
+		line += fmt.Sprintf(" %s/%s %s;", target, state, thousands(count))
 		return nil
 	}); err != nil {
 		return err

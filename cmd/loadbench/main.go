@@ -832,8 +832,9 @@ func printTargets(out io.Writer, results []result, fixedRate float64) {
 }
 
 // slaNote says how many of the tickets created since began started an SLA
-// clock and how many timers (sla_check jobs) they scheduled: a create on a
-// desk with SLA policies (ensureBenchPolicies) pays for both.
+// clock and how many timers (sla_check jobs, one per deadline) they
+// scheduled: a create on a desk with SLA policies (ensureBenchPolicies) pays
+// for both.
 func slaNote(ctx context.Context, pool *pgxpool.Pool, began time.Time) (string, error) {
 	var created, clocked, timers int64
 	err := pool.QueryRow(ctx, `
@@ -843,6 +844,10 @@ SELECT (SELECT count(*) FROM tickets WHERE created_at >= $1),
 	if err != nil {
 		return "", fmt.Errorf("sla clocks of the created tickets: %w", err)
 	}
-	return fmt.Sprintf("SLA clocks started: %s of %s created tickets; SLA timers scheduled: %s",
-		thousands(clocked), thousands(created), thousands(timers)), nil
+	perTicket := 0.0
+	if created > 0 {
+		perTicket = float64(timers) / float64(created)
+	}
+	return fmt.Sprintf("SLA clocks started: %s of %s created tickets; SLA timers scheduled: %s (%.2f per created ticket, one per deadline)",
+		thousands(clocked), thousands(created), thousands(timers), perTicket), nil
 }

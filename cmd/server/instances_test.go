@@ -534,14 +534,16 @@ func readAll(res *http.Response) (string, error) {
 }
 
 // slaChecks makes n urgent tickets under an SLA policy whose first response
-// deadline has just passed, and returns the breach check of each, as
-// escalation schedules it.
+// deadline has just passed, and returns the check of each deadline, as
+// escalation schedules it. The policy has no supervisor delay: each check
+// fires every level at once and ends (it does not snooze).
 func slaChecks(t *testing.T, pool *pgxpool.Pool, sup staff.User, n int) []river.InsertManyParams {
 	t.Helper()
 	ctx := t.Context()
 	if _, err := pool.Exec(ctx, `
-INSERT INTO sla_policies (name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes)
-VALUES ('Kill test', $1, '', 60, 60, 480)`, int16(tickets.PriorityUrgent)); err != nil {
+INSERT INTO sla_policies (name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes,
+                          supervisor_delay_minutes)
+VALUES ('Kill test', $1, '', 60, 60, 480, 0)`, int16(tickets.PriorityUrgent)); err != nil {
 		t.Fatal(err)
 	}
 	store := ticketstest.NewStore(pool)
@@ -557,7 +559,7 @@ UPDATE tickets SET sla_policy_id = (SELECT id FROM sla_policies WHERE name = 'Ki
 WHERE id = $1 RETURNING first_response_due`, tk.ID).Scan(&due); err != nil {
 			t.Fatal(err)
 		}
-		args := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due.UTC(), Level: escalation.LevelBreached}
+		args := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due.UTC()}
 		opts := args.InsertOpts()
 		out = append(out, river.InsertManyParams{Args: args, InsertOpts: &opts})
 	}

@@ -22,22 +22,34 @@ const (
 	LevelSupervisors = "supervisors" // still breached after the policy's delay: to supervisors
 )
 
-// SLAArgs is one scheduled check of one deadline at one level. A check whose
-// deadline has since moved or been met does nothing.
+// SLAArgs is the scheduled check of one deadline. A check whose deadline
+// has since moved or been met, or whose clock is paused, does nothing and
+// ends.
+//
+// A check carries no Level: it is scheduled at the deadline's first level
+// (the at-risk point), fires each level as it comes due — at risk, breached,
+// supervisors — and snoozes until the next one (one River job per deadline).
+// Checks queued by versions before that name one Level each, the deadline's
+// other levels having checks of their own: such a check waits for its level,
+// fires every level due by then and ends. An older instance refuses a check
+// without a level (unknown level: River retries it, and a newer instance
+// runs it), so no level is lost while instances of both run on one database.
 type SLAArgs struct {
 	TicketID int64     `json:"ticket_id"`
 	Target   string    `json:"target"` // first_response, next_response, resolution
 	Due      time.Time `json:"due"`
-	Level    string    `json:"level"`
+	Level    string    `json:"level,omitempty"` // "" for every level; set only in checks queued by older versions
 }
 
 // Kind names the job for River.
 func (SLAArgs) Kind() string { return "sla_check" }
 
-// InsertOpts keeps identical checks unique while one waits or runs, and on
-// their own queue. A finished check does not block scheduling it again (a
-// check that found the clock paused must run again when it resumes); the
-// sla_firings key still makes each level fire once.
+// InsertOpts keeps identical checks unique while one waits (snoozing too) or
+// runs, and on their own queue. A finished check does not block scheduling
+// it again (a check that found the clock paused must run again when it
+// resumes); the sla_firings key still makes each level fire once. A snooze
+// does not use up an attempt (River sets the attempt back), so a check may
+// wait for each of its levels in turn.
 func (SLAArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueSLA, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true,
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
@@ -47,28 +59,21 @@ func (SLAArgs) InsertOpts() river.InsertOpts {
 // QueueSLA is the River queue of SLA checks.
 const QueueSLA = "sla"
 
-// slaChecks are the checks of one deadline's three levels, for the
-// transaction that moved it: at the at-risk point (the instant the policy's
-// share of the target is used, counting the same pauses as the deadline), at
-// the deadline, and the supervisor delay after it.
-func slaChecks(ticketID int64, target string, due time.Time, p Policy, cal *Calendar, pauses []Pause, start time.Time, length time.Duration) []river.InsertManyParams {
-	atRisk := due
+// slaCheck is the check of one deadline, for the transaction that moved it,
+// scheduled at its at-risk point: the instant the policy's share of the
+// target is used, counting the same pauses as the deadline (the deadline
+// itself when there is no start or length to measure the share of).
+func slaCheck(ticketID int64, target string, due time.Time, p Policy, cal *Calendar, pauses []Pause, start time.Time, length time.Duration) river.InsertManyParams {
+	at := due
 	if !start.IsZero() && length > 0 {
 		if d, err := cal.Deadline(start, length*time.Duration(p.AtRiskPercent)/100, pauses); err == nil {
-			atRisk = d
+			at = d
 		}
 	}
-	out := make([]river.InsertManyParams, 0, 3)
-	for _, j := range []struct {
-		level string
-		at    time.Time
-	}{{LevelAtRisk, atRisk}, {LevelBreached, due}, {LevelSupervisors, due.Add(p.SupervisorDelay)}} {
-		args := SLAArgs{TicketID: ticketID, Target: target, Due: due.UTC(), Level: j.level}
-		opts := args.InsertOpts()
-		opts.ScheduledAt = j.at
-		out = append(out, river.InsertManyParams{Args: args, InsertOpts: &opts})
-	}
-	return out
+	args := SLAArgs{TicketID: ticketID, Target: target, Due: due.UTC()}
+	opts := args.InsertOpts()
+	opts.ScheduledAt = at
+	return river.InsertManyParams{Args: args, InsertOpts: &opts}
 }
 
 // manyInserter is the River client's batch insert: a ticket's checks go in
@@ -113,40 +118,59 @@ type SLAWorker struct {
 // NewSLAWorker returns the worker for s.
 func NewSLAWorker(s *Service) *SLAWorker { return &SLAWorker{svc: s} }
 
-// Work fires one SLA check; a check that runs early comes back when due.
+// Work runs one SLA check: it fires the levels due and, when a later level
+// of the deadline remains, snoozes until it comes due. FireSLA has
+// committed the firings before the job snoozes. A snooze does not count as
+// an attempt.
 func (w *SLAWorker) Work(ctx context.Context, job *river.Job[SLAArgs]) error {
-	_, err := w.svc.FireSLA(ctx, job.Args)
-	var early *EarlyError
-	if errors.As(err, &early) {
-		return river.JobSnooze(early.Wait)
+	run, err := w.svc.FireSLA(ctx, job.Args)
+	if err != nil {
+		return err
 	}
-	return err
+	if run.Wait > 0 {
+		return river.JobSnooze(run.Wait)
+	}
+	return nil
 }
 
-// EarlyError says an SLA check ran before its time and should run again
-// after Wait.
-type EarlyError struct{ Wait time.Duration }
-
-func (e *EarlyError) Error() string { return fmt.Sprintf("sla check is early by %s", e.Wait) }
+// SLARun is what one run of an SLA check did: whether it fired a level, and
+// how long until it must run again — a check that ran before its level, or
+// one with a later level of its deadline still to come. Wait is 0 when the
+// check is done.
+type SLARun struct {
+	Fired bool
+	Wait  time.Duration
+}
 
 // levelOrder is the order in which one deadline's levels fire.
 var levelOrder = []string{LevelAtRisk, LevelBreached, LevelSupervisors}
 
-// FireSLA carries out one SLA check at the service's now. It reports whether
-// it fired a level: not when the deadline moved or was met, the clock is
-// paused, or the levels due already fired (the sla_firings key makes each
-// level fire exactly once, whichever instance or retry gets there first).
+// FireSLA carries out one SLA check at the service's now, in one
+// transaction that has committed when it returns. It fires every level of
+// the deadline due by now that has not fired, in order — at risk, breached,
+// supervisors — and says when the next one comes due. It fires nothing, and
+// the check is done, when the deadline moved or was met, the clock is paused
+// or no policy applies; a paused clock that resumes gets a new check from
+// the code that recomputes the deadlines.
 //
-// A check that runs late (after an outage, or River running one deadline's
-// checks in any order) fires every level due by now that has not fired, in
-// order — at risk, breached, supervisors — each once, in one transaction
-// holding the ticket's lock: checks of the same deadline racing each other
-// wait for it, then find their levels fired.
-func (s *Service) FireSLA(ctx context.Context, a SLAArgs) (bool, error) {
-	if !slices.Contains(levelOrder, a.Level) {
-		return false, fmt.Errorf("sla check of ticket %d: unknown level %q", a.TicketID, a.Level)
+// The sla_firings key makes each level fire exactly once, whichever
+// instance, retry or check gets there first; the transaction holds the
+// ticket's lock, so checks of the same deadline racing each other wait for
+// it, then find their levels fired.
+//
+// The at-risk level is due whenever the check runs: a check is scheduled at
+// its deadline's at-risk point, and a check of a later level finds it past.
+// A check naming a level (queued by an older version) runs again when it ran
+// before that level, and otherwise ends after firing: its deadline's later
+// levels have their own checks.
+func (s *Service) FireSLA(ctx context.Context, a SLAArgs) (SLARun, error) {
+	first := 0
+	if a.Level != "" {
+		if first = slices.Index(levelOrder, a.Level); first < 0 {
+			return SLARun{}, fmt.Errorf("sla check of ticket %d: unknown level %q", a.TicketID, a.Level)
+		}
 	}
-	fired := false
+	var run SLARun
 	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		t, err := tickets.GetTx(ctx, tx, a.TicketID, true)
 		if err != nil {
@@ -162,26 +186,31 @@ func (s *Service) FireSLA(ctx context.Context, a SLAArgs) (bool, error) {
 		if err != nil || !ok {
 			return err
 		}
-		// The instant each level comes due. The at-risk point lies before the
-		// deadline; its own check is scheduled there, and any later level's
-		// check finds it past.
-		dueAt := map[string]time.Time{LevelAtRisk: time.Time{}, LevelBreached: a.Due, LevelSupervisors: a.Due.Add(p.SupervisorDelay)}
-		if now.Before(dueAt[a.Level]) {
-			return &EarlyError{Wait: dueAt[a.Level].Sub(now)}
+		// The instant each level comes due, in levelOrder.
+		dueAt := []time.Time{{}, a.Due, a.Due.Add(p.SupervisorDelay)}
+		if now.Before(dueAt[first]) {
+			run.Wait = dueAt[first].Sub(now)
+			return nil
 		}
-		for _, level := range levelOrder {
-			if now.Before(dueAt[level]) {
+		for i, level := range levelOrder {
+			if now.Before(dueAt[i]) {
+				if a.Level == "" {
+					run.Wait = dueAt[i].Sub(now)
+				}
 				break
 			}
 			ok, err := s.fireLevelTx(ctx, tx, t, p, a, level, now)
 			if err != nil {
 				return err
 			}
-			fired = fired || ok
+			run.Fired = run.Fired || ok
 		}
 		return nil
 	})
-	return fired, err
+	if err != nil {
+		return SLARun{}, err
+	}
+	return run, nil
 }
 
 // fireLevelTx fires one level of one deadline unless it already fired: the
@@ -276,8 +305,9 @@ func nonZero(id int64) []int64 {
 }
 
 // CatchUp runs at start-up: every open ticket whose deadline already passed
-// without a breach firing gets its checks enqueued now, so a deadline missed
-// while no server ran (or before jobs were scheduled) is handled, once.
+// without a breach firing gets its check enqueued now, so a deadline missed
+// while no server ran (or before jobs were scheduled) is handled, once. A
+// deadline whose check still waits keeps that one (checks are unique).
 func (s *Service) CatchUp(ctx context.Context) (int, error) {
 	if s.jobs == nil {
 		return 0, nil
@@ -307,17 +337,14 @@ WHERE t.next_due IS NOT NULL AND t.next_due <= $1 AND x.due IS NOT NULL AND x.du
 		if err != nil {
 			return err
 		}
+		checks := make([]river.InsertManyParams, 0, len(misses))
 		for _, m := range misses {
-			for _, level := range []string{LevelBreached, LevelSupervisors} {
-				args := SLAArgs{TicketID: m.id, Target: m.target, Due: m.due.UTC(), Level: level}
-				opts := args.InsertOpts()
-				if _, err := s.jobs.InsertTx(ctx, tx, args, &opts); err != nil {
-					return fmt.Errorf("enqueue missed sla check: %w", err)
-				}
-			}
-			n++
+			args := SLAArgs{TicketID: m.id, Target: m.target, Due: m.due.UTC()}
+			opts := args.InsertOpts()
+			checks = append(checks, river.InsertManyParams{Args: args, InsertOpts: &opts})
 		}
-		return nil
+		n = len(misses)
+		return s.insertJobsTx(ctx, tx, checks)
 	})
 	return n, err
 }

@@ -53,7 +53,8 @@ type slaJob struct {
 	scheduledAt time.Time
 }
 
-// slaJobs reads River's sla_check jobs, keyed "target/level/due".
+// slaJobs reads River's sla_check jobs, keyed "target/level/due" (the level empty in
+// a check of a whole deadline).
 func (e *deskEnv) slaJobs(t *testing.T) map[string]slaJob {
 	t.Helper()
 	rows, err := e.db.Query(e.ctx, `SELECT args, queue, state, scheduled_at FROM river_job WHERE kind = 'sla_check'`)
@@ -96,17 +97,33 @@ func (e *deskEnv) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
+// fire runs one SLA check and reports whether it fired a level.
 func (e *deskEnv) fire(t *testing.T, svc *escalation.Service, a escalation.SLAArgs) bool {
 	t.Helper()
-	fired, err := svc.FireSLA(e.ctx, a)
+	return e.run(t, svc, a).Fired
+}
+
+// run runs one SLA check and returns what it did.
+func (e *deskEnv) run(t *testing.T, svc *escalation.Service, a escalation.SLAArgs) escalation.SLARun {
+	t.Helper()
+	run, err := svc.FireSLA(e.ctx, a)
 	if err != nil {
 		t.Fatalf("FireSLA(%+v): %v", a, err)
 	}
-	return fired
+	return run
 }
 
-// TestScheduleJobs: every deadline the clock sets gets River jobs at its at-risk point, at
-// itself and at itself plus the supervisor delay, on the SLA queue.
+// wantRun fails unless an SLA check did what it should: fired a level or not, and run
+// again after wait (0: done).
+func wantRun(t *testing.T, what string, got escalation.SLARun, fired bool, wait time.Duration) {
+	t.Helper()
+	if got.Fired != fired || got.Wait != wait {
+		t.Fatalf("%s: fired %v, run again after %v; want fired %v, again after %v", what, got.Fired, got.Wait, fired, wait)
+	}
+}
+
+// TestScheduleJobs: every deadline the clock sets gets one River job, at its at-risk point,
+// on the SLA queue: a create schedules one per deadline, not one per level.
 func TestScheduleJobs(t *testing.T) {
 	e := newDeskEnv(t)
 	e.svc.SetJobs(e.newRiver(t, e.svc))
@@ -118,16 +135,15 @@ func TestScheduleJobs(t *testing.T) {
 	frDue, resDue := hel(6, 9, 0), hel(9, 15, 0)
 	want := map[string]time.Time{
 		// 75% of 2h is 90 min: Thursday 15:00-16:00 and Friday 08:00-08:30.
-		jobKey("first_response", escalation.LevelAtRisk, frDue):      e.deadline(t, created, 90*time.Minute),
-		jobKey("first_response", escalation.LevelBreached, frDue):    frDue,
-		jobKey("first_response", escalation.LevelSupervisors, frDue): frDue.Add(time.Hour),
-		jobKey("resolution", escalation.LevelAtRisk, resDue):         e.deadline(t, created, 12*time.Hour),
-		jobKey("resolution", escalation.LevelBreached, resDue):       resDue,
-		jobKey("resolution", escalation.LevelSupervisors, resDue):    resDue.Add(time.Hour),
+		jobKey("first_response", "", frDue): e.deadline(t, created, 90*time.Minute),
+		jobKey("resolution", "", resDue):    e.deadline(t, created, 12*time.Hour),
 	}
-	if !want[jobKey("first_response", escalation.LevelAtRisk, frDue)].Equal(hel(6, 8, 30)) ||
-		!want[jobKey("resolution", escalation.LevelAtRisk, resDue)].Equal(hel(9, 11, 0)) {
+	if !want[jobKey("first_response", "", frDue)].Equal(hel(6, 8, 30)) ||
+		!want[jobKey("resolution", "", resDue)].Equal(hel(9, 11, 0)) {
 		t.Fatalf("independent at-risk times: %v", want)
+	}
+	if n := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND (args->>'ticket_id')::bigint = $1`, tk.ID); n != 2 {
+		t.Fatalf("the create scheduled %d SLA jobs, want 2 (one per deadline)", n)
 	}
 	checkJobs := func(when string, want map[string]time.Time) {
 		t.Helper()
@@ -163,9 +179,7 @@ func TestScheduleJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	nrDue := hel(6, 14, 0)
-	want[jobKey("next_response", escalation.LevelAtRisk, nrDue)] = hel(6, 13, 0)
-	want[jobKey("next_response", escalation.LevelBreached, nrDue)] = nrDue
-	want[jobKey("next_response", escalation.LevelSupervisors, nrDue)] = nrDue.Add(time.Hour)
+	want[jobKey("next_response", "", nrDue)] = hel(6, 13, 0)
 	checkJobs("customer replied", want)
 
 	// A pause schedules nothing; resuming schedules the moved deadline, its at-risk point
@@ -182,29 +196,26 @@ func TestScheduleJobs(t *testing.T) {
 	pause := escalation.Pause{Start: hel(6, 11, 0), End: hel(6, 13, 0)}
 	newRes := e.deadline(t, created, 16*time.Hour, pause)
 	wantTime(t, "resolution_due", e.ticket(t, tk.ID).ResolutionDue, newRes)
-	want[jobKey("resolution", escalation.LevelAtRisk, newRes)] = e.deadline(t, created, 12*time.Hour, pause)
-	want[jobKey("resolution", escalation.LevelBreached, newRes)] = newRes
-	want[jobKey("resolution", escalation.LevelSupervisors, newRes)] = newRes.Add(time.Hour)
+	want[jobKey("resolution", "", newRes)] = e.deadline(t, created, 12*time.Hour, pause)
 	checkJobs("resumed", want)
 }
 
-// TestFireSLALevels walks one deadline through its three levels with direct calls: each
-// fires once, not before its time, with its notifications and escalations.
+// TestFireSLALevels walks one deadline's check through its three levels with direct
+// calls: each level fires once, not before its time, with its notifications and
+// escalations, and after each the check waits for the next level.
 func TestFireSLALevels(t *testing.T) {
 	e := newDeskEnv(t)
 	e.savePolicy(t, e.highPolicy())
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
 	due := hel(6, 9, 0)
-	args := func(level string) escalation.SLAArgs {
-		return escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due, Level: level}
-	}
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due}
 
-	// At risk: the owner hears of it, once.
+	// At risk (the check is scheduled there): the owner hears of it, once; the check
+	// waits for the deadline.
 	e.clock.Set(hel(6, 8, 30))
-	if !e.fire(t, e.svc, args(escalation.LevelAtRisk)) || e.fire(t, e.svc, args(escalation.LevelAtRisk)) {
-		t.Fatal("at-risk should fire exactly once")
-	}
+	wantRun(t, "at risk", e.run(t, e.svc, a), true, 30*time.Minute)
+	wantRun(t, "at risk again", e.run(t, e.svc, a), false, 30*time.Minute)
 	if e.notified(t, e.rep, tk.ID, "sla_at_risk") != 1 || len(e.events(t, tk.ID, "ticket.sla_at_risk")) != 1 {
 		t.Fatal("the owner was not warned once")
 	}
@@ -212,17 +223,12 @@ func TestFireSLALevels(t *testing.T) {
 		t.Fatalf("at-risk escalated (%d)", n)
 	}
 
-	// Breached: not a second early.
+	// Breached: not a second early; then the check waits for the supervisors' level.
 	e.clock.Set(due.Add(-time.Second))
-	_, err := e.svc.FireSLA(e.ctx, args(escalation.LevelBreached))
-	var early *escalation.EarlyError
-	if !errors.As(err, &early) || early.Wait != time.Second {
-		t.Fatalf("an early breach check: err = %v, want *EarlyError waiting 1s", err)
-	}
+	wantRun(t, "a second before the deadline", e.run(t, e.svc, a), false, time.Second)
 	e.clock.Set(due)
-	if !e.fire(t, e.svc, args(escalation.LevelBreached)) || e.fire(t, e.svc, args(escalation.LevelBreached)) {
-		t.Fatal("the breach should fire exactly once")
-	}
+	wantRun(t, "breached", e.run(t, e.svc, a), true, time.Hour)
+	wantRun(t, "breached again", e.run(t, e.svc, a), false, time.Hour)
 	if e.notified(t, e.rep, tk.ID, "sla_breached") != 1 || e.notified(t, e.lead, tk.ID, "sla_breached") != 1 ||
 		e.notified(t, e.supervisor, tk.ID, "sla_breached") != 0 {
 		t.Fatal("the breach goes to the owner and the team's own lead")
@@ -246,16 +252,13 @@ func TestFireSLALevels(t *testing.T) {
 		t.Fatalf("escalated events = %+v", evs)
 	}
 
-	// Supervisors: an hour after the deadline, the open tier-2 escalation moves up.
+	// Supervisors: an hour after the deadline, the open tier-2 escalation moves up, and
+	// the check is done.
 	e.clock.Set(due.Add(30 * time.Minute))
-	_, err = e.svc.FireSLA(e.ctx, args(escalation.LevelSupervisors))
-	if !errors.As(err, &early) || early.Wait != 30*time.Minute {
-		t.Fatalf("an early supervisors check: err = %v, want *EarlyError waiting 30m", err)
-	}
+	wantRun(t, "half an hour after the deadline", e.run(t, e.svc, a), false, 30*time.Minute)
 	e.clock.Set(due.Add(time.Hour))
-	if !e.fire(t, e.svc, args(escalation.LevelSupervisors)) || e.fire(t, e.svc, args(escalation.LevelSupervisors)) {
-		t.Fatal("the supervisors level should fire exactly once")
-	}
+	wantRun(t, "supervisors", e.run(t, e.svc, a), true, 0)
+	wantRun(t, "supervisors again", e.run(t, e.svc, a), false, 0)
 	list, _ = e.svc.ForTicket(e.ctx, tk.ID)
 	if len(list) != 2 || list[0].Status != escalation.StatusEscalated || list[1].Level != 3 || !list[1].Open() ||
 		list[1].Reason != escalation.ReasonSLABreach || list[1].FromUserID != 0 {
@@ -267,12 +270,53 @@ func TestFireSLALevels(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM sla_firings WHERE ticket_id = $1`, tk.ID); n != 3 {
 		t.Fatalf("%d firings, want 3", n)
 	}
-	// A late retry of the breach changes nothing.
-	if e.fire(t, e.svc, args(escalation.LevelBreached)) {
-		t.Fatal("the breach fired again")
+	// A late retry of the check, or a breach check queued by an older version, changes
+	// nothing.
+	for _, level := range []string{"", escalation.LevelBreached} {
+		a.Level = level
+		if e.fire(t, e.svc, a) {
+			t.Fatalf("level %q: the breach fired again", level)
+		}
 	}
 	if list, _ := e.svc.ForTicket(e.ctx, tk.ID); len(list) != 2 {
 		t.Fatalf("a repeated breach made escalations: %+v", list)
+	}
+}
+
+// TestFireSLAOldChecks: checks queued before one job per deadline name one level each
+// (the deadline's other levels have checks of their own). After a deploy they still run:
+// one early waits for its own level, and one due fires every level due by now, in order,
+// then ends instead of waiting for the next.
+func TestFireSLAOldChecks(t *testing.T) {
+	e := newDeskEnv(t)
+	e.savePolicy(t, e.highPolicy())
+	e.clock.Set(hel(5, 15, 0))
+	tk := e.newTicket(t, tickets.PriorityHigh)
+	due := hel(6, 9, 0)
+	old := func(level string) escalation.SLAArgs {
+		return escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due, Level: level}
+	}
+	e.clock.Set(hel(6, 8, 50))
+	wantRun(t, "an early breach check", e.run(t, e.svc, old(escalation.LevelBreached)), false, 10*time.Minute)
+	wantRun(t, "an early supervisors check", e.run(t, e.svc, old(escalation.LevelSupervisors)), false, 70*time.Minute)
+	wantRun(t, "the at-risk check", e.run(t, e.svc, old(escalation.LevelAtRisk)), true, 0)
+	e.clock.Set(due)
+	wantRun(t, "the breach check", e.run(t, e.svc, old(escalation.LevelBreached)), true, 0)
+	e.clock.Set(due.Add(time.Hour))
+	wantRun(t, "the supervisors check", e.run(t, e.svc, old(escalation.LevelSupervisors)), true, 0)
+	var levels []string
+	rows, err := e.db.Query(e.ctx, `SELECT level FROM sla_firings WHERE ticket_id = $1 ORDER BY fired_at`, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if levels, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(levels, []string{escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors}) {
+		t.Fatalf("levels fired %v, want each once in order", levels)
+	}
+	if _, err := e.svc.FireSLA(e.ctx, old("late")); err == nil {
+		t.Fatal("a check of an unknown level ran")
 	}
 }
 
@@ -286,7 +330,8 @@ func TestFireSLANoBreachTeam(t *testing.T) {
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
 	e.clock.Set(hel(6, 9, 0))
-	if !e.fire(t, e.svc, escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0), Level: escalation.LevelBreached}) {
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0)}
+	if !e.fire(t, e.svc, a) {
 		t.Fatal("the breach did not fire")
 	}
 	list, _ := e.svc.ForTicket(e.ctx, tk.ID)
@@ -295,7 +340,7 @@ func TestFireSLANoBreachTeam(t *testing.T) {
 	}
 	// The supervisors level then finds it already there.
 	e.clock.Set(hel(6, 10, 0))
-	e.fire(t, e.svc, escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0), Level: escalation.LevelSupervisors})
+	e.fire(t, e.svc, a)
 	if list, _ := e.svc.ForTicket(e.ctx, tk.ID); len(list) != 1 {
 		t.Fatalf("escalations = %+v, want still one", list)
 	}
@@ -308,7 +353,7 @@ func TestFireSLAAcceptedStaysWithSenior(t *testing.T) {
 	e.savePolicy(t, e.highPolicy())
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
-	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0), Level: escalation.LevelBreached}
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0)}
 	e.clock.Set(hel(6, 9, 0))
 	e.fire(t, e.svc, a)
 	list, _ := e.svc.ForTicket(e.ctx, tk.ID)
@@ -319,7 +364,6 @@ func TestFireSLAAcceptedStaysWithSenior(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Set(hel(6, 10, 0))
-	a.Level = escalation.LevelSupervisors
 	if !e.fire(t, e.svc, a) {
 		t.Fatal("the supervisors level did not fire")
 	}
@@ -332,9 +376,10 @@ func TestFireSLAAcceptedStaysWithSenior(t *testing.T) {
 	}
 }
 
-// TestResumeReschedules: a check that came due while the clock was paused did nothing; when
-// the clock resumes with the deadline where it was (the pause began after the breach), the
-// check is scheduled again and still escalates.
+// TestResumeReschedules: a check that came due while the clock was paused did nothing and
+// ended; when the clock resumes with the deadline where it was (the pause began after the
+// breach), the check is scheduled again and still escalates. A check still waiting when
+// the clock resumes is kept, not doubled.
 func TestResumeReschedules(t *testing.T) {
 	e := newDeskEnv(t)
 	e.svc.SetJobs(e.newRiver(t, e.svc))
@@ -342,24 +387,38 @@ func TestResumeReschedules(t *testing.T) {
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
 	due := hel(6, 9, 0)
-	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due, Level: escalation.LevelBreached}
-	e.clock.Set(due)
-	if !e.fire(t, e.svc, a) {
-		t.Fatal("the breach did not fire")
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due}
+	waiting := func() int {
+		t.Helper()
+		return e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND state <> 'completed'
+AND args->>'target' = 'first_response' AND (args->>'ticket_id')::bigint = $1`, tk.ID)
 	}
-	// 09:30 the rep sets pending; at 10:00 the supervisors check runs, finds the clock
-	// paused, and River marks it done.
+	e.clock.Set(due)
+	wantRun(t, "the breach", e.run(t, e.svc, a), true, time.Hour)
+	// 09:10 the rep sets pending, 09:20 the customer answers: the check that waits for the
+	// supervisors' level (its job snoozing) stays the only one.
+	e.clock.Set(hel(6, 9, 10))
+	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusPending); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(hel(6, 9, 20))
+	if _, err := e.ts.AddCustomerMessage(e.ctx, tk.ID, "Still broken."); err != nil {
+		t.Fatal(err)
+	}
+	wantTime(t, "first_response_due after a pause past it", e.ticket(t, tk.ID).FirstResponseDue, due)
+	if n := waiting(); n != 1 {
+		t.Fatalf("%d first-response checks waiting after a short pause, want the 1 already there", n)
+	}
+	// 09:30 pending again; at 10:00 the check runs, finds the clock paused, and ends:
+	// River marks it done.
 	e.clock.Set(hel(6, 9, 30))
 	if err := e.setStatus(t, e.rep, tk.ID, tickets.StatusPending); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Set(hel(6, 10, 0))
-	a.Level = escalation.LevelSupervisors
-	if e.fire(t, e.svc, a) {
-		t.Fatal("a check fired on a paused clock")
-	}
+	wantRun(t, "a check on a paused clock", e.run(t, e.svc, a), false, 0)
 	if _, err := e.db.Exec(e.ctx, `UPDATE river_job SET state = 'completed', finalized_at = now()
-WHERE kind = 'sla_check' AND args->>'target' = 'first_response' AND args->>'level' = 'supervisors'`); err != nil {
+WHERE kind = 'sla_check' AND args->>'target' = 'first_response'`); err != nil {
 		t.Fatal(err)
 	}
 	// 10:30 the customer answers: the clock resumes, the deadline has not moved.
@@ -368,21 +427,17 @@ WHERE kind = 'sla_check' AND args->>'target' = 'first_response' AND args->>'leve
 		t.Fatal(err)
 	}
 	wantTime(t, "first_response_due", e.ticket(t, tk.ID).FirstResponseDue, due)
-	waiting := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND state <> 'completed'
-AND args->>'target' = 'first_response' AND args->>'level' = 'supervisors'`)
-	if waiting != 1 {
-		t.Fatalf("%d supervisors checks waiting after the clock resumed, want 1", waiting)
+	if n := waiting(); n != 1 {
+		t.Fatalf("%d first-response checks waiting after the clock resumed, want 1", n)
 	}
-	if !e.fire(t, e.svc, a) {
-		t.Fatal("the rescheduled supervisors check did not fire")
-	}
+	wantRun(t, "the rescheduled check", e.run(t, e.svc, a), true, 0)
 	if n := e.count(t, `SELECT count(*) FROM escalations WHERE ticket_id = $1 AND level = 3 AND status = 'requested'`, tk.ID); n != 1 {
 		t.Fatalf("%d level-3 escalations, want 1", n)
 	}
 }
 
-// TestFireSLATwoInstances: two servers on one database racing for the same check fire it
-// once between them.
+// TestFireSLATwoInstances: two servers on one database racing for the same check fire each
+// level once between them.
 func TestFireSLATwoInstances(t *testing.T) {
 	e := newDeskEnv(t)
 	e.savePolicy(t, e.highPolicy())
@@ -393,14 +448,14 @@ func TestFireSLATwoInstances(t *testing.T) {
 
 	race := func(level string) {
 		t.Helper()
-		a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0), Level: level}
+		a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: hel(6, 9, 0)}
 		type result struct {
 			fired bool
 			err   error
 		}
 		results := ticketstest.Parallel(8, func(i int) result {
-			fired, err := services[i%2].FireSLA(context.Background(), a)
-			return result{fired, err}
+			run, err := services[i%2].FireSLA(context.Background(), a)
+			return result{run.Fired, err}
 		})
 		fired := 0
 		for _, r := range results {
@@ -437,7 +492,7 @@ func TestFireSLATwoInstances(t *testing.T) {
 }
 
 // TestFireSLAStale: a check whose deadline moved, was met, is paused or no longer applies
-// does nothing.
+// does nothing and ends (its job does not snooze).
 func TestFireSLAStale(t *testing.T) {
 	e := newDeskEnv(t)
 	e.savePolicy(t, e.highPolicy())
@@ -465,11 +520,19 @@ func TestFireSLAStale(t *testing.T) {
 
 	e.clock.Set(hel(6, 12, 0)) // past the old deadline and its supervisor delay
 	for _, tk := range []tickets.Ticket{met, moved, paused, solved} {
-		for _, level := range []string{escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors} {
+		for _, level := range []string{"", escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors} {
 			a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: oldDue, Level: level}
-			if e.fire(t, e.svc, a) {
-				t.Errorf("ticket %d: a stale %s check fired", tk.ID, level)
+			if run := e.run(t, e.svc, a); run.Fired || run.Wait != 0 {
+				t.Errorf("ticket %d: a stale check (level %q) fired %v, runs again after %v; want neither", tk.ID, level, run.Fired, run.Wait)
 			}
+		}
+	}
+	// Before any level is due, too: the at-risk point of the old deadline.
+	e.clock.Set(hel(6, 8, 30))
+	for _, tk := range []tickets.Ticket{met, moved, paused, solved} {
+		a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: oldDue}
+		if run := e.run(t, e.svc, a); run.Fired || run.Wait != 0 {
+			t.Errorf("ticket %d: a stale check at its at-risk point fired %v, runs again after %v; want neither", tk.ID, run.Fired, run.Wait)
 		}
 	}
 	if n := ticketstest.Count(e.ctx, t, e.db, "sla_firings"); n != 0 {
@@ -480,36 +543,143 @@ func TestFireSLAStale(t *testing.T) {
 	}
 	// The moved deadline's own check still fires.
 	wantTime(t, "moved first_response_due", e.ticket(t, moved.ID).FirstResponseDue, hel(5, 15, 30))
-	if !e.fire(t, e.svc, escalation.SLAArgs{TicketID: moved.ID, Target: "first_response", Due: hel(5, 15, 30), Level: escalation.LevelBreached}) {
-		t.Fatal("the check of the moved deadline did not fire")
-	}
-	_, err := e.svc.FireSLA(e.ctx, escalation.SLAArgs{TicketID: 999999, Target: "first_response", Due: oldDue, Level: escalation.LevelBreached})
+	e.clock.Set(hel(6, 12, 0))
+	wantRun(t, "the check of the moved deadline", e.run(t, e.svc, escalation.SLAArgs{TicketID: moved.ID, Target: "first_response", Due: hel(5, 15, 30)}), true, 0)
+	_, err := e.svc.FireSLA(e.ctx, escalation.SLAArgs{TicketID: 999999, Target: "first_response", Due: oldDue})
 	wantErr(t, "check of a missing ticket", err, apperr.NotFound, "error_ticket_not_found")
 }
 
-// TestSLAWorker: the River worker snoozes an early check until it is due, and fires a due
-// one.
+// TestSLAWorker: the River worker runs a deadline's one check through its levels: it fires
+// at risk and snoozes until the deadline, fires the breach and snoozes until the
+// supervisors' level, fires that and ends. Each run's firings are committed when it
+// snoozes. An early check (River's clock ahead, or a check queued by an older version)
+// snoozes until its level without firing.
 func TestSLAWorker(t *testing.T) {
 	e := newDeskEnv(t)
 	e.savePolicy(t, e.highPolicy())
 	e.clock.Set(hel(5, 15, 0))
 	tk := e.newTicket(t, tickets.PriorityHigh)
 	w := escalation.NewSLAWorker(e.svc)
-	job := &river.Job[escalation.SLAArgs]{JobRow: &rivertype.JobRow{}, Args: escalation.SLAArgs{TicketID: tk.ID, Target: "first_response",
-		Due: hel(6, 9, 0), Level: escalation.LevelBreached}}
-	e.clock.Set(hel(6, 8, 50))
-	err := w.Work(e.ctx, job)
-	var snooze *rivertype.JobSnoozeError
-	if !errors.As(err, &snooze) || snooze.Duration != 10*time.Minute {
-		t.Fatalf("early Work = %v, want a 10 min snooze", err)
+	due := hel(6, 9, 0)
+	work := func(a escalation.SLAArgs) error {
+		return w.Work(e.ctx, &river.Job[escalation.SLAArgs]{JobRow: &rivertype.JobRow{}, Args: a})
 	}
-	e.clock.Set(hel(6, 9, 0))
-	if err := w.Work(e.ctx, job); err != nil {
+	wantSnooze := func(what string, err error, d time.Duration, firings ...string) {
+		t.Helper()
+		var snooze *rivertype.JobSnoozeError
+		if d == 0 && err != nil || d > 0 && (!errors.As(err, &snooze) || snooze.Duration != d) {
+			t.Fatalf("%s: Work = %v, want a snooze of %v (0: done)", what, err, d)
+		}
+		// Read on another connection: the run's transaction has committed.
+		rows, err := e.db.Query(e.ctx, `SELECT level FROM sla_firings WHERE ticket_id = $1 ORDER BY fired_at`, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		levels, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(levels, firings) {
+			t.Fatalf("%s: levels fired and committed %v, want %v", what, levels, firings)
+		}
+	}
+	a := escalation.SLAArgs{TicketID: tk.ID, Target: "first_response", Due: due}
+	old := a
+	old.Level = escalation.LevelBreached
+	e.clock.Set(hel(6, 8, 20))
+	wantSnooze("an old breach check ten minutes before the at-risk point", work(old), 40*time.Minute)
+	e.clock.Set(hel(6, 8, 30))
+	wantSnooze("at risk", work(a), 30*time.Minute, escalation.LevelAtRisk)
+	e.clock.Set(hel(6, 8, 50))
+	wantSnooze("woken ten minutes early", work(a), 10*time.Minute, escalation.LevelAtRisk)
+	e.clock.Set(due)
+	wantSnooze("breached", work(a), time.Hour, escalation.LevelAtRisk, escalation.LevelBreached)
+	e.clock.Set(due.Add(time.Hour))
+	wantSnooze("supervisors", work(a), 0, escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors)
+	if n := e.count(t, `SELECT count(*) FROM escalations WHERE ticket_id = $1 AND level = 3 AND status = 'requested'`, tk.ID); n != 1 {
+		t.Fatalf("%d escalations to supervisors, want 1", n)
+	}
+	wantSnooze("the old breach check, late", work(old), 0, escalation.LevelAtRisk, escalation.LevelBreached, escalation.LevelSupervisors)
+}
+
+// TestSLAJobSnoozesThroughLevels: one deadline's one River job, run by a River client,
+// snoozes after each level until the next — its firings committed first — without using
+// up an attempt (River sets the attempt back on a snooze), and ends after the last. River's clock is the real
+// one while the desk's is the test's: the test moves the job's wake-up to now as it moves
+// the desk's clock to the next level.
+func TestSLAJobSnoozesThroughLevels(t *testing.T) {
+	e := newDeskEnv(t)
+	client := e.newRiver(t, e.svc)
+	e.svc.SetJobs(client)
+	e.savePolicy(t, e.highPolicy())
+	e.clock.Set(hel(5, 15, 0))
+	tk := e.newTicket(t, tickets.PriorityHigh)
+	due := hel(6, 9, 0)
+	var jobID int64
+	if err := e.db.QueryRow(e.ctx, `SELECT id FROM river_job WHERE kind = 'sla_check' AND args->>'target' = 'first_response'
+AND (args->>'ticket_id')::bigint = $1`, tk.ID).Scan(&jobID); err != nil {
 		t.Fatal(err)
 	}
-	// The late breach check fired the at-risk level first.
-	if n := ticketstest.Count(e.ctx, t, e.db, "sla_firings"); n != 2 {
-		t.Fatalf("%d firings, want 2", n)
+	// Only the first response's job runs here (the resolution's, due in the real past too,
+	// would run at the desk's clock, before its at-risk point).
+	if _, err := e.db.Exec(e.ctx, `DELETE FROM river_job WHERE kind = 'sla_check' AND id <> $1`, jobID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(hel(6, 8, 30)) // the job's at-risk point
+	if err := client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := client.Stop(ctx); err != nil {
+			t.Errorf("stop river: %v", err)
+		}
+	})
+	// settle waits until the job has run n times (snoozes counts all but a last run that
+	// ended it) and is in state, then checks its wake-up and the committed firings.
+	settle := func(what string, state string, snoozes int, wake time.Duration, firings int) {
+		t.Helper()
+		var got string
+		var attempt, n, fired int
+		var scheduled time.Time
+		waitFor(t, 20*time.Second, func() (bool, string) {
+			if err := e.db.QueryRow(e.ctx, `
+SELECT state, attempt, coalesce((metadata->>'snoozes')::int, 0), scheduled_at,
+       (SELECT count(*) FROM sla_firings WHERE ticket_id = $2)
+FROM river_job WHERE id = $1`, jobID, tk.ID).Scan(&got, &attempt, &n, &scheduled, &fired); err != nil {
+				return false, err.Error()
+			}
+			return got == state && n == snoozes, fmt.Sprintf("%s: state %s, %d snoozes, attempt %d, %d firings", what, got, n, attempt, fired)
+		})
+		if fired != firings {
+			t.Fatalf("%s: %d levels fired and committed, want %d", what, fired, firings)
+		}
+		if state == "scheduled" {
+			// The snooze is the desk's wait from the level it fired to the next; the
+			// job wakes that long after it ran (a minute's slack for a slow machine).
+			if in := time.Until(scheduled); in > wake || in < wake-time.Minute || attempt != 0 {
+				t.Fatalf("%s: the job wakes in %v (attempt %d), want about %v (attempt 0)", what, in, attempt, wake)
+			}
+		} else if attempt != 1 {
+			t.Fatalf("%s: attempt %d, want 1", what, attempt)
+		}
+	}
+	wakeNow := func() {
+		t.Helper()
+		if _, err := e.db.Exec(e.ctx, `UPDATE river_job SET state = 'available', scheduled_at = now() WHERE id = $1`, jobID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settle("at risk", "scheduled", 1, 30*time.Minute, 1)
+	e.clock.Set(due)
+	wakeNow()
+	settle("breached", "scheduled", 2, time.Hour, 2)
+	e.clock.Set(due.Add(time.Hour))
+	wakeNow()
+	settle("supervisors", "completed", 2, 0, 3)
+	if n := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check'`); n != 1 {
+		t.Fatalf("%d SLA jobs, want the one", n)
 	}
 }
 
@@ -545,8 +715,8 @@ func TestCatchUp(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("CatchUp found %d missed deadlines, want 5", n)
 	}
-	if got := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND queue = $1`, escalation.QueueSLA); got != 10 {
-		t.Fatalf("%d jobs enqueued, want 10 (breach and supervisors per deadline)", got)
+	if got := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND queue = $1`, escalation.QueueSLA); got != 5 {
+		t.Fatalf("%d jobs enqueued, want 5 (one per deadline)", got)
 	}
 
 	// Not the test's context: that ends before the cleanup that stops the client.
@@ -633,8 +803,8 @@ AND action LIKE 'ticket.sla_%' AND data->>'target' = $2 ORDER BY id`, c.tk.ID, t
 	if err != nil || n != 0 {
 		t.Fatalf("second CatchUp = %d, %v; want 0", n, err)
 	}
-	if got := e.count(t, `SELECT count(*) FROM river_job`); got != 10 {
-		t.Fatalf("%d jobs after the second CatchUp, want still 10", got)
+	if got := e.count(t, `SELECT count(*) FROM river_job`); got != 5 {
+		t.Fatalf("%d jobs after the second CatchUp, want still 5", got)
 	}
 }
 

@@ -37,7 +37,7 @@ func TestBreachRacingAcceptNeverDeadlocks(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, fireErr = e.svc.FireSLA(e.ctx, escalation.SLAArgs{TicketID: tk.ID, Target: "first_response",
-				Due: *tk.FirstResponseDue, Level: escalation.LevelSupervisors})
+				Due: *tk.FirstResponseDue})
 		}()
 		wg.Wait()
 		for name, err := range map[string]error{"accept": acceptErr, "fire": fireErr} {

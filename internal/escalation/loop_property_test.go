@@ -414,7 +414,7 @@ SELECT (SELECT count(*) FROM follow_ups WHERE escalation_id = $1),
 				if clock.Now().Before(*tk.ResolutionDue) {
 					clock.Set(tk.ResolutionDue.Add(time.Second))
 				}
-				_, err = svc.FireSLA(ctx, escalation.SLAArgs{TicketID: id, Target: "resolution", Due: *tk.ResolutionDue, Level: escalation.LevelBreached})
+				_, err = svc.FireSLA(ctx, escalation.SLAArgs{TicketID: id, Target: "resolution", Due: *tk.ResolutionDue})
 				must("sla breach", err)
 			},
 			"": func(rt *rapid.T) { checkLoopInvariants(rt, ctx, db, ts, m) },

@@ -375,7 +375,7 @@ type clockRow struct {
 
 // recomputeTx is the AfterChange hook: it keeps the ticket's SLA clock —
 // pauses, the three deadlines in business time, the soonest one — and
-// schedules the breach jobs for deadlines that moved.
+// schedules an SLA check (one River job) for each deadline that moved.
 func (s *Service) recomputeTx(ctx context.Context, tx pgx.Tx, ticketID int64) error {
 	// The clock, its policy, its pauses and its calendar in one round trip
 	// (this runs on every change of every ticket). The pauses are read
@@ -492,7 +492,7 @@ WHERE id = $1
 		if tg.new == nil || (!resumed && tg.old != nil && tg.old.Equal(*tg.new)) {
 			continue
 		}
-		checks = append(checks, slaChecks(ticketID, tg.name, *tg.new, p, cal, pauses, tg.start, tg.target)...)
+		checks = append(checks, slaCheck(ticketID, tg.name, *tg.new, p, cal, pauses, tg.start, tg.target))
 	}
 	return s.insertJobsTx(ctx, tx, checks)
 }
@@ -593,12 +593,12 @@ func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.
 			ResolutionDue:    slaDeadline(cal, start.CreatedAt, p.Resolution, nil)}
 		c.NextDue = earliest(c.FirstResponseDue, c.ResolutionDue)
 		c.Start = func(ctx context.Context, tx pgx.Tx, ticketID int64) error {
-			var checks []river.InsertManyParams
+			checks := make([]river.InsertManyParams, 0, 2)
 			if c.FirstResponseDue != nil {
-				checks = append(checks, slaChecks(ticketID, "first_response", *c.FirstResponseDue, p, cal, nil, start.CreatedAt, p.FirstResponse)...)
+				checks = append(checks, slaCheck(ticketID, "first_response", *c.FirstResponseDue, p, cal, nil, start.CreatedAt, p.FirstResponse))
 			}
 			if c.ResolutionDue != nil {
-				checks = append(checks, slaChecks(ticketID, "resolution", *c.ResolutionDue, p, cal, nil, start.CreatedAt, p.Resolution)...)
+				checks = append(checks, slaCheck(ticketID, "resolution", *c.ResolutionDue, p, cal, nil, start.CreatedAt, p.Resolution))
 			}
 			return s.insertJobsTx(ctx, tx, checks)
 		}
