@@ -42,11 +42,7 @@ func (s *Server) homeDay(r *http.Request) (views.HomeDay, error) {
 		return d, err
 	}
 	d.NewInTeam = fresh.Tickets
-	ids := make([]int64, 0, len(mine.Tickets))
-	for _, t := range mine.Tickets {
-		ids = append(ids, t.ID)
-	}
-	if d.Clocks, err = s.esc.Clocks(ctx, ids); err != nil {
+	if d.Clocks, err = s.esc.ClocksOf(ctx, mine.Tickets); err != nil {
 		return d, err
 	}
 	for _, t := range mine.Tickets {

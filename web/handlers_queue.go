@@ -36,8 +36,8 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 		f, err := parseFilter(q, form, u.Location())
 		f.Scope = scope
 		status := http.StatusOK
-		// The page's reads in one round trip (and the SLA clocks of its rows
-		// in a second): the rows, the filter bar's teams and owners, saved
+		// The page's reads in one round trip (and the past SLA pauses of its
+		// rows, when their clocks run, in a second): the rows, the filter bar's teams and owners, saved
 		// views, follow-ups due, the nav counts and the bell.
 		var b pgx.Batch
 		var rows func() (tickets.Page, error)
@@ -91,11 +91,7 @@ func (s *Server) queue(scope tickets.Scope) http.HandlerFunc {
 			Tickets: page.Tickets, Next: page.Next, HasPrev: q.Get("after") != "",
 			Teams: views.TeamOptions(r.Context(), teams, "filter_any"), Views: saved, Now: s.now(),
 		}
-		ids := make([]int64, len(page.Tickets))
-		for i, t := range page.Tickets {
-			ids[i] = t.ID
-		}
-		if v.Clocks, err = s.esc.Clocks(r.Context(), ids); err != nil {
+		if v.Clocks, err = s.esc.ClocksOf(r.Context(), page.Tickets); err != nil {
 			s.fail(w, r, err)
 			return
 		}

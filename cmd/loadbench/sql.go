@@ -8,11 +8,12 @@ package main
 const sqlSelectTicket = `
 SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
        c.id, c.name, coalesce(c.email::text, ''), coalesce(c.phone, ''), c.locale, c.notes, c.created_at,
+       c.bounced_at, c.bounce_status, c.bounce_diagnostic,
        coalesce(t.team_id, 0), coalesce(tm.name, ''), coalesce(t.owner_id, 0), coalesce(u.name, ''),
        coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
        t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at,
        t.first_response_due, t.next_response_due, t.resolution_due, t.next_due, t.paused_since,
-       t.sla_policy_id IS NOT NULL, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
+       coalesce(t.sla_policy_id, 0), t.awaiting_reply_since, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
 LEFT JOIN teams tm ON tm.id = t.team_id

@@ -207,6 +207,115 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 	}
 }
 
+// ClocksOf is Clocks for tickets already read (a queue page's rows): the
+// ticket rows carry their stored clock, the policies' targets and the team
+// calendars come from the instance's brief caches, so only the past pauses
+// of the tickets whose clocks run are read, in one round trip, and none
+// when no clock runs. It returns what Clocks returns for the same tickets
+// (a test holds the two together).
+func (s *Service) ClocksOf(ctx context.Context, list []tickets.Ticket) (map[int64]Clock, error) {
+	out := make(map[int64]Clock, len(list))
+	var running []int64
+	for i := range list {
+		t := &list[i]
+		if t.SLAPolicyID != 0 && t.PausedSince == nil && t.Status != tickets.StatusSolved && t.Status != tickets.StatusClosed {
+			running = append(running, t.ID)
+		}
+	}
+	pols, err := s.policiesByID(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	cals, err := s.teamCalendars(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pauses := map[int64][]Pause{}
+	if len(running) > 0 {
+		rows, err := s.db.Query(ctx, sqlClockPauses, running)
+		if err != nil {
+			return nil, fmt.Errorf("sla clock pauses: %w", err)
+		}
+		var id int64
+		var p Pause
+		if _, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
+			pauses[id] = append(pauses[id], p)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("sla clock pauses: %w", err)
+		}
+	}
+	now := s.now()
+	for _, t := range list {
+		pol, ok := pols[t.SLAPolicyID]
+		if !ok {
+			continue // no policy (or one deleted since the row was read): no badge, as Clocks
+		}
+		cal, ok := cals[t.TeamID]
+		if !ok {
+			cal = AlwaysOpen()
+		}
+		f := clockFacts{
+			status: t.Status, teamID: t.TeamID, createdAt: t.CreatedAt,
+			awaitingSince: t.AwaitingReplySince, pausedSince: t.PausedSince,
+			frDue: t.FirstResponseDue, nrDue: t.NextResponseDue, resDue: t.ResolutionDue,
+			fr: pol.FirstResponse, nr: pol.NextResponse, res: pol.Resolution, atRiskPercent: pol.AtRiskPercent,
+		}
+		out[t.ID] = clockAt(f, cal, pauses[t.ID], now)
+	}
+	return out, nil
+}
+
+// policyCache keeps the SLA policies by id briefly, as calendarCache keeps
+// calendars: a badge needs a policy's targets, which change rarely. Saving
+// a policy empties it; another instance sees the change within the TTL, or
+// at once when a ticket names a policy it does not hold.
+type policyCache struct {
+	mu     sync.Mutex
+	loaded time.Time
+	byID   map[int64]Policy
+}
+
+// forgetPolicies empties the cache after a policy change.
+func (s *Service) forgetPolicies() {
+	s.pols.mu.Lock()
+	defer s.pols.mu.Unlock()
+	s.pols.byID = nil
+}
+
+// policiesByID returns id -> policy, holding every policy the tickets name
+// that exists.
+func (s *Service) policiesByID(ctx context.Context, list []tickets.Ticket) (map[int64]Policy, error) {
+	s.pols.mu.Lock()
+	defer s.pols.mu.Unlock()
+	fresh := s.pols.byID != nil && time.Since(s.pols.loaded) < calendarCacheTTL
+	if fresh {
+		for _, t := range list {
+			if _, ok := s.pols.byID[t.SLAPolicyID]; t.SLAPolicyID != 0 && !ok {
+				fresh = false // a policy created since: read them again
+				break
+			}
+		}
+	}
+	if fresh {
+		return s.pols.byID, nil
+	}
+	rows, err := s.db.Query(ctx, sqlSelectPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("sla policies: %w", err)
+	}
+	list2, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Policy, error) { return scanPolicy(r) })
+	if err != nil {
+		return nil, fmt.Errorf("sla policies: %w", err)
+	}
+	out := make(map[int64]Policy, len(list2))
+	for _, p := range list2 {
+		out[p.ID] = p
+	}
+	s.pols.byID, s.pols.loaded = out, time.Now()
+	return out, nil
+}
+
 // calendarCache keeps each team's calendar briefly, so a queue page of 50
 // rows reads calendars once rather than per row. Saving a calendar or a
 // team's calendar empties it.

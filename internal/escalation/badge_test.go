@@ -17,14 +17,24 @@ import (
 	"github.com/loopdesk/loopdesk/internal/tickets/ticketstest"
 )
 
-// badge reads one ticket's SLA badge at the desk's clock, as every page shows it.
+// badge reads one ticket's SLA badge at the desk's clock, as every page shows it: by
+// id (Clocks: the ticket page, the review queue) and from the ticket row a queue page
+// holds (ClocksOf), which must agree.
 func (e *deskEnv) badge(t *testing.T, id int64) escalation.Clock {
 	t.Helper()
 	clocks, err := e.svc.Clocks(e.ctx, []int64{id})
 	if err != nil {
 		t.Fatalf("badge of ticket %d: %v", id, err)
 	}
-	return clocks[id]
+	of, err := e.svc.ClocksOf(e.ctx, []tickets.Ticket{e.ticket(t, id)})
+	if err != nil {
+		t.Fatalf("badge of ticket %d from its row: %v", id, err)
+	}
+	got, ok := clocks[id]
+	if gotOf, okOf := of[id]; ok != okOf || gotOf.State != got.State || gotOf.Target != got.Target || !gotOf.Due.Equal(got.Due) || gotOf.Left != got.Left {
+		t.Errorf("ticket %d: badge from its row %+v (present %v), by id %+v (present %v)", id, gotOf, okOf, got, ok)
+	}
+	return got
 }
 
 func wantBadge(t *testing.T, what string, got escalation.Clock, state escalation.State, target string, due time.Time, left time.Duration) {

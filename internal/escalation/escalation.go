@@ -92,6 +92,7 @@ type Service struct {
 	jobs          JobInserter
 	followUpHours time.Duration
 	cals          calendarCache
+	pols          policyCache
 	slaCfg        atomic.Pointer[slaConfig] // new tickets' clocks (newClock)
 }
 

@@ -86,7 +86,7 @@ func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
 INSERT INTO sla_policies (name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes,
@@ -111,6 +111,8 @@ RETURNING id`, p.Name, p.Priority, p.Category, int(p.FirstResponse/time.Minute),
 		// tickets of this priority only.
 		return s.enqueueRecomputeTx(ctx, tx, RecomputePriority, int64(p.Priority))
 	})
+	s.forgetPolicies() // after the commit: a badge read now sees the saved targets
+	return err
 }
 
 // policyTx finds the policy for a priority and category: the category's own

@@ -331,7 +331,7 @@ SELECT t.id, t.subject, t.status, t.priority, t.category, t.channel,
        coalesce(t.created_by, 0), t.order_ref, t.tags, coalesce(t.merged_into, 0), t.version,
        t.created_at, t.updated_at, t.first_response_at, t.solved_at, t.closed_at,
        t.first_response_due, t.next_response_due, t.resolution_due, t.next_due, t.paused_since,
-       t.sla_policy_id IS NOT NULL, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
+       coalesce(t.sla_policy_id, 0), t.awaiting_reply_since, coalesce(t.holder_team_id, 0), coalesce(t.holder_user_id, 0)
 FROM tickets t
 JOIN customers c ON c.id = t.customer_id
 LEFT JOIN teams tm ON tm.id = t.team_id
@@ -345,7 +345,8 @@ func scanTicket(row pgx.Row) (Ticket, error) {
 		&t.TeamID, &t.TeamName, &t.OwnerID, &t.OwnerName, &t.CreatedBy, &t.OrderRef, &t.Tags, &t.MergedInto, &t.Version,
 		&t.CreatedAt, &t.UpdatedAt, &t.FirstResponseAt, &t.SolvedAt, &t.ClosedAt,
 		&t.FirstResponseDue, &t.NextResponseDue, &t.ResolutionDue, &t.NextDue, &t.PausedSince,
-		&t.HasSLA, &t.HolderTeamID, &t.HolderUserID)
+		&t.SLAPolicyID, &t.AwaitingReplySince, &t.HolderTeamID, &t.HolderUserID)
+	t.HasSLA = t.SLAPolicyID != 0
 	return t, err
 }
 

@@ -157,6 +157,11 @@ type Ticket struct {
 	NextDue          *time.Time
 	PausedSince      *time.Time
 	HasSLA           bool
+	// SLAPolicyID is the policy the clock runs under (0: none), and
+	// AwaitingReplySince the customer message a next response is due for:
+	// with the fields above, what a badge is worked out from.
+	SLAPolicyID        int64
+	AwaitingReplySince *time.Time
 
 	// Who holds the ticket while it is escalated (they may see and work it).
 	HolderTeamID int64
