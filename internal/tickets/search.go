@@ -345,6 +345,11 @@ func (s *Store) Find(ctx context.Context, a Actor, r SearchRequest) (SearchResul
 	}
 	if byName != nil {
 		res.Customers, err = byName()
+		// A name typed with a title ("mr john smith", "ông Nguyễn Văn An")
+		// that finds no name as typed finds it without the title.
+		if rest := nameAfterTitles(q.Text); err == nil && len(res.Customers) == 0 && rest != nil {
+			res.Customers, err = s.queryCustomers(ctx, customersByNameSQL(rest), q.Text, "", "", rest)
+		}
 	} else {
 		res.Customers, err = s.findCustomers(ctx, q)
 	}
@@ -801,7 +806,7 @@ func NameWords(q string) []string {
 	var words []string
 	long := false
 	for _, f := range strings.Fields(q) {
-		w := strings.TrimFunc(Fold(f), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsMark(r) })
+		w := strings.TrimFunc(Fold(f), notNameRune)
 		if w == "" {
 			continue
 		}
@@ -814,6 +819,71 @@ func NameWords(q string) []string {
 	return words
 }
 
+// titles are the words a name is addressed with before it, in the desk's
+// languages, lower-cased with their diacritics: "Mr", "Dear", "Dr";
+// Finnish "herra", "rouva", "hyvä"; Vietnamese "ông", "bà", "anh", "chị",
+// "kính gửi" (with their tones, which tell "chị" from "chỉ", "bà" from
+// "ba", "bạn" from "bán": folded, they are common words); Hindi "श्री",
+// "श्रीमती", "प्रिय" and their Latin spellings. honorifics follow a name:
+// Hindi "जी" ("Sharma ji"), "साहब".
+var (
+	titles = wordSet(`mr mrs ms miss mx mister dr prof sir madam dear hi hello
+		herra hra rouva rva neiti nti tohtori tri professori hyvä hyva arvoisa
+		ông bà anh chị cô chú bác em bạn thưa kính gửi quý
+		श्री श्रीमती श्रीमान सुश्री कुमारी डॉ डॉक्टर प्रिय आदरणीय shri sri shrimati smt sushri kumari`)
+	honorifics = wordSet(`जी ji jee साहब sahab sahib`)
+)
+
+func wordSet(list string) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range strings.Fields(list) {
+		set[norm.NFC.String(w)] = true
+	}
+	return set
+}
+
+// nameAfterTitles is NameWords(q) without the titles before the name and
+// the honorifics after it; nil when there are none, or when no word of 3
+// letters or more is left to look a name up by. A search tries it when the
+// words as typed find no name: a title is also a word of some names ("Anh
+// Trần"), and those are found as typed.
+func nameAfterTitles(q string) []string {
+	words := NameWords(q)
+	if words == nil {
+		return nil
+	}
+	// The words as written (lower case, NFC), in NameWords' places.
+	var written []string
+	for _, f := range strings.Fields(q) {
+		if w := strings.TrimFunc(strings.ToLower(norm.NFC.String(f)), notNameRune); w != "" {
+			written = append(written, w)
+		}
+	}
+	if len(written) != len(words) {
+		return nil // not seen alike: leave the words as they are
+	}
+	i, j := 0, len(words)
+	for i < j && titles[written[i]] {
+		i++
+	}
+	for j > i && honorifics[written[j-1]] {
+		j--
+	}
+	if i == 0 && j == len(words) {
+		return nil
+	}
+	for _, w := range words[i:j] {
+		if utf8.RuneCountInString(w) >= 3 {
+			return words[i:j]
+		}
+	}
+	return nil
+}
+
+// notNameRune reports whether r is not part of a name's word: the
+// punctuation around it.
+func notNameRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsMark(r) }
+
 // customersByNameSQL finds the customers whose name is like the words $4
 // (NameWords of the query $1), or whose folded name holds the piece $2, or
 // whose email holds the piece $3 (CustomerParts; "" for none), best name
@@ -821,7 +891,8 @@ func NameWords(q string) []string {
 // the words when each word of 3 letters or more is a word of the name or
 // like one: their trigrams at least half alike (pg_trgm similarity 0.5),
 // in any order ("nguyen vann an", "virtanen aino"); a shorter word (an
-// initial, "j smith") begins a word of the name. The words of a name
+// initial, "j smith") begins a word of the name (a title before it is
+// left out when the name is not found with it: nameAfterTitles). The words of a name
 // (ld_name_words: folded, split at white space) are indexed by
 // customers_name_words_idx; the words like a query word are looked up in
 // customer_name_words, the list of the words of every name (a few thousand
@@ -830,8 +901,9 @@ func NameWords(q string) []string {
 // instead, as before, read the posting lists of the query's trigrams over
 // all names: common trigrams ("ng ", " h") made that the dearest statement
 // of a search at a million tickets (3.5 ms for "giao hang"). A word the
-// name lacks altogether ("mr john smith") matches no name; the pieces still
-// find "john smith" inside a name. The pieces are matched on the trigram
+// name lacks altogether ("john smith kettle") matches no name (a title,
+// "mr john smith", is left out by a second look: nameAfterTitles); the
+// pieces still find "john smith" inside a name. The pieces are matched on the trigram
 // indexes of names and emails; a piece that is not asked for is NULL,
 // which an index scan answers at once with nothing. The statement is sent
 // prepared, in a batch, and its plan is the same whatever the words but

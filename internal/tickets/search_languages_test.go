@@ -218,3 +218,54 @@ func TestSearchInFourLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchFindsANameAfterATitle: a rep who types a customer's name as a
+// letter or a call gives it ("Mr John Smith", "rouva Aino Virtanen", "ông
+// Nguyễn Văn An", "श्रीमती प्रिया शर्मा", "Priya Sharma ji") finds the
+// customer and their tickets: a title before the name, or an honorific
+// after it, is not a word of the name. A name that holds the word is still
+// found first ("Anh Trần" for "anh tran"); any other extra word ("john
+// smith kettle") is a word to search, not a name.
+func TestSearchFindsANameAfterATitle(t *testing.T) {
+	b := setup(t)
+	john := b.create(t, b.repA, tickets.NewTicket{CustomerName: "John Smith", CustomerLocale: "en", Subject: "Kettle stopped working", Body: "It broke."})
+	aino := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Aino Virtanen", CustomerLocale: "fi", Subject: "Pesukone rikki", Body: "Hei."})
+	an := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Nguyễn Văn An", CustomerLocale: "vi", Subject: "Đơn hàng", Body: "Chưa tới."})
+	priya := b.create(t, b.repA, tickets.NewTicket{CustomerName: "प्रिया शर्मा", CustomerLocale: "hi", Subject: "ऑर्डर", Body: "नहीं आया।"})
+	priyaLatin := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Priya Sharma", CustomerLocale: "hi", Subject: "Order", Body: "Late."})
+	anhTran := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Anh Trần", CustomerLocale: "vi", Subject: "Hóa đơn", Body: "Sai."})
+	tran := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Trần Thị Mai", CustomerLocale: "vi", Subject: "Giao hàng", Body: "Chậm."})
+	hang := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Lê Thị Hằng", CustomerLocale: "vi", Subject: "Đổi trả", Body: "Hàng lỗi."})
+	for q, want := range map[string]tickets.Ticket{
+		"mr john smith":       john,
+		"Mr. John Smith":      john,
+		"Dear Mr Smith":       john,
+		"dr smith":            john,
+		"herra john smith":    john,
+		"rouva Aino Virtanen": aino,
+		"Hyvä Aino Virtanen":  aino,
+		"ông Nguyễn Văn An":   an,
+		"anh nguyen van an":   an,
+		"chị Trần Thị Mai":    tran,
+		"श्रीमती प्रिया शर्मा": priya,
+		"प्रिया शर्मा जी":      priya,
+		"श्री प्रिया शर्मा जी": priya,
+		"Smt. Priya Sharma": priyaLatin,
+		"Priya Sharma ji":   priyaLatin,
+		"bạn Hằng":          hang,
+		"anh tran":          anhTran, // a name that holds the word comes first
+	} {
+		res := b.search(t, b.repA, q)
+		if len(res.Customers) == 0 || res.Customers[0].ID != want.Customer.ID || !slices.Contains(hitIDs(res), want.ID) {
+			t.Errorf("Search(%q) = customers %+v, hits %v; want %q and ticket %d", q, res.Customers, hitIDs(res), want.Customer.Name, want.ID)
+		}
+	}
+	for _, q := range []string{"mr xavier smith", "john smith kettle", "mr", "mr dr", "ông bà",
+		// Folded, "bán" (to sell) and "chỉ" (only) would be "ban" and
+		// "chi": they are words of a search, not titles.
+		"bán hàng", "ban hang", "chỉ hằng"} {
+		if res := b.search(t, b.repA, q); len(res.Customers) != 0 {
+			t.Errorf("Search(%q) found customers %+v", q, res.Customers)
+		}
+	}
+}
