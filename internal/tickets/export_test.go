@@ -24,6 +24,12 @@ func CountWords(ctx context.Context, s *Store, a Actor, words, modes []string, n
 // NearWordsSQL is the statement that looks up the near words of n words.
 func NearWordsSQL(n int) string { return nearWordsSQL(n) }
 
+// EditsAwaySQL is the statement that looks up the words one edit away of n short words.
+func EditsAwaySQL(n int) string { return editsAwaySQL(n) }
+
+// OneEditAway lists the words one edit from w that a correction tries.
+func OneEditAway(w string) []string { return oneEditAway(w) }
+
 // Correct is the correction a search of query tries when it finds (almost)
 // nothing, newest being the newest ticket's id; count (when >= 0) is the
 // number of visible tickets the search found for tsquery match.

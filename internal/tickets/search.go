@@ -1024,6 +1024,77 @@ func nearWordsSQL(n int) string {
 	return b.String()
 }
 
+// editsAwaySQL is nearWordsSQL for n short words that pg_trgm found no
+// near word of: a typo in a short word leaves too few trigrams alike
+// ("hnag" and "hang" share one of five). Word i ($2i-1) lists those of its
+// words one edit away ($2i, oneEditAway) that the desk holds
+// (search_words_pkey), the most similar 8.
+func editsAwaySQL(n int) string {
+	var b strings.Builder
+	b.WriteString("SELECT n.i, n.word, n.sim FROM (")
+	for i := range n {
+		if i > 0 {
+			b.WriteString("\nUNION ALL\n")
+		}
+		fmt.Fprintf(&b, "(SELECT %d AS i, word, similarity(word, $%d) AS sim FROM search_words WHERE word = ANY($%d::text[]) ORDER BY 3 DESC, word LIMIT 8)",
+			i+1, 2*i+1, 2*i+2)
+	}
+	b.WriteString(") n ORDER BY n.i, n.sim DESC, n.word")
+	return b.String()
+}
+
+// shortWord is the longest word (in letters) whose words one edit away are
+// looked up by name as well as by their trigrams (nearWordsSQL).
+const shortWord = 5
+
+// oneEditAway lists the words one edit from w, a folded word of up to
+// shortWord letters (nil for a longer one): two neighbouring letters
+// swapped, one left out and, for a Latin word (folded to a to z), one
+// added or changed, a to z; of 3 letters or more, as the word list holds.
+// A word in another script only has its letters swapped or left out: its
+// alphabet is too large to try each letter (Devanagari's 128).
+func oneEditAway(w string) []string {
+	r := []rune(w)
+	n := len(r)
+	if n > shortWord {
+		return nil
+	}
+	seen := map[string]bool{w: true}
+	var out []string
+	add := func(v []rune) {
+		if len(v) < 3 {
+			return
+		}
+		if s := string(v); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for i := 0; i+1 < n; i++ {
+		v := slices.Clone(r)
+		v[i], v[i+1] = v[i+1], v[i]
+		add(v)
+	}
+	for i := range n {
+		add(slices.Concat(r[:i], r[i+1:]))
+	}
+	if isASCII(w) {
+		for c := 'a'; c <= 'z'; c++ {
+			for i := 0; i <= n; i++ {
+				add(slices.Concat(r[:i], []rune{c}, r[i:]))
+			}
+			for i := range n {
+				if r[i] != c {
+					v := slices.Clone(r)
+					v[i] = c
+					add(v)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // sqlCountWords counts, for each word $1[i] ($2[i]: 'exact', or 'match'
 // for a last word being typed), the tickets visible to the actor ($3 teams,
 // $4 user) that match it, up to countCap (50): enough to tell a typo from a
@@ -1107,8 +1178,11 @@ func countWordsAllSQL(n int) string {
 // visible ticket and five times as many as the word: the fewest edits win,
 // then the most tickets (up to countCap), then the most similar. Counting
 // only visible tickets keeps words of hidden tickets from being suggested.
-// It looks up the words' near words in one statement, and counts the words
-// and their near words in one more.
+// Near words are the listed words pg_trgm finds like a word or, for a
+// rare short word it finds none for, the listed words one edit away
+// (oneEditAway). It looks up the words' near words in one statement, and
+// counts the words and their near words in one more (and a rare short
+// word's words one edit away in two more).
 func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64, known searched) (string, error) {
 	words := Terms(query)
 	var at []int // the words looked up: their places in words
@@ -1142,22 +1216,32 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 	for _, w := range look {
 		args = append(args, w)
 	}
-	rows, err := s.db.Query(ctx, nearWordsSQL(len(look)), args...)
-	if err != nil {
-		return "", fmt.Errorf("near words: %w", err)
-	}
 	candidates := make([][]near, len(look)) // by place in look
-	var place int                           // from 1
-	var c near
-	_, err = pgx.ForEachRow(rows, []any{&place, &c.word, &c.sim}, func() error {
-		w := look[place-1]
-		if c.edits = editDistance(w, c.word); c.edits <= maxEdits(w) {
-			candidates[place-1] = append(candidates[place-1], c)
+	lookUp := func(sql string, args []any, places []int) error {
+		rows, err := s.db.Query(ctx, sql, args...)
+		if err != nil {
+			return fmt.Errorf("near words: %w", err)
+		}
+		var place int // from 1, in places
+		var c near
+		_, err = pgx.ForEachRow(rows, []any{&place, &c.word, &c.sim}, func() error {
+			j := places[place-1]
+			if c.edits = editDistance(look[j], c.word); c.edits <= maxEdits(look[j]) {
+				candidates[j] = append(candidates[j], c)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("near words: %w", err)
 		}
 		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("near words: %w", err)
+	}
+	all := make([]int, len(look))
+	for j := range all {
+		all[j] = j
+	}
+	if err := lookUp(nearWordsSQL(len(look)), args, all); err != nil {
+		return "", err
 	}
 	// Count the words, then every candidate once.
 	counted := map[[2]string]int{} // word and mode: place in the count
@@ -1165,22 +1249,51 @@ func (s *Store) correct(ctx context.Context, a Actor, query string, newest int64
 		counted[[2]string{w, modes[j]}] = j
 	}
 	countWords, countModes := slices.Clone(look), slices.Clone(modes)
-	found := false
-	for _, list := range candidates {
-		for _, c := range list {
-			found = true
-			if _, ok := counted[[2]string{c.word, "exact"}]; !ok {
-				counted[[2]string{c.word, "exact"}] = len(countWords)
-				countWords, countModes = append(countWords, c.word), append(countModes, "exact")
+	addCandidates := func(places []int) (added bool) {
+		for _, j := range places {
+			for _, c := range candidates[j] {
+				added = true
+				if _, ok := counted[[2]string{c.word, "exact"}]; !ok {
+					counted[[2]string{c.word, "exact"}] = len(countWords)
+					countWords, countModes = append(countWords, c.word), append(countModes, "exact")
+				}
 			}
 		}
+		return added
 	}
-	if !found {
+	if !addCandidates(all) && !slices.ContainsFunc(look, func(w string) bool { return oneEditAway(w) != nil }) {
 		return "", nil // nothing to correct to
 	}
 	counts, err := s.countWords(ctx, a, countWords, countModes, newest, known)
 	if err != nil {
 		return "", err
+	}
+	// A rare short word that pg_trgm found no near word of: its words one
+	// edit away, looked up and counted in two more statements. A typo in a
+	// short word leaves too few trigrams alike: "hnag" and "hang" share one
+	// of five, and Vietnamese words are short.
+	var short []int // places in look
+	args = []any{searchMode}
+	for j, w := range look {
+		if counts[j] >= rareWord || len(candidates[j]) > 0 {
+			continue
+		}
+		if edits := oneEditAway(w); edits != nil {
+			short, args = append(short, j), append(args, w, edits)
+		}
+	}
+	if len(short) > 0 {
+		if err := lookUp(editsAwaySQL(len(short)), args, short); err != nil {
+			return "", err
+		}
+		before := len(countWords)
+		if addCandidates(short) && len(countWords) > before {
+			more, err := s.countWords(ctx, a, countWords[before:], countModes[before:], newest, searched{count: -1})
+			if err != nil {
+				return "", err
+			}
+			counts = append(counts, more...)
+		}
 	}
 	changed := false
 	for k, i := range at {

@@ -443,6 +443,8 @@ func TestSearchUsesIndexes(t *testing.T) {
 			[]any{"j smith", "%j smith%", "", []string{"j", "smith"}}},
 		{"near words", tickets.SearchStatements.NearWords, "search_words_trgm_idx", []any{"kettel"}},
 		{"near words of two words", tickets.NearWordsSQL(2), "search_words_trgm_idx", []any{"kettel", "stoped"}},
+		{"words one edit away of short words", tickets.EditsAwaySQL(2), "search_words_pkey",
+			[]any{"hnag", tickets.OneEditAway("hnag"), "gioa", tickets.OneEditAway("gioa")}},
 		{"count words, a rep's newest tickets", tickets.SearchStatements.CountWords, "tickets_pkey",
 			[]any{[]string{"kettle", "kettel", "stop"}, []string{"exact", "exact", "match"}, a.TeamIDs, a.UserID, top, "", nil}},
 		{"count words, a rep's older tickets", tickets.SearchStatements.CountWords, "tickets_visible_words_idx",

@@ -269,3 +269,68 @@ func TestSearchFindsANameAfterATitle(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCorrectsShortWords: a typo in a short word leaves it few
+// trigrams in common with the word meant ("hnag" and "hang" share one of
+// five), so pg_trgm alone does not find it; Vietnamese words are short. A
+// rare word of up to 5 letters is also corrected to the listed words one
+// edit away: two letters swapped, one left out, one too many or one
+// wrong.
+func TestSearchCorrectsShortWords(t *testing.T) {
+	b := setup(t)
+	giao := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Trần Thị Mai", CustomerLocale: "vi",
+		Subject: "Giao hàng chậm", Body: "Đơn hàng của tôi chưa tới."})
+	for range 2 {
+		b.create(t, b.repA, tickets.NewTicket{CustomerName: "Lê Văn Nam", CustomerLocale: "vi", Subject: "Đổi hàng", Body: "Hàng bị lỗi."})
+	}
+	lock := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Mary Jones", CustomerLocale: "en",
+		Subject: "Login locked", Body: "My login is locked after three tries."})
+	fi := b.create(t, b.repA, tickets.NewTicket{CustomerName: "Aino Virtanen", CustomerLocale: "fi",
+		Subject: "Kenkä rikki", Body: "Vasen kenkä hajosi."})
+	for q, want := range map[string]struct {
+		searched string
+		ids      []int64
+	}{
+		"giao hnag":   {"giao hang", []int64{giao.ID}}, // swapped
+		"hnag cham":   {"hang cham", []int64{giao.ID}},
+		"giao hng":    {"giao hang", []int64{giao.ID}}, // left out
+		"giaao hang":  {"giao hang", []int64{giao.ID}}, // one too many
+		"gioa hang":   {"giao hang", []int64{giao.ID}},
+		"don hagn":    {"don hang", []int64{giao.ID}},
+		"lgoin lockd": {"login locked", []int64{lock.ID}},
+		"kneka rikki": {"kenka rikki", []int64{fi.ID}},
+	} {
+		res := b.search(t, b.repA, q)
+		if !res.Corrected || res.Searched != want.searched || !slices.Equal(sorted(hitIDs(res)), sorted(want.ids)) {
+			t.Errorf("Search(%q) = corrected %v to %q, hits %v; want %q, %v", q, res.Corrected, res.Searched, hitIDs(res), want.searched, want.ids)
+		}
+	}
+	// A word two edits from any listed word stays as typed.
+	if res := b.search(t, b.repA, "giao xqzh"); res.Corrected {
+		t.Errorf("Search(giao xqzh) corrected to %q", res.Searched)
+	}
+}
+
+func TestOneEditAway(t *testing.T) {
+	got := tickets.OneEditAway("hnag")
+	for _, w := range []string{"hang", "nhag", "hnga", "hag", "nag", "hng", "hna", "hnang", "hnagx", "ahnag", "hnog", "bnag"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("OneEditAway(hnag) lacks %q", w)
+		}
+	}
+	seen := map[string]bool{}
+	for _, w := range got {
+		if seen[w] || w == "hnag" || len([]rune(w)) < 3 || tickets.EditDistance("hnag", w) != 1 {
+			t.Errorf("OneEditAway(hnag) holds %q", w)
+		}
+		seen[w] = true
+	}
+	if got := tickets.OneEditAway("kettle"); got != nil {
+		t.Errorf("OneEditAway(kettle) = %d words, want none: trigrams find its typos", len(got))
+	}
+	// Devanagari: swapped or left out, never a Latin letter.
+	got = tickets.OneEditAway("रिफंड")
+	if !slices.Contains(got, "रफिंड") || !slices.Contains(got, "रिफड") || slices.ContainsFunc(got, func(w string) bool { return strings.ContainsAny(w, "abcxyz") }) {
+		t.Errorf("OneEditAway(रिफंड) = %q", got)
+	}
+}

@@ -110,7 +110,7 @@ WHERE t.search @@ ld_search_query($1, $2)
 	// ticket and five times as many: the fewest edits, then the most
 	// matches (up to 50), then the most similar.
 	for _, a := range actors {
-		for _, q := range []string{"kettel", "pasport", "lsku", "giao hnag", "pesukone laksu", "refnd", "kettle kettel",
+		for _, q := range []string{"kettel", "pasport", "lsku", "giao hnag", "hnag giao", "hagn", "pesukone laksu", "refnd", "kettle kettel",
 			"kettel kettle", "pasport lsku kettel", "zepelin", "isue", "lasku"} {
 			want := plainCorrection(t, b, a, q)
 			// As a search calls it: knowing how many tickets the query
@@ -237,36 +237,43 @@ WHERE t.search @@ ld_search_query($1, $2)
 		if n >= 3 {
 			continue
 		}
-		rows, err := b.db.Query(b.ctx, `
-SELECT word, similarity(word, $1) FROM search_words WHERE word % $1 AND word <> $1 ORDER BY 2 DESC, word LIMIT 8`, w)
-		if err != nil {
-			t.Fatal(err)
-		}
 		type near struct {
 			word         string
 			sim          float32
 			edits, count int
 		}
-		var list []near
-		for rows.Next() {
-			var c near
-			if err := rows.Scan(&c.word, &c.sim); err != nil {
-				t.Fatal(err)
-			}
-			list = append(list, c)
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
 		most := 2
 		if len([]rune(w)) <= 4 {
 			most = 1
 		}
+		// Its near words by trigrams within its edits or, for a short word
+		// that has none, its words one edit away.
+		lookUp := func(sql string, args ...any) []near {
+			rows, err := b.db.Query(b.ctx, sql, args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var list []near
+			for rows.Next() {
+				var c near
+				if err := rows.Scan(&c.word, &c.sim); err != nil {
+					t.Fatal(err)
+				}
+				if c.edits = tickets.EditDistance(w, c.word); c.edits <= most {
+					list = append(list, c)
+				}
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			return list
+		}
+		list := lookUp(`SELECT word, similarity(word, $1) FROM search_words WHERE word % $1 AND word <> $1 ORDER BY 2 DESC, word LIMIT 8`, w)
+		if edits := tickets.OneEditAway(w); len(list) == 0 && edits != nil {
+			list = lookUp(`SELECT word, similarity(word, $1) FROM search_words WHERE word = ANY($2) ORDER BY 2 DESC, word LIMIT 8`, w, edits)
+		}
 		var best *near
 		for _, c := range list {
-			if c.edits = tickets.EditDistance(w, c.word); c.edits > most {
-				continue
-			}
 			if c.count = count(c.word, "exact"); c.count == 0 || c.count < 5*n {
 				continue
 			}
