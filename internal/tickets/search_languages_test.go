@@ -37,6 +37,8 @@ func TestSearchInFourLanguages(t *testing.T) {
 		Subject: "Pesukoneen luukku jumissa", Body: "Uuden pesukoneen luukku ei aukea. Laskussa on virhe, odotan hyvitystä."})
 	create("fi order", b.repA, tickets.NewTicket{CustomerName: "Eero Mäkinen", CustomerLocale: "fi",
 		Subject: "Tilaus myöhässä", Body: "Tilaukseni on ollut matkalla jo viikon."})
+	create("fi refund", b.repA, tickets.NewTicket{CustomerName: "Matti Nieminen", CustomerLocale: "fi",
+		Subject: "Hyvitys puuttuu", Body: "Hyvityksen piti tulla viikossa."})
 	an := create("vi order", b.repA, tickets.NewTicket{CustomerName: "Nguyễn Văn An", CustomerEmail: "an.nguyen.vn@example.vn",
 		CustomerPhone: "+84 98 765 0001", CustomerLocale: "vi",
 		Subject: "Đơn hàng giao chậm", Body: "Tôi là Nguyễn Văn An, đơn hàng của tôi chưa tới. Mã khuyến mãi không dùng được."})
@@ -91,6 +93,10 @@ func TestSearchInFourLanguages(t *testing.T) {
 		{"stem", "fi", "tilaus matkalla", exactly, []string{"fi order"}, ""},
 		{"stem", "fi", "tilauksen matkalla", exactly, []string{"fi order"}, ""},
 		{"stem", "fi", "myöhässä tilaukset", exactly, []string{"fi order"}, ""},
+		{"stem", "fi", "hyvitystä piti", exactly, []string{"fi refund"}, ""},
+		{"stem", "fi", "hyvitystäni puuttuu", exactly, []string{"fi refund"}, ""},
+		{"stem", "fi", "hyvitykseni puuttuu", exactly, []string{"fi refund"}, ""},
+		{"stem", "fi", "hyvitys puuttuu", exactly, []string{"fi refund"}, ""},
 		{"folded words", "vi", "don hang cham", exactly, []string{"vi order"}, ""},
 		{"folded words", "vi", "đơn hàng chậm", exactly, []string{"vi order"}, ""},
 		{"folded words", "vi", "khuyen mai", exactly, []string{"vi order"}, ""},
