@@ -848,6 +848,6 @@ SELECT (SELECT count(*) FROM tickets WHERE created_at >= $1),
 	if created > 0 {
 		perTicket = float64(timers) / float64(created)
 	}
-	return fmt.Sprintf("SLA clocks started: %s of %s created tickets; SLA timers scheduled: %s (%.2f per created ticket, one per deadline)",
+	return fmt.Sprintf("SLA clocks started: %s of %s created tickets; SLA timers scheduled: %s (%.2f per created ticket)",
 		thousands(clocked), thousands(created), thousands(timers), perTicket), nil
 }
