@@ -3,7 +3,7 @@ package escalation
 import (
 	"context"
 	"fmt"
-	"sync"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -152,8 +152,11 @@ func (s *Service) Clocks(ctx context.Context, ticketIDs []int64) (map[int64]Cloc
 }
 
 // ClocksBatch is Clocks on a batch (a page's one round trip); the returned
-// function may read the team calendars once (they are cached briefly).
+// function reads the policies and calendars again only when their version
+// moved (slaConfigAt).
 func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Context) (map[int64]Clock, error) {
+	var version int64
+	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
 	type row struct {
 		id int64
 		f  clockFacts
@@ -191,13 +194,13 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 		for _, x := range plist {
 			pauses[x.id] = append(pauses[x.id], x.p)
 		}
-		cals, err := s.teamCalendars(ctx)
+		cfg, err := s.slaConfigAt(ctx, version)
 		if err != nil {
 			return nil, err
 		}
 		now := s.now()
 		for _, x := range list {
-			cal, ok := cals[x.f.teamID]
+			cal, ok := cfg.calendars[x.f.teamID]
 			if !ok {
 				cal = AlwaysOpen()
 			}
@@ -208,161 +211,89 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 }
 
 // ClocksOf is Clocks for tickets already read (a queue page's rows): the
-// ticket rows carry their stored clock, the policies' targets and the team
-// calendars come from the instance's brief caches, so only the past pauses
-// of the tickets whose clocks run are read, in one round trip, and none
-// when no clock runs. It returns what Clocks returns for the same tickets
-// (a test holds the two together).
+// ticket rows carry their stored clock and the policy they run under, so
+// one round trip reads only the version of the policies and calendars and
+// the past pauses of the tickets whose clocks run, and none is needed when
+// no clock runs. It returns what Clocks returns for the same tickets (a
+// test holds the two together).
 func (s *Service) ClocksOf(ctx context.Context, list []tickets.Ticket) (map[int64]Clock, error) {
 	out := make(map[int64]Clock, len(list))
+	now := s.now()
 	var running []int64
-	for i := range list {
-		t := &list[i]
-		if t.SLAPolicyID != 0 && t.PausedSince == nil && t.Status != tickets.StatusSolved && t.Status != tickets.StatusClosed {
+	for _, t := range list {
+		switch {
+		case t.SLAPolicyID == 0:
+		case t.Status == tickets.StatusSolved || t.Status == tickets.StatusClosed || t.PausedSince != nil:
+			// clockAt's answer for a stopped or paused clock needs neither the
+			// policy's targets nor the calendar.
+			out[t.ID] = clockAt(clockFactsOf(t, Policy{}), AlwaysOpen(), nil, now)
+		default:
 			running = append(running, t.ID)
 		}
 	}
-	pols, err := s.policiesByID(ctx, list)
-	if err != nil {
-		return nil, err
+	if len(running) == 0 {
+		return out, nil
 	}
-	cals, err := s.teamCalendars(ctx)
-	if err != nil {
-		return nil, err
-	}
+	var b pgx.Batch
+	var version int64
+	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
 	pauses := map[int64][]Pause{}
-	if len(running) > 0 {
-		rows, err := s.db.Query(ctx, sqlClockPauses, running)
-		if err != nil {
-			return nil, fmt.Errorf("sla clock pauses: %w", err)
-		}
+	b.Queue(sqlClockPauses, running).Query(func(rows pgx.Rows) error {
 		var id int64
 		var p Pause
-		if _, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
+		_, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
 			pauses[id] = append(pauses[id], p)
 			return nil
-		}); err != nil {
-			return nil, fmt.Errorf("sla clock pauses: %w", err)
-		}
+		})
+		return err
+	})
+	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, fmt.Errorf("sla clocks: %w", err)
 	}
-	now := s.now()
+	cfg, err := s.slaConfigAt(ctx, version)
+	if err != nil {
+		return nil, err
+	}
 	for _, t := range list {
-		pol, ok := pols[t.SLAPolicyID]
-		if !ok {
-			continue // no policy (or one deleted since the row was read): no badge, as Clocks
+		if !slices.Contains(running, t.ID) {
+			continue
 		}
-		cal, ok := cals[t.TeamID]
+		i := slices.IndexFunc(cfg.policies, func(p Policy) bool { return p.ID == t.SLAPolicyID })
+		if i < 0 {
+			continue // a policy deleted since the row was read: no badge, as Clocks
+		}
+		cal, ok := cfg.calendars[t.TeamID]
 		if !ok {
 			cal = AlwaysOpen()
 		}
-		f := clockFacts{
-			status: t.Status, teamID: t.TeamID, createdAt: t.CreatedAt,
-			awaitingSince: t.AwaitingReplySince, pausedSince: t.PausedSince,
-			frDue: t.FirstResponseDue, nrDue: t.NextResponseDue, resDue: t.ResolutionDue,
-			fr: pol.FirstResponse, nr: pol.NextResponse, res: pol.Resolution, atRiskPercent: pol.AtRiskPercent,
-		}
-		out[t.ID] = clockAt(f, cal, pauses[t.ID], now)
+		out[t.ID] = clockAt(clockFactsOf(t, cfg.policies[i]), cal, pauses[t.ID], now)
 	}
 	return out, nil
 }
 
-// policyCache keeps the SLA policies by id briefly, as calendarCache keeps
-// calendars: a badge needs a policy's targets, which change rarely. Saving
-// a policy empties it; another instance sees the change within the TTL, or
-// at once when a ticket names a policy it does not hold.
-type policyCache struct {
-	mu     sync.Mutex
-	loaded time.Time
-	byID   map[int64]Policy
+// clockFactsOf is a ticket row's clock under policy p.
+func clockFactsOf(t tickets.Ticket, p Policy) clockFacts {
+	return clockFacts{
+		status: t.Status, teamID: t.TeamID, createdAt: t.CreatedAt,
+		awaitingSince: t.AwaitingReplySince, pausedSince: t.PausedSince,
+		frDue: t.FirstResponseDue, nrDue: t.NextResponseDue, resDue: t.ResolutionDue,
+		fr: p.FirstResponse, nr: p.NextResponse, res: p.Resolution, atRiskPercent: p.AtRiskPercent,
+	}
 }
 
-// forgetPolicies empties the cache after a policy change.
-func (s *Service) forgetPolicies() {
-	s.pols.mu.Lock()
-	defer s.pols.mu.Unlock()
-	s.pols.byID = nil
-}
-
-// policiesByID returns id -> policy, holding every policy the tickets name
-// that exists.
-func (s *Service) policiesByID(ctx context.Context, list []tickets.Ticket) (map[int64]Policy, error) {
-	s.pols.mu.Lock()
-	defer s.pols.mu.Unlock()
-	fresh := s.pols.byID != nil && time.Since(s.pols.loaded) < calendarCacheTTL
-	if fresh {
-		for _, t := range list {
-			if _, ok := s.pols.byID[t.SLAPolicyID]; t.SLAPolicyID != 0 && !ok {
-				fresh = false // a policy created since: read them again
-				break
-			}
-		}
+// slaConfigAt returns the SLA policies and team calendars as of version,
+// read from sla_config_version in the caller's round trip: the copy this
+// instance holds (the one new tickets' clocks use), read again only when
+// the version moved. A change saved on any instance moves it, so every
+// instance's badges follow the change from their next page on.
+func (s *Service) slaConfigAt(ctx context.Context, version int64) (*slaConfig, error) {
+	if cfg := s.slaCfg.Load(); cfg != nil && cfg.version == version {
+		return cfg, nil
 	}
-	if fresh {
-		return s.pols.byID, nil
-	}
-	rows, err := s.db.Query(ctx, sqlSelectPolicy)
+	cfg, err := s.loadSLAConfig(ctx, s.db)
 	if err != nil {
-		return nil, fmt.Errorf("sla policies: %w", err)
+		return nil, err
 	}
-	list2, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Policy, error) { return scanPolicy(r) })
-	if err != nil {
-		return nil, fmt.Errorf("sla policies: %w", err)
-	}
-	out := make(map[int64]Policy, len(list2))
-	for _, p := range list2 {
-		out[p.ID] = p
-	}
-	s.pols.byID, s.pols.loaded = out, time.Now()
-	return out, nil
-}
-
-// calendarCache keeps each team's calendar briefly, so a queue page of 50
-// rows reads calendars once rather than per row. Saving a calendar or a
-// team's calendar empties it.
-type calendarCache struct {
-	mu     sync.Mutex
-	loaded time.Time
-	byTeam map[int64]*Calendar
-}
-
-const calendarCacheTTL = 30 * time.Second
-
-// forgetCalendars empties the cache after a calendar change.
-func (s *Service) forgetCalendars() {
-	s.cals.mu.Lock()
-	defer s.cals.mu.Unlock()
-	s.cals.byTeam = nil
-}
-
-// sqlTeamCalendars reads the calendar of every team that has one.
-const sqlTeamCalendars = `
-SELECT tm.id, c.id, c.time_zone, c.hours, c.holidays::text[]
-FROM teams tm JOIN calendars c ON c.id = tm.calendar_id`
-
-// teamCalendars returns team id -> calendar (teams without one are absent:
-// round the clock). An invalid stored calendar has no business hours.
-func (s *Service) teamCalendars(ctx context.Context) (map[int64]*Calendar, error) {
-	s.cals.mu.Lock()
-	defer s.cals.mu.Unlock()
-	if s.cals.byTeam != nil && time.Since(s.cals.loaded) < calendarCacheTTL {
-		return s.cals.byTeam, nil
-	}
-	rows, err := s.db.Query(ctx, sqlTeamCalendars)
-	if err != nil {
-		return nil, fmt.Errorf("team calendars: %w", err)
-	}
-	out := map[int64]*Calendar{}
-	var teamID int64
-	var d CalendarDef
-	var raw map[string][]string
-	if _, err := pgx.ForEachRow(rows, []any{&teamID, &d.ID, &d.TimeZone, &raw, &d.Holidays}, func() error {
-		d.Hours = hoursOf(raw)
-		out[teamID] = s.storedCalendar(d)
-		raw = nil // json decodes into a map it is given: start the next row afresh
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("team calendars: %w", err)
-	}
-	s.cals.byTeam, s.cals.loaded = out, time.Now()
-	return out, nil
+	s.slaCfg.Store(cfg)
+	return cfg, nil
 }

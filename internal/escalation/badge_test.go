@@ -414,3 +414,46 @@ AND action LIKE 'ticket.sla_%' ORDER BY id`, tk.ID)
 		t.Fatalf("%d levels fired half an hour after the deadline, want 2", n)
 	}
 }
+
+// TestBadgesFollowChangesOnAnotherInstance: several instances serve one desk. A policy
+// saved on one, or a calendar changed by anyone, shows on the next badge every instance
+// draws, by id and from a queue row alike: not after a cache's time runs out.
+func TestBadgesFollowChangesOnAnotherInstance(t *testing.T) {
+	e := newDeskEnv(t)
+	e.savePolicy(t, e.highPolicy())
+	e.clock.Set(hel(5, 10, 0))
+	tk := e.newTicket(t, tickets.PriorityHigh)
+	_, other := escalation.Wire(e.db, e.clock.Now, ticketstest.BaseURL, nil, escalationtest.Discard(), escalation.Config{FollowUpHours: 4})
+	both := func() (escalation.Clock, escalation.Clock) {
+		t.Helper()
+		byID, err := other.Clocks(e.ctx, []int64{tk.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		of, err := other.ClocksOf(e.ctx, []tickets.Ticket{e.ticket(t, tk.ID)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return byID[tk.ID], of[tk.ID]
+	}
+	// 11:00, half of the 2-hour first response used: on time at the policy's 75%.
+	e.clock.Set(hel(5, 11, 0))
+	if byID, of := both(); byID.State != escalation.StateOK || of.State != escalation.StateOK {
+		t.Fatalf("before the change: by id %s, from the row %s; want on time", byID.State, of.State)
+	}
+	p := e.highPolicy()
+	p.AtRiskPercent = 50
+	e.savePolicy(t, p) // on the first instance
+	byID, of := both()
+	if byID.State != escalation.StateAtRisk || of.State != escalation.StateAtRisk {
+		t.Errorf("after the policy went to 50%% on another instance: by id %s, from the row %s; want at risk", byID.State, of.State)
+	}
+	// The team's calendar loses its hours (as any change, by SQL too): no deadline.
+	if _, err := e.db.Exec(e.ctx, `UPDATE calendars SET hours = '{}' WHERE id = (SELECT calendar_id FROM teams WHERE id = $1)`, e.front); err != nil {
+		t.Fatal(err)
+	}
+	byID, of = both()
+	if byID.State != escalation.StateNoDeadline || of.State != escalation.StateNoDeadline {
+		t.Errorf("after the calendar lost its hours: by id %s, from the row %s; want no deadline", byID.State, of.State)
+	}
+}

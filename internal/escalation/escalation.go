@@ -91,9 +91,7 @@ type Service struct {
 	log           *slog.Logger
 	jobs          JobInserter
 	followUpHours time.Duration
-	cals          calendarCache
-	pols          policyCache
-	slaCfg        atomic.Pointer[slaConfig] // new tickets' clocks (newClock)
+	slaCfg        atomic.Pointer[slaConfig] // new tickets' clocks (newClock) and the badges (slaConfigAt)
 }
 
 // Config holds the Service's settings.

@@ -86,7 +86,7 @@ func (s *Service) SavePolicy(ctx context.Context, actorID int64, p Policy) error
 	if err := f.Err(); err != nil {
 		return err
 	}
-	err := postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
+	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
 INSERT INTO sla_policies (name, priority, category, first_response_minutes, next_response_minutes, resolution_minutes,
@@ -111,8 +111,6 @@ RETURNING id`, p.Name, p.Priority, p.Category, int(p.FirstResponse/time.Minute),
 		// tickets of this priority only.
 		return s.enqueueRecomputeTx(ctx, tx, RecomputePriority, int64(p.Priority))
 	})
-	s.forgetPolicies() // after the commit: a badge read now sees the saved targets
-	return err
 }
 
 // policyTx finds the policy for a priority and category: the category's own
@@ -291,9 +289,6 @@ func (s *Service) SaveCalendar(ctx context.Context, actorID int64, d CalendarDef
 		}
 		return s.enqueueRecomputeTx(ctx, tx, RecomputeCalendar, id)
 	})
-	if err == nil {
-		s.forgetCalendars()
-	}
 	return id, err
 }
 
@@ -535,10 +530,20 @@ func (c *slaConfig) policy(prio tickets.Priority, category string) (Policy, bool
 
 const sqlSLAConfigVersion = `SELECT version FROM sla_config_version`
 
-// loadSLAConfigTx reads the policies and calendars in one round trip. The
+// sqlTeamCalendars reads the calendar of every team that has one.
+const sqlTeamCalendars = `
+SELECT tm.id, c.id, c.time_zone, c.hours, c.holidays::text[]
+FROM teams tm JOIN calendars c ON c.id = tm.calendar_id`
+
+// batchSender is a pool, a connection or a transaction.
+type batchSender interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// loadSLAConfig reads the policies and calendars in one round trip. The
 // version is read first: a change committed between the statements leaves
-// the data newer than its version, and the next create reads it again.
-func (s *Service) loadSLAConfigTx(ctx context.Context, tx pgx.Tx) (*slaConfig, error) {
+// the data newer than its version, and the next reader reads it again.
+func (s *Service) loadSLAConfig(ctx context.Context, tx batchSender) (*slaConfig, error) {
 	cfg := &slaConfig{calendars: map[int64]*Calendar{}}
 	var b pgx.Batch
 	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&cfg.version) })
@@ -577,7 +582,7 @@ func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.
 		cfg := s.slaCfg.Load()
 		if cfg == nil || cfg.version != version {
 			var err error
-			if cfg, err = s.loadSLAConfigTx(ctx, tx); err != nil {
+			if cfg, err = s.loadSLAConfig(ctx, tx); err != nil {
 				return tickets.Clock{}, err
 			}
 			s.slaCfg.Store(cfg)

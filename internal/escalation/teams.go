@@ -74,7 +74,6 @@ func (s *Service) SetTeamProfile(ctx context.Context, actorID, teamID int64, tie
 	if err != nil {
 		return err
 	}
-	defer s.forgetCalendars()
 	return postgres.InTx(ctx, s.db, func(tx pgx.Tx) error {
 		var oldTier int
 		var oldSkill string
