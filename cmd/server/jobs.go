@@ -44,10 +44,11 @@ func newOutbox(getenv func(string) string, pool *pgxpool.Pool, cat *i18n.Catalog
 // riverQueues are the River queues of `serve` and their worker counts.
 func riverQueues() map[string]river.QueueConfig {
 	return map[string]river.QueueConfig{
-		river.QueueDefault:  {MaxWorkers: 10},
-		escalation.QueueSLA: {MaxWorkers: 20},
-		outbox.Queue:        {MaxWorkers: 5},
-		webhooks.Queue:      {MaxWorkers: 5}, // selfserve: holds no connection while a receiver answers
+		river.QueueDefault:        {MaxWorkers: 10},
+		escalation.QueueSLAChecks: {MaxWorkers: 16},
+		escalation.QueueSLA:       {MaxWorkers: 4}, // recomputes, and checks queued by versions before QueueSLAChecks
+		outbox.Queue:              {MaxWorkers: 5},
+		webhooks.Queue:            {MaxWorkers: 5}, // selfserve: holds no connection while a receiver answers
 	}
 }
 
@@ -64,9 +65,10 @@ const riverOverheadConns = 3
 // web is what the pool would be without River (postgres.DefaultMaxConns:
 // a few connections per core). Each running job holds at most one
 // connection at a time (the outbox sends mail with none), and each queue's
-// producer fetches and completes jobs on its own. With 10+20+5 workers in 3
-// queues on 2 cores that is 8+35+3+3 = 49, under Postgres's default
-// max_connections of 100; each further instance needs as many again.
+// producer fetches and completes jobs on its own. With 10+16+4+5+5 workers
+// in 5 queues on 2 cores that is 8+40+5+3+1 = 57, under Postgres's default
+// max_connections of 100; each further instance needs as many again (two
+// instances need max_connections raised above 114).
 func servePoolSize() int32 {
 	n := postgres.DefaultMaxConns() + riverOverheadConns + 1 // + the webhook dispatcher's LISTEN
 	for _, q := range riverQueues() {
@@ -89,10 +91,17 @@ func startJobs(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, esc *e
 	periodic = append(periodic, reports.PeriodicJobs()...)
 	periodic = append(periodic, mailin.PeriodicJobs()...)
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:       riverQueues(),
-		PeriodicJobs: periodic,
-		Workers:      workers,
-		Logger:       quieter(log, slog.LevelWarn),
+		Queues: riverQueues(),
+		// A job still marked running this long after it started was lost
+		// with its instance (killed between finishing its work and River
+		// recording it): it runs again. River's default is an hour, which
+		// would hold back the later levels of a deadline whose check
+		// snoozes; every job here is bounded well within this (the longest,
+		// the report refresh, by 1m45s).
+		RescueStuckJobsAfter: 5 * time.Minute,
+		PeriodicJobs:         periodic,
+		Workers:              workers,
+		Logger:               quieter(log, slog.LevelWarn),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("river: %w", err)

@@ -29,11 +29,14 @@ const (
 // A check carries no Level: it is scheduled at the deadline's first level
 // (the at-risk point), fires each level as it comes due — at risk, breached,
 // supervisors — and snoozes until the next one (one River job per deadline).
-// Checks queued by versions before that name one Level each, the deadline's
-// other levels having checks of their own: such a check waits for its level,
-// fires every level due by then and ends. An older instance refuses a check
-// without a level (unknown level: River retries it, and a newer instance
-// runs it), so no level is lost while instances of both run on one database.
+// Such checks wait in their own queue, QueueSLAChecks, which versions before
+// them do not work: during a rolling deploy an older instance never picks
+// one up (it would refuse a check without a level, and River's retries
+// would make the breach late), and after a rollback they wait for the next
+// version instead of failing until River discards them. Checks queued by
+// older versions name one Level each in QueueSLA, the deadline's other
+// levels having checks of their own: such a check waits for its level,
+// fires every level due by then and ends.
 type SLAArgs struct {
 	TicketID int64     `json:"ticket_id"`
 	Target   string    `json:"target"` // first_response, next_response, resolution
@@ -51,13 +54,18 @@ func (SLAArgs) Kind() string { return "sla_check" }
 // does not use up an attempt (River sets the attempt back), so a check may
 // wait for each of its levels in turn.
 func (SLAArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSLA, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true,
+	return river.InsertOpts{Queue: QueueSLAChecks, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true,
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 			rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 }
 
-// QueueSLA is the River queue of SLA checks.
-const QueueSLA = "sla"
+// The River queues of the SLA: QueueSLAChecks holds the checks (one per
+// deadline); QueueSLA the recomputes, and the checks that versions before
+// QueueSLAChecks queued (one per level).
+const (
+	QueueSLAChecks = "sla_checks"
+	QueueSLA       = "sla"
+)
 
 // slaCheck is the check of one deadline, for the transaction that moved it,
 // scheduled at its at-risk point: the instant the policy's share of the

@@ -30,8 +30,9 @@ func (e *deskEnv) newRiver(t *testing.T, svc *escalation.Service) *river.Client[
 	svc.AddWorkers(workers)
 	client, err := river.NewClient(riverpgxv5.New(e.db), &river.Config{
 		Queues: map[string]river.QueueConfig{
-			escalation.QueueSLA: {MaxWorkers: 5},
-			river.QueueDefault:  {MaxWorkers: 1},
+			escalation.QueueSLAChecks: {MaxWorkers: 5},
+			escalation.QueueSLA:       {MaxWorkers: 1},
+			river.QueueDefault:        {MaxWorkers: 1},
 		},
 		Workers:           workers,
 		Logger:            escalationtest.Discard(),
@@ -160,9 +161,9 @@ func TestScheduleJobs(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s: no job %s", when, k)
 			}
-			if !j.scheduledAt.Equal(at) || j.queue != escalation.QueueSLA || j.state != "scheduled" || j.args.TicketID != tk.ID {
+			if !j.scheduledAt.Equal(at) || j.queue != escalation.QueueSLAChecks || j.state != "scheduled" || j.args.TicketID != tk.ID {
 				t.Errorf("%s: job %s scheduled at %v on %s (%s, ticket %d); want %v on %s, ticket %d", when, k,
-					j.scheduledAt.In(helsinki), j.queue, j.state, j.args.TicketID, at.In(helsinki), escalation.QueueSLA, tk.ID)
+					j.scheduledAt.In(helsinki), j.queue, j.state, j.args.TicketID, at.In(helsinki), escalation.QueueSLAChecks, tk.ID)
 			}
 		}
 	}
@@ -715,7 +716,7 @@ func TestCatchUp(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("CatchUp found %d missed deadlines, want 5", n)
 	}
-	if got := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND queue = $1`, escalation.QueueSLA); got != 5 {
+	if got := e.count(t, `SELECT count(*) FROM river_job WHERE kind = 'sla_check' AND queue = $1`, escalation.QueueSLAChecks); got != 5 {
 		t.Fatalf("%d jobs enqueued, want 5 (one per deadline)", got)
 	}
 
