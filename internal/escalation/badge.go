@@ -3,7 +3,6 @@ package escalation
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -169,14 +168,7 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 		x.f.fr, x.f.nr, x.f.res = time.Duration(fr)*time.Minute, time.Duration(nr)*time.Minute, time.Duration(res)*time.Minute
 		return x, err
 	}, sqlClockFacts, ticketIDs)
-	type pauseRow struct {
-		id int64
-		p  Pause
-	}
-	pauseRows := postgres.QueueRows(b, "sla clock pauses", func(r pgx.CollectableRow) (pauseRow, error) {
-		var x pauseRow
-		return x, r.Scan(&x.id, &x.p.Start, &x.p.End)
-	}, sqlClockPauses, ticketIDs)
+	pauses := queuePauses(b, ticketIDs)
 	return func(ctx context.Context) (map[int64]Clock, error) {
 		out := make(map[int64]Clock, len(ticketIDs))
 		list, err := facts()
@@ -186,25 +178,13 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 		if len(list) == 0 {
 			return out, nil
 		}
-		plist, err := pauseRows()
-		if err != nil {
-			return nil, err
-		}
-		pauses := map[int64][]Pause{}
-		for _, x := range plist {
-			pauses[x.id] = append(pauses[x.id], x.p)
-		}
 		cfg, err := s.slaConfigAt(ctx, version)
 		if err != nil {
 			return nil, err
 		}
 		now := s.now()
 		for _, x := range list {
-			cal, ok := cfg.calendars[x.f.teamID]
-			if !ok {
-				cal = AlwaysOpen()
-			}
-			out[x.id] = clockAt(x.f, cal, pauses[x.id], now)
+			out[x.id] = clockAt(x.f, cfg.calendar(x.f.teamID), pauses[x.id], now)
 		}
 		return out, nil
 	}
@@ -219,16 +199,19 @@ func (s *Service) ClocksBatch(b *pgx.Batch, ticketIDs []int64) func(context.Cont
 func (s *Service) ClocksOf(ctx context.Context, list []tickets.Ticket) (map[int64]Clock, error) {
 	out := make(map[int64]Clock, len(list))
 	now := s.now()
+	runs := func(t tickets.Ticket) bool {
+		return t.Status != tickets.StatusSolved && t.Status != tickets.StatusClosed && t.PausedSince == nil
+	}
 	var running []int64
 	for _, t := range list {
 		switch {
 		case t.SLAPolicyID == 0:
-		case t.Status == tickets.StatusSolved || t.Status == tickets.StatusClosed || t.PausedSince != nil:
+		case runs(t):
+			running = append(running, t.ID)
+		default:
 			// clockAt's answer for a stopped or paused clock needs neither the
 			// policy's targets nor the calendar.
 			out[t.ID] = clockAt(clockFactsOf(t, Policy{}), AlwaysOpen(), nil, now)
-		default:
-			running = append(running, t.ID)
 		}
 	}
 	if len(running) == 0 {
@@ -237,16 +220,7 @@ func (s *Service) ClocksOf(ctx context.Context, list []tickets.Ticket) (map[int6
 	var b pgx.Batch
 	var version int64
 	b.Queue(sqlSLAConfigVersion).QueryRow(func(row pgx.Row) error { return row.Scan(&version) })
-	pauses := map[int64][]Pause{}
-	b.Queue(sqlClockPauses, running).Query(func(rows pgx.Rows) error {
-		var id int64
-		var p Pause
-		_, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
-			pauses[id] = append(pauses[id], p)
-			return nil
-		})
-		return err
-	})
+	pauses := queuePauses(&b, running)
 	if err := s.db.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, fmt.Errorf("sla clocks: %w", err)
 	}
@@ -255,20 +229,32 @@ func (s *Service) ClocksOf(ctx context.Context, list []tickets.Ticket) (map[int6
 		return nil, err
 	}
 	for _, t := range list {
-		if !slices.Contains(running, t.ID) {
+		if t.SLAPolicyID == 0 || !runs(t) {
 			continue
 		}
-		i := slices.IndexFunc(cfg.policies, func(p Policy) bool { return p.ID == t.SLAPolicyID })
-		if i < 0 {
+		p, ok := cfg.policyByID(t.SLAPolicyID)
+		if !ok {
 			continue // a policy deleted since the row was read: no badge, as Clocks
 		}
-		cal, ok := cfg.calendars[t.TeamID]
-		if !ok {
-			cal = AlwaysOpen()
-		}
-		out[t.ID] = clockAt(clockFactsOf(t, cfg.policies[i]), cal, pauses[t.ID], now)
+		out[t.ID] = clockAt(clockFactsOf(t, p), cfg.calendar(t.TeamID), pauses[t.ID], now)
 	}
 	return out, nil
+}
+
+// queuePauses queues the read of the ended pauses of tickets on b; the map
+// holds them by ticket, oldest first, once b is closed.
+func queuePauses(b *pgx.Batch, ticketIDs []int64) map[int64][]Pause {
+	pauses := map[int64][]Pause{}
+	b.Queue(sqlClockPauses, ticketIDs).Query(func(rows pgx.Rows) error {
+		var id int64
+		var p Pause
+		_, err := pgx.ForEachRow(rows, []any{&id, &p.Start, &p.End}, func() error {
+			pauses[id] = append(pauses[id], p)
+			return nil
+		})
+		return err
+	})
+	return pauses
 }
 
 // clockFactsOf is a ticket row's clock under policy p.

@@ -528,6 +528,24 @@ func (c *slaConfig) policy(prio tickets.Priority, category string) (Policy, bool
 	return *general, true
 }
 
+// policyByID is the policy with id, if this config holds it.
+func (c *slaConfig) policyByID(id int64) (Policy, bool) {
+	for _, p := range c.policies {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Policy{}, false
+}
+
+// calendar is a team's calendar: round the clock when it has none.
+func (c *slaConfig) calendar(teamID int64) *Calendar {
+	if cal := c.calendars[teamID]; cal != nil {
+		return cal
+	}
+	return AlwaysOpen()
+}
+
 const sqlSLAConfigVersion = `SELECT version FROM sla_config_version`
 
 // sqlTeamCalendars reads the calendar of every team that has one.
@@ -591,10 +609,7 @@ func (s *Service) newClock(b *pgx.Batch, start tickets.ClockStart) func(context.
 		if !ok {
 			return tickets.Clock{}, nil
 		}
-		cal := cfg.calendars[start.TeamID]
-		if cal == nil {
-			cal = AlwaysOpen()
-		}
+		cal := cfg.calendar(start.TeamID)
 		c := tickets.Clock{PolicyID: p.ID,
 			FirstResponseDue: slaDeadline(cal, start.CreatedAt, p.FirstResponse, nil),
 			ResolutionDue:    slaDeadline(cal, start.CreatedAt, p.Resolution, nil)}
